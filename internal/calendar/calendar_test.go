@@ -1,0 +1,121 @@
+package calendar
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/refdata"
+)
+
+func cal(t testing.TB) *Calendar {
+	t.Helper()
+	c, err := New(DefaultWindows, refdata.Holidays()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func at(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, Shanghai)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// Checked by hand against the holiday files (see the comments).
+func TestAddAcrossHolidays(t *testing.T) {
+	c := cal(t)
+	day := c.DayLength()
+	for _, tt := range []struct {
+		name, from string
+		add        time.Duration
+		want       string
+	}{
+		{"same morning", "2026-03-02 09:00", 2 * time.Hour, "2026-03-02 11:00"},
+		{"over lunch", "2026-03-02 11:00", 2 * time.Hour, "2026-03-02 15:30"},
+		{"from lunch break", "2026-03-02 12:30", time.Hour, "2026-03-02 15:30"},
+		{"before work", "2026-03-02 06:00", time.Hour, "2026-03-02 09:30"},
+		{"end of day exactly", "2026-03-02 08:30", day, "2026-03-02 18:00"},
+		{"over a weekend", "2026-03-06 17:00", 2 * time.Hour, "2026-03-09 09:30"},
+		// 2026 Spring Festival: Sat 02-14 is a 调休 working day, 02-15..02-23 off.
+		{"2026 adjusted Saturday", "2026-02-13 10:00", day, "2026-02-14 10:00"},
+		{"2026 over Spring Festival", "2026-02-13 10:00", 2 * day, "2026-02-24 10:00"},
+		// 2024 National Day: Sun 09-29 works, 10-01..10-07 off.
+		{"2024 adjusted Sunday", "2024-09-28 09:00", time.Hour, "2024-09-29 09:30"},
+		{"2024 over National Day", "2024-09-30 17:00", 2 * time.Hour, "2024-10-08 09:30"},
+		// 2021 Spring Festival: Sun 02-07 works, 02-11..02-17 off, Sat 02-20 works.
+		{"2021 adjusted Sunday", "2021-02-05 17:00", 2 * time.Hour, "2021-02-07 09:30"},
+		{"2021 over Spring Festival", "2021-02-10 17:00", 2 * time.Hour, "2021-02-18 09:30"},
+		// Year boundary: 2026-01-01..03 off, Sun 01-04 works.
+		{"over New Year", "2025-12-31 17:00", 3 * day, "2026-01-06 17:00"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := c.Add(at(tt.from), tt.add)
+			if !got.Equal(at(tt.want)) {
+				t.Fatalf("%s + %s = %s, want %s", tt.from, tt.add, got.Format("2006-01-02 15:04 Mon"), tt.want)
+			}
+			if b := c.Between(at(tt.from), got); b != tt.add {
+				t.Fatalf("between = %s, want %s", b, tt.add)
+			}
+		})
+	}
+}
+
+func TestWorkingDays(t *testing.T) {
+	c := cal(t)
+	for d, want := range map[string]bool{
+		"2026-02-14 12:00": true,  // 调休 Saturday
+		"2026-02-16 12:00": false, // Spring Festival Monday
+		"2026-03-07 12:00": false, // ordinary Saturday
+		"2026-10-10 12:00": true,  // 调休 Saturday
+		"2024-10-12 12:00": true,
+		"2021-10-09 12:00": true,
+	} {
+		if got := c.IsWorkingDay(at(d)); got != want {
+			t.Errorf("%s working = %v", d, got)
+		}
+	}
+	if got := c.WithDay(at("2026-03-03 00:00"), false).IsWorkingDay(at("2026-03-03 10:00")); got {
+		t.Error("admin day off ignored")
+	}
+	if m := c.MissingYears(2020, 2027); len(m) != 1 || m[0] != 2027 {
+		t.Errorf("missing years %v", m)
+	}
+}
+
+func TestBadWindows(t *testing.T) {
+	for _, ws := range [][]Window{nil, {{600, 600}}, {{0, 0}}, {{480, 720}, {700, 800}}, {{-1, 100}}, {{600, 1500}}} {
+		if _, err := New(ws); err == nil {
+			t.Errorf("windows %v accepted", ws)
+		}
+	}
+	if _, err := ParseWindow("8点-12点"); err == nil {
+		t.Error("bad window text accepted")
+	}
+}
+
+// Properties: adding never lands outside working time, and adding a then b
+// equals adding a+b.
+func TestAddProperties(t *testing.T) {
+	c := cal(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	base := at("2020-01-01 00:00")
+	for i := 0; i < 5000; i++ {
+		t0 := base.Add(time.Duration(r.Int64N(int64(6 * 365 * 24 * time.Hour))))
+		a := time.Duration(r.Int64N(int64(40*time.Hour))) + time.Minute
+		b := time.Duration(r.Int64N(int64(40*time.Hour))) + time.Minute
+		x := c.Add(t0, a)
+		if !c.IsWorkingDay(x) || c.Next(x.Add(-time.Nanosecond)).After(x) {
+			t.Fatalf("%s + %s = %s is outside working time", t0, a, x)
+		}
+		if y, z := c.Add(x, b), c.Add(t0, a+b); !y.Equal(z) {
+			t.Fatalf("%s: +%s+%s = %s but +%s = %s", t0, a, b, y, a+b, z)
+		}
+		if got := c.Between(t0, x); got != a {
+			t.Fatalf("between(%s, %s) = %s, want %s", t0, x, got, a)
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package caseflow
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies why a transition was refused. It is stable: the HTTP layer
+// maps it to a status and shows it to clients.
+type Code string
+
+const (
+	CodeWrongRole  Code = "wrong_role"  // the actor's role may not do this
+	CodeWrongState Code = "wrong_state" // the case (or task) is not in a state that allows it
+	CodeStale      Code = "stale"       // the case changed since the actor read it
+	CodeRequired   Code = "required"    // a required field is missing
+	CodeInvalid    Code = "invalid"     // a field has a bad value
+	CodeNotYours   Code = "not_yours"   // the task belongs to another department
+)
+
+// Error is a refused transition. Nothing is written when Apply returns one.
+type Error struct {
+	Code   Code
+	Action Action
+	State  State  // the case's state when refused
+	Field  string // for CodeRequired and CodeInvalid
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("caseflow: %s refused (%s)", e.Action, e.Code)
+	if e.Field != "" {
+		s += " field " + e.Field
+	}
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	return s
+}
+
+// Is lets errors.Is(err, ErrStale) and friends match by code.
+func (e *Error) Is(target error) bool {
+	var t *Error
+	if errors.As(target, &t) {
+		return t.Code == e.Code && t.Action == "" && t.Field == ""
+	}
+	return false
+}
+
+// Sentinels for errors.Is.
+var (
+	ErrWrongRole  = &Error{Code: CodeWrongRole}
+	ErrWrongState = &Error{Code: CodeWrongState}
+	ErrStale      = &Error{Code: CodeStale}
+	ErrRequired   = &Error{Code: CodeRequired}
+	ErrInvalid    = &Error{Code: CodeInvalid}
+	ErrNotYours   = &Error{Code: CodeNotYours}
+)
+
+func refuse(code Code, a Action, s State, field, format string, args ...any) *Error {
+	return &Error{Code: code, Action: a, State: s, Field: field, Msg: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,609 @@
+package caseflow
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Action is a transition (or an overlay such as 督办) applied to a case.
+type Action string
+
+const (
+	ActReport            Action = "report"             // 上报 (creates the case)
+	ActVerify            Action = "verify"             // 核实
+	ActRegister          Action = "register"           // 立案
+	ActVoid              Action = "void"               // 作废
+	ActMerge             Action = "merge"              // 合并为重复件
+	ActDispatch          Action = "dispatch"           // 派遣 / 改派
+	ActSign              Action = "sign"               // 签收
+	ActReportBack        Action = "report_back"        // 处理反馈
+	ActRequestReturn     Action = "request_return"     // 申请回退
+	ActApproveReturn     Action = "approve_return"     // 同意回退
+	ActRefuseReturn      Action = "refuse_return"      // 不同意回退
+	ActRequestExtension  Action = "request_extension"  // 申请延期
+	ActApproveExtension  Action = "approve_extension"  // 同意延期
+	ActRefuseExtension   Action = "refuse_extension"   // 不同意延期
+	ActRequestSuspension Action = "request_suspension" // 申请挂账
+	ActApproveSuspension Action = "approve_suspension" // 同意挂账
+	ActRefuseSuspension  Action = "refuse_suspension"  // 不同意挂账
+	ActResume            Action = "resume"             // 恢复办理
+	ActCheckPass         Action = "check_pass"         // 核查通过
+	ActCheckFail         Action = "check_fail"         // 核查不通过, 返工
+	ActClose             Action = "close"              // 结案
+	ActCallback          Action = "callback"           // 回访
+	ActReopen            Action = "reopen"             // 重办
+	ActRemind            Action = "remind"             // 催办
+	ActSupervise         Action = "supervise"          // 督办
+)
+
+// Step is a stage of the loop that has a time limit.
+type Step string
+
+const (
+	StepRegister Step = "register"
+	StepDispatch Step = "dispatch"
+	StepHandle   Step = "handle"
+	StepRework   Step = "rework"
+	StepCheck    Step = "check"
+	StepClose    Step = "close"
+)
+
+// Clock computes deadlines. The deadline package implements it on the
+// working calendar; tests may use a plain one.
+type Clock interface {
+	// Due is the deadline of step for a case of this category and urgency
+	// when the step starts at start. A zero time means "no limit".
+	Due(step Step, categoryID string, urgency Urgency, start time.Time) time.Time
+	// Resume moves a deadline that was paused at pausedAt and resumes at
+	// resumedAt, so the time left when paused is left again.
+	Resume(deadline, pausedAt, resumedAt time.Time) time.Time
+}
+
+// Command asks for one transition.
+type Command struct {
+	Action          Action
+	Actor           Actor
+	At              time.Time
+	ExpectedVersion int // must equal the case's version
+
+	TaskID      int64        // the task acted on, or 0: see findTask
+	TaskUnit    int64        // the task of this department (for a dispatcher's decision)
+	Reason      string       // required for void, return, refusals, check_fail, reopen, supervise, special close
+	Note        string       // free text
+	Photos      []string     // evidence (required for report_back)
+	Location    *Point       // where the actor was
+	Assignments []Assignment // for dispatch
+	DuplicateOf int64        // for merge
+	Deadline    time.Time    // for request_extension (wanted) and approve_extension (granted; zero = as asked)
+	Special     bool         // close as an approved exception
+	Found       *bool        // verify: was the problem there?
+	Satisfied   *bool        // callback
+	Solved      *bool        // callback
+}
+
+// Rule says who may make a transition and from where.
+type Rule struct {
+	Action Action
+	Roles  []Role
+	From   []State
+	Task   bool   // acts on one department's task
+	Needs  string // what it requires, for people
+}
+
+// Rules is the loop as data: the API documents it and the tests walk it.
+var Rules = []Rule{
+	{ActVerify, []Role{GridWorker}, []State{Reported}, false, "found (whether the problem is there)"},
+	{ActRegister, []Role{Dispatcher}, []State{Reported}, false, ""},
+	{ActVoid, []Role{Dispatcher}, []State{Reported, Registered}, false, "reason"},
+	{ActMerge, []Role{Dispatcher, Operator}, []State{Reported, Registered}, false, "duplicate_of (an earlier case)"},
+	{ActDispatch, []Role{Dispatcher}, []State{Registered}, false, "assignments (one lead)"},
+	{ActSign, []Role{Handler}, []State{Dispatched, InProgress}, true, ""},
+	{ActReportBack, []Role{Handler}, []State{InProgress}, true, "note and at least one photo"},
+	{ActRequestReturn, []Role{Handler}, []State{Dispatched, InProgress}, true, "reason"},
+	{ActApproveReturn, []Role{Dispatcher}, []State{Dispatched, InProgress}, true, ""},
+	{ActRefuseReturn, []Role{Dispatcher}, []State{Dispatched, InProgress}, true, "reason"},
+	{ActRequestExtension, []Role{Handler}, []State{Dispatched, InProgress}, true, "reason and a later deadline"},
+	{ActApproveExtension, []Role{Dispatcher}, []State{Dispatched, InProgress}, true, ""},
+	{ActRefuseExtension, []Role{Dispatcher}, []State{Dispatched, InProgress}, true, "reason"},
+	{ActRequestSuspension, []Role{Handler}, []State{Dispatched, InProgress}, true, "reason"},
+	{ActApproveSuspension, []Role{Dispatcher}, []State{Dispatched, InProgress}, true, ""},
+	{ActRefuseSuspension, []Role{Dispatcher}, []State{Dispatched, InProgress}, true, "reason"},
+	{ActResume, []Role{Dispatcher}, []State{Suspended}, false, ""},
+	{ActCheckPass, []Role{GridWorker}, []State{PendingCheck}, false, ""},
+	{ActCheckFail, []Role{GridWorker}, []State{PendingCheck}, false, "reason"},
+	{ActClose, []Role{Dispatcher}, []State{PendingClose}, false, "reason when special"},
+	{ActCallback, []Role{Operator}, []State{Closed}, false, "satisfied"},
+	{ActReopen, []Role{Operator, Dispatcher}, []State{Closed}, false, "reason"},
+	{ActRemind, []Role{Dispatcher, Leader, System}, []State{Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, ""},
+	{ActSupervise, []Role{Dispatcher, Leader, System}, []State{Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, "reason"},
+}
+
+// ReportRoles may create a case.
+var ReportRoles = []Role{GridWorker, Operator, Dispatcher, Resident, System}
+
+// RuleFor returns the rule of an action.
+func RuleFor(a Action) (Rule, bool) {
+	for _, r := range Rules {
+		if r.Action == a {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// Report validates a new case and returns its first event. The caller has
+// already resolved the place and checked the category exists.
+func Report(c *Case, actor Actor, at time.Time, clock Clock) (Event, error) {
+	if !slices.Contains(ReportRoles, actor.Role) {
+		return Event{}, refuse(CodeWrongRole, ActReport, "", "", "role %s may not report a case", actor.Role)
+	}
+	switch {
+	case strings.TrimSpace(c.Description) == "":
+		return Event{}, refuse(CodeRequired, ActReport, "", "description", "a description is required")
+	case c.CategoryID == "":
+		return Event{}, refuse(CodeRequired, ActReport, "", "category", "a category is required")
+	case !slices.Contains(Channels, c.Channel):
+		return Event{}, refuse(CodeInvalid, ActReport, "", "channel", "unknown channel %q", c.Channel)
+	case c.Urgency != Normal && c.Urgency != Urgent:
+		return Event{}, refuse(CodeInvalid, ActReport, "", "urgency", "urgency must be normal or urgent")
+	}
+	c.State = Reported
+	c.Version = 1
+	c.ReportedAt = at
+	c.UpdatedAt = at
+	c.Deadline = clock.Due(StepRegister, c.CategoryID, c.Urgency, at)
+	if actor.Role == GridWorker {
+		c.Verified = true // a grid worker's own report is seen on site
+	}
+	return Event{CaseID: c.ID, Seq: 1, Action: ActReport, ToState: Reported, Actor: actor, At: at,
+		Data: EventData{Location: &c.Point}}, nil
+}
+
+// Apply makes one transition on c. On success c holds the new state and the
+// returned event describes the change; on error c is unchanged.
+func Apply(c *Case, cmd Command, clock Clock) (Event, error) {
+	rule, ok := RuleFor(cmd.Action)
+	if !ok {
+		return Event{}, refuse(CodeInvalid, cmd.Action, c.State, "action", "unknown action %q", cmd.Action)
+	}
+	if !slices.Contains(rule.Roles, cmd.Actor.Role) {
+		return Event{}, refuse(CodeWrongRole, cmd.Action, c.State, "", "role %s may not %s; allowed: %s", cmd.Actor.Role, cmd.Action, roleList(rule.Roles))
+	}
+	if cmd.ExpectedVersion != c.Version {
+		return Event{}, refuse(CodeStale, cmd.Action, c.State, "version", "case is at version %d, not %d; reload it", c.Version, cmd.ExpectedVersion)
+	}
+	if !slices.Contains(rule.From, c.State) {
+		return Event{}, refuse(CodeWrongState, cmd.Action, c.State, "", "a case that is %s cannot %s", c.State, cmd.Action)
+	}
+	if cmd.At.IsZero() {
+		return Event{}, refuse(CodeRequired, cmd.Action, c.State, "at", "the time of the transition is required")
+	}
+	n := c.clone()
+	ev := Event{CaseID: c.ID, Action: cmd.Action, FromState: c.State, Actor: cmd.Actor, At: cmd.At,
+		Reason: strings.TrimSpace(cmd.Reason), Data: EventData{Note: cmd.Note, Photos: cmd.Photos, Location: cmd.Location}}
+	var t *Task
+	if rule.Task {
+		var err error
+		if t, err = n.findTask(cmd); err != nil {
+			return Event{}, err
+		}
+		ev.TaskID = t.ID
+		ev.Data.UnitID = t.UnitID
+	}
+	if err := step(n, t, cmd, &ev, clock); err != nil {
+		return Event{}, err
+	}
+	n.Version++
+	n.UpdatedAt = cmd.At
+	ev.Seq = n.Version
+	ev.ToState = n.State
+	*c = *n
+	return ev, nil
+}
+
+func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
+	a, at := cmd.Action, cmd.At
+	need := func(field, v string) error {
+		if strings.TrimSpace(v) == "" {
+			return refuse(CodeRequired, a, n.State, field, "%s is required to %s", field, a)
+		}
+		return nil
+	}
+	needHandler := func() error {
+		if t.UnitID != cmd.Actor.UnitID {
+			return refuse(CodeNotYours, a, n.State, "task", "task %d belongs to unit %d, not to unit %d", t.ID, t.UnitID, cmd.Actor.UnitID)
+		}
+		return nil
+	}
+	needRequest := func(k RequestKind) error {
+		if t.Request != k {
+			return refuse(CodeWrongState, a, n.State, "task", "task %d has no pending %s request", t.ID, k)
+		}
+		return nil
+	}
+	noRequest := func() error {
+		if t.Request != RequestNone {
+			return refuse(CodeWrongState, a, n.State, "task", "task %d already has a pending %s request", t.ID, t.Request)
+		}
+		return nil
+	}
+
+	switch a {
+	case ActVerify:
+		if cmd.Found == nil {
+			return refuse(CodeRequired, a, n.State, "found", "say whether the problem was found on site")
+		}
+		n.Verified = *cmd.Found
+		ev.Data.Found = cmd.Found
+
+	case ActRegister:
+		n.State = Registered
+		n.RegisteredAt = at
+		n.Deadline = clock.Due(StepDispatch, n.CategoryID, n.Urgency, at)
+
+	case ActVoid:
+		if err := need("reason", cmd.Reason); err != nil {
+			return err
+		}
+		n.State = Voided
+		n.Deadline = time.Time{}
+
+	case ActMerge:
+		if cmd.DuplicateOf <= 0 || cmd.DuplicateOf == n.ID {
+			return refuse(CodeInvalid, a, n.State, "duplicate_of", "a case can only be merged into another, earlier case")
+		}
+		n.State = Voided
+		n.DuplicateOf = cmd.DuplicateOf
+		n.Deadline = time.Time{}
+		ev.Data.DuplicateOf = cmd.DuplicateOf
+		if ev.Reason == "" {
+			ev.Reason = "duplicate"
+		}
+
+	case ActDispatch:
+		if err := n.dispatch(cmd, clock); err != nil {
+			return err
+		}
+		ev.Data.Assignments = cmd.Assignments
+		d := n.Deadline
+		ev.Data.Deadline = &d
+
+	case ActSign:
+		if err := needHandler(); err != nil {
+			return err
+		}
+		if t.State != TaskDispatched {
+			return refuse(CodeWrongState, a, n.State, "task", "task %d is %s, not waiting to be signed for", t.ID, t.State)
+		}
+		t.State = TaskSigned
+		t.SignedAt = at
+		t.HandlerID = cmd.Actor.AccountID
+		n.State = InProgress
+
+	case ActReportBack:
+		if err := needHandler(); err != nil {
+			return err
+		}
+		if t.State != TaskSigned {
+			return refuse(CodeWrongState, a, n.State, "task", "task %d is %s; sign for it before reporting back", t.ID, t.State)
+		}
+		if err := need("note", cmd.Note); err != nil {
+			return err
+		}
+		if len(cmd.Photos) == 0 {
+			return refuse(CodeRequired, a, n.State, "photos", "a report-back needs at least one photo as evidence")
+		}
+		t.State = TaskDone
+		t.DoneAt = at
+		t.Request, t.RequestNote, t.RequestedDue, t.RequestedAt = RequestNone, "", time.Time{}, time.Time{}
+		if n.allDone() {
+			n.State = PendingCheck
+			n.Deadline = clock.Due(StepCheck, n.CategoryID, n.Urgency, at)
+		}
+
+	case ActRequestReturn, ActRequestExtension, ActRequestSuspension:
+		if err := needHandler(); err != nil {
+			return err
+		}
+		if t.State == TaskDone {
+			return refuse(CodeWrongState, a, n.State, "task", "task %d is already reported back", t.ID)
+		}
+		if err := noRequest(); err != nil {
+			return err
+		}
+		if err := need("reason", cmd.Reason); err != nil {
+			return err
+		}
+		kind := map[Action]RequestKind{ActRequestReturn: RequestReturn, ActRequestExtension: RequestExtension, ActRequestSuspension: RequestSuspension}[a]
+		if kind == RequestExtension {
+			if !cmd.Deadline.After(t.Deadline) {
+				return refuse(CodeInvalid, a, n.State, "deadline", "an extension must ask for a deadline after the current one (%s)", t.Deadline.Format(time.RFC3339))
+			}
+			t.RequestedDue = cmd.Deadline
+			d := cmd.Deadline
+			ev.Data.Deadline = &d
+		}
+		t.Request, t.RequestNote, t.RequestedAt = kind, ev.Reason, at
+
+	case ActRefuseReturn, ActRefuseExtension, ActRefuseSuspension:
+		kind := map[Action]RequestKind{ActRefuseReturn: RequestReturn, ActRefuseExtension: RequestExtension, ActRefuseSuspension: RequestSuspension}[a]
+		if err := needRequest(kind); err != nil {
+			return err
+		}
+		if err := need("reason", cmd.Reason); err != nil {
+			return err
+		}
+		t.Request, t.RequestNote, t.RequestedDue, t.RequestedAt = RequestNone, "", time.Time{}, time.Time{}
+
+	case ActApproveReturn:
+		if err := needRequest(RequestReturn); err != nil {
+			return err
+		}
+		t.State = TaskReturned
+		t.Request, t.RequestNote, t.RequestedAt = RequestNone, "", time.Time{}
+		if n.lead() == nil {
+			// Without a lead the case goes back to the dispatch queue (改派).
+			n.State = Registered
+			n.Deadline = clock.Due(StepDispatch, n.CategoryID, n.Urgency, at)
+		} else if n.allDone() {
+			n.State = PendingCheck
+			n.Deadline = clock.Due(StepCheck, n.CategoryID, n.Urgency, at)
+		}
+
+	case ActApproveExtension:
+		if err := needRequest(RequestExtension); err != nil {
+			return err
+		}
+		due := t.RequestedDue
+		if !cmd.Deadline.IsZero() {
+			if !cmd.Deadline.After(t.Deadline) {
+				return refuse(CodeInvalid, a, n.State, "deadline", "the granted deadline must be after the current one")
+			}
+			due = cmd.Deadline
+		}
+		t.Deadline = due
+		t.Extensions++
+		t.Request, t.RequestNote, t.RequestedDue, t.RequestedAt = RequestNone, "", time.Time{}, time.Time{}
+		n.syncDeadline()
+		ev.Data.Deadline = &due
+
+	case ActApproveSuspension:
+		if err := needRequest(RequestSuspension); err != nil {
+			return err
+		}
+		t.Request, t.RequestNote, t.RequestedAt = RequestNone, "", time.Time{}
+		n.SuspendedFrom = n.State
+		n.SuspendedAt = at
+		n.State = Suspended
+
+	case ActResume:
+		for i := range n.Tasks {
+			tk := &n.Tasks[i]
+			if tk.State == TaskDispatched || tk.State == TaskSigned {
+				tk.Deadline = clock.Resume(tk.Deadline, n.SuspendedAt, at)
+			}
+		}
+		n.State = n.SuspendedFrom
+		n.SuspendedFrom, n.SuspendedAt = "", time.Time{}
+		n.syncDeadline()
+
+	case ActCheckPass:
+		n.State = PendingClose
+		n.Deadline = clock.Due(StepClose, n.CategoryID, n.Urgency, at)
+
+	case ActCheckFail:
+		if err := need("reason", cmd.Reason); err != nil {
+			return err
+		}
+		n.Reworks++
+		n.State = InProgress
+		n.reopenTasks(clock.Due(StepRework, n.CategoryID, n.Urgency, at))
+
+	case ActClose:
+		switch {
+		case cmd.Special:
+			if err := need("reason", cmd.Reason); err != nil {
+				return err
+			}
+			n.CloseType = CloseSpecial
+		case n.late():
+			n.CloseType = CloseOverdue
+		default:
+			n.CloseType = CloseNormal
+		}
+		n.State = Closed
+		n.ClosedAt = at
+		n.Deadline = time.Time{}
+		ev.Data.CloseType = n.CloseType
+
+	case ActCallback:
+		if cmd.Satisfied == nil {
+			return refuse(CodeRequired, a, n.State, "satisfied", "record whether the resident is satisfied")
+		}
+		s := *cmd.Satisfied
+		n.Satisfied = &s
+		ev.Data.Satisfied, ev.Data.Solved = cmd.Satisfied, cmd.Solved
+
+	case ActReopen:
+		if err := need("reason", cmd.Reason); err != nil {
+			return err
+		}
+		n.Reopens++
+		n.State = InProgress
+		n.reopenTasks(clock.Due(StepRework, n.CategoryID, n.Urgency, at))
+		n.CloseType = ""
+		n.ClosedAt = time.Time{}
+		n.Satisfied = nil
+
+	case ActRemind:
+		// An overlay: the event is the reminder.
+
+	case ActSupervise:
+		if err := need("reason", cmd.Reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Case) clone() *Case {
+	n := *c
+	n.Tasks = slices.Clone(c.Tasks)
+	if c.Satisfied != nil {
+		s := *c.Satisfied
+		n.Satisfied = &s
+	}
+	return &n
+}
+
+// findTask picks the task a command acts on: by id; else by unit (a
+// handler's own unit, or TaskUnit); else, for a dispatcher's decision, the one
+// task whose pending request it answers.
+func (c *Case) findTask(cmd Command) (*Task, error) {
+	unit := cmd.TaskUnit
+	if cmd.Actor.Role == Handler {
+		unit = cmd.Actor.UnitID
+	}
+	var pending []*Task
+	for i := range c.Tasks {
+		t := &c.Tasks[i]
+		switch {
+		case cmd.TaskID != 0 && t.ID == cmd.TaskID:
+			if !t.State.Active() {
+				return nil, refuse(CodeWrongState, cmd.Action, c.State, "task", "task %d was returned", t.ID)
+			}
+			return t, nil
+		case cmd.TaskID == 0 && unit != 0 && t.State.Active() && t.UnitID == unit:
+			return t, nil
+		case t.State.Active() && t.Request != RequestNone && t.Request == answers[cmd.Action]:
+			pending = append(pending, t)
+		}
+	}
+	switch {
+	case cmd.TaskID != 0:
+		return nil, refuse(CodeInvalid, cmd.Action, c.State, "task", "case %s has no task %d", c.Number, cmd.TaskID)
+	case unit != 0 && cmd.Actor.Role == Handler:
+		return nil, refuse(CodeNotYours, cmd.Action, c.State, "task", "case %s has no active task for unit %d", c.Number, unit)
+	case unit != 0:
+		return nil, refuse(CodeInvalid, cmd.Action, c.State, "task", "case %s has no active task for unit %d", c.Number, unit)
+	case len(pending) == 1:
+		return pending[0], nil
+	}
+	return nil, refuse(CodeRequired, cmd.Action, c.State, "task", "name the task to act on")
+}
+
+// answers maps a dispatcher's decision to the request it answers.
+var answers = map[Action]RequestKind{
+	ActApproveReturn: RequestReturn, ActRefuseReturn: RequestReturn,
+	ActApproveExtension: RequestExtension, ActRefuseExtension: RequestExtension,
+	ActApproveSuspension: RequestSuspension, ActRefuseSuspension: RequestSuspension,
+}
+
+func (c *Case) dispatch(cmd Command, clock Clock) error {
+	a := cmd.Action
+	if len(cmd.Assignments) == 0 {
+		return refuse(CodeRequired, a, c.State, "assignments", "dispatch needs at least one department")
+	}
+	leads := 0
+	seen := map[int64]bool{}
+	for _, t := range c.Tasks {
+		if t.State.Active() {
+			seen[t.UnitID] = true
+		}
+	}
+	for _, as := range cmd.Assignments {
+		if as.UnitID <= 0 {
+			return refuse(CodeInvalid, a, c.State, "assignments", "unit id %d is not a department", as.UnitID)
+		}
+		if seen[as.UnitID] {
+			return refuse(CodeInvalid, a, c.State, "assignments", "unit %d already has a task on this case", as.UnitID)
+		}
+		seen[as.UnitID] = true
+		if as.Lead {
+			leads++
+		}
+	}
+	hasLead := c.lead() != nil
+	switch {
+	case hasLead && leads > 0:
+		return refuse(CodeInvalid, a, c.State, "assignments", "the case already has a lead department")
+	case !hasLead && leads != 1:
+		return refuse(CodeInvalid, a, c.State, "assignments", "exactly one department must lead (%d given)", leads)
+	}
+	due := clock.Due(StepHandle, c.CategoryID, c.Urgency, cmd.At)
+	for _, as := range cmd.Assignments {
+		c.Tasks = append(c.Tasks, Task{UnitID: as.UnitID, Lead: as.Lead, State: TaskDispatched, DispatchedAt: cmd.At, Deadline: due})
+	}
+	c.State = Dispatched
+	for _, t := range c.Tasks {
+		if t.State == TaskSigned || t.State == TaskDone {
+			c.State = InProgress
+		}
+	}
+	if c.DispatchedAt.IsZero() {
+		c.DispatchedAt = cmd.At
+	}
+	c.syncDeadline()
+	return nil
+}
+
+func (c *Case) lead() *Task {
+	for i := range c.Tasks {
+		if c.Tasks[i].Lead && c.Tasks[i].State.Active() {
+			return &c.Tasks[i]
+		}
+	}
+	return nil
+}
+
+func (c *Case) allDone() bool {
+	any := false
+	for _, t := range c.Tasks {
+		if t.State.Active() {
+			if t.State != TaskDone {
+				return false
+			}
+			any = true
+		}
+	}
+	return any
+}
+
+// late reports whether any active task was reported back after its deadline.
+func (c *Case) late() bool {
+	for i := range c.Tasks {
+		if c.Tasks[i].State == TaskDone && c.Tasks[i].Overdue(c.Tasks[i].DoneAt) {
+			return true
+		}
+	}
+	return false
+}
+
+// reopenTasks sends the done tasks back to work with a fresh deadline.
+func (c *Case) reopenTasks(due time.Time) {
+	for i := range c.Tasks {
+		t := &c.Tasks[i]
+		if t.State == TaskDone {
+			t.State = TaskSigned
+			t.DoneAt = time.Time{}
+			t.Deadline = due
+		}
+	}
+	c.syncDeadline()
+}
+
+// syncDeadline sets the case deadline to its lead task's while departments work.
+func (c *Case) syncDeadline() {
+	if l := c.lead(); l != nil && (c.State == Dispatched || c.State == InProgress) {
+		c.Deadline = l.Deadline
+	}
+}
+
+func roleList(rs []Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,254 @@
+// Package caseflow owns the case loop of digital city management (GB/T 30428)
+// and the 12345 work-order loop: the states a case passes through, the tasks
+// it creates in departments, who may move it, and the append-only event that
+// every move leaves behind. It knows nothing of HTTP or SQL: the store loads a
+// case, calls Apply, and writes the result and its event in one transaction.
+package caseflow
+
+import (
+	"time"
+)
+
+// State is where a case stands in the loop (PRODUCT.md §4).
+type State string
+
+const (
+	Reported     State = "reported"      // 上报
+	Registered   State = "registered"    // 立案, waiting for dispatch
+	Dispatched   State = "dispatched"    // 派遣, no department has signed yet
+	InProgress   State = "in_progress"   // 签收/处置
+	Suspended    State = "suspended"     // 挂账, clock paused
+	PendingCheck State = "pending_check" // 处理反馈 received, 核查 due
+	PendingClose State = "pending_close" // 核查 passed, 结案 due
+	Closed       State = "closed"        // 结案
+	Voided       State = "voided"        // 作废 or merged as duplicate
+)
+
+// States lists every state in loop order.
+var States = []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose, Closed, Voided}
+
+// Open reports whether the case still needs work.
+func (s State) Open() bool { return s != Closed && s != Voided }
+
+// Valid reports whether s is a known state.
+func (s State) Valid() bool {
+	for _, v := range States {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Role is a staff role (PRODUCT.md §1); Resident and System are the two
+// actors without a staff account.
+type Role string
+
+const (
+	GridWorker Role = "grid_worker"
+	Operator   Role = "operator"
+	Dispatcher Role = "dispatcher"
+	Handler    Role = "handler"
+	Leader     Role = "leader"
+	Admin      Role = "admin"
+	Resident   Role = "resident"
+	System     Role = "system"
+)
+
+// StaffRoles are the roles a staff account may have.
+var StaffRoles = []Role{GridWorker, Operator, Dispatcher, Handler, Leader, Admin}
+
+// Valid reports whether r is a staff role.
+func (r Role) Valid() bool {
+	for _, v := range StaffRoles {
+		if v == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Channel is how a case reached the system.
+type Channel string
+
+const (
+	ChannelPatrol  Channel = "patrol"  // a grid worker's patrol
+	ChannelHotline Channel = "hotline" // 12345
+	ChannelWeb     Channel = "web"     // a resident on the public site
+	ChannelOpen311 Channel = "open311" // an Open311 client
+	ChannelImport  Channel = "import"  // an imported spreadsheet ledger
+)
+
+// Channels lists every channel.
+var Channels = []Channel{ChannelPatrol, ChannelHotline, ChannelWeb, ChannelOpen311, ChannelImport}
+
+// Urgency is 紧急 or 一般.
+type Urgency string
+
+const (
+	Normal Urgency = "normal" // 一般
+	Urgent Urgency = "urgent" // 紧急
+)
+
+// CloseType says how a case was closed.
+type CloseType string
+
+const (
+	CloseNormal  CloseType = "normal"
+	CloseOverdue CloseType = "overdue"
+	CloseSpecial CloseType = "special" // an approved exception
+)
+
+// TaskState is where one department's task stands.
+type TaskState string
+
+const (
+	TaskDispatched TaskState = "dispatched" // waiting for 签收
+	TaskSigned     TaskState = "signed"     // being handled
+	TaskDone       TaskState = "done"       // reported back
+	TaskReturned   TaskState = "returned"   // 回退 approved; no longer active
+)
+
+// Active reports whether the task still belongs to the case's work.
+func (s TaskState) Active() bool { return s != TaskReturned }
+
+// RequestKind is a pending request a department made on its task.
+type RequestKind string
+
+const (
+	RequestNone       RequestKind = ""
+	RequestReturn     RequestKind = "return"
+	RequestExtension  RequestKind = "extension"
+	RequestSuspension RequestKind = "suspension"
+)
+
+// Point is a WGS84 position.
+type Point struct {
+	Lon float64 `json:"lon"`
+	Lat float64 `json:"lat"`
+}
+
+// Place is where a case was filed, resolved once at report time and kept
+// even when the grid layer is redrawn later.
+type Place struct {
+	UnitGrid  string `json:"unit_grid"`
+	Grid      string `json:"grid"`
+	Community string `json:"community"`
+	Street    string `json:"street"`
+}
+
+// Reporter is who reported the case. Name and phone are personal data and
+// never leave staff views.
+type Reporter struct {
+	AccountID int64  `json:"account_id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Phone     string `json:"phone,omitempty"`
+}
+
+// Case is one reported problem through its whole life.
+type Case struct {
+	ID          int64
+	Number      string
+	Version     int
+	Channel     Channel
+	CategoryID  string
+	Urgency     Urgency
+	State       State
+	Description string
+	Address     string
+	Point       Point
+	Place       Place
+	Reporter    Reporter
+
+	Verified      bool  // a grid worker confirmed it on site
+	DuplicateOf   int64 // set when merged into an earlier case
+	SuspendedFrom State // the state to resume to
+	SuspendedAt   time.Time
+	CloseType     CloseType
+	Reworks       int
+	Reopens       int
+	Satisfied     *bool // the last callback's answer
+
+	ReportedAt   time.Time
+	RegisteredAt time.Time
+	DispatchedAt time.Time
+	ClosedAt     time.Time
+	UpdatedAt    time.Time
+	Deadline     time.Time // of the step the case is in; zero when none
+
+	Tasks []Task
+}
+
+// Task is the part of a case one department must handle.
+type Task struct {
+	ID           int64
+	UnitID       int64
+	Lead         bool
+	State        TaskState
+	DispatchedAt time.Time
+	SignedAt     time.Time
+	DoneAt       time.Time
+	Deadline     time.Time // handling deadline; the clock starts at dispatch
+	HandlerID    int64     // the person who signed
+	Extensions   int
+	Request      RequestKind
+	RequestNote  string
+	RequestedAt  time.Time
+	RequestedDue time.Time // for an extension
+}
+
+// Overdue reports whether the task's work was (or is) late at now.
+func (t *Task) Overdue(now time.Time) bool {
+	if t.Deadline.IsZero() || !t.State.Active() {
+		return false
+	}
+	if t.State == TaskDone {
+		return t.DoneAt.After(t.Deadline)
+	}
+	return now.After(t.Deadline)
+}
+
+// Actor is who makes a transition.
+type Actor struct {
+	AccountID int64 `json:"account_id,omitempty"`
+	Role      Role  `json:"role"`
+	UnitID    int64 `json:"unit_id,omitempty"`
+}
+
+// Event is one append-only line in a case's history.
+type Event struct {
+	ID        int64
+	CaseID    int64
+	Seq       int // the case version this event produced
+	Action    Action
+	FromState State
+	ToState   State
+	TaskID    int64
+	Actor     Actor
+	At        time.Time
+	Reason    string
+	Data      EventData
+}
+
+// EventData holds what an event carries beyond who and when.
+type EventData struct {
+	Note        string       `json:"note,omitempty"`
+	Photos      []string     `json:"photos,omitempty"`
+	Location    *Point       `json:"location,omitempty"`
+	Assignments []Assignment `json:"assignments,omitempty"`
+	UnitID      int64        `json:"unit_id,omitempty"`
+	Deadline    *time.Time   `json:"deadline,omitempty"`
+	CloseType   CloseType    `json:"close_type,omitempty"`
+	DuplicateOf int64        `json:"duplicate_of,omitempty"`
+	Found       *bool        `json:"found,omitempty"`
+	Satisfied   *bool        `json:"satisfied,omitempty"`
+	Solved      *bool        `json:"solved,omitempty"`
+	Rule        string       `json:"rule,omitempty"`
+}
+
+// Assignment names a department a case is dispatched to.
+type Assignment struct {
+	UnitID int64  `json:"unit_id"`
+	Lead   bool   `json:"lead,omitempty"`
+	Rule   string `json:"rule,omitempty"` // why this department, when routed automatically
+}

@@ -1,0 +1,179 @@
+// Package deadline owns time limits (时限) as data and turns them into
+// deadlines on the working calendar. It implements caseflow.Clock.
+package deadline
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+)
+
+// Unit is how a limit's amount is counted.
+type Unit string
+
+const (
+	Minutes      Unit = "minutes"       // natural minutes
+	Hours        Unit = "hours"         // natural hours
+	WorkingHours Unit = "working_hours" // 工作时
+	WorkingDays  Unit = "working_days"  // 工作日
+)
+
+// Limit is one row of the time-limit table. Scope is a category id
+// ("M06011"), a major class prefix ("M06"), or "*" for every category.
+type Limit struct {
+	Scope   string           `json:"scope"`
+	Urgency caseflow.Urgency `json:"urgency"` // empty: both
+	Step    caseflow.Step    `json:"step"`
+	Amount  int              `json:"amount"`
+	Unit    Unit             `json:"unit"`
+	Note    string           `json:"note,omitempty"` // e.g. 私搭乱建: 停工 4 工作时
+}
+
+// Validate says what is wrong with a limit.
+func (l Limit) Validate() error {
+	switch {
+	case l.Scope == "":
+		return fmt.Errorf("deadline: limit needs a scope (category, class prefix or *)")
+	case l.Amount <= 0:
+		return fmt.Errorf("deadline: limit %s/%s: amount must be positive", l.Scope, l.Step)
+	}
+	switch l.Unit {
+	case Minutes, Hours, WorkingHours, WorkingDays:
+	default:
+		return fmt.Errorf("deadline: limit %s/%s: unknown unit %q", l.Scope, l.Step, l.Unit)
+	}
+	switch l.Step {
+	case caseflow.StepRegister, caseflow.StepDispatch, caseflow.StepHandle, caseflow.StepRework, caseflow.StepCheck, caseflow.StepClose:
+	default:
+		return fmt.Errorf("deadline: limit %s: unknown step %q", l.Scope, l.Step)
+	}
+	if l.Urgency != "" && l.Urgency != caseflow.Normal && l.Urgency != caseflow.Urgent {
+		return fmt.Errorf("deadline: limit %s/%s: unknown urgency %q", l.Scope, l.Step, l.Urgency)
+	}
+	return nil
+}
+
+// Policy picks the most specific limit for a case step and applies it on a
+// calendar.
+type Policy struct {
+	cal    *calendar.Calendar
+	limits map[key]Limit
+}
+
+type key struct {
+	scope   string
+	urgency caseflow.Urgency
+	step    caseflow.Step
+}
+
+// NewPolicy validates limits; a later duplicate replaces an earlier one.
+func NewPolicy(cal *calendar.Calendar, limits []Limit) (*Policy, error) {
+	p := &Policy{cal: cal, limits: make(map[key]Limit, len(limits))}
+	for _, l := range limits {
+		if err := l.Validate(); err != nil {
+			return nil, err
+		}
+		p.limits[key{l.Scope, l.Urgency, l.Step}] = l
+	}
+	return p, nil
+}
+
+// Calendar is the policy's working calendar.
+func (p *Policy) Calendar() *calendar.Calendar { return p.cal }
+
+// Lookup finds the limit for a step: category before class before "*", and
+// a limit for the urgency before one for both.
+func (p *Policy) Lookup(step caseflow.Step, categoryID string, u caseflow.Urgency) (Limit, bool) {
+	scopes := [3]string{categoryID, "", "*"}
+	if len(categoryID) >= 3 {
+		scopes[1] = categoryID[:3]
+	}
+	for _, s := range scopes {
+		if s == "" {
+			continue
+		}
+		if l, ok := p.limits[key{s, u, step}]; ok {
+			return l, true
+		}
+		if l, ok := p.limits[key{s, "", step}]; ok {
+			return l, true
+		}
+	}
+	return Limit{}, false
+}
+
+// Due implements caseflow.Clock.
+func (p *Policy) Due(step caseflow.Step, categoryID string, u caseflow.Urgency, start time.Time) time.Time {
+	l, ok := p.Lookup(step, categoryID, u)
+	if !ok {
+		return time.Time{}
+	}
+	return p.Apply(l, start)
+}
+
+// Apply adds a limit to start.
+func (p *Policy) Apply(l Limit, start time.Time) time.Time {
+	switch l.Unit {
+	case Minutes:
+		return start.Add(time.Duration(l.Amount) * time.Minute)
+	case Hours:
+		return start.Add(time.Duration(l.Amount) * time.Hour)
+	case WorkingHours:
+		return p.cal.Add(start, time.Duration(l.Amount)*time.Hour)
+	default:
+		return p.cal.AddDays(start, l.Amount)
+	}
+}
+
+// Resume implements caseflow.Clock: the working time left when paused is
+// left again from the moment of resuming.
+func (p *Policy) Resume(deadline, pausedAt, resumedAt time.Time) time.Time {
+	if deadline.IsZero() {
+		return deadline
+	}
+	left := p.cal.Between(pausedAt, deadline)
+	if left <= 0 {
+		return p.cal.Next(resumedAt)
+	}
+	return p.cal.Add(resumedAt, left)
+}
+
+// Describe is a limit in words, Chinese first: "3 工作日".
+func (l Limit) Describe() string {
+	u := map[Unit]string{Minutes: "分钟", Hours: "小时", WorkingHours: "工作时", WorkingDays: "工作日"}[l.Unit]
+	return strings.TrimSpace(fmt.Sprintf("%d %s", l.Amount, u))
+}
+
+// DefaultLimits are the demo's time limits, modelled on published 数字城管
+// practice: register and dispatch within working hours, most matters handled
+// in 1–5 working days, urgent work within hours.
+func DefaultLimits() []Limit {
+	ls := []Limit{
+		{Scope: "*", Step: caseflow.StepRegister, Amount: 1, Unit: WorkingHours},
+		{Scope: "*", Step: caseflow.StepDispatch, Amount: 1, Unit: WorkingHours},
+		{Scope: "*", Step: caseflow.StepHandle, Amount: 3, Unit: WorkingDays},
+		{Scope: "*", Urgency: caseflow.Urgent, Step: caseflow.StepHandle, Amount: 4, Unit: WorkingHours},
+		{Scope: "*", Step: caseflow.StepRework, Amount: 2, Unit: WorkingDays},
+		{Scope: "*", Step: caseflow.StepCheck, Amount: 4, Unit: WorkingHours},
+		{Scope: "*", Step: caseflow.StepClose, Amount: 2, Unit: WorkingHours},
+		// Components: lids and lamps are quick, structures slow.
+		{Scope: "C01", Step: caseflow.StepHandle, Amount: 5, Unit: WorkingDays},
+		{Scope: "M01", Step: caseflow.StepHandle, Amount: 5, Unit: WorkingDays},
+		{Scope: "M01001", Urgency: caseflow.Urgent, Step: caseflow.StepHandle, Amount: 2, Unit: Hours, Note: "井盖缺失，2 小时内设置警示"},
+		{Scope: "M06010", Step: caseflow.StepHandle, Amount: 1, Unit: WorkingDays, Note: "暴露垃圾"},
+		{Scope: "M06011", Step: caseflow.StepHandle, Amount: 2, Unit: WorkingDays, Note: "积存垃圾渣土"},
+		{Scope: "M06042", Step: caseflow.StepHandle, Amount: 4, Unit: WorkingHours, Note: "垃圾满溢"},
+		{Scope: "M06001", Step: caseflow.StepHandle, Amount: 20, Unit: WorkingDays, Note: "私搭乱建：拆除 20 工作日"},
+		{Scope: "M06001", Urgency: caseflow.Urgent, Step: caseflow.StepHandle, Amount: 4, Unit: WorkingHours, Note: "私搭乱建：停工 4 工作时"},
+		{Scope: "M06013", Step: caseflow.StepHandle, Amount: 5, Unit: WorkingDays, Note: "道路破损"},
+		{Scope: "M06045", Step: caseflow.StepHandle, Amount: 5, Unit: WorkingDays, Note: "非法占绿毁绿"},
+		{Scope: "M07001", Step: caseflow.StepHandle, Amount: 1, Unit: WorkingDays, Note: "非法小广告"},
+		{Scope: "M09", Step: caseflow.StepHandle, Amount: 1, Unit: WorkingDays, Note: "街面秩序"},
+		{Scope: "M09004", Step: caseflow.StepHandle, Amount: 10, Unit: WorkingDays, Note: "废品收购乱象"},
+		{Scope: "M08", Step: caseflow.StepHandle, Amount: 3, Unit: WorkingDays, Note: "施工管理"},
+	}
+	return ls
+}
