@@ -148,6 +148,7 @@ func Report(c *Case, actor Actor, at time.Time, clock Clock) (Event, error) {
 	case c.Urgency != Normal && c.Urgency != Urgent:
 		return Event{}, refuse(CodeInvalid, ActReport, "", "urgency", "urgency must be normal or urgent")
 	}
+	at = Instant(at)
 	c.State = Reported
 	c.Version = 1
 	c.ReportedAt = at
@@ -179,6 +180,7 @@ func Apply(c *Case, cmd Command, clock Clock) (Event, error) {
 	if cmd.At.IsZero() {
 		return Event{}, refuse(CodeRequired, cmd.Action, c.State, "at", "the time of the transition is required")
 	}
+	cmd.At = Instant(cmd.At)
 	n := c.clone()
 	ev := Event{CaseID: c.ID, Action: cmd.Action, FromState: c.State, Actor: cmd.Actor, At: cmd.At,
 		Reason: strings.TrimSpace(cmd.Reason), Data: EventData{Note: cmd.Note, Photos: cmd.Photos, Location: cmd.Location}}
@@ -446,6 +448,9 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 	}
 	return nil
 }
+
+// Instant is how the loop keeps time: UTC, to the millisecond, as stored.
+func Instant(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
 func (c *Case) clone() *Case {
 	n := *c

@@ -111,7 +111,7 @@ func (p *Policy) Due(step caseflow.Step, categoryID string, u caseflow.Urgency, 
 	if !ok {
 		return time.Time{}
 	}
-	return p.Apply(l, start)
+	return p.Apply(l, start).UTC()
 }
 
 // Apply adds a limit to start.
@@ -136,9 +136,9 @@ func (p *Policy) Resume(deadline, pausedAt, resumedAt time.Time) time.Time {
 	}
 	left := p.cal.Between(pausedAt, deadline)
 	if left <= 0 {
-		return p.cal.Next(resumedAt)
+		return p.cal.Next(resumedAt).UTC()
 	}
-	return p.cal.Add(resumedAt, left)
+	return p.cal.Add(resumedAt, left).UTC()
 }
 
 // Describe is a limit in words, Chinese first: "3 工作日".

@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+)
+
+// Loader bulk-loads finished case histories (the simulator, imports):
+// ids are assigned here, rows go in with multi-row INSERTs, and each batch
+// is one transaction. It is not safe for concurrent use, and it assumes no
+// other writer adds cases while it runs.
+type Loader struct {
+	s                       *Store
+	ctx                     context.Context
+	nextCase, nextTask      int64
+	nextEvent               int64
+	cases                   []*caseflow.Case
+	events                  [][]caseflow.Event
+	batch                   int
+	caseSQL, taskSQL, evSQL map[int]string
+	Loaded                  int64
+}
+
+// NewLoader starts a bulk load.
+func (s *Store) NewLoader(ctx context.Context) (*Loader, error) {
+	l := &Loader{s: s, ctx: ctx, batch: 400, caseSQL: map[int]string{}, taskSQL: map[int]string{}, evSQL: map[int]string{}}
+	for _, p := range []struct {
+		table string
+		v     *int64
+	}{{"cases", &l.nextCase}, {"tasks", &l.nextTask}, {"events", &l.nextEvent}} {
+		if err := s.w.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) + 1 FROM `+p.table).Scan(p.v); err != nil {
+			return nil, fmt.Errorf("store: loader: %w", err)
+		}
+	}
+	return l, nil
+}
+
+// Add queues a case with its events (seq order). c.ID, task ids and event
+// ids are assigned.
+func (l *Loader) Add(c *caseflow.Case, events []caseflow.Event) error {
+	c.ID = l.nextCase
+	l.nextCase++
+	for i := range c.Tasks {
+		c.Tasks[i].ID = l.nextTask
+		l.nextTask++
+	}
+	for i := range events {
+		events[i].CaseID = c.ID
+		events[i].ID = l.nextEvent
+		l.nextEvent++
+		// Events name tasks by unit until they have ids.
+		if events[i].TaskID == 0 && events[i].Data.UnitID != 0 {
+			for _, t := range c.Tasks {
+				if t.UnitID == events[i].Data.UnitID {
+					events[i].TaskID = t.ID
+				}
+			}
+		}
+	}
+	l.cases = append(l.cases, c)
+	l.events = append(l.events, events)
+	if len(l.cases) >= l.batch {
+		return l.Flush()
+	}
+	return nil
+}
+
+func multiInsert(cache map[int]string, head string, cols, rows int) string {
+	if q, ok := cache[rows]; ok {
+		return q
+	}
+	var b strings.Builder
+	b.WriteString(head)
+	b.WriteString(" VALUES ")
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		b.WriteString(placeholders(r*cols+1, cols))
+		b.WriteString(")")
+	}
+	cache[rows] = b.String()
+	return cache[rows]
+}
+
+// Flush writes what is queued.
+func (l *Loader) Flush() error {
+	if len(l.cases) == 0 {
+		return nil
+	}
+	err := l.s.tx(l.ctx, func(tx *sql.Tx) error {
+		// Cases, 31 columns + id, at most 500 rows a statement.
+		const caseN = 32
+		var args []any
+		for _, c := range l.cases {
+			args = append(args, c.ID)
+			args = append(args, caseArgs(c)...)
+		}
+		if err := execChunks(l.ctx, tx, l.caseSQL, `INSERT INTO cases (`+caseCols+`)`, caseN, args, 500); err != nil {
+			return fmt.Errorf("store: bulk cases: %w", err)
+		}
+		args = args[:0]
+		for _, c := range l.cases {
+			for i := range c.Tasks {
+				args = append(args, c.Tasks[i].ID)
+				args = append(args, taskArgs(c.ID, &c.Tasks[i])...)
+			}
+		}
+		if err := execChunks(l.ctx, tx, l.taskSQL, `INSERT INTO tasks (`+taskCols+`)`, 15, args, 1000); err != nil {
+			return fmt.Errorf("store: bulk tasks: %w", err)
+		}
+		args = args[:0]
+		for _, evs := range l.events {
+			for i := range evs {
+				ea, err := eventArgs(&evs[i])
+				if err != nil {
+					return err
+				}
+				args = append(args, evs[i].ID)
+				args = append(args, ea...)
+			}
+		}
+		if err := execChunks(l.ctx, tx, l.evSQL, `INSERT INTO events (`+eventCols+`)`, 13, args, 1000); err != nil {
+			return fmt.Errorf("store: bulk events: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	l.Loaded += int64(len(l.cases))
+	l.cases, l.events = l.cases[:0], l.events[:0]
+	return nil
+}
+
+func execChunks(ctx context.Context, tx *sql.Tx, cache map[int]string, head string, cols int, args []any, maxRows int) error {
+	rows := len(args) / cols
+	for start := 0; start < rows; start += maxRows {
+		n := min(maxRows, rows-start)
+		q := multiInsert(cache, head, cols, n)
+		if _, err := tx.ExecContext(ctx, q, args[start*cols:(start+n)*cols]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close flushes and fixes sequences.
+func (l *Loader) Close() error {
+	if err := l.Flush(); err != nil {
+		return err
+	}
+	// Live numbering continues after the loaded numbers of each day.
+	if _, err := l.s.w.ExecContext(l.ctx, `INSERT INTO case_numbers (day, last)
+		SELECT substr(number, 1, 8), max(CAST(substr(number, 9) AS INTEGER)) FROM cases
+		WHERE length(number) = 13 GROUP BY substr(number, 1, 8)
+		ON CONFLICT (day) DO UPDATE SET last = CASE WHEN excluded.last > case_numbers.last
+			THEN excluded.last ELSE case_numbers.last END`); err != nil {
+		return fmt.Errorf("store: loader: case numbers: %w", err)
+	}
+	return l.s.resetSequences(l.ctx)
+}

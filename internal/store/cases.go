@@ -1,0 +1,438 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+)
+
+const caseCols = `id, number, version, channel, category_id, urgency, state, description, address, lon, lat,
+	unit_grid, grid, community, street, reporter_account_id, reporter_name, reporter_phone, verified, duplicate_of,
+	suspended_from, suspended_at, close_type, reworks, reopens, satisfied, reported_at, registered_at,
+	dispatched_at, closed_at, updated_at, deadline`
+
+const taskCols = `id, case_id, unit_id, lead, state, dispatched_at, signed_at, done_at, deadline, handler_id,
+	extensions, request, request_note, requested_at, requested_due`
+
+const eventCols = `id, case_id, seq, action, from_state, to_state, task_id, actor_id, actor_role, actor_unit_id, at, reason, data`
+
+type scanner interface{ Scan(...any) error }
+
+func scanCase(r scanner, c *caseflow.Case) error {
+	var reporter, dup sql.NullInt64
+	var suspAt, regAt, dispAt, closedAt, deadline sql.NullInt64
+	var reportedAt, updatedAt int64
+	var satisfied sql.NullBool
+	err := r.Scan(&c.ID, &c.Number, &c.Version, &c.Channel, &c.CategoryID, &c.Urgency, &c.State, &c.Description,
+		&c.Address, &c.Point.Lon, &c.Point.Lat, &c.Place.UnitGrid, &c.Place.Grid, &c.Place.Community, &c.Place.Street,
+		&reporter, &c.Reporter.Name, &c.Reporter.Phone, &c.Verified, &dup, &c.SuspendedFrom, &suspAt, &c.CloseType,
+		&c.Reworks, &c.Reopens, &satisfied, &reportedAt, &regAt, &dispAt, &closedAt, &updatedAt, &deadline)
+	if err != nil {
+		return err
+	}
+	c.Reporter.AccountID, c.DuplicateOf = reporter.Int64, dup.Int64
+	c.SuspendedAt, c.RegisteredAt, c.DispatchedAt = fromMS(suspAt), fromMS(regAt), fromMS(dispAt)
+	c.ClosedAt, c.Deadline = fromMS(closedAt), fromMS(deadline)
+	c.ReportedAt, c.UpdatedAt = time.UnixMilli(reportedAt).UTC(), time.UnixMilli(updatedAt).UTC()
+	if satisfied.Valid {
+		v := satisfied.Bool
+		c.Satisfied = &v
+	}
+	return nil
+}
+
+func caseArgs(c *caseflow.Case) []any {
+	var sat any
+	if c.Satisfied != nil {
+		sat = *c.Satisfied
+	}
+	return []any{c.Number, c.Version, c.Channel, c.CategoryID, c.Urgency, c.State, c.Description, c.Address,
+		c.Point.Lon, c.Point.Lat, c.Place.UnitGrid, c.Place.Grid, c.Place.Community, c.Place.Street,
+		nullID(c.Reporter.AccountID), c.Reporter.Name, c.Reporter.Phone, c.Verified, nullID(c.DuplicateOf),
+		c.SuspendedFrom, ms(c.SuspendedAt), c.CloseType, c.Reworks, c.Reopens, sat, c.ReportedAt.UnixMilli(),
+		ms(c.RegisteredAt), ms(c.DispatchedAt), ms(c.ClosedAt), c.UpdatedAt.UnixMilli(), ms(c.Deadline)}
+}
+
+func scanTask(r scanner, t *caseflow.Task, caseID *int64) error {
+	var signed, done, deadline, reqAt, reqDue sql.NullInt64
+	var handler sql.NullInt64
+	var disp int64
+	err := r.Scan(&t.ID, caseID, &t.UnitID, &t.Lead, &t.State, &disp, &signed, &done, &deadline, &handler,
+		&t.Extensions, &t.Request, &t.RequestNote, &reqAt, &reqDue)
+	if err != nil {
+		return err
+	}
+	t.DispatchedAt = time.UnixMilli(disp).UTC()
+	t.SignedAt, t.DoneAt, t.Deadline = fromMS(signed), fromMS(done), fromMS(deadline)
+	t.RequestedAt, t.RequestedDue, t.HandlerID = fromMS(reqAt), fromMS(reqDue), handler.Int64
+	return nil
+}
+
+func taskArgs(caseID int64, t *caseflow.Task) []any {
+	return []any{caseID, t.UnitID, t.Lead, t.State, t.DispatchedAt.UnixMilli(), ms(t.SignedAt), ms(t.DoneAt),
+		ms(t.Deadline), nullID(t.HandlerID), t.Extensions, t.Request, t.RequestNote, ms(t.RequestedAt), ms(t.RequestedDue)}
+}
+
+func eventArgs(e *caseflow.Event) ([]any, error) {
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return nil, err
+	}
+	return []any{e.CaseID, e.Seq, e.Action, e.FromState, e.ToState, nullID(e.TaskID), nullID(e.Actor.AccountID),
+		e.Actor.Role, nullID(e.Actor.UnitID), e.At.UnixMilli(), e.Reason, string(data)}, nil
+}
+
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}
+
+var (
+	insertCaseSQL  = `INSERT INTO cases (` + strings.ReplaceAll(caseCols, "id, number", "number") + `) VALUES (` + placeholders(1, 31) + `) RETURNING id`
+	insertTaskSQL  = `INSERT INTO tasks (` + strings.TrimPrefix(taskCols, "id, ") + `) VALUES (` + placeholders(1, 14) + `) RETURNING id`
+	insertEventSQL = `INSERT INTO events (` + strings.TrimPrefix(eventCols, "id, ") + `) VALUES (` + placeholders(1, 12) + `)`
+	updateTaskSQL  = `UPDATE tasks SET case_id = $1, unit_id = $2, lead = $3, state = $4, dispatched_at = $5, signed_at = $6,
+		done_at = $7, deadline = $8, handler_id = $9, extensions = $10, request = $11, request_note = $12,
+		requested_at = $13, requested_due = $14 WHERE id = $15`
+	updateCaseSQL = func() string {
+		cols := strings.Split(strings.ReplaceAll(strings.ReplaceAll(caseCols, "\n", ""), "\t", ""), ",")
+		var set []string
+		for i, c := range cols[1:] { // skip id
+			set = append(set, fmt.Sprintf("%s = $%d", strings.TrimSpace(c), i+1))
+		}
+		return `UPDATE cases SET ` + strings.Join(set, ", ") + ` WHERE id = $32 AND version = $33`
+	}()
+)
+
+// NextNumber reserves the next case number of a day: YYYYMMDD and a
+// five-digit sequence (more digits after 99,999 a day).
+func nextNumber(ctx context.Context, tx *sql.Tx, at time.Time, loc *time.Location) (string, error) {
+	day := at.In(loc).Format("20060102")
+	var n int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO case_numbers (day, last) VALUES ($1, 1)
+		ON CONFLICT (day) DO UPDATE SET last = case_numbers.last + 1 RETURNING last`, day).Scan(&n)
+	if err != nil {
+		return "", fmt.Errorf("store: case number: %w", err)
+	}
+	return fmt.Sprintf("%s%05d", day, n), nil
+}
+
+// CreateCase stores a new case and its report event. c.Number is assigned
+// here when empty; c.ID is set.
+func (s *Store) CreateCase(ctx context.Context, c *caseflow.Case, ev *caseflow.Event, loc *time.Location) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM categories WHERE id = $1`, c.CategoryID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "category", Msg: "unknown category " + c.CategoryID}
+		}
+		if c.Number == "" {
+			n, err := nextNumber(ctx, tx, c.ReportedAt, loc)
+			if err != nil {
+				return err
+			}
+			c.Number = n
+		}
+		if err := tx.QueryRowContext(ctx, insertCaseSQL, caseArgs(c)...).Scan(&c.ID); err != nil {
+			return fmt.Errorf("store: insert case: %w", err)
+		}
+		ev.CaseID = c.ID
+		args, err := eventArgs(ev)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, insertEventSQL, args...); err != nil {
+			return fmt.Errorf("store: insert event: %w", err)
+		}
+		return nil
+	})
+}
+
+// Transition loads a case, applies cmd with the clock, and writes the new
+// state and its event in one transaction. A refusal writes nothing. Two
+// transitions against the same version: exactly one wins, the other gets
+// caseflow.ErrStale.
+func (s *Store) Transition(ctx context.Context, caseID int64, cmd caseflow.Command, clock caseflow.Clock) (*caseflow.Case, caseflow.Event, error) {
+	var c caseflow.Case
+	var ev caseflow.Event
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.loadCase(ctx, tx, caseID, true, &c); err != nil {
+			return err
+		}
+		if err := s.checkCommand(ctx, tx, &c, cmd); err != nil {
+			return err
+		}
+		oldVersion := c.Version
+		var err error
+		if ev, err = caseflow.Apply(&c, cmd, clock); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, updateCaseSQL, append(caseArgs(&c), c.ID, oldVersion)...)
+		if err != nil {
+			return fmt.Errorf("store: update case %d: %w", c.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return &caseflow.Error{Code: caseflow.CodeStale, Action: cmd.Action, State: c.State, Field: "version", Msg: "the case changed meanwhile; reload it"}
+		}
+		for i := range c.Tasks {
+			t := &c.Tasks[i]
+			if t.ID == 0 {
+				if err := tx.QueryRowContext(ctx, insertTaskSQL, taskArgs(c.ID, t)...).Scan(&t.ID); err != nil {
+					return fmt.Errorf("store: insert task: %w", err)
+				}
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, updateTaskSQL, append(taskArgs(c.ID, t), t.ID)...); err != nil {
+				return fmt.Errorf("store: update task %d: %w", t.ID, err)
+			}
+		}
+		if ev.TaskID == 0 && ev.Data.UnitID != 0 {
+			for _, t := range c.Tasks {
+				if t.UnitID == ev.Data.UnitID && t.State.Active() {
+					ev.TaskID = t.ID
+				}
+			}
+		}
+		args, err := eventArgs(&ev)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, insertEventSQL, args...); err != nil {
+			return fmt.Errorf("store: insert event: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, caseflow.Event{}, err
+	}
+	return &c, ev, nil
+}
+
+// checkCommand validates what only the database knows: that units and
+// merge targets exist.
+func (s *Store) checkCommand(ctx context.Context, tx *sql.Tx, c *caseflow.Case, cmd caseflow.Command) error {
+	switch cmd.Action {
+	case caseflow.ActMerge:
+		if cmd.DuplicateOf == 0 || cmd.DuplicateOf == c.ID {
+			return nil // caseflow explains
+		}
+		var state string
+		var reported int64
+		err := tx.QueryRowContext(ctx, `SELECT state, reported_at FROM cases WHERE id = $1`, cmd.DuplicateOf).Scan(&state, &reported)
+		if errors.Is(err, sql.ErrNoRows) {
+			return &caseflow.Error{Code: caseflow.CodeInvalid, Action: cmd.Action, State: c.State, Field: "duplicate_of", Msg: fmt.Sprintf("case %d does not exist", cmd.DuplicateOf)}
+		}
+		if err != nil {
+			return err
+		}
+		if caseflow.State(state) == caseflow.Voided {
+			return &caseflow.Error{Code: caseflow.CodeInvalid, Action: cmd.Action, State: c.State, Field: "duplicate_of", Msg: "cannot merge into a voided or merged case"}
+		}
+	case caseflow.ActDispatch:
+		for _, a := range cmd.Assignments {
+			var kind string
+			err := tx.QueryRowContext(ctx, `SELECT kind FROM units WHERE id = $1`, a.UnitID).Scan(&kind)
+			if errors.Is(err, sql.ErrNoRows) {
+				return &caseflow.Error{Code: caseflow.CodeInvalid, Action: cmd.Action, State: c.State, Field: "assignments", Msg: fmt.Sprintf("unit %d does not exist", a.UnitID)}
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Store) loadCase(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, id int64, forUpdate bool, c *caseflow.Case) error {
+	query := `SELECT ` + caseCols + ` FROM cases WHERE id = $1`
+	if forUpdate {
+		query += s.forUpdate()
+	}
+	if err := scanCase(q.QueryRowContext(ctx, query, id), c); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: case %d: %w", id, ErrNotFound)
+		}
+		return fmt.Errorf("store: load case %d: %w", id, err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+taskCols+` FROM tasks WHERE case_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return fmt.Errorf("store: load tasks of case %d: %w", id, err)
+	}
+	defer rows.Close()
+	c.Tasks = c.Tasks[:0]
+	for rows.Next() {
+		var t caseflow.Task
+		var cid int64
+		if err := scanTask(rows, &t, &cid); err != nil {
+			return err
+		}
+		c.Tasks = append(c.Tasks, t)
+	}
+	return rows.Err()
+}
+
+// Case reads one case with its tasks.
+func (s *Store) Case(ctx context.Context, id int64) (*caseflow.Case, error) {
+	var c caseflow.Case
+	if err := s.loadCase(ctx, s.r, id, false, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// CaseByNumber reads one case by its number.
+func (s *Store) CaseByNumber(ctx context.Context, number string) (*caseflow.Case, error) {
+	var id int64
+	err := s.r.QueryRowContext(ctx, `SELECT id FROM cases WHERE number = $1`, number).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: case %s: %w", number, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Case(ctx, id)
+}
+
+// Events is a case's timeline, oldest first.
+func (s *Store) Events(ctx context.Context, caseID int64) ([]caseflow.Event, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE case_id = $1 ORDER BY seq`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("store: events of case %d: %w", caseID, err)
+	}
+	defer rows.Close()
+	var out []caseflow.Event
+	for rows.Next() {
+		var e caseflow.Event
+		var task, actor, unit sql.NullInt64
+		var at int64
+		var data string
+		if err := rows.Scan(&e.ID, &e.CaseID, &e.Seq, &e.Action, &e.FromState, &e.ToState, &task, &actor,
+			&e.Actor.Role, &unit, &at, &e.Reason, &data); err != nil {
+			return nil, err
+		}
+		e.TaskID, e.Actor.AccountID, e.Actor.UnitID = task.Int64, actor.Int64, unit.Int64
+		e.At = time.UnixMilli(at).UTC()
+		if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
+			return nil, fmt.Errorf("store: event %d data: %w", e.ID, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// CaseFilter selects cases for a list. Zero fields do not filter.
+type CaseFilter struct {
+	State     caseflow.State
+	Street    string
+	Community string
+	Grid      string
+	Category  string // a category id, or a major class prefix like "M06"
+	UnitID    int64  // cases with an active task of this unit
+	Overdue   bool   // open cases past their deadline at Now
+	Now       time.Time
+	From, To  time.Time // reported in [From, To)
+	Before    int64     // cursor: cases with id < Before
+	Limit     int
+}
+
+// Cases lists cases newest first. The cursor is the last id of the page.
+func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]caseflow.Case, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.State != "" {
+		add("state = $%d", f.State)
+	}
+	if f.Street != "" {
+		add("street = $%d", f.Street)
+	}
+	if f.Community != "" {
+		add("community = $%d", f.Community)
+	}
+	if f.Grid != "" {
+		add("grid = $%d", f.Grid)
+	}
+	if f.Category != "" {
+		if len(f.Category) < 6 {
+			add("category_id LIKE $%d", f.Category+"%")
+		} else {
+			add("category_id = $%d", f.Category)
+		}
+	}
+	if f.UnitID != 0 {
+		add("id IN (SELECT case_id FROM tasks WHERE unit_id = $%d AND state <> 'returned')", f.UnitID)
+	}
+	if f.Overdue {
+		add("state NOT IN ('closed','voided','suspended') AND deadline < $%d", f.Now.UnixMilli())
+	}
+	if !f.From.IsZero() {
+		add("reported_at >= $%d", f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		add("reported_at < $%d", f.To.UnixMilli())
+	}
+	if f.Before != 0 {
+		add("id < $%d", f.Before)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 50
+	}
+	q := `SELECT ` + caseCols + ` FROM cases`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list cases: %w", err)
+	}
+	defer rows.Close()
+	var out []caseflow.Case
+	for rows.Next() {
+		var c caseflow.Case
+		if err := scanCase(rows, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CountCases counts cases by state.
+func (s *Store) CountCases(ctx context.Context) (map[caseflow.State]int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT state, count(*) FROM cases GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[caseflow.State]int64{}
+	for rows.Next() {
+		var st caseflow.State
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,234 @@
+// Package store owns every SQL statement of Xiuhua. One SQL text serves
+// SQLite (the embedded default) and PostgreSQL wherever the two agree; the
+// few places they differ are in dialect.go. Every case transition and its
+// event are written in one transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // registers "sqlite"
+)
+
+// Sentinel errors; the HTTP layer maps them once.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names the database engine.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is the database. It is safe for concurrent use.
+type Store struct {
+	dialect Dialect
+	w       *sql.DB // writes: one connection on SQLite
+	r       *sql.DB // reads: a pool
+	dsn     string
+}
+
+// Options tune Open.
+type Options struct {
+	// Synchronous is SQLite's synchronous pragma: "FULL" (default; a
+	// commit is on disk before it returns) or "NORMAL" (faster; a power cut
+	// may lose the last commits, a process crash loses nothing).
+	Synchronous string
+	// ReadConns is the size of the read pool (default 8).
+	ReadConns int
+}
+
+// Open connects to a database: a postgres:// URL, or a SQLite file path
+// (optionally "sqlite:" prefixed). It does not migrate; call Migrate.
+func Open(ctx context.Context, target string, o Options) (*Store, error) {
+	if o.ReadConns == 0 {
+		o.ReadConns = 8
+	}
+	if strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://") {
+		db, err := sql.Open("pgx", target)
+		if err != nil {
+			return nil, fmt.Errorf("store: open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(max(o.ReadConns, 4) * 2)
+		db.SetMaxIdleConns(max(o.ReadConns, 4))
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: connect to postgres: %w", err)
+		}
+		return &Store{dialect: Postgres, w: db, r: db, dsn: target}, nil
+	}
+	path := strings.TrimPrefix(target, "sqlite:")
+	if path == "" {
+		return nil, errors.New("store: empty database path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
+	sync := strings.ToUpper(o.Synchronous)
+	if sync == "" {
+		sync = "FULL"
+	}
+	if sync != "FULL" && sync != "NORMAL" {
+		return nil, fmt.Errorf("store: synchronous must be FULL or NORMAL, not %q", o.Synchronous)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+sync+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "cache_size(-65536)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	wq := url.Values{}
+	for k, v := range q {
+		wq[k] = v
+	}
+	wq.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	rq := url.Values{}
+	for k, v := range q {
+		rq[k] = v
+	}
+	rq.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(o.ReadConns)
+	r.SetMaxIdleConns(o.ReadConns)
+	return &Store{dialect: SQLite, w: w, r: r, dsn: path}, nil
+}
+
+// Dialect says which engine the store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB is the write pool, for tools that need plain SQL (backup, tests).
+func (s *Store) DB() *sql.DB { return s.w }
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+func (s *Store) provider() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return nil, err
+	}
+	var opts []goose.ProviderOption
+	d := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		d = goose.DialectPostgres
+		// A lock row, not an advisory lock, so concurrent starts of several
+		// instances migrate once on any PostgreSQL-compatible database.
+		l, err := lock.NewPostgresTableLocker(lock.WithTableLockTimeout(time.Second, 300))
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithLocker(l))
+	}
+	return goose.NewProvider(d, s.w, sub, opts...)
+}
+
+// Migrate brings the schema up to date.
+func (s *Store) Migrate(ctx context.Context) error {
+	p, err := s.provider()
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, r := range res {
+		slog.Debug("migrated", "version", r.Source.Version, "took", r.Duration)
+	}
+	return nil
+}
+
+// MigrationsCurrent reports whether every migration has been applied.
+func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
+	p, err := s.provider()
+	if err != nil {
+		return false, err
+	}
+	pending, err := p.HasPending(ctx)
+	return !pending, err
+}
+
+// tx runs fn in a write transaction.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// ms turns a time into Unix milliseconds, or NULL for the zero time.
+func ms(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMS turns a nullable millisecond column back into a time.
+func fromMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
