@@ -415,7 +415,38 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]caseflow.Case, error
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.attachTasks(ctx, out)
+}
+
+// attachTasks loads the tasks of a page of cases in one query.
+func (s *Store) attachTasks(ctx context.Context, cs []caseflow.Case) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(cs))
+	args := make([]any, len(cs))
+	for i, c := range cs {
+		idx[c.ID] = i
+		args[i] = c.ID
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+taskCols+` FROM tasks WHERE case_id IN (`+placeholders(1, len(cs))+`) ORDER BY id`, args...)
+	if err != nil {
+		return fmt.Errorf("store: tasks of a page: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t caseflow.Task
+		var cid int64
+		if err := scanTask(rows, &t, &cid); err != nil {
+			return err
+		}
+		c := &cs[idx[cid]]
+		c.Tasks = append(c.Tasks, t)
+	}
+	return rows.Err()
 }
 
 // CountCases counts cases by state.

@@ -1,0 +1,305 @@
+// Command xiuhua is the whole system in one binary: the server, a ready
+// Pingcheng demo, importers and maintenance commands.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/catalog"
+	"github.com/xiuhua/xiuhua/internal/config"
+	"github.com/xiuhua/xiuhua/internal/demo"
+	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/store"
+	"github.com/xiuhua/xiuhua/internal/web"
+)
+
+const usage = `xiuhua — fine-grained city management (绣花)
+
+Usage:
+  xiuhua demo   [flags]            build a Pingcheng demo (if the data directory is empty) and serve it
+  xiuhua serve  [flags]            serve an existing database
+  xiuhua import divisions FILE     import a divisions CSV (code,name,level,parent_code)
+  xiuhua import catalog FILE       import a catalog CSV (code,kind,major_class,name[,department])
+  xiuhua import outline FILE       lay unit grids over a district outline (GeoJSON, WGS84)
+  xiuhua migrate [flags]           bring the schema up to date
+  xiuhua config                    print the settings table (Markdown)
+
+Run "xiuhua COMMAND -h" for the flags of a command.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch os.Args[1] {
+	case "demo":
+		err = runDemo(ctx, os.Args[2:])
+	case "serve":
+		err = runServe(ctx, os.Args[2:])
+	case "import":
+		err = runImport(ctx, os.Args[2:])
+	case "migrate":
+		err = runMigrate(ctx, os.Args[2:])
+	case "config":
+		fmt.Print(config.Markdown())
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "xiuhua: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "xiuhua:", err)
+		os.Exit(1)
+	}
+}
+
+func parse(name string, args []string, extra func(*flag.FlagSet)) (*config.Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	c := &config.Config{}
+	if err := config.Register(fs, c); err != nil {
+		return nil, nil, err
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, nil, err
+	}
+	setupLog(c)
+	return c, fs, nil
+}
+
+func setupLog(c *config.Config) {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if c.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	slog.SetDefault(slog.New(h))
+}
+
+func open(ctx context.Context, c *config.Config) (*store.Store, error) {
+	st, err := store.Open(ctx, c.Target(), store.Options{Synchronous: c.Synchronous})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func runMigrate(ctx context.Context, args []string) error {
+	c, _, err := parse("migrate", args, nil)
+	if err != nil {
+		return err
+	}
+	st, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Println("schema is current")
+	return nil
+}
+
+func runDemo(ctx context.Context, args []string) error {
+	var cases int
+	var seed uint64
+	var fresh, noServe bool
+	c, _, err := parse("demo", args, func(fs *flag.FlagSet) {
+		fs.IntVar(&cases, "cases", 60_000, "simulated cases over the year (10,000,000 and more for benchmarks)")
+		fs.Uint64Var(&seed, "seed", 1, "random seed: the same seed builds the same city")
+		fs.BoolVar(&fresh, "fresh", false, "delete the demo database in the data directory first (SQLite only)")
+		fs.BoolVar(&noServe, "no-serve", false, "build the demo and exit")
+	})
+	if err != nil {
+		return err
+	}
+	if cases < 0 {
+		return fmt.Errorf("-cases must not be negative")
+	}
+	if fresh {
+		if c.DatabaseURL != "" {
+			return fmt.Errorf("-fresh only deletes a SQLite demo; empty a PostgreSQL database yourself")
+		}
+		for _, suf := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(c.Target() + suf); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	st, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	counts, err := st.CountCases(ctx)
+	if err != nil {
+		return err
+	}
+	var logins []demo.Login
+	if len(counts) == 0 {
+		start := time.Now()
+		fmt.Printf("Building the Pingcheng demo with %d simulated cases in %s …\n", cases, c.Target())
+		res, err := demo.Build(ctx, st, demo.Options{Cases: cases, Seed: seed})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("Built in %s: %d streets, %d communities, %d grids, %d unit grids, %d categories, %d cases.\n",
+			time.Since(start).Round(100*time.Millisecond), res.Streets, res.Coms, res.Grids, res.UnitGrids, res.Categories, res.Cases)
+		logins = res.Logins
+	} else {
+		fmt.Printf("Using the existing demo in %s (run with -fresh to rebuild).\n", c.Target())
+		logins = demoLogins()
+	}
+	if noServe {
+		return nil
+	}
+	return serve(ctx, c, st, func(url string) {
+		fmt.Printf("\nXiuhua is running at %s\n", url)
+		fmt.Printf("Demo logins (password %q):\n", demo.Password)
+		for _, l := range logins {
+			fmt.Printf("  %-20s %-12s %s — %s\n", l.Username, l.Role, l.Unit, l.Note)
+		}
+		fmt.Println("Press Ctrl+C to stop.")
+	})
+}
+
+// demoLogins repeats the named demo accounts when the demo already exists.
+func demoLogins() []demo.Login {
+	return []demo.Login{
+		{Username: "admin", Role: "admin", Note: "系统管理员 administrator"},
+		{Username: "dispatcher1", Role: "dispatcher", Note: "派遣员/值班长 dispatcher"},
+		{Username: "operator1", Role: "operator", Note: "12345坐席 hotline operator"},
+		{Username: "h-hwc", Role: "handler", Note: "环卫处处置人员 department handler"},
+		{Username: "leader", Role: "leader", Note: "区领导 district leader"},
+		{Username: "gw14021305300101", Role: "grid_worker", Note: "网格员 grid worker"},
+	}
+}
+
+func runServe(ctx context.Context, args []string) error {
+	c, _, err := parse("serve", args, nil)
+	if err != nil {
+		return err
+	}
+	st, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return serve(ctx, c, st, func(url string) { fmt.Printf("Xiuhua is running at %s\n", url) })
+}
+
+func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(url string)) error {
+	a, err := app.New(ctx, st)
+	if err != nil {
+		return err
+	}
+	if a.Index().Len() == 0 {
+		slog.Warn("no grid layer: reports cannot be placed until one is imported (xiuhua import outline FILE)")
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: web.New(a), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	ready("http://" + ln.Addr().String() + "/")
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func runImport(ctx context.Context, args []string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("usage: xiuhua import divisions|catalog|outline FILE [flags]")
+	}
+	kind, file := args[0], args[1]
+	c, _, err := parse("import", args[2:], nil)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	st, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch kind {
+	case "divisions":
+		ds, err := places.ParseDivisions(bytes.NewReader(b))
+		if err != nil {
+			return fmt.Errorf("%s: %w", filepath.Base(file), err)
+		}
+		if err := st.SaveDivisions(ctx, ds); err != nil {
+			return err
+		}
+		fmt.Printf("imported %d divisions\n", len(ds))
+	case "catalog":
+		cs, err := catalog.Parse(bytes.NewReader(b))
+		if err != nil {
+			return fmt.Errorf("%s: %w", filepath.Base(file), err)
+		}
+		if err := st.SaveCategories(ctx, cs); err != nil {
+			return err
+		}
+		fmt.Printf("imported %d categories\n", len(cs))
+	case "outline":
+		outline, err := places.ParseOutline(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", filepath.Base(file), err)
+		}
+		divs, err := st.Divisions(ctx)
+		if err != nil {
+			return err
+		}
+		from := time.Now().UTC()
+		lay, err := places.GenerateLayout(outline, divs, places.LayoutOptions{Seed: 1, ValidFrom: from})
+		if err != nil {
+			return err
+		}
+		if err := st.SaveLayer(ctx, lay.Grids, lay.Units, from); err != nil {
+			return err
+		}
+		fmt.Printf("laid %d unit grids in %d grids, valid from %s\n", len(lay.Units), len(lay.Grids), from.Format(time.RFC3339))
+	default:
+		return fmt.Errorf("import: unknown kind %q (divisions, catalog or outline)", kind)
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+// Package app wires the domain to the store: it resolves a report's point
+// to its places, computes deadlines with the time-limit policy on the
+// working calendar, and hands each transition to the store. HTTP handlers,
+// the CLI and the demo call it; it imports neither net/http nor SQL.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/deadline"
+	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/refdata"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+// App is the running system.
+type App struct {
+	Store  *store.Store
+	Policy *deadline.Policy
+	Now    func() time.Time
+	index  atomic.Pointer[places.Index]
+}
+
+// New loads the calendar, the time limits and the current grid layer.
+func New(ctx context.Context, st *store.Store) (*App, error) {
+	cal, err := calendar.New(calendar.DefaultWindows, refdata.Holidays()...)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	if miss := cal.MissingYears(now.Year(), now.Year()+1); len(miss) > 0 {
+		slog.Warn("NO HOLIDAY FILE: working time in these years counts weekends only; add the State Council's holiday file",
+			"years", miss)
+	}
+	limits, err := st.TimeLimits(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("app: time limits: %w", err)
+	}
+	if len(limits) == 0 {
+		limits = deadline.DefaultLimits()
+	}
+	pol, err := deadline.NewPolicy(cal, limits)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Store: st, Policy: pol, Now: time.Now}
+	if err := a.ReloadPlaces(ctx); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// ReloadPlaces rebuilds the point index from the grid layer valid now.
+func (a *App) ReloadPlaces(ctx context.Context) error {
+	units, err := a.Store.UnitGrids(ctx, a.Now())
+	if err != nil {
+		return fmt.Errorf("app: load unit grids: %w", err)
+	}
+	a.index.Store(places.NewIndex(units))
+	return nil
+}
+
+// Index is the current point index.
+func (a *App) Index() *places.Index { return a.index.Load() }
+
+// ReportInput is a new problem as it arrives.
+type ReportInput struct {
+	Channel     caseflow.Channel
+	CategoryID  string
+	Urgency     caseflow.Urgency
+	Description string
+	Address     string
+	Lon, Lat    float64
+	Reporter    caseflow.Reporter
+}
+
+// Report files a new case: the point is resolved to its unit grid, grid,
+// community and street, and the case and its first event are stored.
+func (a *App) Report(ctx context.Context, in ReportInput, actor caseflow.Actor) (*caseflow.Case, error) {
+	if in.Urgency == "" {
+		in.Urgency = caseflow.Normal
+	}
+	u, err := a.Index().Locate(in.Lon, in.Lat)
+	if err != nil {
+		return nil, &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "location", Msg: err.Error()}
+	}
+	c := &caseflow.Case{Channel: in.Channel, CategoryID: in.CategoryID, Urgency: in.Urgency,
+		Description: strings.TrimSpace(in.Description), Address: strings.TrimSpace(in.Address),
+		Point: caseflow.Point{Lon: in.Lon, Lat: in.Lat}, Reporter: in.Reporter,
+		Place: caseflow.Place{UnitGrid: u.Code, Grid: u.Grid, Community: u.Community, Street: u.Street}}
+	ev, err := caseflow.Report(c, actor, a.Now(), a.Policy)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Store.CreateCase(ctx, c, &ev, calendar.Shanghai); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Act makes one transition at the current time.
+func (a *App) Act(ctx context.Context, caseID int64, cmd caseflow.Command) (*caseflow.Case, caseflow.Event, error) {
+	if cmd.At.IsZero() {
+		cmd.At = a.Now()
+	}
+	return a.Store.Transition(ctx, caseID, cmd, a.Policy)
+}

@@ -1,0 +1,176 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/org"
+	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+// Departments are the demo's units: the ones the Datong Daily page names,
+// and the usual departments a district's digital city management dispatches to.
+var departments = []org.Unit{
+	{Code: "zhzx", Name: "平城区城市管理指挥中心", Kind: org.KindCentre},
+	{Code: "rx12345", Name: "平城区12345政府热线督办科", Kind: org.KindCentre},
+	{Code: "qld", Name: "平城区人民政府", Kind: org.KindLeadership},
+	{Code: "hwc", Name: "平城区环卫处", Kind: org.KindDepartment},
+	{Code: "ylc", Name: "平城区园林管理处", Kind: org.KindDepartment},
+	{Code: "jddd", Name: "平城区环境治理监督大队", Kind: org.KindDepartment},
+	{Code: "zfj", Name: "平城区城市管理综合行政执法大队", Kind: org.KindDepartment},
+	{Code: "szc", Name: "平城区市政设施管理处", Kind: org.KindDepartment},
+	{Code: "jtj", Name: "平城区交通运输局", Kind: org.KindDepartment},
+	{Code: "scj", Name: "平城区市场监督管理局", Kind: org.KindDepartment},
+	{Code: "xfj", Name: "平城区消防救援大队", Kind: org.KindDepartment},
+	{Code: "wy-hbjy", Name: "鸿宾嘉苑物业服务中心", Kind: org.KindProperty},
+	{Code: "wy-tsyy", Name: "天胜雅园物业服务中心", Kind: org.KindProperty},
+	{Code: "wy-bxy", Name: "北馨园小区物业服务中心", Kind: org.KindProperty},
+}
+
+// Login is a demo account to print.
+type Login struct {
+	Username string        `json:"username"`
+	Role     caseflow.Role `json:"role"`
+	Unit     string        `json:"unit"`
+	Note     string        `json:"note"`
+}
+
+type people struct {
+	units        map[string]org.Unit // by code
+	streetOffice map[string]org.Unit // by street division code
+	worker       map[string]caseflow.Actor
+	dispatchers  []caseflow.Actor
+	operators    []caseflow.Actor
+	leader       caseflow.Actor
+	inspector    caseflow.Actor // 环境治理监督大队 patrol
+	handlers     map[int64]caseflow.Actor
+	logins       []Login
+}
+
+func createPeople(ctx context.Context, st *store.Store, divs []places.Division, grids []places.Grid, passwordHash string) (*people, error) {
+	p := &people{units: map[string]org.Unit{}, streetOffice: map[string]org.Unit{}, worker: map[string]caseflow.Actor{}, handlers: map[int64]caseflow.Actor{}}
+	names := map[string]string{}
+	for _, d := range divs {
+		names[d.Code] = d.Name
+	}
+	for _, u := range departments {
+		if err := st.CreateUnit(ctx, &u); err != nil {
+			return nil, err
+		}
+		p.units[u.Code] = u
+	}
+	for _, d := range divs {
+		if d.Level != places.LevelStreet {
+			continue
+		}
+		u := org.Unit{Code: "jd" + d.Code, Name: d.Name + "办事处", Kind: org.KindStreet, Street: d.Code}
+		if err := st.CreateUnit(ctx, &u); err != nil {
+			return nil, err
+		}
+		p.units[u.Code] = u
+		p.streetOffice[d.Code] = u
+	}
+	account := func(username, name string, role caseflow.Role, unit org.Unit, grids []string, note string) (caseflow.Actor, error) {
+		a := org.Account{Username: username, Name: name, Role: role, UnitID: unit.ID, PasswordHash: passwordHash,
+			Phone: fmt.Sprintf("1390352%04d", len(p.logins)%10000), Grids: grids}
+		if err := st.CreateAccount(ctx, &a); err != nil {
+			return caseflow.Actor{}, err
+		}
+		if note != "" {
+			p.logins = append(p.logins, Login{Username: username, Role: role, Unit: unit.Name, Note: note})
+		}
+		return caseflow.Actor{AccountID: a.ID, Role: role, UnitID: unit.ID}, nil
+	}
+	var err error
+	if _, err = account("admin", "系统管理员", caseflow.Admin, p.units["zhzx"], nil, "系统管理员 administrator"); err != nil {
+		return nil, err
+	}
+	for i, n := range []string{"王调度", "李调度"} {
+		a, err := account(fmt.Sprintf("dispatcher%d", i+1), n, caseflow.Dispatcher, p.units["zhzx"], nil, map[bool]string{true: "派遣员/值班长 dispatcher"}[i == 0])
+		if err != nil {
+			return nil, err
+		}
+		p.dispatchers = append(p.dispatchers, a)
+	}
+	for i, n := range []string{"赵坐席", "钱坐席"} {
+		a, err := account(fmt.Sprintf("operator%d", i+1), n, caseflow.Operator, p.units["rx12345"], nil, map[bool]string{true: "12345坐席 hotline operator"}[i == 0])
+		if err != nil {
+			return nil, err
+		}
+		p.operators = append(p.operators, a)
+	}
+	if p.leader, err = account("leader", "孙区长", caseflow.Leader, p.units["qld"], nil, "区领导 district leader"); err != nil {
+		return nil, err
+	}
+	if p.inspector, err = account("inspector", "周队员", caseflow.GridWorker, p.units["jddd"], nil, "环境治理监督大队巡查 patrol inspector"); err != nil {
+		return nil, err
+	}
+	// One handler account per department, property company and street office.
+	for _, u := range p.sortedUnits() {
+		if u.Kind == org.KindCentre || u.Kind == org.KindLeadership {
+			continue
+		}
+		note := ""
+		if u.Code == "hwc" {
+			note = "环卫处处置人员 department handler"
+		}
+		a, err := account("h-"+u.Code, "处置员", caseflow.Handler, u, nil, note)
+		if err != nil {
+			return nil, err
+		}
+		p.handlers[u.ID] = a
+	}
+	// One grid worker per grid, employed by the street office.
+	for _, g := range grids {
+		note := ""
+		if g.Code == "14021305300101" {
+			note = "网格员 grid worker, " + places.ShortName(names[g.Community]) + "第1网格"
+		}
+		a, err := account("gw"+g.Code, "网格员", caseflow.GridWorker, p.streetOffice[g.Street], []string{g.Code}, note)
+		if err != nil {
+			return nil, err
+		}
+		p.worker[g.Code] = a
+	}
+	return p, nil
+}
+
+func (p *people) sortedUnits() []org.Unit {
+	out := make([]org.Unit, 0, len(p.units))
+	for _, u := range p.units {
+		out = append(out, u)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].ID < out[j-1].ID; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// route is the demo's routing: major class and a few categories to a
+// department, else the street office of the place (属地).
+func (p *people) route(categoryID, street string) (org.Unit, string) {
+	byCat := map[string]string{
+		"M06010": "hwc", "M06011": "hwc", "M06012": "hwc", "M06014": "hwc", "M06020": "hwc", "M06041": "hwc", "M06042": "hwc",
+		"M06001": "zfj", "M06002": "zfj", "M06027": "jddd", "M06028": "jddd",
+		"M06017": "ylc", "M06018": "ylc", "M06021": "ylc", "M06022": "ylc", "M06045": "ylc", "M06047": "ylc",
+		"M06013": "szc", "M06048": "szc", "M06049": "szc", "M06050": "szc", "M06051": "szc", "M06052": "szc",
+		"M09009": "jtj", "M09012": "xfj", "M09015": "scj", "M08004": "jddd",
+	}
+	byClass := map[string]string{"C01": "szc", "M01": "szc", "C02": "jtj", "M02": "jtj", "C03": "hwc", "M03": "hwc",
+		"C04": "ylc", "M04": "ylc", "M07": "zfj", "M08": "zfj", "M09": "zfj"}
+	if code, ok := byCat[categoryID]; ok {
+		return p.units[code], "category " + categoryID + " → " + p.units[code].Name
+	}
+	if code, ok := byClass[categoryID[:3]]; ok {
+		return p.units[code], "major class " + categoryID[:3] + " → " + p.units[code].Name
+	}
+	so := p.streetOffice[street]
+	return so, "属地 fallback → " + so.Name
+}
+
+func isUrban(name string) bool { return !strings.Contains(name, "村") }

@@ -1,0 +1,326 @@
+// Package web is the HTTP layer: it decodes requests, calls the app and
+// renders JSON or HTML. For now it serves health checks and a read-only view
+// of cases; the full API, accounts and Open311 build on it.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+// Server holds the routes.
+type Server struct {
+	app *app.App
+	mux *http.ServeMux
+}
+
+// New builds the handler tree.
+func New(a *app.App) http.Handler {
+	s := &Server{app: a, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("GET /api/v1/cases", s.listCases)
+	s.mux.HandleFunc("GET /api/v1/cases/{number}", s.getCase)
+	s.mux.HandleFunc("GET /api/v1/stats", s.stats)
+	s.mux.HandleFunc("GET /{$}", s.index)
+	return s.secure(s.mux)
+}
+
+func (s *Server) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.app.Store.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return
+	}
+	if ok, err := s.app.Store.MigrationsCurrent(ctx); err != nil || !ok {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "migrations pending"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// Problem is an RFC 9457 error body.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Code   string `json:"code"`
+	Field  string `json:"field,omitempty"`
+}
+
+func problem(w http.ResponseWriter, status int, code, field, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Code: code, Field: field})
+}
+
+// fail maps domain and store errors to HTTP once.
+func fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ce *caseflow.Error
+	switch {
+	case errors.As(err, &ce):
+		status := http.StatusUnprocessableEntity
+		switch ce.Code {
+		case caseflow.CodeStale:
+			status = http.StatusConflict
+		case caseflow.CodeWrongRole, caseflow.CodeNotYours:
+			status = http.StatusForbidden
+		case caseflow.CodeWrongState:
+			status = http.StatusConflict
+		}
+		problem(w, status, string(ce.Code), ce.Field, ce.Msg)
+	case errors.Is(err, store.ErrNotFound):
+		problem(w, http.StatusNotFound, "not_found", "", "no such case")
+	default:
+		slog.Error("request failed", "path", r.URL.Path, "err", err)
+		problem(w, http.StatusInternalServerError, "internal", "", "internal error")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// CaseView is a case as this read-only view shows it: no reporter names or
+// phone numbers.
+type CaseView struct {
+	Number       string             `json:"number"`
+	State        caseflow.State     `json:"state"`
+	Channel      caseflow.Channel   `json:"channel"`
+	Category     string             `json:"category"`
+	Urgency      caseflow.Urgency   `json:"urgency"`
+	Description  string             `json:"description"`
+	Address      string             `json:"address,omitempty"`
+	Lon          float64            `json:"lon"`
+	Lat          float64            `json:"lat"`
+	Place        caseflow.Place     `json:"place"`
+	ReportedAt   time.Time          `json:"reported_at"`
+	RegisteredAt *time.Time         `json:"registered_at,omitempty"`
+	DispatchedAt *time.Time         `json:"dispatched_at,omitempty"`
+	ClosedAt     *time.Time         `json:"closed_at,omitempty"`
+	Deadline     *time.Time         `json:"deadline,omitempty"`
+	Overdue      bool               `json:"overdue"`
+	CloseType    caseflow.CloseType `json:"close_type,omitempty"`
+	Reworks      int                `json:"reworks"`
+	DuplicateOf  int64              `json:"duplicate_of,omitempty"`
+	Version      int                `json:"version"`
+	Tasks        []TaskView         `json:"tasks,omitempty"`
+	Timeline     []EventView        `json:"timeline,omitempty"`
+}
+
+// TaskView is one department's task.
+type TaskView struct {
+	UnitID     int64              `json:"unit_id"`
+	Lead       bool               `json:"lead"`
+	State      caseflow.TaskState `json:"state"`
+	Deadline   *time.Time         `json:"deadline,omitempty"`
+	Extensions int                `json:"extensions"`
+}
+
+// EventView is one line of the timeline.
+type EventView struct {
+	Seq    int                `json:"seq"`
+	Action caseflow.Action    `json:"action"`
+	From   caseflow.State     `json:"from,omitempty"`
+	To     caseflow.State     `json:"to"`
+	Role   caseflow.Role      `json:"role"`
+	UnitID int64              `json:"unit_id,omitempty"`
+	At     time.Time          `json:"at"`
+	Reason string             `json:"reason,omitempty"`
+	Data   caseflow.EventData `json:"data"`
+}
+
+func opt(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	l := t.In(calendar.Shanghai)
+	return &l
+}
+
+func view(c *caseflow.Case, now time.Time) CaseView {
+	v := CaseView{Number: c.Number, State: c.State, Channel: c.Channel, Category: c.CategoryID, Urgency: c.Urgency,
+		Description: c.Description, Address: c.Address, Lon: c.Point.Lon, Lat: c.Point.Lat, Place: c.Place,
+		ReportedAt: c.ReportedAt.In(calendar.Shanghai), RegisteredAt: opt(c.RegisteredAt), DispatchedAt: opt(c.DispatchedAt),
+		ClosedAt: opt(c.ClosedAt), Deadline: opt(c.Deadline), CloseType: c.CloseType, Reworks: c.Reworks,
+		DuplicateOf: c.DuplicateOf, Version: c.Version}
+	v.Overdue = c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && now.After(c.Deadline)
+	for _, t := range c.Tasks {
+		v.Tasks = append(v.Tasks, TaskView{UnitID: t.UnitID, Lead: t.Lead, State: t.State, Deadline: opt(t.Deadline), Extensions: t.Extensions})
+	}
+	return v
+}
+
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.CaseFilter{State: caseflow.State(q.Get("state")), Street: q.Get("street"), Community: q.Get("community"),
+		Grid: q.Get("grid"), Category: q.Get("category"), Overdue: q.Get("overdue") == "true", Now: s.app.Now()}
+	if f.State != "" && !f.State.Valid() {
+		problem(w, http.StatusBadRequest, "invalid", "state", "unknown state "+strconv.Quote(string(f.State)))
+		return
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"limit", &f.Limit}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				problem(w, http.StatusBadRequest, "invalid", p.name, p.name+" must be a whole number from 1 to 1000")
+				return
+			}
+			*p.dst = n
+		}
+	}
+	if v := q.Get("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			problem(w, http.StatusBadRequest, "invalid", "cursor", "cursor is the next_cursor of a previous page")
+			return
+		}
+		f.Before = n
+	}
+	cs, err := s.app.Store.Cases(r.Context(), f)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	out := struct {
+		Cases      []CaseView `json:"cases"`
+		NextCursor string     `json:"next_cursor,omitempty"`
+	}{Cases: make([]CaseView, 0, len(cs))}
+	now := s.app.Now()
+	for i := range cs {
+		out.Cases = append(out.Cases, view(&cs[i], now))
+	}
+	lim := f.Limit
+	if lim == 0 {
+		lim = 50
+	}
+	if len(cs) == lim {
+		out.NextCursor = strconv.FormatInt(cs[len(cs)-1].ID, 10)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
+	c, err := s.app.Store.CaseByNumber(r.Context(), r.PathValue("number"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	evs, err := s.app.Store.Events(r.Context(), c.ID)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	v := view(c, s.app.Now())
+	for _, e := range evs {
+		v.Timeline = append(v.Timeline, EventView{Seq: e.Seq, Action: e.Action, From: e.FromState, To: e.ToState,
+			Role: e.Actor.Role, UnitID: e.Actor.UnitID, At: e.At.In(calendar.Shanghai), Reason: e.Reason, Data: e.Data})
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
+	n, err := s.app.Store.CountCases(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	var total int64
+	for _, v := range n {
+		total += v
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total": total, "by_state": n, "unit_grids": s.app.Index().Len()})
+}
+
+var stateNames = map[caseflow.State]string{
+	caseflow.Reported: "待立案", caseflow.Registered: "待派遣", caseflow.Dispatched: "待签收", caseflow.InProgress: "处置中",
+	caseflow.Suspended: "挂账", caseflow.PendingCheck: "待核查", caseflow.PendingClose: "待结案", caseflow.Closed: "已结案", caseflow.Voided: "已作废",
+}
+
+var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>绣花 · 平城区城市精细化管理</title>
+<style>body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;max-width:60rem;color:#222}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;font-size:.9rem}
+.n{font-variant-numeric:tabular-nums;text-align:right}.muted{color:#777}</style></head><body>
+<h1>绣花 Xiuhua</h1>
+<p>平城区城市精细化管理 · fine-grained city management for Pingcheng District, Datong</p>
+<p class="muted">街道、社区为国家统计局 2023 年区划；街道和社区的范围、网格为生成的示意区域，非官方边界。
+Streets and communities are the NBS 2023 divisions; their areas and the grids are generated, not official boundaries.</p>
+<h2>案件 Cases: {{.Total}}</h2>
+<table><tr><th>状态 State</th><th class="n">数量 Count</th></tr>
+{{range .States}}<tr><td>{{.Name}} <span class="muted">{{.Code}}</span></td><td class="n">{{.N}}</td></tr>{{end}}
+</table>
+<h2>最新案件 Latest</h2>
+<table><tr><th>编号 No.</th><th>描述 Description</th><th>状态 State</th></tr>
+{{range .Latest}}<tr><td><a href="/api/v1/cases/{{.Number}}">{{.Number}}</a></td><td>{{.Description}}</td><td>{{.State}}</td></tr>{{end}}
+</table>
+<p class="muted">JSON: <a href="/api/v1/cases">/api/v1/cases</a> · <a href="/api/v1/stats">/api/v1/stats</a> · <a href="/healthz">/healthz</a></p>
+</body></html>`))
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	n, err := s.app.Store.CountCases(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	latest, err := s.app.Store.Cases(r.Context(), store.CaseFilter{Limit: 20})
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	type row struct {
+		Name, Code string
+		N          int64
+	}
+	data := struct {
+		Total  int64
+		States []row
+		Latest []struct{ Number, Description, State string }
+	}{}
+	for _, st := range caseflow.States {
+		data.States = append(data.States, row{stateNames[st], string(st), n[st]})
+		data.Total += n[st]
+	}
+	for _, c := range latest {
+		data.Latest = append(data.Latest, struct{ Number, Description, State string }{c.Number, c.Description, stateNames[c.State]})
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := indexTmpl.Execute(w, data); err != nil {
+		slog.Error("index", "err", err)
+	}
+}
