@@ -22,12 +22,14 @@ type Loader struct {
 	events                  [][]caseflow.Event
 	batch                   int
 	caseSQL, taskSQL, evSQL map[int]string
+	stmts                   map[string]*sql.Stmt
 	Loaded                  int64
 }
 
 // NewLoader starts a bulk load.
 func (s *Store) NewLoader(ctx context.Context) (*Loader, error) {
-	l := &Loader{s: s, ctx: ctx, batch: 400, caseSQL: map[int]string{}, taskSQL: map[int]string{}, evSQL: map[int]string{}}
+	l := &Loader{s: s, ctx: ctx, batch: 500, caseSQL: map[int]string{}, taskSQL: map[int]string{}, evSQL: map[int]string{},
+		stmts: map[string]*sql.Stmt{}}
 	for _, p := range []struct {
 		table string
 		v     *int64
@@ -100,6 +102,37 @@ func (l *Loader) Flush() error {
 	if len(l.cases) == 0 {
 		return nil
 	}
+	// Prepare outside the transaction: SQLite's write pool has one
+	// connection, which the transaction holds.
+	nt, ne := 0, 0
+	for i, c := range l.cases {
+		nt += len(c.Tasks)
+		ne += len(l.events[i])
+	}
+	for _, p := range []struct {
+		cache map[int]string
+		head  string
+		cols  int
+		rows  int
+		max   int
+	}{{l.caseSQL, `INSERT INTO cases (` + caseCols + `)`, 32, len(l.cases), 500},
+		{l.taskSQL, `INSERT INTO tasks (` + taskCols + `)`, 15, nt, 1000},
+		{l.evSQL, `INSERT INTO events (` + eventCols + `)`, 13, ne, 1000}} {
+		for _, n := range []int{min(p.rows, p.max), p.rows % p.max} {
+			if n == 0 {
+				continue
+			}
+			q := multiInsert(p.cache, p.head, p.cols, n, l.s.dialect == SQLite)
+			if _, ok := l.stmts[q]; ok {
+				continue
+			}
+			st, err := l.s.w.PrepareContext(l.ctx, q)
+			if err != nil {
+				return fmt.Errorf("store: loader: prepare: %w", err)
+			}
+			l.stmts[q] = st
+		}
+	}
 	err := l.s.tx(l.ctx, func(tx *sql.Tx) error {
 		// Cases, 31 columns + id, at most 500 rows a statement.
 		const caseN = 32
@@ -150,7 +183,13 @@ func (l *Loader) execChunks(ctx context.Context, tx *sql.Tx, cache map[int]strin
 	for start := 0; start < rows; start += maxRows {
 		n := min(maxRows, rows-start)
 		q := multiInsert(cache, head, cols, n, l.s.dialect == SQLite)
-		if _, err := tx.ExecContext(ctx, q, args[start*cols:(start+n)*cols]...); err != nil {
+		// Statements are prepared once per shape: parsing a 500-row
+		// INSERT costs as much as running it.
+		st, ok := l.stmts[q]
+		if !ok {
+			return fmt.Errorf("store: loader: statement for %d rows not prepared", n)
+		}
+		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args[start*cols:(start+n)*cols]...); err != nil {
 			return err
 		}
 	}
@@ -159,7 +198,11 @@ func (l *Loader) execChunks(ctx context.Context, tx *sql.Tx, cache map[int]strin
 
 // Close flushes and fixes sequences.
 func (l *Loader) Close() error {
-	if err := l.Flush(); err != nil {
+	err := l.Flush()
+	for _, st := range l.stmts {
+		st.Close()
+	}
+	if err != nil {
 		return err
 	}
 	// Live numbering continues after the loaded numbers of each day.

@@ -1,0 +1,157 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/demo"
+	"github.com/xiuhua/xiuhua/internal/store"
+	"github.com/xiuhua/xiuhua/internal/store/storetest"
+	"github.com/xiuhua/xiuhua/internal/web"
+)
+
+// server serves a small demo city over real HTTP on loopback.
+func server(t *testing.T) (*httptest.Server, *app.App) {
+	t.Helper()
+	end := time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC)
+	st := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	if _, err := demo.Build(ctx, st, demo.Options{Cases: 400, Seed: 5, End: end}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Now = func() time.Time { return end }
+	if err := a.ReloadPlaces(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := httptest.NewServer(web.New(a))
+	t.Cleanup(s.Close)
+	return s, a
+}
+
+func get(t *testing.T, url string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+var phone = regexp.MustCompile(`(^|[^\d.])1[3-9]\d{9}([^\d]|$)`)
+
+func TestReadOnlyView(t *testing.T) {
+	s, a := server(t)
+	if code, body, _ := get(t, s.URL+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
+		t.Fatalf("healthz %d %s", code, body)
+	}
+	if code, body, _ := get(t, s.URL+"/readyz"); code != 200 || !strings.Contains(body, "ready") {
+		t.Fatalf("readyz %d %s", code, body)
+	}
+
+	// Pages of cases follow the cursor without gaps or repeats.
+	seen := map[string]bool{}
+	url := s.URL + "/api/v1/cases?limit=150"
+	for pages := 0; url != ""; pages++ {
+		code, body, h := get(t, url)
+		if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+			t.Fatalf("list %d %s", code, body)
+		}
+		if phone.MatchString(body) || strings.Contains(body, "reporter") {
+			t.Fatal("the case list shows reporters' personal data")
+		}
+		var page struct {
+			Cases      []web.CaseView `json:"cases"`
+			NextCursor string         `json:"next_cursor"`
+		}
+		if err := json.Unmarshal([]byte(body), &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page.Cases {
+			if seen[c.Number] {
+				t.Fatalf("case %s on two pages", c.Number)
+			}
+			seen[c.Number] = true
+		}
+		url = ""
+		if page.NextCursor != "" {
+			url = s.URL + "/api/v1/cases?limit=150&cursor=" + page.NextCursor
+		}
+	}
+	n, _ := a.Store.CountCases(context.Background())
+	var total int64
+	for _, v := range n {
+		total += v
+	}
+	if int64(len(seen)) != total {
+		t.Fatalf("paged through %d of %d cases", len(seen), total)
+	}
+
+	// One case with its timeline.
+	code, body, _ := get(t, s.URL+"/api/v1/cases?state=closed&limit=1")
+	var page struct{ Cases []web.CaseView }
+	json.Unmarshal([]byte(body), &page)
+	if code != 200 || len(page.Cases) != 1 {
+		t.Fatalf("closed filter: %d %s", code, body)
+	}
+	code, body, _ = get(t, s.URL+"/api/v1/cases/"+page.Cases[0].Number)
+	var c web.CaseView
+	if err := json.Unmarshal([]byte(body), &c); err != nil || code != 200 {
+		t.Fatalf("detail %d %s", code, body)
+	}
+	if len(c.Timeline) != c.Version || c.Timeline[0].Action != caseflow.ActReport || c.Timeline[len(c.Timeline)-1].To != caseflow.Closed {
+		t.Fatalf("timeline %+v", c.Timeline)
+	}
+	if phone.MatchString(body) {
+		t.Fatal("case detail shows a phone number")
+	}
+
+	// The home page is Chinese first and lists the counts.
+	code, body, h := get(t, s.URL+"/")
+	if code != 200 || !strings.Contains(body, "已结案") || !strings.Contains(body, `lang="zh-CN"`) || h.Get("Content-Security-Policy") == "" {
+		t.Fatalf("index %d", code)
+	}
+}
+
+func TestBadRequestsGetClearErrors(t *testing.T) {
+	s, _ := server(t)
+	for _, tt := range []struct {
+		path  string
+		code  int
+		field string
+	}{
+		{"/api/v1/cases?state=lost", 400, "state"},
+		{"/api/v1/cases?limit=0", 400, "limit"},
+		{"/api/v1/cases?limit=abc", 400, "limit"},
+		{"/api/v1/cases?cursor=-4", 400, "cursor"},
+		{"/api/v1/cases?state=%27%3B%20DROP%20TABLE%20cases%3B--", 400, "state"},
+		{"/api/v1/cases/19990101-nope", 404, ""},
+	} {
+		code, body, h := get(t, s.URL+tt.path)
+		if code != tt.code || h.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: %d %s", tt.path, code, body)
+			continue
+		}
+		var p web.Problem
+		if err := json.Unmarshal([]byte(body), &p); err != nil || p.Field != tt.field || p.Status != tt.code {
+			t.Errorf("%s: problem %+v", tt.path, p)
+		}
+	}
+	if code, _, _ := get(t, s.URL+"/api/v1/cases?limit=5"); code != 200 {
+		t.Fatal("the table survived the injection attempt? list failed")
+	}
+}
