@@ -181,12 +181,11 @@ func runDemo(ctx context.Context, args []string) error {
 		return nil
 	}
 	return serve(ctx, c, st, func(url string) {
-		fmt.Printf("\nXiuhua is running at %s\n", url)
-		fmt.Printf("Demo logins (password %q):\n", demo.Password)
+		fmt.Printf("\nDemo logins (password %q):\n", demo.Password)
 		for _, l := range logins {
 			fmt.Printf("  %-20s %-12s %s — %s\n", l.Username, l.Role, l.Unit, l.Note)
 		}
-		fmt.Println("Press Ctrl+C to stop.")
+		fmt.Printf("\nXiuhua is running at %s (Ctrl+C stops it)\n", url)
 	})
 }
 
