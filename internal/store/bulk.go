@@ -133,7 +133,7 @@ func (l *Loader) Flush() error {
 			l.stmts[q] = st
 		}
 	}
-	err := l.s.tx(l.ctx, func(tx *sql.Tx) error {
+	err := l.s.tx(l.ctx, func(tx *wtx) error {
 		// Cases, 31 columns + id, at most 500 rows a statement.
 		const caseN = 32
 		var args []any
@@ -178,7 +178,7 @@ func (l *Loader) Flush() error {
 	return nil
 }
 
-func (l *Loader) execChunks(ctx context.Context, tx *sql.Tx, cache map[int]string, head string, cols int, args []any, maxRows int) error {
+func (l *Loader) execChunks(ctx context.Context, tx *wtx, cache map[int]string, head string, cols int, args []any, maxRows int) error {
 	rows := len(args) / cols
 	for start := 0; start < rows; start += maxRows {
 		n := min(maxRows, rows-start)

@@ -100,10 +100,19 @@ func placeholders(from, n int) string {
 }
 
 var (
-	insertCaseSQL  = `INSERT INTO cases (` + strings.ReplaceAll(caseCols, "id, number", "number") + `) VALUES (` + placeholders(1, 31) + `) RETURNING id`
-	insertTaskSQL  = `INSERT INTO tasks (` + strings.TrimPrefix(taskCols, "id, ") + `) VALUES (` + placeholders(1, 14) + `) RETURNING id`
-	insertEventSQL = `INSERT INTO events (` + strings.TrimPrefix(eventCols, "id, ") + `) VALUES (` + placeholders(1, 12) + `)`
-	updateTaskSQL  = `UPDATE tasks SET case_id = $1, unit_id = $2, lead = $3, state = $4, dispatched_at = $5, signed_at = $6,
+	selectCaseSQL           = `SELECT ` + caseCols + ` FROM cases WHERE id = $1`
+	selectTasksSQL          = `SELECT ` + taskCols + ` FROM tasks WHERE case_id = $1 ORDER BY id`
+	selectEventsSQL         = `SELECT ` + eventCols + ` FROM events WHERE case_id = $1 ORDER BY seq`
+	selectCaseIDByNumberSQL = `SELECT id FROM cases WHERE number = $1`
+	nextNumberSQL           = `INSERT INTO case_numbers (day, last) VALUES ($1, 1)
+		ON CONFLICT (day) DO UPDATE SET last = case_numbers.last + 1 RETURNING last`
+	categoryExistsSQL = `SELECT count(*) FROM categories WHERE id = $1`
+	unitKindSQL       = `SELECT kind FROM units WHERE id = $1`
+	mergeTargetSQL    = `SELECT state, reported_at FROM cases WHERE id = $1`
+	insertCaseSQL     = `INSERT INTO cases (` + strings.ReplaceAll(caseCols, "id, number", "number") + `) VALUES (` + placeholders(1, 31) + `) RETURNING id`
+	insertTaskSQL     = `INSERT INTO tasks (` + strings.TrimPrefix(taskCols, "id, ") + `) VALUES (` + placeholders(1, 14) + `) RETURNING id`
+	insertEventSQL    = `INSERT INTO events (` + strings.TrimPrefix(eventCols, "id, ") + `) VALUES (` + placeholders(1, 12) + `)`
+	updateTaskSQL     = `UPDATE tasks SET case_id = $1, unit_id = $2, lead = $3, state = $4, dispatched_at = $5, signed_at = $6,
 		done_at = $7, deadline = $8, handler_id = $9, extensions = $10, request = $11, request_note = $12,
 		requested_at = $13, requested_due = $14 WHERE id = $15`
 	updateCaseSQL = func() string {
@@ -118,11 +127,10 @@ var (
 
 // NextNumber reserves the next case number of a day: YYYYMMDD and a
 // five-digit sequence (more digits after 99,999 a day).
-func nextNumber(ctx context.Context, tx *sql.Tx, at time.Time, loc *time.Location) (string, error) {
+func nextNumber(ctx context.Context, tx *wtx, at time.Time, loc *time.Location) (string, error) {
 	day := at.In(loc).Format("20060102")
 	var n int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO case_numbers (day, last) VALUES ($1, 1)
-		ON CONFLICT (day) DO UPDATE SET last = case_numbers.last + 1 RETURNING last`, day).Scan(&n)
+	err := tx.QueryRowContext(ctx, nextNumberSQL, day).Scan(&n)
 	if err != nil {
 		return "", fmt.Errorf("store: case number: %w", err)
 	}
@@ -132,9 +140,9 @@ func nextNumber(ctx context.Context, tx *sql.Tx, at time.Time, loc *time.Locatio
 // CreateCase stores a new case and its report event. c.Number is assigned
 // here when empty; c.ID is set.
 func (s *Store) CreateCase(ctx context.Context, c *caseflow.Case, ev *caseflow.Event, loc *time.Location) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *wtx) error {
 		var exists int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM categories WHERE id = $1`, c.CategoryID).Scan(&exists); err != nil {
+		if err := tx.QueryRowContext(ctx, categoryExistsSQL, c.CategoryID).Scan(&exists); err != nil {
 			return err
 		}
 		if exists == 0 {
@@ -169,7 +177,7 @@ func (s *Store) CreateCase(ctx context.Context, c *caseflow.Case, ev *caseflow.E
 func (s *Store) Transition(ctx context.Context, caseID int64, cmd caseflow.Command, clock caseflow.Clock) (*caseflow.Case, caseflow.Event, error) {
 	var c caseflow.Case
 	var ev caseflow.Event
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		if err := s.loadCase(ctx, tx, caseID, true, &c); err != nil {
 			return err
 		}
@@ -224,7 +232,7 @@ func (s *Store) Transition(ctx context.Context, caseID int64, cmd caseflow.Comma
 
 // checkCommand validates what only the database knows: that units and
 // merge targets exist.
-func (s *Store) checkCommand(ctx context.Context, tx *sql.Tx, c *caseflow.Case, cmd caseflow.Command) error {
+func (s *Store) checkCommand(ctx context.Context, tx *wtx, c *caseflow.Case, cmd caseflow.Command) error {
 	switch cmd.Action {
 	case caseflow.ActMerge:
 		if cmd.DuplicateOf == 0 || cmd.DuplicateOf == c.ID {
@@ -232,7 +240,7 @@ func (s *Store) checkCommand(ctx context.Context, tx *sql.Tx, c *caseflow.Case, 
 		}
 		var state string
 		var reported int64
-		err := tx.QueryRowContext(ctx, `SELECT state, reported_at FROM cases WHERE id = $1`, cmd.DuplicateOf).Scan(&state, &reported)
+		err := tx.QueryRowContext(ctx, mergeTargetSQL, cmd.DuplicateOf).Scan(&state, &reported)
 		if errors.Is(err, sql.ErrNoRows) {
 			return &caseflow.Error{Code: caseflow.CodeInvalid, Action: cmd.Action, State: c.State, Field: "duplicate_of", Msg: fmt.Sprintf("case %d does not exist", cmd.DuplicateOf)}
 		}
@@ -245,7 +253,7 @@ func (s *Store) checkCommand(ctx context.Context, tx *sql.Tx, c *caseflow.Case, 
 	case caseflow.ActDispatch:
 		for _, a := range cmd.Assignments {
 			var kind string
-			err := tx.QueryRowContext(ctx, `SELECT kind FROM units WHERE id = $1`, a.UnitID).Scan(&kind)
+			err := tx.QueryRowContext(ctx, unitKindSQL, a.UnitID).Scan(&kind)
 			if errors.Is(err, sql.ErrNoRows) {
 				return &caseflow.Error{Code: caseflow.CodeInvalid, Action: cmd.Action, State: c.State, Field: "assignments", Msg: fmt.Sprintf("unit %d does not exist", a.UnitID)}
 			}
@@ -261,7 +269,7 @@ func (s *Store) loadCase(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, id int64, forUpdate bool, c *caseflow.Case) error {
-	query := `SELECT ` + caseCols + ` FROM cases WHERE id = $1`
+	query := selectCaseSQL
 	if forUpdate {
 		query += s.forUpdate()
 	}
@@ -271,7 +279,7 @@ func (s *Store) loadCase(ctx context.Context, q interface {
 		}
 		return fmt.Errorf("store: load case %d: %w", id, err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+taskCols+` FROM tasks WHERE case_id = $1 ORDER BY id`, id)
+	rows, err := q.QueryContext(ctx, selectTasksSQL, id)
 	if err != nil {
 		return fmt.Errorf("store: load tasks of case %d: %w", id, err)
 	}
@@ -291,7 +299,7 @@ func (s *Store) loadCase(ctx context.Context, q interface {
 // Case reads one case with its tasks.
 func (s *Store) Case(ctx context.Context, id int64) (*caseflow.Case, error) {
 	var c caseflow.Case
-	if err := s.loadCase(ctx, s.r, id, false, &c); err != nil {
+	if err := s.loadCase(ctx, rdb{s}, id, false, &c); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -300,7 +308,7 @@ func (s *Store) Case(ctx context.Context, id int64) (*caseflow.Case, error) {
 // CaseByNumber reads one case by its number.
 func (s *Store) CaseByNumber(ctx context.Context, number string) (*caseflow.Case, error) {
 	var id int64
-	err := s.r.QueryRowContext(ctx, `SELECT id FROM cases WHERE number = $1`, number).Scan(&id)
+	err := rdb{s}.QueryRowContext(ctx, selectCaseIDByNumberSQL, number).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: case %s: %w", number, ErrNotFound)
 	}
@@ -312,7 +320,7 @@ func (s *Store) CaseByNumber(ctx context.Context, number string) (*caseflow.Case
 
 // Events is a case's timeline, oldest first.
 func (s *Store) Events(ctx context.Context, caseID int64) ([]caseflow.Event, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE case_id = $1 ORDER BY seq`, caseID)
+	rows, err := rdb{s}.QueryContext(ctx, selectEventsSQL, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("store: events of case %d: %w", caseID, err)
 	}

@@ -17,7 +17,7 @@ import (
 
 // SaveDivisions adds divisions (all or none); existing codes are updated.
 func (s *Store) SaveDivisions(ctx context.Context, ds []places.Division) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *wtx) error {
 		for _, d := range ds {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO divisions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code`,
@@ -51,7 +51,7 @@ func (s *Store) Divisions(ctx context.Context) ([]places.Division, error) {
 // unit grids valid at that moment are closed (valid_to) and the new ones
 // inserted, all in one transaction. Cases keep the places they were filed in.
 func (s *Store) SaveLayer(ctx context.Context, grids []places.Grid, units []places.UnitGrid, from time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *wtx) error {
 		f := from.UnixMilli()
 		for _, t := range []string{"grids", "unit_grids"} {
 			if _, err := tx.ExecContext(ctx, `UPDATE `+t+` SET valid_to = $1 WHERE valid_to IS NULL AND valid_from < $1`, f); err != nil {
@@ -139,7 +139,7 @@ func (s *Store) Grids(ctx context.Context, at time.Time) ([]places.Grid, error) 
 
 // SaveCategories adds or updates categories, all or none.
 func (s *Store) SaveCategories(ctx context.Context, cs []catalog.Category) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *wtx) error {
 		for _, c := range cs {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO categories (id, kind, code, major_class, name, dept_hint, public, local)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET major_class = excluded.major_class,
@@ -203,7 +203,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *org.Account) error {
 	if !a.Role.Valid() {
 		return fmt.Errorf("store: account %s: unknown role %q", a.Username, a.Role)
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *wtx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO accounts (username, name, role, unit_id, phone, password_hash, active, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, a.Username, a.Name, a.Role, a.UnitID, a.Phone,
 			a.PasswordHash, true, time.Now().UnixMilli()).Scan(&a.ID)
@@ -256,7 +256,7 @@ func (s *Store) SaveTimeLimits(ctx context.Context, ls []deadline.Limit) error {
 			return err
 		}
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *wtx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM time_limits`); err != nil {
 			return err
 		}

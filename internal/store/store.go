@@ -47,6 +47,8 @@ type Store struct {
 	w       *sql.DB // writes: one connection on SQLite
 	r       *sql.DB // reads: a pool
 	dsn     string
+	wst     map[string]*sql.Stmt // prepared on the write pool (SQLite)
+	rst     map[string]*sql.Stmt // prepared on the read pool (SQLite)
 }
 
 // Options tune Open.
@@ -141,6 +143,12 @@ func (s *Store) DB() *sql.DB { return s.w }
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	for _, st := range s.wst {
+		st.Close()
+	}
+	for _, st := range s.rst {
+		st.Close()
+	}
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -184,7 +192,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	for _, r := range res {
 		slog.Debug("migrated", "version", r.Source.Version, "took", r.Duration)
 	}
-	return nil
+	return s.prepareHot(ctx)
 }
 
 // MigrationsCurrent reports whether every migration has been applied.
@@ -198,12 +206,12 @@ func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
 }
 
 // tx runs fn in a write transaction.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) tx(ctx context.Context, fn func(*wtx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(&wtx{Tx: tx, s: s}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
