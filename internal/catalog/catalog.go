@@ -57,16 +57,8 @@ func MajorClassID(id string) string {
 // reported with its line; on any error nothing is returned.
 func Parse(r io.Reader) ([]Category, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		return nil, places.ImportErrors{{Line: 1, Msg: "cannot read the header: " + err.Error()}}
-	}
-	want := []string{"code", "kind", "major_class", "name"}
-	for i, w := range want {
-		if i >= len(header) || strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff")) != w {
-			return nil, places.ImportErrors{{Line: 1, Msg: "header must start with " + strings.Join(want, ",")}}
-		}
+	if err := places.ReadHeader(cr, []string{"code", "kind", "major_class", "name"}); err != nil {
+		return nil, err
 	}
 	var out []Category
 	var errs places.ImportErrors

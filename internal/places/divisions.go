@@ -92,16 +92,8 @@ func (es ImportErrors) Error() string {
 // on any error it returns all of them and no divisions.
 func ParseDivisions(r io.Reader) ([]Division, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		return nil, ImportErrors{{Line: 1, Msg: "cannot read the header: " + err.Error()}}
-	}
-	want := []string{"code", "name", "level", "parent_code"}
-	for i, w := range want {
-		if i >= len(header) || strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff")) != w {
-			return nil, ImportErrors{{Line: 1, Msg: "header must be " + strings.Join(want, ",")}}
-		}
+	if err := ReadHeader(cr, []string{"code", "name", "level", "parent_code"}); err != nil {
+		return nil, err
 	}
 	var out []Division
 	var errs ImportErrors
@@ -149,4 +141,20 @@ func ParseDivisions(r io.Reader) ([]Division, error) {
 		return nil, ImportErrors{{Line: 1, Msg: "no divisions in the file"}}
 	}
 	return out, nil
+}
+
+// ReadHeader reads a CSV header and checks it starts with want (a UTF-8
+// BOM, as Excel writes it, is allowed).
+func ReadHeader(cr *csv.Reader, want []string) error {
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return ImportErrors{{Line: 1, Msg: "cannot read the header: " + err.Error()}}
+	}
+	for i, w := range want {
+		if i >= len(header) || strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff")) != w {
+			return ImportErrors{{Line: 1, Msg: "header must start with " + strings.Join(want, ",")}}
+		}
+	}
+	return nil
 }
