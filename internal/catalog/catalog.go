@@ -68,7 +68,7 @@ func Parse(r io.Reader) ([]Category, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		line := places.LineOf(cr, err)
 		if err != nil {
 			errs = append(errs, places.RowError{Line: line, Msg: err.Error()})
 			continue

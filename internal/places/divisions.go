@@ -103,7 +103,7 @@ func ParseDivisions(r io.Reader) ([]Division, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		line := LineOf(cr, err)
 		if err != nil {
 			errs = append(errs, RowError{Line: line, Msg: err.Error()})
 			continue
@@ -157,4 +157,18 @@ func ReadHeader(cr *csv.Reader, want []string) error {
 		}
 	}
 	return nil
+}
+
+// LineOf is the line of the record just read, also when reading failed
+// (csv.Reader.FieldPos panics then).
+func LineOf(cr *csv.Reader, err error) int {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.Line
+	}
+	if err != nil {
+		return 0
+	}
+	line, _ := cr.FieldPos(0)
+	return line
 }
