@@ -175,7 +175,9 @@ func runDemo(ctx context.Context, args []string) error {
 		logins = res.Logins
 	} else {
 		fmt.Printf("Using the existing demo in %s (run with -fresh to rebuild).\n", c.Target())
-		logins = demoLogins()
+		if logins, err = demo.Logins(ctx, st); err != nil {
+			return err
+		}
 	}
 	if noServe {
 		return nil
@@ -187,18 +189,6 @@ func runDemo(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("\nXiuhua is running at %s (Ctrl+C stops it)\n", url)
 	})
-}
-
-// demoLogins repeats the named demo accounts when the demo already exists.
-func demoLogins() []demo.Login {
-	return []demo.Login{
-		{Username: "admin", Role: "admin", Note: "系统管理员 administrator"},
-		{Username: "dispatcher1", Role: "dispatcher", Note: "派遣员/值班长 dispatcher"},
-		{Username: "operator1", Role: "operator", Note: "12345坐席 hotline operator"},
-		{Username: "h-hwc", Role: "handler", Note: "环卫处处置人员 department handler"},
-		{Username: "leader", Role: "leader", Note: "区领导 district leader"},
-		{Username: "gw14021305300101", Role: "grid_worker", Note: "网格员 grid worker"},
-	}
 }
 
 func runServe(ctx context.Context, args []string) error {

@@ -38,6 +38,40 @@ type Login struct {
 	Note     string        `json:"note"`
 }
 
+// named are the demo accounts printed for people to try, with what they are.
+var named = map[string]string{
+	"admin":            "系统管理员 administrator",
+	"dispatcher1":      "派遣员/值班长 dispatcher",
+	"operator1":        "12345坐席 hotline operator",
+	"leader":           "区领导 district leader",
+	"inspector":        "环境治理监督大队巡查 patrol inspector",
+	"h-hwc":            "环卫处处置人员 department handler",
+	"gw14021305300101": "网格员 grid worker, 北馨园社区第1网格",
+}
+
+// Logins lists the named demo accounts of an existing demo database.
+func Logins(ctx context.Context, st *store.Store) ([]Login, error) {
+	accts, err := st.Accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	units, err := st.Units(ctx)
+	if err != nil {
+		return nil, err
+	}
+	unitName := map[int64]string{}
+	for _, u := range units {
+		unitName[u.ID] = u.Name
+	}
+	var out []Login
+	for _, a := range accts {
+		if n, ok := named[a.Username]; ok {
+			out = append(out, Login{Username: a.Username, Role: a.Role, Unit: unitName[a.UnitID], Note: n})
+		}
+	}
+	return out, nil
+}
+
 type people struct {
 	units        map[string]org.Unit // by code
 	streetOffice map[string]org.Unit // by street division code
@@ -52,10 +86,6 @@ type people struct {
 
 func createPeople(ctx context.Context, st *store.Store, divs []places.Division, grids []places.Grid, passwordHash string) (*people, error) {
 	p := &people{units: map[string]org.Unit{}, streetOffice: map[string]org.Unit{}, worker: map[string]caseflow.Actor{}, handlers: map[int64]caseflow.Actor{}}
-	names := map[string]string{}
-	for _, d := range divs {
-		names[d.Code] = d.Name
-	}
 	for _, u := range departments {
 		if err := st.CreateUnit(ctx, &u); err != nil {
 			return nil, err
@@ -73,39 +103,39 @@ func createPeople(ctx context.Context, st *store.Store, divs []places.Division, 
 		p.units[u.Code] = u
 		p.streetOffice[d.Code] = u
 	}
-	account := func(username, name string, role caseflow.Role, unit org.Unit, grids []string, note string) (caseflow.Actor, error) {
+	account := func(username, name string, role caseflow.Role, unit org.Unit, grids []string) (caseflow.Actor, error) {
 		a := org.Account{Username: username, Name: name, Role: role, UnitID: unit.ID, PasswordHash: passwordHash,
 			Phone: fmt.Sprintf("1390352%04d", len(p.logins)%10000), Grids: grids}
 		if err := st.CreateAccount(ctx, &a); err != nil {
 			return caseflow.Actor{}, err
 		}
-		if note != "" {
-			p.logins = append(p.logins, Login{Username: username, Role: role, Unit: unit.Name, Note: note})
+		if n, ok := named[username]; ok {
+			p.logins = append(p.logins, Login{Username: username, Role: role, Unit: unit.Name, Note: n})
 		}
 		return caseflow.Actor{AccountID: a.ID, Role: role, UnitID: unit.ID}, nil
 	}
 	var err error
-	if _, err = account("admin", "系统管理员", caseflow.Admin, p.units["zhzx"], nil, "系统管理员 administrator"); err != nil {
+	if _, err = account("admin", "系统管理员", caseflow.Admin, p.units["zhzx"], nil); err != nil {
 		return nil, err
 	}
 	for i, n := range []string{"王调度", "李调度"} {
-		a, err := account(fmt.Sprintf("dispatcher%d", i+1), n, caseflow.Dispatcher, p.units["zhzx"], nil, map[bool]string{true: "派遣员/值班长 dispatcher"}[i == 0])
+		a, err := account(fmt.Sprintf("dispatcher%d", i+1), n, caseflow.Dispatcher, p.units["zhzx"], nil)
 		if err != nil {
 			return nil, err
 		}
 		p.dispatchers = append(p.dispatchers, a)
 	}
 	for i, n := range []string{"赵坐席", "钱坐席"} {
-		a, err := account(fmt.Sprintf("operator%d", i+1), n, caseflow.Operator, p.units["rx12345"], nil, map[bool]string{true: "12345坐席 hotline operator"}[i == 0])
+		a, err := account(fmt.Sprintf("operator%d", i+1), n, caseflow.Operator, p.units["rx12345"], nil)
 		if err != nil {
 			return nil, err
 		}
 		p.operators = append(p.operators, a)
 	}
-	if p.leader, err = account("leader", "孙区长", caseflow.Leader, p.units["qld"], nil, "区领导 district leader"); err != nil {
+	if p.leader, err = account("leader", "孙区长", caseflow.Leader, p.units["qld"], nil); err != nil {
 		return nil, err
 	}
-	if p.inspector, err = account("inspector", "周队员", caseflow.GridWorker, p.units["jddd"], nil, "环境治理监督大队巡查 patrol inspector"); err != nil {
+	if p.inspector, err = account("inspector", "周队员", caseflow.GridWorker, p.units["jddd"], nil); err != nil {
 		return nil, err
 	}
 	// One handler account per department, property company and street office.
@@ -113,11 +143,7 @@ func createPeople(ctx context.Context, st *store.Store, divs []places.Division, 
 		if u.Kind == org.KindCentre || u.Kind == org.KindLeadership {
 			continue
 		}
-		note := ""
-		if u.Code == "hwc" {
-			note = "环卫处处置人员 department handler"
-		}
-		a, err := account("h-"+u.Code, "处置员", caseflow.Handler, u, nil, note)
+		a, err := account("h-"+u.Code, "处置员", caseflow.Handler, u, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -125,11 +151,7 @@ func createPeople(ctx context.Context, st *store.Store, divs []places.Division, 
 	}
 	// One grid worker per grid, employed by the street office.
 	for _, g := range grids {
-		note := ""
-		if g.Code == "14021305300101" {
-			note = "网格员 grid worker, " + places.ShortName(names[g.Community]) + "第1网格"
-		}
-		a, err := account("gw"+g.Code, "网格员", caseflow.GridWorker, p.streetOffice[g.Street], []string{g.Code}, note)
+		a, err := account("gw"+g.Code, "网格员", caseflow.GridWorker, p.streetOffice[g.Street], []string{g.Code})
 		if err != nil {
 			return nil, err
 		}
