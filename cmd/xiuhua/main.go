@@ -14,15 +14,18 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/config"
+	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/store"
+	"github.com/xiuhua/xiuhua/internal/watch"
 	"github.com/xiuhua/xiuhua/internal/web"
 )
 
@@ -212,10 +215,26 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	if a.Index().Len() == 0 {
 		slog.Warn("no grid layer: reports cannot be placed until one is imported (xiuhua import outline FILE)")
 	}
+	if a.Policy, err = a.Policy.WithAlerts(deadline.Alerts{WarnShare: c.Watch.WarnShare, WarnBefore: c.Watch.WarnBefore,
+		EscalateAfter: c.Watch.EscalateAfter}); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
+	// Background work: the deadline watcher (one instance at a time, by
+	// lease) and webhook delivery (every instance, by claims).
+	bg, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { stopBG(); wg.Wait() }()
+	host, _ := os.Hostname()
+	watcher := &watch.Watcher{Store: st, Clock: a.Policy, Now: a.Now, Lease: c.Watch.Lease,
+		Holder: fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano())}
+	deliverer := &watch.Deliverer{Store: st, Now: a.Now}
+	wg.Add(2)
+	go func() { defer wg.Done(); watcher.Run(bg, c.Watch.Every) }()
+	go func() { defer wg.Done(); deliverer.Run(bg, min(c.Watch.Every, time.Second)) }()
 	srv := &http.Server{Handler: web.New(a), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
@@ -229,7 +248,10 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	slog.Info("shutting down: finishing requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
+	stopBG()
+	wg.Wait()
+	return err
 }
 
 func runImport(ctx context.Context, args []string) error {

@@ -99,7 +99,7 @@ func (a *App) Report(ctx context.Context, in ReportInput, actor caseflow.Actor) 
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Store.CreateCase(ctx, c, &ev, calendar.Shanghai); err != nil {
+	if err := a.Store.CreateCase(ctx, c, &ev, a.Policy); err != nil {
 		return nil, err
 	}
 	return c, nil

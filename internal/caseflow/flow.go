@@ -35,7 +35,13 @@ const (
 	ActReopen            Action = "reopen"             // 重办
 	ActRemind            Action = "remind"             // 催办
 	ActSupervise         Action = "supervise"          // 督办
+	ActReply             Action = "reply"              // 督办回复
 )
+
+// Overlay reports whether an action leaves the case where it is: a reminder,
+// a supervision order or its reply. A command prepared on an older version
+// is not stale when only overlays happened since.
+func (a Action) Overlay() bool { return a == ActRemind || a == ActSupervise || a == ActReply }
 
 // Step is a stage of the loop that has a time limit.
 type Step string
@@ -47,7 +53,11 @@ const (
 	StepRework   Step = "rework"
 	StepCheck    Step = "check"
 	StepClose    Step = "close"
+	StepReply    Step = "reply" // answering a supervision order
 )
+
+// Steps are the steps with time limits, in loop order.
+var Steps = []Step{StepRegister, StepDispatch, StepHandle, StepRework, StepCheck, StepClose, StepReply}
 
 // Clock computes deadlines. The deadline package implements it on the
 // working calendar; tests may use a plain one.
@@ -115,8 +125,9 @@ var Rules = []Rule{
 	{ActClose, []Role{Dispatcher}, []State{PendingClose}, false, "reason when special"},
 	{ActCallback, []Role{Operator}, []State{Closed}, false, "satisfied"},
 	{ActReopen, []Role{Operator, Dispatcher}, []State{Closed}, false, "reason"},
-	{ActRemind, []Role{Dispatcher, Leader, System}, []State{Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, ""},
-	{ActSupervise, []Role{Dispatcher, Leader, System}, []State{Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, "reason"},
+	{ActRemind, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, ""},
+	{ActSupervise, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, "reason"},
+	{ActReply, []Role{Handler}, []State{Dispatched, InProgress, Suspended}, true, "note"},
 }
 
 // ReportRoles may create a case.
@@ -439,10 +450,37 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		n.Satisfied = nil
 
 	case ActRemind:
-		// An overlay: the event is the reminder.
+		// An overlay: the event is the reminder, to one department when a
+		// task is named.
+		if cmd.TaskUnit != 0 || cmd.TaskID != 0 {
+			t, err := n.findTask(cmd)
+			if err != nil {
+				return err
+			}
+			ev.TaskID, ev.Data.UnitID = t.ID, t.UnitID
+		}
 
 	case ActSupervise:
+		// An order to one department (task_unit, or the lead) or, before
+		// dispatch, to the centre; it must be answered within the reply limit.
 		if err := need("reason", cmd.Reason); err != nil {
+			return err
+		}
+		if cmd.TaskUnit != 0 || cmd.TaskID != 0 {
+			t, err := n.findTask(cmd)
+			if err != nil {
+				return err
+			}
+			ev.TaskID, ev.Data.UnitID = t.ID, t.UnitID
+		} else if l := n.lead(); l != nil && (n.State == Dispatched || n.State == InProgress || n.State == Suspended) {
+			ev.TaskID, ev.Data.UnitID = l.ID, l.UnitID
+		}
+		if due := clock.Due(StepReply, n.CategoryID, n.Urgency, at); !due.IsZero() {
+			ev.Data.Deadline = &due
+		}
+
+	case ActReply:
+		if err := need("note", cmd.Note); err != nil {
 			return err
 		}
 	}

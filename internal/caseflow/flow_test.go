@@ -13,7 +13,7 @@ type plainClock struct{}
 
 func (plainClock) Due(step Step, _ string, u Urgency, start time.Time) time.Time {
 	d := map[Step]time.Duration{StepRegister: time.Hour, StepDispatch: time.Hour, StepHandle: 72 * time.Hour,
-		StepRework: 24 * time.Hour, StepCheck: 4 * time.Hour, StepClose: 2 * time.Hour}[step]
+		StepRework: 24 * time.Hour, StepCheck: 4 * time.Hour, StepClose: 2 * time.Hour, StepReply: 8 * time.Hour}[step]
 	if u == Urgent {
 		d /= 2
 	}
@@ -269,7 +269,35 @@ func TestAllowedTransitions(t *testing.T) {
 				}
 			}},
 		{"remind", []step1{sRegister, sDispatch}, step1{ActRemind, leader, nil}, Dispatched, nil},
-		{"supervise", []step1{sRegister, sDispatch}, step1{ActSupervise, leader, reason("群众反映强烈")}, Dispatched, nil},
+		{"supervise", []step1{sRegister, sDispatch}, step1{ActSupervise, leader, reason("群众反映强烈")}, Dispatched,
+			func(t *testing.T, c *Case, ev Event) {
+				// The order goes to the lead department with a reply deadline.
+				if ev.Data.UnitID != c.Tasks[0].UnitID || ev.TaskID != c.Tasks[0].ID {
+					t.Errorf("order to unit %d task %d, want the lead %+v", ev.Data.UnitID, ev.TaskID, c.Tasks[0])
+				}
+				if ev.Data.Deadline == nil || !ev.Data.Deadline.Equal(ev.At.Add(8*time.Hour)) {
+					t.Errorf("reply deadline %v", ev.Data.Deadline)
+				}
+			}},
+		{"supervise before dispatch goes to the centre", []step1{sRegister}, step1{ActSupervise, leader, reason("尽快派遣")}, Registered,
+			func(t *testing.T, c *Case, ev Event) {
+				if ev.Data.UnitID != 0 || ev.Data.Deadline == nil {
+					t.Errorf("event %+v", ev)
+				}
+			}},
+		{"remind a named task", []step1{sRegister, sDispatch}, step1{ActRemind, Actor{Role: System}, func(cm *Command) { cm.TaskUnit = handlerA.UnitID }}, Dispatched,
+			func(t *testing.T, c *Case, ev Event) {
+				if ev.Data.UnitID != handlerA.UnitID {
+					t.Errorf("reminder to %d", ev.Data.UnitID)
+				}
+			}},
+		{"reply to supervision", []step1{sRegister, sDispatch, sSign, {ActSupervise, leader, reason("超期督办")}},
+			step1{ActReply, handlerA, func(cm *Command) { cm.Note = "已安排人员今日清运" }}, InProgress,
+			func(t *testing.T, c *Case, ev Event) {
+				if ev.Data.UnitID != handlerA.UnitID || ev.Data.Note == "" {
+					t.Errorf("reply %+v", ev)
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -414,6 +442,7 @@ func TestRequirements(t *testing.T) {
 		{"callback without answer", pathTo(Closed), step1{ActCallback, operator, nil}, ErrRequired, "satisfied"},
 		{"reopen without reason", pathTo(Closed), step1{ActReopen, operator, nil}, ErrRequired, "reason"},
 		{"supervise without reason", pathTo(Registered), step1{ActSupervise, leader, nil}, ErrRequired, "reason"},
+		{"reply without note", pathTo(InProgress), step1{ActReply, handlerA, nil}, ErrRequired, "note"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := run(t, tt.from...)
@@ -461,7 +490,7 @@ func TestReportValidation(t *testing.T) {
 
 // TestEveryActionIsCovered keeps the rules table and the tests above in step.
 func TestEveryActionIsCovered(t *testing.T) {
-	if len(Rules) != 24 {
+	if len(Rules) != 25 {
 		t.Fatalf("rules changed (%d); add tests for the new transitions", len(Rules))
 	}
 }

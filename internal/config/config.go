@@ -10,7 +10,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Config holds the settings of serve and demo.
@@ -21,6 +23,21 @@ type Config struct {
 	Synchronous string
 	LogFormat   string
 	LogLevel    string
+
+	WatchEvery    string // parsed into Watch by Validate
+	WatchLease    string
+	WarnShare     string
+	WarnBefore    string
+	EscalateAfter string
+
+	// Watch holds the parsed watcher settings after Validate.
+	Watch Watch
+}
+
+// Watch are the deadline watcher's settings.
+type Watch struct {
+	Every, Lease, WarnBefore, EscalateAfter time.Duration
+	WarnShare                               float64
 }
 
 type setting struct {
@@ -36,6 +53,11 @@ var settings = []setting{
 	{"sqlite-sync", "XIUHUA_SQLITE_SYNC", "FULL", "SQLite synchronous mode: FULL (every commit on disk) or NORMAL", false, func(c *Config) *string { return &c.Synchronous }},
 	{"log-format", "XIUHUA_LOG_FORMAT", "text", "log format: text or json", false, func(c *Config) *string { return &c.LogFormat }},
 	{"log-level", "XIUHUA_LOG_LEVEL", "info", "log level: debug, info, warn, error", false, func(c *Config) *string { return &c.LogLevel }},
+	{"watch-every", "XIUHUA_WATCH_EVERY", "15s", "how often the deadline watcher and webhook delivery look for due work", false, func(c *Config) *string { return &c.WatchEvery }},
+	{"watch-lease", "XIUHUA_WATCH_LEASE", "60s", "how long one instance holds the watcher lease; another takes over when it lapses", false, func(c *Config) *string { return &c.WatchLease }},
+	{"warn-share", "XIUHUA_WARN_SHARE", "0.8", "warn (预警) when this share of a time limit has passed", false, func(c *Config) *string { return &c.WarnShare }},
+	{"warn-before", "XIUHUA_WARN_BEFORE", "2h", "or when this much working time is left, whichever comes first (0 = by share only)", false, func(c *Config) *string { return &c.WarnBefore }},
+	{"escalate-after", "XIUHUA_ESCALATE_AFTER", "7h", "working time after a deadline before an automatic supervision order (督办); 0 = never", false, func(c *Config) *string { return &c.EscalateAfter }},
 }
 
 // Register adds the settings to a flag set; defaults come from the
@@ -81,6 +103,29 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("-data must not be empty"))
+	}
+	dur := func(name, v string, min time.Duration, dst *time.Duration) {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("-%s %q: want a duration such as 30s, 2h or 90m", name, v))
+		case d < min:
+			errs = append(errs, fmt.Errorf("-%s %q: must be at least %s", name, v, min))
+		default:
+			*dst = d
+		}
+	}
+	dur("watch-every", c.WatchEvery, 100*time.Millisecond, &c.Watch.Every)
+	dur("watch-lease", c.WatchLease, time.Second, &c.Watch.Lease)
+	dur("warn-before", c.WarnBefore, 0, &c.Watch.WarnBefore)
+	dur("escalate-after", c.EscalateAfter, 0, &c.Watch.EscalateAfter)
+	if f, err := strconv.ParseFloat(c.WarnShare, 64); err != nil || f <= 0 || f >= 1 {
+		errs = append(errs, fmt.Errorf("-warn-share %q: want a number between 0 and 1, such as 0.8", c.WarnShare))
+	} else {
+		c.Watch.WarnShare = f
+	}
+	if c.Watch.Lease > 0 && c.Watch.Every > 0 && c.Watch.Lease <= c.Watch.Every {
+		errs = append(errs, fmt.Errorf("-watch-lease %s must be longer than -watch-every %s", c.Watch.Lease, c.Watch.Every))
 	}
 	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ package deadline
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,9 +46,7 @@ func (l Limit) Validate() error {
 	default:
 		return fmt.Errorf("deadline: limit %s/%s: unknown unit %q", l.Scope, l.Step, l.Unit)
 	}
-	switch l.Step {
-	case caseflow.StepRegister, caseflow.StepDispatch, caseflow.StepHandle, caseflow.StepRework, caseflow.StepCheck, caseflow.StepClose:
-	default:
+	if !slices.Contains(caseflow.Steps, l.Step) {
 		return fmt.Errorf("deadline: limit %s: unknown step %q", l.Scope, l.Step)
 	}
 	if l.Urgency != "" && l.Urgency != caseflow.Normal && l.Urgency != caseflow.Urgent {
@@ -61,6 +60,83 @@ func (l Limit) Validate() error {
 type Policy struct {
 	cal    *calendar.Calendar
 	limits map[key]Limit
+	alerts Alerts
+}
+
+// Alerts says when the watcher warns (预警) before a deadline and escalates
+// (督办) after it.
+type Alerts struct {
+	// WarnShare: warn once this share of the allowed working time has
+	// passed (0.8 = at 80 %).
+	WarnShare float64
+	// WarnBefore: or once this much working time is left, whichever
+	// comes first. Zero: by share only.
+	WarnBefore time.Duration
+	// EscalateAfter: working time after an overdue reminder (催办) before
+	// the watcher issues a supervision order (督办). Zero: never.
+	EscalateAfter time.Duration
+}
+
+// DefaultAlerts warn at 80 % or 2 working hours before, and escalate one
+// working day (7 working hours) after the deadline.
+func DefaultAlerts() Alerts {
+	return Alerts{WarnShare: 0.8, WarnBefore: 2 * time.Hour, EscalateAfter: 7 * time.Hour}
+}
+
+// Validate says what is wrong with alert settings.
+func (a Alerts) Validate() error {
+	switch {
+	case a.WarnShare <= 0 || a.WarnShare >= 1:
+		return fmt.Errorf("deadline: warn share must be between 0 and 1 (exclusive), not %v", a.WarnShare)
+	case a.WarnBefore < 0:
+		return fmt.Errorf("deadline: warn-before must not be negative")
+	case a.EscalateAfter < 0:
+		return fmt.Errorf("deadline: escalate-after must not be negative")
+	}
+	return nil
+}
+
+// WithAlerts returns a copy of the policy with other alert settings.
+func (p *Policy) WithAlerts(a Alerts) (*Policy, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	n := *p
+	n.alerts = a
+	return &n, nil
+}
+
+// Alerts are the policy's alert settings.
+func (p *Policy) Alerts() Alerts { return p.alerts }
+
+// WarnAt is when a deadline that started at start deserves a warning: the
+// earlier of WarnShare of the allowed working time and WarnBefore working
+// time left. Limits shorter than a working window (natural hours at night)
+// are shared in natural time.
+func (p *Policy) WarnAt(start, due time.Time) time.Time {
+	if !due.After(start) {
+		return due
+	}
+	total := p.cal.Between(start, due)
+	if total <= 0 {
+		return start.Add(time.Duration(float64(due.Sub(start)) * p.alerts.WarnShare)).UTC()
+	}
+	at := p.cal.Add(start, time.Duration(float64(total)*p.alerts.WarnShare))
+	if b := p.alerts.WarnBefore; b > 0 && b < total {
+		if early := p.cal.Add(start, total-b); early.Before(at) {
+			at = early
+		}
+	}
+	return at.UTC()
+}
+
+// EscalateAt is when an overdue deadline is escalated to a supervision
+// order; zero when escalation is off.
+func (p *Policy) EscalateAt(due time.Time) time.Time {
+	if p.alerts.EscalateAfter <= 0 {
+		return time.Time{}
+	}
+	return p.cal.Add(due, p.alerts.EscalateAfter).UTC()
 }
 
 type key struct {
@@ -71,7 +147,7 @@ type key struct {
 
 // NewPolicy validates limits; a later duplicate replaces an earlier one.
 func NewPolicy(cal *calendar.Calendar, limits []Limit) (*Policy, error) {
-	p := &Policy{cal: cal, limits: make(map[key]Limit, len(limits))}
+	p := &Policy{cal: cal, limits: make(map[key]Limit, len(limits)), alerts: DefaultAlerts()}
 	for _, l := range limits {
 		if err := l.Validate(); err != nil {
 			return nil, err
@@ -159,6 +235,8 @@ func DefaultLimits() []Limit {
 		{Scope: "*", Step: caseflow.StepRework, Amount: 2, Unit: WorkingDays},
 		{Scope: "*", Step: caseflow.StepCheck, Amount: 4, Unit: WorkingHours},
 		{Scope: "*", Step: caseflow.StepClose, Amount: 2, Unit: WorkingHours},
+		{Scope: "*", Step: caseflow.StepReply, Amount: 1, Unit: WorkingDays, Note: "督办回复"},
+		{Scope: "*", Urgency: caseflow.Urgent, Step: caseflow.StepReply, Amount: 2, Unit: WorkingHours, Note: "紧急督办回复"},
 		// Components: lids and lamps are quick, structures slow.
 		{Scope: "C01", Step: caseflow.StepHandle, Amount: 5, Unit: WorkingDays},
 		{Scope: "M01", Step: caseflow.StepHandle, Amount: 5, Unit: WorkingDays},

@@ -140,6 +140,7 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	loader.Alerting, loader.Now = pol, o.End
 	sim := newSim(o, pol, cal, ppl, lay, divs, cats)
 	if err := sim.run(loader); err != nil {
 		return nil, err

@@ -34,13 +34,13 @@ func benchStores(b *testing.B, f func(b *testing.B, s *store.Store)) {
 func BenchmarkTransition(b *testing.B) {
 	benchStores(b, func(b *testing.B, s *store.Store) {
 		f := setup(&testing.T{}, s)
-		c := f.report(&testing.T{}, t0)
-		c = f.do(&testing.T{}, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.disp, At: t0.Add(time.Minute)})
+		c := f.Report(&testing.T{}, t0)
+		c = f.Do(&testing.T{}, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: t0.Add(time.Minute)})
 		ctx := context.Background()
 		at := t0.Add(time.Hour)
 		for b.Loop() {
 			at = at.Add(time.Second)
-			n, _, err := s.Transition(ctx, c.ID, caseflow.Command{Action: caseflow.ActRemind, Actor: f.disp, At: at, ExpectedVersion: c.Version, Note: "请尽快派遣"}, f.policy)
+			n, _, err := s.Transition(ctx, c.ID, caseflow.Command{Action: caseflow.ActRemind, Actor: f.Disp, At: at, ExpectedVersion: c.Version, Note: "请尽快派遣"}, f.Policy)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -53,12 +53,12 @@ func BenchmarkTransition(b *testing.B) {
 func BenchmarkReadCaseWithTimeline(b *testing.B) {
 	benchStores(b, func(b *testing.B, s *store.Store) {
 		f := setup(&testing.T{}, s)
-		c := f.report(&testing.T{}, t0)
-		c = f.do(&testing.T{}, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.disp, At: t0.Add(time.Minute)})
-		c = f.do(&testing.T{}, c, caseflow.Command{Action: caseflow.ActDispatch, Actor: f.disp, At: t0.Add(2 * time.Minute),
-			Assignments: []caseflow.Assignment{{UnitID: f.env.ID, Lead: true}, {UnitID: f.gar.ID}}})
+		c := f.Report(&testing.T{}, t0)
+		c = f.Do(&testing.T{}, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: t0.Add(time.Minute)})
+		c = f.Do(&testing.T{}, c, caseflow.Command{Action: caseflow.ActDispatch, Actor: f.Disp, At: t0.Add(2 * time.Minute),
+			Assignments: []caseflow.Assignment{{UnitID: f.Env.ID, Lead: true}, {UnitID: f.Gar.ID}}})
 		for i := 0; i < 9; i++ {
-			c = f.do(&testing.T{}, c, caseflow.Command{Action: caseflow.ActRemind, Actor: f.disp, At: t0.Add(time.Duration(3+i) * time.Minute)})
+			c = f.Do(&testing.T{}, c, caseflow.Command{Action: caseflow.ActRemind, Actor: f.Disp, At: t0.Add(time.Duration(3+i) * time.Minute)})
 		}
 		ctx := context.Background()
 		for b.Loop() {
@@ -87,18 +87,18 @@ func BenchmarkBulkLoad(b *testing.B) {
 			at := t0.Add(time.Duration(i) * time.Second)
 			c := &caseflow.Case{Channel: caseflow.ChannelPatrol, CategoryID: "M06011", Urgency: caseflow.Normal, Description: "积存垃圾",
 				Point: caseflow.Point{Lon: 113.3, Lat: 40.1}, Place: caseflow.Place{UnitGrid: "u", Grid: "g", Community: "c", Street: "s"}}
-			ev, _ := caseflow.Report(c, f.worker, at, f.policy)
+			ev, _ := caseflow.Report(c, f.Worker, at, f.Policy)
 			e := []caseflow.Event{ev}
 			for _, cmd := range []caseflow.Command{
-				{Action: caseflow.ActRegister, Actor: f.disp},
-				{Action: caseflow.ActDispatch, Actor: f.disp, Assignments: []caseflow.Assignment{{UnitID: f.env.ID, Lead: true}}},
-				{Action: caseflow.ActSign, Actor: f.handler},
-				{Action: caseflow.ActReportBack, Actor: f.handler, Note: "已清理", Photos: []string{"a.jpg"}},
-				{Action: caseflow.ActCheckPass, Actor: f.worker},
+				{Action: caseflow.ActRegister, Actor: f.Disp},
+				{Action: caseflow.ActDispatch, Actor: f.Disp, Assignments: []caseflow.Assignment{{UnitID: f.Env.ID, Lead: true}}},
+				{Action: caseflow.ActSign, Actor: f.Handler},
+				{Action: caseflow.ActReportBack, Actor: f.Handler, Note: "已清理", Photos: []string{"a.jpg"}},
+				{Action: caseflow.ActCheckPass, Actor: f.Worker},
 			} {
 				at = at.Add(time.Hour)
 				cmd.At, cmd.ExpectedVersion = at, c.Version
-				x, err := caseflow.Apply(c, cmd, f.policy)
+				x, err := caseflow.Apply(c, cmd, f.Policy)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 )
@@ -24,6 +26,12 @@ type Loader struct {
 	caseSQL, taskSQL, evSQL map[int]string
 	stmts                   map[string]*sql.Stmt
 	Loaded                  int64
+
+	// Alerting and Now, when set, start watching the deadlines of open
+	// cases as of Now: stages that fell before Now count as done (their
+	// reminders are in the loaded events), later ones are the watcher's.
+	Alerting Alerting
+	Now      time.Time
 }
 
 // NewLoader starts a bulk load.
@@ -168,6 +176,17 @@ func (l *Loader) Flush() error {
 		if err := l.execChunks(l.ctx, tx, l.evSQL, `INSERT INTO events (`+eventCols+`)`, 13, args, 1000); err != nil {
 			return fmt.Errorf("store: bulk events: %w", err)
 		}
+		if l.Alerting == nil {
+			return nil
+		}
+		for i, c := range l.cases {
+			for _, w := range loadedWatches(c, l.events[i]) {
+				w.catchUp(l.Alerting, l.Now)
+				if _, err := tx.ExecContext(l.ctx, upsertWatchSQL, watchArgs(&w)...); err != nil {
+					return fmt.Errorf("store: bulk watches: %w", err)
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -194,6 +213,29 @@ func (l *Loader) execChunks(ctx context.Context, tx *wtx, cache map[int]string, 
 		}
 	}
 	return nil
+}
+
+// loadedWatches are the running deadlines of a loaded case: its steps and
+// its supervision orders not yet answered.
+func loadedWatches(c *caseflow.Case, events []caseflow.Event) []Watch {
+	if !c.State.Open() {
+		return nil
+	}
+	ws := wantedWatches(c)
+	for i, ev := range events {
+		if ev.Action != caseflow.ActSupervise || ev.Data.Deadline == nil {
+			continue
+		}
+		answered := false
+		for _, later := range events[i+1:] {
+			answered = answered || answers(&later, ev.Data.UnitID)
+		}
+		if !answered {
+			ws = append(ws, Watch{CaseID: c.ID, Key: "sup:" + strconv.Itoa(ev.Seq), Step: caseflow.StepReply,
+				UnitID: ev.Data.UnitID, Start: ev.At, Deadline: *ev.Data.Deadline})
+		}
+	}
+	return ws
 }
 
 // Close flushes and fixes sequences.

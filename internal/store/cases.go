@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 )
 
@@ -137,9 +138,10 @@ func nextNumber(ctx context.Context, tx *wtx, at time.Time, loc *time.Location) 
 	return fmt.Sprintf("%s%05d", day, n), nil
 }
 
-// CreateCase stores a new case and its report event. c.Number is assigned
-// here when empty; c.ID is set.
-func (s *Store) CreateCase(ctx context.Context, c *caseflow.Case, ev *caseflow.Event, loc *time.Location) error {
+// CreateCase stores a new case and its report event, with its register
+// deadline watched and the centre told. c.Number is assigned here when
+// empty (numbered by the day in Asia/Shanghai); c.ID is set.
+func (s *Store) CreateCase(ctx context.Context, c *caseflow.Case, ev *caseflow.Event, clock caseflow.Clock) error {
 	return s.tx(ctx, func(tx *wtx) error {
 		var exists int
 		if err := tx.QueryRowContext(ctx, categoryExistsSQL, c.CategoryID).Scan(&exists); err != nil {
@@ -149,7 +151,7 @@ func (s *Store) CreateCase(ctx context.Context, c *caseflow.Case, ev *caseflow.E
 			return &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "category", Msg: "unknown category " + c.CategoryID}
 		}
 		if c.Number == "" {
-			n, err := nextNumber(ctx, tx, c.ReportedAt, loc)
+			n, err := nextNumber(ctx, tx, c.ReportedAt, calendar.Shanghai)
 			if err != nil {
 				return err
 			}
@@ -166,7 +168,7 @@ func (s *Store) CreateCase(ctx context.Context, c *caseflow.Case, ev *caseflow.E
 		if _, err := tx.ExecContext(ctx, insertEventSQL, args...); err != nil {
 			return fmt.Errorf("store: insert event: %w", err)
 		}
-		return nil
+		return s.afterEvent(ctx, tx, c, ev, clock)
 	})
 }
 
@@ -181,53 +183,105 @@ func (s *Store) Transition(ctx context.Context, caseID int64, cmd caseflow.Comma
 		if err := s.loadCase(ctx, tx, caseID, true, &c); err != nil {
 			return err
 		}
-		if err := s.checkCommand(ctx, tx, &c, cmd); err != nil {
+		if err := s.rebase(ctx, tx, &c, &cmd); err != nil {
 			return err
 		}
-		oldVersion := c.Version
 		var err error
-		if ev, err = caseflow.Apply(&c, cmd, clock); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, updateCaseSQL, append(caseArgs(&c), c.ID, oldVersion)...)
-		if err != nil {
-			return fmt.Errorf("store: update case %d: %w", c.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return &caseflow.Error{Code: caseflow.CodeStale, Action: cmd.Action, State: c.State, Field: "version", Msg: "the case changed meanwhile; reload it"}
-		}
-		for i := range c.Tasks {
-			t := &c.Tasks[i]
-			if t.ID == 0 {
-				if err := tx.QueryRowContext(ctx, insertTaskSQL, taskArgs(c.ID, t)...).Scan(&t.ID); err != nil {
-					return fmt.Errorf("store: insert task: %w", err)
-				}
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, updateTaskSQL, append(taskArgs(c.ID, t), t.ID)...); err != nil {
-				return fmt.Errorf("store: update task %d: %w", t.ID, err)
-			}
-		}
-		if ev.TaskID == 0 && ev.Data.UnitID != 0 {
-			for _, t := range c.Tasks {
-				if t.UnitID == ev.Data.UnitID && t.State.Active() {
-					ev.TaskID = t.ID
-				}
-			}
-		}
-		args, err := eventArgs(&ev)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, insertEventSQL, args...); err != nil {
-			return fmt.Errorf("store: insert event: %w", err)
-		}
-		return nil
+		ev, err = s.transitionTx(ctx, tx, &c, cmd, clock)
+		return err
 	})
 	if err != nil {
 		return nil, caseflow.Event{}, err
 	}
 	return &c, ev, nil
+}
+
+// rebase lets a command prepared on an older version through when only
+// overlays (reminders, supervision orders, replies) happened since: the
+// watcher's 催办 must not make a handler's report back stale.
+func (s *Store) rebase(ctx context.Context, tx *wtx, c *caseflow.Case, cmd *caseflow.Command) error {
+	if cmd.ExpectedVersion <= 0 || cmd.ExpectedVersion >= c.Version {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT action FROM events WHERE case_id = $1 AND seq > $2`, c.ID, cmd.ExpectedVersion)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a caseflow.Action
+		if err := rows.Scan(&a); err != nil {
+			return err
+		}
+		if !a.Overlay() {
+			return nil // caseflow refuses it as stale
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	cmd.ExpectedVersion = c.Version
+	return nil
+}
+
+// transitionTx applies cmd to c, loaded for update in tx, and writes the
+// case, its tasks, the event, the watches, the inbox and the outbox.
+func (s *Store) transitionTx(ctx context.Context, tx *wtx, c *caseflow.Case, cmd caseflow.Command, clock caseflow.Clock) (caseflow.Event, error) {
+	if err := s.checkCommand(ctx, tx, c, cmd); err != nil {
+		return caseflow.Event{}, err
+	}
+	oldVersion := c.Version
+	ev, err := caseflow.Apply(c, cmd, clock)
+	if err != nil {
+		return ev, err
+	}
+	res, err := tx.ExecContext(ctx, updateCaseSQL, append(caseArgs(c), c.ID, oldVersion)...)
+	if err != nil {
+		return ev, fmt.Errorf("store: update case %d: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ev, &caseflow.Error{Code: caseflow.CodeStale, Action: cmd.Action, State: c.State, Field: "version", Msg: "the case changed meanwhile; reload it"}
+	}
+	for i := range c.Tasks {
+		t := &c.Tasks[i]
+		if t.ID == 0 {
+			if err := tx.QueryRowContext(ctx, insertTaskSQL, taskArgs(c.ID, t)...).Scan(&t.ID); err != nil {
+				return ev, fmt.Errorf("store: insert task: %w", err)
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, updateTaskSQL, append(taskArgs(c.ID, t), t.ID)...); err != nil {
+			return ev, fmt.Errorf("store: update task %d: %w", t.ID, err)
+		}
+	}
+	if ev.TaskID == 0 && ev.Data.UnitID != 0 {
+		for _, t := range c.Tasks {
+			if t.UnitID == ev.Data.UnitID && t.State.Active() {
+				ev.TaskID = t.ID
+			}
+		}
+	}
+	args, err := eventArgs(&ev)
+	if err != nil {
+		return ev, err
+	}
+	if _, err := tx.ExecContext(ctx, insertEventSQL, args...); err != nil {
+		return ev, fmt.Errorf("store: insert event: %w", err)
+	}
+	return ev, s.afterEvent(ctx, tx, c, &ev, clock)
+}
+
+// afterEvent keeps the watches in step and tells people and subscribers.
+func (s *Store) afterEvent(ctx context.Context, tx *wtx, c *caseflow.Case, ev *caseflow.Event, clock caseflow.Clock) error {
+	if a, ok := clock.(Alerting); ok {
+		if err := syncWatches(ctx, tx, c, ev, a); err != nil {
+			return err
+		}
+	}
+	if err := s.notifyEvent(ctx, tx, c, ev); err != nil {
+		return err
+	}
+	return s.outboxEvent(ctx, tx, c, ev)
 }
 
 // checkCommand validates what only the database knows: that units and

@@ -10,123 +10,46 @@ import (
 
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
-	"github.com/xiuhua/xiuhua/internal/catalog"
-	"github.com/xiuhua/xiuhua/internal/deadline"
-	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/places"
-	"github.com/xiuhua/xiuhua/internal/refdata"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 )
 
-type fixture struct {
-	s        *store.Store
-	policy   *deadline.Policy
-	env, gar org.Unit // 环卫处, 园林管理处
-	centre   org.Unit
-	disp     caseflow.Actor
-	worker   caseflow.Actor
-	handler  caseflow.Actor
-	operator caseflow.Actor
-}
+type fixture = storetest.Fixture
 
-var t0 = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC) // 09:00 in Datong
+var t0 = storetest.T0
 
-func setup(t *testing.T, s *store.Store) *fixture {
-	t.Helper()
-	ctx := context.Background()
-	cal, err := calendar.New(calendar.DefaultWindows, refdata.Holidays()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol, err := deadline.NewPolicy(cal, deadline.DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SaveCategories(ctx, []catalog.Category{
-		{ID: "M06011", Kind: catalog.Matter, Code: "06011", MajorClass: "市容环境类", Name: "积存垃圾渣土", Public: true},
-		{ID: "M06045", Kind: catalog.Matter, Code: "06045", MajorClass: "市容环境类", Name: "非法占绿毁绿", Public: true},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{s: s, policy: pol,
-		env:    org.Unit{Code: "hwc", Name: "平城区环卫处", Kind: org.KindDepartment},
-		gar:    org.Unit{Code: "ylc", Name: "平城区园林管理处", Kind: org.KindDepartment},
-		centre: org.Unit{Code: "zhzx", Name: "平城区城市管理指挥中心", Kind: org.KindCentre}}
-	for _, u := range []*org.Unit{&f.env, &f.gar, &f.centre} {
-		if err := s.CreateUnit(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mk := func(name string, role caseflow.Role, unit int64) caseflow.Actor {
-		a := org.Account{Username: name, Name: name, Role: role, UnitID: unit, PasswordHash: "x"}
-		if err := s.CreateAccount(ctx, &a); err != nil {
-			t.Fatal(err)
-		}
-		return caseflow.Actor{AccountID: a.ID, Role: role, UnitID: unit}
-	}
-	f.disp = mk("disp", caseflow.Dispatcher, f.centre.ID)
-	f.worker = mk("worker", caseflow.GridWorker, f.centre.ID)
-	f.handler = mk("hw", caseflow.Handler, f.env.ID)
-	f.operator = mk("op", caseflow.Operator, f.centre.ID)
-	return f
-}
-
-func (f *fixture) report(t *testing.T, at time.Time) *caseflow.Case {
-	t.Helper()
-	c := &caseflow.Case{Channel: caseflow.ChannelPatrol, CategoryID: "M06011", Urgency: caseflow.Normal,
-		Description: "鸿宾嘉苑垃圾转运点多年未清理", Address: "鸿宾嘉苑", Point: caseflow.Point{Lon: 113.31, Lat: 40.09},
-		Place:    caseflow.Place{UnitGrid: "14021305300101001", Grid: "14021305300101", Community: "140213053001", Street: "140213053"},
-		Reporter: caseflow.Reporter{AccountID: f.worker.AccountID, Name: "张网格", Phone: "13800000000"}}
-	ev, err := caseflow.Report(c, f.worker, at, f.policy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.s.CreateCase(context.Background(), c, &ev, calendar.Shanghai); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func (f *fixture) do(t *testing.T, c *caseflow.Case, cmd caseflow.Command) *caseflow.Case {
-	t.Helper()
-	cmd.ExpectedVersion = c.Version
-	n, _, err := f.s.Transition(context.Background(), c.ID, cmd, f.policy)
-	if err != nil {
-		t.Fatalf("%s: %v", cmd.Action, err)
-	}
-	return n
-}
+func setup(t *testing.T, s *store.Store) *fixture { return storetest.NewFixture(t, s) }
 
 func TestWholeLoopIsStoredWithItsEvents(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s)
-		c := f.report(t, t0)
+		c := f.Report(t, t0)
 		if c.Number != "2026030200001" || c.ID == 0 {
 			t.Fatalf("number %q id %d", c.Number, c.ID)
 		}
 		at := t0
 		next := func() time.Time { at = at.Add(30 * time.Minute); return at }
 		yes := true
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.disp, At: next()})
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActDispatch, Actor: f.disp, At: next(),
-			Assignments: []caseflow.Assignment{{UnitID: f.env.ID, Lead: true, Rule: "M06 → 环卫处"}, {UnitID: f.gar.ID}}})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: next()})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActDispatch, Actor: f.Disp, At: next(),
+			Assignments: []caseflow.Assignment{{UnitID: f.Env.ID, Lead: true, Rule: "M06 → 环卫处"}, {UnitID: f.Gar.ID}}})
 		if len(c.Tasks) != 2 || c.Tasks[0].ID == 0 || c.Tasks[1].ID == 0 {
 			t.Fatalf("tasks not stored: %+v", c.Tasks)
 		}
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActSign, Actor: f.handler, At: next()})
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActRequestReturn, Actor: caseflow.Actor{AccountID: 99, Role: caseflow.Handler, UnitID: f.gar.ID}, At: next(), Reason: "不属本单位"})
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActApproveReturn, Actor: f.disp, At: next(), TaskUnit: f.gar.ID})
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActReportBack, Actor: f.handler, At: next(), Note: "已清运", Photos: []string{"after.jpg"}})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActSign, Actor: f.Handler, At: next()})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActRequestReturn, Actor: caseflow.Actor{AccountID: 99, Role: caseflow.Handler, UnitID: f.Gar.ID}, At: next(), Reason: "不属本单位"})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActApproveReturn, Actor: f.Disp, At: next(), TaskUnit: f.Gar.ID})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActReportBack, Actor: f.Handler, At: next(), Note: "已清运", Photos: []string{"after.jpg"}})
 		if c.State != caseflow.PendingCheck {
 			t.Fatalf("state %s", c.State)
 		}
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActCheckFail, Actor: f.worker, At: next(), Reason: "仍有残留"})
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActReportBack, Actor: f.handler, At: next(), Note: "已彻底清运", Photos: []string{"after2.jpg"}})
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActCheckPass, Actor: f.worker, At: next()})
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActClose, Actor: f.disp, At: next()})
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActCallback, Actor: f.operator, At: next(), Satisfied: &yes, Solved: &yes})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActCheckFail, Actor: f.Worker, At: next(), Reason: "仍有残留"})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActReportBack, Actor: f.Handler, At: next(), Note: "已彻底清运", Photos: []string{"after2.jpg"}})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActCheckPass, Actor: f.Worker, At: next()})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActClose, Actor: f.Disp, At: next()})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActCallback, Actor: f.Operator, At: next(), Satisfied: &yes, Solved: &yes})
 
 		got, err := s.Case(ctx, c.ID)
 		if err != nil {
@@ -166,7 +89,7 @@ func TestWholeLoopIsStoredWithItsEvents(t *testing.T) {
 			t.Fatal("last event does not match the case state")
 		}
 		// The second case of the day gets the next number.
-		if c2 := f.report(t, t0.Add(time.Hour)); c2.Number != "2026030200002" {
+		if c2 := f.Report(t, t0.Add(time.Hour)); c2.Number != "2026030200002" {
 			t.Fatalf("second number %s", c2.Number)
 		}
 	})
@@ -176,21 +99,21 @@ func TestRefusalWritesNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s)
-		c := f.report(t, t0)
+		c := f.Report(t, t0)
 		for _, cmd := range []caseflow.Command{
-			{Action: caseflow.ActRegister, Actor: f.handler, At: t0.Add(time.Hour)},                // wrong role
-			{Action: caseflow.ActClose, Actor: f.disp, At: t0.Add(time.Hour)},                      // wrong state
-			{Action: caseflow.ActVoid, Actor: f.disp, At: t0.Add(time.Hour)},                       // no reason
-			{Action: caseflow.ActMerge, Actor: f.disp, At: t0.Add(time.Hour), DuplicateOf: 424242}, // no such case
+			{Action: caseflow.ActRegister, Actor: f.Handler, At: t0.Add(time.Hour)},                // wrong role
+			{Action: caseflow.ActClose, Actor: f.Disp, At: t0.Add(time.Hour)},                      // wrong state
+			{Action: caseflow.ActVoid, Actor: f.Disp, At: t0.Add(time.Hour)},                       // no reason
+			{Action: caseflow.ActMerge, Actor: f.Disp, At: t0.Add(time.Hour), DuplicateOf: 424242}, // no such case
 		} {
 			cmd.ExpectedVersion = c.Version
-			if _, _, err := s.Transition(ctx, c.ID, cmd, f.policy); err == nil {
+			if _, _, err := s.Transition(ctx, c.ID, cmd, f.Policy); err == nil {
 				t.Fatalf("%s was accepted", cmd.Action)
 			}
 		}
-		c = f.do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.disp, At: t0.Add(time.Hour)})
-		_, _, err := s.Transition(ctx, c.ID, caseflow.Command{Action: caseflow.ActDispatch, Actor: f.disp, At: t0.Add(2 * time.Hour),
-			ExpectedVersion: c.Version, Assignments: []caseflow.Assignment{{UnitID: 9999, Lead: true}}}, f.policy)
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: t0.Add(time.Hour)})
+		_, _, err := s.Transition(ctx, c.ID, caseflow.Command{Action: caseflow.ActDispatch, Actor: f.Disp, At: t0.Add(2 * time.Hour),
+			ExpectedVersion: c.Version, Assignments: []caseflow.Assignment{{UnitID: 9999, Lead: true}}}, f.Policy)
 		var ce *caseflow.Error
 		if !errors.As(err, &ce) || ce.Field != "assignments" {
 			t.Fatalf("dispatch to a missing unit: %v", err)
@@ -212,18 +135,18 @@ func TestConcurrentTransitionsOneWins(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, s)
 		for round := 0; round < 5; round++ {
-			c := f.report(t, t0.Add(time.Duration(round)*time.Minute))
+			c := f.Report(t, t0.Add(time.Duration(round)*time.Minute))
 			var wg sync.WaitGroup
 			errs := make([]error, 8)
 			for i := range errs {
 				wg.Add(1)
 				go func(i int) {
 					defer wg.Done()
-					cmd := caseflow.Command{Action: caseflow.ActRegister, Actor: f.disp, At: t0.Add(time.Hour), ExpectedVersion: 1}
+					cmd := caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: t0.Add(time.Hour), ExpectedVersion: 1}
 					if i%2 == 1 {
-						cmd = caseflow.Command{Action: caseflow.ActVoid, Actor: f.disp, At: t0.Add(time.Hour), ExpectedVersion: 1, Reason: "重复"}
+						cmd = caseflow.Command{Action: caseflow.ActVoid, Actor: f.Disp, At: t0.Add(time.Hour), ExpectedVersion: 1, Reason: "重复"}
 					}
-					_, _, errs[i] = s.Transition(ctx, c.ID, cmd, f.policy)
+					_, _, errs[i] = s.Transition(ctx, c.ID, cmd, f.Policy)
 				}(i)
 			}
 			wg.Wait()
@@ -299,19 +222,19 @@ func TestBulkLoadMatchesTransitions(t *testing.T) {
 			c := &caseflow.Case{Number: at.In(calendar.Shanghai).Format("20060102") + fmtSeq(i+1), Channel: caseflow.ChannelHotline,
 				CategoryID: "M06045", Urgency: caseflow.Normal, Description: "天胜雅园绿化带被开垦种菜", Point: caseflow.Point{Lon: 113.3, Lat: 40.1},
 				Place: caseflow.Place{UnitGrid: "u", Grid: "g", Community: "c", Street: "s"}}
-			ev, err := caseflow.Report(c, f.operator, at, f.policy)
+			ev, err := caseflow.Report(c, f.Operator, at, f.Policy)
 			if err != nil {
 				t.Fatal(err)
 			}
 			evs := []caseflow.Event{ev}
 			for _, cmd := range []caseflow.Command{
-				{Action: caseflow.ActRegister, Actor: f.disp},
-				{Action: caseflow.ActDispatch, Actor: f.disp, Assignments: []caseflow.Assignment{{UnitID: f.gar.ID, Lead: true}}},
-				{Action: caseflow.ActSign, Actor: caseflow.Actor{Role: caseflow.Handler, UnitID: f.gar.ID}},
+				{Action: caseflow.ActRegister, Actor: f.Disp},
+				{Action: caseflow.ActDispatch, Actor: f.Disp, Assignments: []caseflow.Assignment{{UnitID: f.Gar.ID, Lead: true}}},
+				{Action: caseflow.ActSign, Actor: caseflow.Actor{Role: caseflow.Handler, UnitID: f.Gar.ID}},
 			}[:i%4] {
 				at = at.Add(time.Hour)
 				cmd.At, cmd.ExpectedVersion = at, c.Version
-				e, err := caseflow.Apply(c, cmd, f.policy)
+				e, err := caseflow.Apply(c, cmd, f.Policy)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -339,7 +262,7 @@ func TestBulkLoadMatchesTransitions(t *testing.T) {
 			}
 		}
 		// Live work continues after a bulk load: ids and numbers do not collide.
-		c := f.report(t, t0)
+		c := f.Report(t, t0)
 		// Cases 0..899 fell on 2 March (Datong time), so the next is 901.
 		if c.ID != want[len(want)-1].ID+1 || c.Number != "2026030200901" {
 			t.Fatalf("after bulk load: id %d number %s", c.ID, c.Number)
@@ -382,10 +305,10 @@ func TestListFilters(t *testing.T) {
 		f := setup(t, s)
 		var ids []int64
 		for i := 0; i < 7; i++ {
-			c := f.report(t, t0.Add(time.Duration(i)*time.Hour))
+			c := f.Report(t, t0.Add(time.Duration(i)*time.Hour))
 			ids = append(ids, c.ID)
 			if i%2 == 0 {
-				f.do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.disp, At: t0.Add(time.Duration(i)*time.Hour + time.Minute)})
+				f.Do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: t0.Add(time.Duration(i)*time.Hour + time.Minute)})
 			}
 		}
 		page1, err := s.Cases(ctx, store.CaseFilter{State: caseflow.Registered, Limit: 3})

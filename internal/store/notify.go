@@ -1,0 +1,362 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+)
+
+// The inbox (notifications) and the outbox (messages for webhooks) are
+// written in the transaction of the change they announce.
+
+// Notification is one line of an inbox.
+type Notification struct {
+	ID         int64     `json:"id"`
+	UnitID     int64     `json:"unit_id,omitempty"`
+	AccountID  int64     `json:"account_id,omitempty"`
+	CaseID     int64     `json:"case_id"`
+	CaseNumber string    `json:"case_number"`
+	Kind       string    `json:"kind"`
+	Title      string    `json:"title"`
+	Due        time.Time `json:"due,omitzero"`
+	At         time.Time `json:"at"`
+	ReadAt     time.Time `json:"read_at,omitzero"`
+}
+
+// localTime formats an instant for a notification title.
+func localTime(t time.Time) string { return t.In(calendar.Shanghai).Format("01-02 15:04") }
+
+const insertNoteHead = `INSERT INTO notifications (unit_id, account_id, case_id, kind, title, due, at) `
+
+// notifyUnit notes something for a unit; unit 0 is the command centre.
+func (s *Store) notifyUnit(ctx context.Context, tx *wtx, c *caseflow.Case, unit int64, kind, title string, due time.Time, at time.Time) error {
+	var err error
+	if unit == 0 {
+		_, err = tx.ExecContext(ctx, insertNoteHead+`SELECT min(id), NULL, $1, $2, $3, $4, $5 FROM units WHERE kind = 'centre' HAVING min(id) IS NOT NULL`,
+			c.ID, kind, title, ms(due), at.UnixMilli())
+	} else {
+		_, err = tx.ExecContext(ctx, insertNoteHead+`VALUES ($1, NULL, $2, $3, $4, $5, $6)`, unit, c.ID, kind, title, ms(due), at.UnixMilli())
+	}
+	if err != nil {
+		return fmt.Errorf("store: notify: %w", err)
+	}
+	return nil
+}
+
+// notifyGridWorkers notes something for the grid workers of the case's grid.
+func (s *Store) notifyGridWorkers(ctx context.Context, tx *wtx, c *caseflow.Case, kind, title string, due, at time.Time) error {
+	_, err := tx.ExecContext(ctx, insertNoteHead+`SELECT NULL, a.id, $1, $2, $3, $4, $5 FROM account_grids g
+		JOIN accounts a ON a.id = g.account_id WHERE g.grid = $6 AND a.active`, c.ID, kind, title, ms(due), at.UnixMilli(), c.Place.Grid)
+	if err != nil {
+		return fmt.Errorf("store: notify grid workers: %w", err)
+	}
+	return nil
+}
+
+// notifyLeaders notes something for the leaders of a unit, or the
+// district's leaders when the unit has none of its own.
+func (s *Store) notifyLeaders(ctx context.Context, tx *wtx, c *caseflow.Case, unit int64, kind, title string, due, at time.Time) error {
+	_, err := tx.ExecContext(ctx, insertNoteHead+`SELECT NULL, id, $1, $2, $3, $4, $5 FROM accounts
+		WHERE role = 'leader' AND active AND (unit_id = $6 OR NOT EXISTS (
+			SELECT 1 FROM accounts WHERE role = 'leader' AND active AND unit_id = $7))`,
+		c.ID, kind, title, ms(due), at.UnixMilli(), unit, unit)
+	if err != nil {
+		return fmt.Errorf("store: notify leaders: %w", err)
+	}
+	return nil
+}
+
+// notifyResponsible notes a deadline for whoever must meet it.
+func (s *Store) notifyResponsible(ctx context.Context, tx *wtx, c *caseflow.Case, w Watch, kind, title string, at time.Time) error {
+	if w.Step == caseflow.StepCheck {
+		return s.notifyGridWorkers(ctx, tx, c, kind, title, w.Deadline, at)
+	}
+	return s.notifyUnit(ctx, tx, c, w.UnitID, kind, title, w.Deadline, at)
+}
+
+// notifyEvent tells the people a case event concerns.
+func (s *Store) notifyEvent(ctx context.Context, tx *wtx, c *caseflow.Case, ev *caseflow.Event) error {
+	n, at := c.Number, ev.At
+	due := func(unit int64) time.Time {
+		for _, t := range c.Tasks {
+			if t.UnitID == unit && t.State.Active() {
+				return t.Deadline
+			}
+		}
+		return time.Time{}
+	}
+	switch ev.Action {
+	case caseflow.ActReport:
+		return s.notifyUnit(ctx, tx, c, 0, "new_case", fmt.Sprintf("新上报：案件 %s", n), c.Deadline, at)
+	case caseflow.ActDispatch:
+		for _, a := range ev.Data.Assignments {
+			role := "协办"
+			if a.Lead {
+				role = "主办"
+			}
+			title := fmt.Sprintf("新任务（%s）：案件 %s，处置时限 %s", role, n, localTime(due(a.UnitID)))
+			if err := s.notifyUnit(ctx, tx, c, a.UnitID, "task", title, due(a.UnitID), at); err != nil {
+				return err
+			}
+		}
+	case caseflow.ActRequestReturn, caseflow.ActRequestExtension, caseflow.ActRequestSuspension:
+		words := map[caseflow.Action]string{caseflow.ActRequestReturn: "回退", caseflow.ActRequestExtension: "延期", caseflow.ActRequestSuspension: "挂账"}
+		return s.notifyUnit(ctx, tx, c, 0, "request", fmt.Sprintf("%s申请：案件 %s", words[ev.Action], n), time.Time{}, at)
+	case caseflow.ActApproveReturn, caseflow.ActRefuseReturn, caseflow.ActApproveExtension, caseflow.ActRefuseExtension,
+		caseflow.ActApproveSuspension, caseflow.ActRefuseSuspension:
+		verdict := "同意"
+		if strings.HasPrefix(string(ev.Action), "refuse") {
+			verdict = "不同意"
+		}
+		return s.notifyUnit(ctx, tx, c, ev.Data.UnitID, "answer", fmt.Sprintf("申请已批复（%s）：案件 %s", verdict, n), due(ev.Data.UnitID), at)
+	case caseflow.ActReportBack:
+		if c.State == caseflow.PendingCheck {
+			return s.notifyGridWorkers(ctx, tx, c, "check", fmt.Sprintf("待核查：案件 %s", n), c.Deadline, at)
+		}
+	case caseflow.ActCheckFail, caseflow.ActReopen:
+		kind, word := "rework", "返工"
+		if ev.Action == caseflow.ActReopen {
+			kind, word = "reopen", "重办"
+		}
+		for _, t := range c.Tasks {
+			if t.State.Active() {
+				if err := s.notifyUnit(ctx, tx, c, t.UnitID, kind, fmt.Sprintf("%s：案件 %s，时限 %s", word, n, localTime(t.Deadline)), t.Deadline, at); err != nil {
+					return err
+				}
+			}
+		}
+	case caseflow.ActRemind:
+		return s.notifyUnit(ctx, tx, c, ev.Data.UnitID, "reminder", fmt.Sprintf("催办：案件 %s %s", n, ev.Data.Note), due(ev.Data.UnitID), at)
+	case caseflow.ActSupervise:
+		var reply time.Time
+		if ev.Data.Deadline != nil {
+			reply = *ev.Data.Deadline
+		}
+		title := fmt.Sprintf("督办：案件 %s，%s，请于 %s 前回复", n, ev.Reason, localTime(reply))
+		if err := s.notifyUnit(ctx, tx, c, ev.Data.UnitID, "supervision", title, reply, at); err != nil {
+			return err
+		}
+		return s.notifyLeaders(ctx, tx, c, ev.Data.UnitID, "supervision", title, reply, at)
+	case caseflow.ActReply:
+		title := fmt.Sprintf("督办回复：案件 %s", n)
+		if err := s.notifyUnit(ctx, tx, c, 0, "reply", title, time.Time{}, at); err != nil {
+			return err
+		}
+		return s.notifyLeaders(ctx, tx, c, ev.Data.UnitID, "reply", title, time.Time{}, at)
+	}
+	return nil
+}
+
+// Message is what the outbox holds and webhooks receive. It carries no
+// personal data: no reporter, no names, no phone numbers.
+type Message struct {
+	Topic    string       `json:"topic"`
+	At       time.Time    `json:"at"`
+	Case     MessageCase  `json:"case"`
+	Event    *MessageEv   `json:"event,omitempty"`
+	Deadline *MessageDue  `json:"deadline,omitempty"`
+	Extra    *MessageNote `json:"note,omitempty"`
+}
+
+// MessageCase names the case a message is about.
+type MessageCase struct {
+	Number    string     `json:"number"`
+	State     string     `json:"state"`
+	Category  string     `json:"category"`
+	Urgency   string     `json:"urgency"`
+	Street    string     `json:"street"`
+	Community string     `json:"community"`
+	Grid      string     `json:"grid"`
+	Lon       float64    `json:"lon"`
+	Lat       float64    `json:"lat"`
+	Deadline  *time.Time `json:"deadline,omitempty"`
+}
+
+// MessageEv is the case event a message announces.
+type MessageEv struct {
+	Seq    int        `json:"seq"`
+	Action string     `json:"action"`
+	From   string     `json:"from,omitempty"`
+	To     string     `json:"to"`
+	Role   string     `json:"role"`
+	UnitID int64      `json:"unit_id,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+	Due    *time.Time `json:"deadline,omitempty"`
+}
+
+// MessageDue is the deadline a warning or overdue notice is about.
+type MessageDue struct {
+	Step   string    `json:"step"`
+	UnitID int64     `json:"unit_id,omitempty"`
+	Due    time.Time `json:"due"`
+}
+
+// MessageNote is free text for notices.
+type MessageNote struct {
+	Text string `json:"text"`
+}
+
+func local(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	l := t.In(calendar.Shanghai)
+	return &l
+}
+
+func messageCase(c *caseflow.Case) MessageCase {
+	return MessageCase{Number: c.Number, State: string(c.State), Category: c.CategoryID, Urgency: string(c.Urgency),
+		Street: c.Place.Street, Community: c.Place.Community, Grid: c.Place.Grid, Lon: c.Point.Lon, Lat: c.Point.Lat,
+		Deadline: local(c.Deadline)}
+}
+
+const insertOutboxSQL = `INSERT INTO outbox (topic, case_id, payload, created_at) VALUES ($1, $2, $3, $4)`
+
+func (s *Store) outbox(ctx context.Context, tx *wtx, c *caseflow.Case, m Message) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, insertOutboxSQL, m.Topic, c.ID, string(b), m.At.UnixMilli()); err != nil {
+		return fmt.Errorf("store: outbox: %w", err)
+	}
+	return nil
+}
+
+// outboxEvent announces a case event as topic "case.<action>".
+func (s *Store) outboxEvent(ctx context.Context, tx *wtx, c *caseflow.Case, ev *caseflow.Event) error {
+	m := Message{Topic: "case." + string(ev.Action), At: *local(ev.At), Case: messageCase(c),
+		Event: &MessageEv{Seq: ev.Seq, Action: string(ev.Action), From: string(ev.FromState), To: string(ev.ToState),
+			Role: string(ev.Actor.Role), UnitID: ev.Data.UnitID, Reason: ev.Reason}}
+	if ev.Data.Deadline != nil {
+		m.Event.Due = local(*ev.Data.Deadline)
+	}
+	return s.outbox(ctx, tx, c, m)
+}
+
+// outboxNotice announces a watcher notice that is not a case event.
+func (s *Store) outboxNotice(ctx context.Context, tx *wtx, c *caseflow.Case, topic string, w Watch, at time.Time) error {
+	return s.outbox(ctx, tx, c, Message{Topic: topic, At: *local(at), Case: messageCase(c),
+		Deadline: &MessageDue{Step: string(w.Step), UnitID: w.UnitID, Due: *local(w.Deadline)}})
+}
+
+// Recipient is whose inbox to read: an account, its unit, its role and
+// (for a grid worker) its grids.
+type Recipient struct {
+	AccountID int64
+	UnitID    int64
+	Role      caseflow.Role
+	Centre    bool // the unit is the command centre: case-level deadlines are its
+}
+
+// DueItem is a deadline in an inbox.
+type DueItem struct {
+	CaseID     int64         `json:"case_id"`
+	CaseNumber string        `json:"case_number"`
+	Step       caseflow.Step `json:"step"`
+	UnitID     int64         `json:"unit_id,omitempty"`
+	Deadline   time.Time     `json:"deadline"`
+	Overdue    bool          `json:"overdue"`
+}
+
+// Inbox is what is new for someone, what is due soon and what is overdue.
+type Inbox struct {
+	Unread  int            `json:"unread"`
+	New     []Notification `json:"new"`
+	Due     []DueItem      `json:"due"`
+	Overdue []DueItem      `json:"overdue"`
+}
+
+// Inbox reads r's inbox at now: the latest notifications (limit), the
+// deadlines already warned about and those passed.
+func (s *Store) Inbox(ctx context.Context, r Recipient, now time.Time, limit int) (Inbox, error) {
+	in := Inbox{New: []Notification{}, Due: []DueItem{}, Overdue: []DueItem{}}
+	mine := `(n.account_id = $1 OR n.unit_id = $2)`
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM notifications n WHERE `+mine+` AND n.read_at IS NULL`,
+		r.AccountID, r.UnitID).Scan(&in.Unread); err != nil {
+		return in, fmt.Errorf("store: inbox: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.unit_id, n.account_id, n.case_id, c.number, n.kind, n.title, n.due, n.at, n.read_at
+		FROM notifications n JOIN cases c ON c.id = n.case_id WHERE `+mine+` ORDER BY n.id DESC LIMIT $3`, r.AccountID, r.UnitID, limit)
+	if err != nil {
+		return in, fmt.Errorf("store: inbox: %w", err)
+	}
+	for rows.Next() {
+		var n Notification
+		var unit, acc, due, read sql.NullInt64
+		var at int64
+		if err := rows.Scan(&n.ID, &unit, &acc, &n.CaseID, &n.CaseNumber, &n.Kind, &n.Title, &due, &at, &read); err != nil {
+			rows.Close()
+			return in, err
+		}
+		n.UnitID, n.AccountID, n.Due, n.ReadAt, n.At = unit.Int64, acc.Int64, fromMS(due), fromMS(read), time.UnixMilli(at).UTC()
+		in.New = append(in.New, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return in, err
+	}
+	// Deadlines: a department's tasks, the centre's case-level steps, a
+	// grid worker's checks.
+	var where string
+	var args []any
+	switch {
+	case r.Role == caseflow.GridWorker:
+		where = `w.step = 'check' AND c.grid IN (SELECT grid FROM account_grids WHERE account_id = $1)`
+		args = []any{r.AccountID}
+	case r.Centre:
+		where = `(w.unit_id IS NULL AND w.step <> 'check')`
+	default:
+		where = `w.unit_id = $1`
+		args = []any{r.UnitID}
+	}
+	args = append(args, now.UnixMilli(), limit)
+	q := fmt.Sprintf(`SELECT w.case_id, c.number, w.step, w.unit_id, w.deadline, w.stage FROM watches w JOIN cases c ON c.id = w.case_id
+		WHERE %s AND (w.stage >= 1 OR w.deadline <= $%d) ORDER BY w.deadline LIMIT $%d`, where, len(args)-1, len(args))
+	rows, err = s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return in, fmt.Errorf("store: inbox deadlines: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d DueItem
+		var unit sql.NullInt64
+		var due int64
+		var stage int
+		if err := rows.Scan(&d.CaseID, &d.CaseNumber, &d.Step, &unit, &due, &stage); err != nil {
+			return in, err
+		}
+		d.UnitID, d.Deadline = unit.Int64, time.UnixMilli(due).UTC()
+		d.Overdue = !d.Deadline.After(now)
+		if d.Overdue {
+			in.Overdue = append(in.Overdue, d)
+		} else {
+			in.Due = append(in.Due, d)
+		}
+	}
+	return in, rows.Err()
+}
+
+// MarkRead marks notifications of r read; ids not in r's inbox are ignored.
+func (s *Store) MarkRead(ctx context.Context, r Recipient, ids []int64, at time.Time) (int, error) {
+	total := 0
+	err := s.tx(ctx, func(tx *wtx) error {
+		for _, id := range ids {
+			res, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at IS NULL
+				AND (account_id = $3 OR unit_id = $4)`, at.UnixMilli(), id, r.AccountID, r.UnitID)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			total += int(n)
+		}
+		return nil
+	})
+	return total, err
+}
