@@ -261,10 +261,12 @@ func (a Attempt) OK() bool { return a.Error == "" && a.Status >= 200 && a.Status
 // retry at retryAt, or parked when retryAt is zero.
 func (s *Store) RecordAttempt(ctx context.Context, d Delivery, a Attempt, retryAt time.Time) error {
 	return s.tx(ctx, func(tx *wtx) error {
+		// The log numbers attempts over the delivery's life; attempts on the
+		// delivery counts since it was last (re)queued.
 		attempt := d.Attempts + 1
 		if _, err := tx.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempt, at, status, error, response, took_ms)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, d.ID, attempt, a.At.UnixMilli(), a.Status, a.Error, a.Response,
-			a.Took.Milliseconds()); err != nil {
+			SELECT $1, COALESCE(max(attempt), 0) + 1, $2, $3, $4, $5, $6 FROM delivery_attempts WHERE delivery_id = $7`,
+			d.ID, a.At.UnixMilli(), a.Status, a.Error, a.Response, a.Took.Milliseconds(), d.ID); err != nil {
 			return fmt.Errorf("store: record attempt: %w", err)
 		}
 		state, next, delivered := DeliveryPending, retryAt.UnixMilli(), any(nil)
