@@ -37,6 +37,7 @@ Usage:
   xiuhua import divisions FILE     import a divisions CSV (code,name,level,parent_code)
   xiuhua import catalog FILE       import a catalog CSV (code,kind,major_class,name[,department])
   xiuhua import outline FILE       lay unit grids over a district outline (GeoJSON, WGS84)
+  xiuhua webhook add|list|deliveries|replay|pause|resume   webhook subscribers and deliveries
   xiuhua migrate [flags]           bring the schema up to date
   xiuhua config                    print the settings table (Markdown)
 
@@ -60,6 +61,8 @@ func main() {
 		err = runImport(ctx, os.Args[2:])
 	case "migrate":
 		err = runMigrate(ctx, os.Args[2:])
+	case "webhook":
+		err = runWebhook(ctx, os.Args[2:])
 	case "config":
 		fmt.Print(config.Markdown())
 	case "-h", "--help", "help":

@@ -33,6 +33,7 @@ func New(a *app.App) http.Handler {
 	s.mux.HandleFunc("GET /api/v1/cases", s.listCases)
 	s.mux.HandleFunc("GET /api/v1/cases/{number}", s.getCase)
 	s.mux.HandleFunc("GET /api/v1/stats", s.stats)
+	s.mux.HandleFunc("GET /api/v1/inbox", s.inbox)
 	s.mux.HandleFunc("GET /{$}", s.index)
 	return s.secure(s.mux)
 }
@@ -136,8 +137,20 @@ type CaseView struct {
 	DuplicateOf  int64              `json:"duplicate_of,omitempty"`
 	Version      int                `json:"version"`
 	Tasks        []TaskView         `json:"tasks,omitempty"`
+	Deadlines    []DeadlineView     `json:"deadlines,omitempty"`
 	Timeline     []EventView        `json:"timeline,omitempty"`
 }
+
+// DeadlineView is a running deadline and what the watcher has done on it.
+type DeadlineView struct {
+	Step     caseflow.Step `json:"step"`
+	UnitID   int64         `json:"unit_id,omitempty"`
+	Deadline time.Time     `json:"deadline"`
+	Status   string        `json:"status"` // waiting, warned, overdue, escalated
+	Next     *time.Time    `json:"next_check,omitempty"`
+}
+
+var stageNames = []string{"waiting", "warned", "overdue", "escalated"}
 
 // TaskView is one department's task.
 type TaskView struct {
@@ -245,12 +258,56 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	ws, err := s.app.Store.CaseWatches(r.Context(), c.ID)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
 	v := view(c, s.app.Now())
+	for _, wt := range ws {
+		v.Deadlines = append(v.Deadlines, DeadlineView{Step: wt.Step, UnitID: wt.UnitID, Deadline: wt.Deadline.In(calendar.Shanghai),
+			Status: stageNames[min(wt.Stage, len(stageNames)-1)], Next: opt(wt.NextAt)})
+	}
 	for _, e := range evs {
 		v.Timeline = append(v.Timeline, EventView{Seq: e.Seq, Action: e.Action, From: e.FromState, To: e.ToState,
 			Role: e.Actor.Role, UnitID: e.Actor.UnitID, At: e.At.In(calendar.Shanghai), Reason: e.Reason, Data: e.Data})
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// inbox is a staff member's inbox: what is new, due and overdue. Until
+// sessions arrive (issue #5) the account is named by ?user=.
+func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("user")
+	if name == "" {
+		problem(w, http.StatusBadRequest, "required", "user", "name the account: ?user=USERNAME")
+		return
+	}
+	limit := 50
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			problem(w, http.StatusBadRequest, "invalid", "limit", "limit must be a whole number from 1 to 500")
+			return
+		}
+		limit = n
+	}
+	acc, err := s.app.Store.AccountByUsername(r.Context(), name)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	rcp, err := s.app.Recipient(r.Context(), acc)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	in, err := s.app.Store.Inbox(r.Context(), rcp, s.app.Now(), limit)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, in)
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
+	"github.com/xiuhua/xiuhua/internal/watch"
 	"github.com/xiuhua/xiuhua/internal/web"
 )
 
@@ -153,5 +154,58 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 	}
 	if code, _, _ := get(t, s.URL+"/api/v1/cases?limit=5"); code != 200 {
 		t.Fatal("the table survived the injection attempt? list failed")
+	}
+}
+
+// A department's overdue task shows in its handler's inbox and in the
+// case's deadlines once the watcher has reminded it.
+func TestInboxAndDeadlinesOverHTTP(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	open, err := a.Store.Cases(ctx, store.CaseFilter{State: caseflow.Dispatched, Limit: 1})
+	if err != nil || len(open) == 0 {
+		t.Fatalf("no dispatched case in the demo: %v", err)
+	}
+	c := open[0]
+	units, _ := a.Store.Units(ctx)
+	var handler string
+	for _, u := range units {
+		if u.ID == c.Tasks[0].UnitID {
+			handler = "h-" + u.Code
+		}
+	}
+	later := c.Tasks[0].Deadline.Add(time.Minute)
+	if !later.After(a.Now()) {
+		later = a.Now().Add(time.Minute)
+	}
+	a.Now = func() time.Time { return later }
+	w := &watch.Watcher{Store: a.Store, Clock: a.Policy, Now: a.Now}
+	if _, _, err := w.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ := get(t, s.URL+"/api/v1/inbox?user="+handler)
+	if code != 200 {
+		t.Fatalf("inbox %d %s", code, body)
+	}
+	var in store.Inbox
+	if err := json.Unmarshal([]byte(body), &in); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range in.Overdue {
+		found = found || d.CaseNumber == c.Number
+	}
+	if !found {
+		t.Fatalf("case %s not overdue in %s's inbox: %s", c.Number, handler, body)
+	}
+	code, body, _ = get(t, s.URL+"/api/v1/cases/"+c.Number)
+	if code != 200 || !strings.Contains(body, `"deadlines"`) || !strings.Contains(body, `"status":"overdue"`) && !strings.Contains(body, `"status":"escalated"`) {
+		t.Fatalf("case view lacks an overdue deadline: %d %s", code, body)
+	}
+	if code, body, _ := get(t, s.URL+"/api/v1/inbox"); code != 400 || !strings.Contains(body, "user") {
+		t.Fatalf("inbox without user: %d %s", code, body)
+	}
+	if code, _, _ := get(t, s.URL+"/api/v1/inbox?user=nobody"); code != 404 {
+		t.Fatalf("inbox of an unknown user: %d", code)
 	}
 }
