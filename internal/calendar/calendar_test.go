@@ -119,3 +119,39 @@ func TestAddProperties(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAdd adds working time to random instants of 2024–2026: 4
+// working hours, 3 working days and 20 working days in turn.
+func BenchmarkAdd(b *testing.B) {
+	c := cal(b)
+	r := rand.New(rand.NewPCG(1, 2))
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, Shanghai)
+	ts := make([]time.Time, 1024)
+	for i := range ts {
+		ts[i] = from.Add(time.Duration(r.Int64N(int64(3 * 365 * 24 * time.Hour))))
+	}
+	ds := []time.Duration{4 * time.Hour, 3 * c.DayLength(), 20 * c.DayLength()}
+	i := 0
+	for b.Loop() {
+		c.Add(ts[i%len(ts)], ds[i%len(ds)])
+		i++
+	}
+}
+
+// BenchmarkBetween is the working time between two random instants at
+// most 30 days apart.
+func BenchmarkBetween(b *testing.B) {
+	c := cal(b)
+	r := rand.New(rand.NewPCG(3, 4))
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, Shanghai)
+	ts := make([]time.Time, 1024)
+	for i := range ts {
+		ts[i] = from.Add(time.Duration(r.Int64N(int64(3 * 365 * 24 * time.Hour))))
+	}
+	i := 0
+	for b.Loop() {
+		a := ts[i%len(ts)]
+		c.Between(a, a.Add(time.Duration(i%30)*24*time.Hour))
+		i++
+	}
+}
