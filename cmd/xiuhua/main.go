@@ -37,6 +37,7 @@ Usage:
   xiuhua import divisions FILE     import a divisions CSV (code,name,level,parent_code)
   xiuhua import catalog FILE       import a catalog CSV (code,kind,major_class,name[,department])
   xiuhua import outline FILE       lay unit grids over a district outline (GeoJSON, WGS84)
+  xiuhua calendar days|set|unset|add                        local days off; try a deadline
   xiuhua webhook add|list|deliveries|replay|pause|resume   webhook subscribers and deliveries
   xiuhua migrate [flags]           bring the schema up to date
   xiuhua config                    print the settings table (Markdown)
@@ -63,6 +64,8 @@ func main() {
 		err = runMigrate(ctx, os.Args[2:])
 	case "webhook":
 		err = runWebhook(ctx, os.Args[2:])
+	case "calendar":
+		err = runCalendar(ctx, os.Args[2:])
 	case "config":
 		fmt.Print(config.Markdown())
 	case "-h", "--help", "help":
@@ -211,16 +214,13 @@ func runServe(ctx context.Context, args []string) error {
 }
 
 func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(url string)) error {
-	a, err := app.New(ctx, st)
+	a, err := app.New(ctx, st, app.Config{Hours: c.WorkHours, SummerHours: c.SummerHours, Summer: c.SummerDates,
+		Alerts: deadline.Alerts{WarnShare: c.Watch.WarnShare, WarnBefore: c.Watch.WarnBefore, EscalateAfter: c.Watch.EscalateAfter}})
 	if err != nil {
 		return err
 	}
 	if a.Index().Len() == 0 {
 		slog.Warn("no grid layer: reports cannot be placed until one is imported (xiuhua import outline FILE)")
-	}
-	if a.Policy, err = a.Policy.WithAlerts(deadline.Alerts{WarnShare: c.Watch.WarnShare, WarnBefore: c.Watch.WarnBefore,
-		EscalateAfter: c.Watch.EscalateAfter}); err != nil {
-		return err
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

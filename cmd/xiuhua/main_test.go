@@ -97,6 +97,13 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 		{[]string{"serve", "-sqlite-sync", "OFF"}, "-sqlite-sync"},
 		{[]string{"import", "divisions", bad, "-data", t.TempDir()}, "line 3, column level"},
 		{[]string{"frobnicate"}, "unknown command"},
+		{[]string{"serve", "-warn-share", "1.5"}, "-warn-share"},
+		{[]string{"serve", "-watch-every", "30s", "-watch-lease", "10s"}, "-watch-lease"},
+		{[]string{"serve", "-escalate-after", "soon"}, "-escalate-after"},
+		{[]string{"serve", "-work-hours", "08:30-12:00,11:00-13:00"}, "overlap"},
+		{[]string{"calendar", "set", "2026-10-08", "maybe", "-data", t.TempDir()}, "off or work"},
+		{[]string{"calendar", "add", "2026-10-08 09:00", "3 weeks", "-data", t.TempDir()}, "working days"},
+		{[]string{"webhook", "add", "-url", "ftp://x", "-data", t.TempDir()}, "http or https"},
 	} {
 		out, err := exec.Command(bin, tt.args...).CombinedOutput()
 		if err == nil || !strings.Contains(string(out), tt.want) {

@@ -29,9 +29,58 @@ type App struct {
 	index  atomic.Pointer[places.Index]
 }
 
+// Config is how a district sets its working calendar and alerts.
+type Config struct {
+	Hours       string          // working windows, "08:30-12:00,14:30-18:00"; empty: calendar.DefaultWindows
+	SummerHours string          // windows in summer; empty: none
+	Summer      string          // the summer, "05-01..09-30"
+	Alerts      deadline.Alerts // zero: deadline.DefaultAlerts
+}
+
+// Calendar builds the working calendar: windows, seasons, the State
+// Council's holiday files and the district's own days off from the store.
+func Calendar(ctx context.Context, st *store.Store, cfg Config) (*calendar.Calendar, error) {
+	ws := calendar.DefaultWindows
+	if cfg.Hours != "" {
+		var err error
+		if ws, err = calendar.ParseWindows(cfg.Hours); err != nil {
+			return nil, err
+		}
+	}
+	cal, err := calendar.New(ws, refdata.Holidays()...)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.SummerHours != "" {
+		sw, err := calendar.ParseWindows(cfg.SummerHours)
+		if err != nil {
+			return nil, err
+		}
+		from, to, err := calendar.ParseSeason(cfg.Summer)
+		if err != nil {
+			return nil, err
+		}
+		if cal, err = cal.WithSeason(from, to, sw); err != nil {
+			return nil, err
+		}
+	}
+	days, err := st.CalendarDays(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("app: calendar days: %w", err)
+	}
+	for _, d := range days {
+		t, err := time.ParseInLocation("2006-01-02", d.Day, calendar.Shanghai)
+		if err != nil {
+			return nil, fmt.Errorf("app: calendar day %q: %w", d.Day, err)
+		}
+		cal = cal.WithDay(t, d.Working)
+	}
+	return cal, nil
+}
+
 // New loads the calendar, the time limits and the current grid layer.
-func New(ctx context.Context, st *store.Store) (*App, error) {
-	cal, err := calendar.New(calendar.DefaultWindows, refdata.Holidays()...)
+func New(ctx context.Context, st *store.Store, cfg Config) (*App, error) {
+	cal, err := Calendar(ctx, st, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +99,11 @@ func New(ctx context.Context, st *store.Store) (*App, error) {
 	pol, err := deadline.NewPolicy(cal, limits)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Alerts != (deadline.Alerts{}) {
+		if pol, err = pol.WithAlerts(cfg.Alerts); err != nil {
+			return nil, err
+		}
 	}
 	a := &App{Store: st, Policy: pol, Now: time.Now}
 	if err := a.ReloadPlaces(ctx); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -44,6 +45,7 @@ func (w Window) String() string {
 type Calendar struct {
 	loc      *time.Location
 	windows  []Window     // sorted, non-overlapping
+	seasons  []season     // windows for parts of the year (summer hours)
 	dayLen   int          // working minutes in a working day
 	override map[int]bool // day number -> working?
 	years    map[int]bool // years with a holiday file
@@ -89,23 +91,109 @@ func New(windows []Window, holidayFiles ...[]byte) (*Calendar, error) {
 }
 
 func (c *Calendar) setWindows(ws []Window) error {
+	ws, total, err := checkWindows(ws)
+	if err != nil {
+		return err
+	}
+	c.windows, c.dayLen = ws, total
+	return nil
+}
+
+// checkWindows sorts windows and refuses empty, out-of-day and overlapping
+// ones; it returns the working minutes of a day.
+func checkWindows(ws []Window) ([]Window, int, error) {
 	if len(ws) == 0 {
-		return errors.New("calendar: at least one working window is needed")
+		return nil, 0, errors.New("calendar: at least one working window is needed")
 	}
 	ws = append([]Window(nil), ws...)
 	sort.Slice(ws, func(i, j int) bool { return ws[i].Start < ws[j].Start })
 	total := 0
 	for i, w := range ws {
 		if w.Start < 0 || w.End > 24*60 || w.End <= w.Start {
-			return fmt.Errorf("calendar: window %s is empty or out of the day", w)
+			return nil, 0, fmt.Errorf("calendar: window %s is empty or out of the day", w)
 		}
 		if i > 0 && w.Start < ws[i-1].End {
-			return fmt.Errorf("calendar: windows %s and %s overlap", ws[i-1], w)
+			return nil, 0, fmt.Errorf("calendar: windows %s and %s overlap", ws[i-1], w)
 		}
 		total += w.End - w.Start
 	}
-	c.windows, c.dayLen = ws, total
-	return nil
+	return ws, total, nil
+}
+
+// ParseWindows reads "08:30-12:00,14:30-18:00".
+func ParseWindows(s string) ([]Window, error) {
+	var ws []Window
+	for _, part := range strings.Split(s, ",") {
+		w, err := ParseWindow(strings.TrimSpace(part))
+		if err != nil {
+			return nil, err
+		}
+		ws = append(ws, w)
+	}
+	_, _, err := checkWindows(ws)
+	return ws, err
+}
+
+// season is a part of the year, from and to inclusive as month*100+day;
+// it may wrap the year's end (1101..0228).
+type season struct {
+	from, to int
+	windows  []Window
+}
+
+func (s season) has(md int) bool {
+	if s.from <= s.to {
+		return md >= s.from && md <= s.to
+	}
+	return md >= s.from || md <= s.to
+}
+
+// ParseSeason reads "05-01..09-30" into month*100+day bounds.
+func ParseSeason(s string) (from, to int, err error) {
+	var m1, d1, m2, d2 int
+	if _, err := fmt.Sscanf(s, "%d-%d..%d-%d", &m1, &d1, &m2, &d2); err != nil {
+		return 0, 0, fmt.Errorf("calendar: season %q: want MM-DD..MM-DD", s)
+	}
+	for _, md := range [][2]int{{m1, d1}, {m2, d2}} {
+		if md[0] < 1 || md[0] > 12 || md[1] < 1 || md[1] > 31 {
+			return 0, 0, fmt.Errorf("calendar: season %q: no such day %02d-%02d", s, md[0], md[1])
+		}
+	}
+	return m1*100 + d1, m2*100 + d2, nil
+}
+
+// WithSeason returns a copy whose working windows are ws from one day of
+// the year to another (month*100+day, inclusive, wrapping the year end if
+// from > to): summer hours, for example. The season's working day must
+// be as long as the rest of the year's, so "N working days" means the
+// same length of work all year.
+func (c *Calendar) WithSeason(from, to int, ws []Window) (*Calendar, error) {
+	ws, total, err := checkWindows(ws)
+	if err != nil {
+		return nil, err
+	}
+	if total != c.dayLen {
+		return nil, fmt.Errorf("calendar: the season's windows make a %s working day, the rest of the year %s; they must be equal",
+			time.Duration(total)*time.Minute, c.DayLength())
+	}
+	n := *c
+	n.seasons = append(append([]season(nil), c.seasons...), season{from, to, ws})
+	return &n, nil
+}
+
+// windowsOf is the working windows of a day.
+func (c *Calendar) windowsOf(day int) []Window {
+	if len(c.seasons) == 0 {
+		return c.windows
+	}
+	_, m, d := time.Unix(int64(day)*86400, 0).UTC().Date()
+	md := int(m)*100 + d
+	for i := len(c.seasons) - 1; i >= 0; i-- {
+		if c.seasons[i].has(md) {
+			return c.seasons[i].windows
+		}
+	}
+	return c.windows
 }
 
 // WithDayOff returns a copy with a local extra day off (or a working day when
@@ -180,7 +268,7 @@ func (c *Calendar) Add(t time.Time, d time.Duration) time.Time {
 	// Position inside the day, in working time already used.
 	pos := time.Duration(0)
 	if c.working(day) {
-		pos = c.usedBefore(min, sub)
+		pos = c.usedBefore(c.windowsOf(day), min, sub)
 	}
 	if c.working(day) && pos+d <= c.DayLength() && pos < c.DayLength() {
 		return c.at(day, pos+d)
@@ -210,9 +298,9 @@ func (c *Calendar) AddDays(t time.Time, n int) time.Time {
 }
 
 // usedBefore is the working time of the day before minute min (+sub).
-func (c *Calendar) usedBefore(min int, sub time.Duration) time.Duration {
+func (c *Calendar) usedBefore(ws []Window, min int, sub time.Duration) time.Duration {
 	used := time.Duration(0)
-	for _, w := range c.windows {
+	for _, w := range ws {
 		switch {
 		case min >= w.End:
 			used += time.Duration(w.End-w.Start) * time.Minute
@@ -230,14 +318,15 @@ func (c *Calendar) usedBefore(min int, sub time.Duration) time.Duration {
 // is the start of the first window; a whole day ends at the last window's end.
 func (c *Calendar) at(day int, pos time.Duration) time.Time {
 	start := c.dayStart(day)
-	for i, w := range c.windows {
+	ws := c.windowsOf(day)
+	for i, w := range ws {
 		l := time.Duration(w.End-w.Start) * time.Minute
-		if pos < l || (pos == l && i == len(c.windows)-1) {
+		if pos < l || (pos == l && i == len(ws)-1) {
 			return start.Add(time.Duration(w.Start)*time.Minute + pos)
 		}
 		pos -= l
 	}
-	last := c.windows[len(c.windows)-1]
+	last := ws[len(ws)-1]
 	return start.Add(time.Duration(last.End) * time.Minute)
 }
 
@@ -252,7 +341,7 @@ func (c *Calendar) Between(a, b time.Time) time.Duration {
 		if !c.working(day) {
 			return 0
 		}
-		return c.usedBefore(min, sub)
+		return c.usedBefore(c.windowsOf(day), min, sub)
 	}
 	if da == db {
 		return pos(db, mb, sb) - pos(da, ma, sa)
@@ -273,7 +362,7 @@ func (c *Calendar) Between(a, b time.Time) time.Duration {
 func (c *Calendar) Next(t time.Time) time.Time {
 	day, min, sub := c.split(t)
 	if c.working(day) {
-		if p := c.usedBefore(min, sub); p < c.DayLength() {
+		if p := c.usedBefore(c.windowsOf(day), min, sub); p < c.DayLength() {
 			return c.at(day, p)
 		}
 	}

@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,7 +101,24 @@ func TestBadWindows(t *testing.T) {
 // Properties: adding never lands outside working time, and adding a then b
 // equals adding a+b.
 func TestAddProperties(t *testing.T) {
-	c := cal(t)
+	t.Run("all year", func(t *testing.T) { checkAddProperties(t, cal(t)) })
+	t.Run("with summer hours", func(t *testing.T) { checkAddProperties(t, summer(t)) })
+}
+
+// summer is the test calendar with summer hours from May to September.
+func summer(t testing.TB) *Calendar {
+	ws, err := ParseWindows("08:30-12:00,15:00-18:30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cal(t).WithSeason(501, 930, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func checkAddProperties(t *testing.T, c *Calendar) {
 	r := rand.New(rand.NewPCG(1, 2))
 	base := at("2020-01-01 00:00")
 	for i := 0; i < 5000; i++ {
@@ -117,6 +135,41 @@ func TestAddProperties(t *testing.T) {
 		if got := c.Between(t0, x); got != a {
 			t.Fatalf("between(%s, %s) = %s, want %s", t0, x, got, a)
 		}
+	}
+}
+
+// Summer hours move the afternoon window; the season's edges hand over
+// from one set of windows to the other.
+func TestSummerHours(t *testing.T) {
+	c := summer(t)
+	for _, tt := range []struct{ from, add, want string }{
+		{"2026-07-01 11:30", "1h", "2026-07-01 15:30"},    // summer: afternoon from 15:00
+		{"2026-11-25 11:30", "1h", "2026-11-25 15:00"},    // winter: afternoon from 14:30
+		{"2026-09-30 18:00", "1h", "2026-10-08 09:00"},    // 30 min left of the last summer day; National Day to 10-07; winter hours
+		{"2026-04-30 17:30", "1h30m", "2026-05-06 09:30"}, // Labour Day holiday, first working day in summer
+		{"2026-07-01 14:45", "30m", "2026-07-01 15:30"},   // the summer lunch break is longer
+	} {
+		d, _ := time.ParseDuration(tt.add)
+		if got := c.Add(at(tt.from), d); !got.Equal(at(tt.want)) {
+			t.Errorf("%s + %s = %s, want %s", tt.from, tt.add, got.In(Shanghai).Format("2006-01-02 15:04"), tt.want)
+		}
+	}
+	long, _ := ParseWindows("08:00-12:00,15:00-18:30")
+	if _, err := cal(t).WithSeason(501, 930, long); err == nil || !strings.Contains(err.Error(), "must be equal") {
+		t.Errorf("a longer summer day was accepted: %v", err)
+	}
+	for _, bad := range []string{"00:00-00:00", "08:30-12:00,11:00-13:00", "8.30-12", "18:00-08:00"} {
+		if _, err := ParseWindows(bad); err == nil {
+			t.Errorf("windows %q accepted", bad)
+		}
+	}
+	for _, bad := range []string{"05-01", "13-01..09-30", "05-01..09-32"} {
+		if _, _, err := ParseSeason(bad); err == nil {
+			t.Errorf("season %q accepted", bad)
+		}
+	}
+	if from, to, err := ParseSeason("11-15..03-15"); err != nil || from != 1115 || to != 315 {
+		t.Errorf("a season across the new year: %d %d %v", from, to, err)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xiuhua/xiuhua/internal/calendar"
 )
 
 // Config holds the settings of serve and demo.
@@ -29,6 +31,9 @@ type Config struct {
 	WarnShare     string
 	WarnBefore    string
 	EscalateAfter string
+	WorkHours     string
+	SummerHours   string
+	SummerDates   string
 
 	// Watch holds the parsed watcher settings after Validate.
 	Watch Watch
@@ -53,6 +58,9 @@ var settings = []setting{
 	{"sqlite-sync", "XIUHUA_SQLITE_SYNC", "FULL", "SQLite synchronous mode: FULL (every commit on disk) or NORMAL", false, func(c *Config) *string { return &c.Synchronous }},
 	{"log-format", "XIUHUA_LOG_FORMAT", "text", "log format: text or json", false, func(c *Config) *string { return &c.LogFormat }},
 	{"log-level", "XIUHUA_LOG_LEVEL", "info", "log level: debug, info, warn, error", false, func(c *Config) *string { return &c.LogLevel }},
+	{"work-hours", "XIUHUA_WORK_HOURS", "08:30-12:00,14:30-18:00", "daily working windows (Asia/Shanghai)", false, func(c *Config) *string { return &c.WorkHours }},
+	{"summer-hours", "XIUHUA_SUMMER_HOURS", "", "working windows in summer, as long a day as -work-hours (empty: none)", false, func(c *Config) *string { return &c.SummerHours }},
+	{"summer-dates", "XIUHUA_SUMMER_DATES", "05-01..09-30", "when summer hours apply, MM-DD..MM-DD", false, func(c *Config) *string { return &c.SummerDates }},
 	{"watch-every", "XIUHUA_WATCH_EVERY", "15s", "how often the deadline watcher and webhook delivery look for due work", false, func(c *Config) *string { return &c.WatchEvery }},
 	{"watch-lease", "XIUHUA_WATCH_LEASE", "60s", "how long one instance holds the watcher lease; another takes over when it lapses", false, func(c *Config) *string { return &c.WatchLease }},
 	{"warn-share", "XIUHUA_WARN_SHARE", "0.8", "warn (预警) when this share of a time limit has passed", false, func(c *Config) *string { return &c.WarnShare }},
@@ -123,6 +131,17 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("-warn-share %q: want a number between 0 and 1, such as 0.8", c.WarnShare))
 	} else {
 		c.Watch.WarnShare = f
+	}
+	if _, err := calendar.ParseWindows(c.WorkHours); err != nil {
+		errs = append(errs, fmt.Errorf("-work-hours %q: %v", c.WorkHours, err))
+	}
+	if c.SummerHours != "" {
+		if _, err := calendar.ParseWindows(c.SummerHours); err != nil {
+			errs = append(errs, fmt.Errorf("-summer-hours %q: %v", c.SummerHours, err))
+		}
+		if _, _, err := calendar.ParseSeason(c.SummerDates); err != nil {
+			errs = append(errs, fmt.Errorf("-summer-dates %q: %v", c.SummerDates, err))
+		}
 	}
 	if c.Watch.Lease > 0 && c.Watch.Every > 0 && c.Watch.Lease <= c.Watch.Every {
 		errs = append(errs, fmt.Errorf("-watch-lease %s must be longer than -watch-every %s", c.Watch.Lease, c.Watch.Every))

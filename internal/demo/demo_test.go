@@ -47,7 +47,7 @@ func TestDemoCity(t *testing.T) {
 	}
 
 	// Every case sits where its point is, and its history ends in its state.
-	a, err := app.New(ctx, st)
+	a, err := app.New(ctx, st, app.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -289,3 +289,52 @@ func (s *Store) TimeLimits(ctx context.Context) ([]deadline.Limit, error) {
 	}
 	return out, rows.Err()
 }
+
+// CalendarDay is a local override of the working calendar.
+type CalendarDay struct {
+	Day     string `json:"day"` // YYYY-MM-DD in Asia/Shanghai
+	Working bool   `json:"working"`
+	Note    string `json:"note,omitempty"`
+}
+
+// SaveCalendarDay sets (or replaces) a local calendar day.
+func (s *Store) SaveCalendarDay(ctx context.Context, d CalendarDay, at time.Time) error {
+	if _, err := time.Parse("2006-01-02", d.Day); err != nil {
+		return fmt.Errorf("calendar day %q: want YYYY-MM-DD", d.Day)
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO calendar_days (day, working, note, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (day) DO UPDATE SET working = excluded.working, note = excluded.note, created_at = excluded.created_at`,
+		d.Day, d.Working, d.Note, at.UnixMilli())
+	return err
+}
+
+// DeleteCalendarDay removes a local override; the day follows the
+// holiday files again.
+func (s *Store) DeleteCalendarDay(ctx context.Context, day string) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM calendar_days WHERE day = $1`, day)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("calendar day %s: %w", day, ErrNotFound)
+	}
+	return nil
+}
+
+// CalendarDays lists the local overrides by date.
+func (s *Store) CalendarDays(ctx context.Context) ([]CalendarDay, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT day, working, note FROM calendar_days ORDER BY day`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ds []CalendarDay
+	for rows.Next() {
+		var d CalendarDay
+		if err := rows.Scan(&d.Day, &d.Working, &d.Note); err != nil {
+			return nil, err
+		}
+		ds = append(ds, d)
+	}
+	return ds, rows.Err()
+}

@@ -29,7 +29,7 @@ func server(t *testing.T) (*httptest.Server, *app.App) {
 	if _, err := demo.Build(ctx, st, demo.Options{Cases: 400, Seed: 5, End: end}); err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(ctx, st)
+	a, err := app.New(ctx, st, app.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,6 @@
 -- +goose Up
--- Deadlines the watcher looks after, the inbox, and the webhook outbox.
+-- Deadlines the watcher looks after, the inbox, the webhook outbox and
+-- local calendar days.
 
 -- One row per running deadline: a case-level step ("case"), a department's
 -- task ("task:ID") or a supervision order's reply ("sup:SEQ"). stage says
@@ -88,7 +89,17 @@ CREATE TABLE delivery_attempts (
     PRIMARY KEY (delivery_id, attempt)
 );
 
+-- Local changes to the working calendar: an extra day off (or a working
+-- day) decided by the district, on top of the State Council's holidays.
+CREATE TABLE calendar_days (
+    day        TEXT PRIMARY KEY,
+    working    BOOLEAN NOT NULL,
+    note       TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL
+);
+
 -- +goose Down
+DROP TABLE calendar_days;
 DROP TABLE delivery_attempts;
 DROP TABLE deliveries;
 DROP TABLE webhooks;
