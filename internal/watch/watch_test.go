@@ -115,6 +115,17 @@ func TestWatcherWarnsRemindsEscalates(t *testing.T) {
 		if res := sweep(t, w); res.Total() != 0 {
 			t.Fatalf("a second sweep warned again: %+v", res)
 		}
+		// Reading the warning clears it from the unread count; nobody can
+		// mark another unit's notification read.
+		if n, err := s.MarkRead(ctx, leader, []int64{in.New[0].ID}, clock.Now()); err != nil || n != 0 {
+			t.Fatalf("the leader marked the department's notification read: %d %v", n, err)
+		}
+		if n, err := s.MarkRead(ctx, dept, []int64{in.New[0].ID}, clock.Now()); err != nil || n != 1 {
+			t.Fatalf("mark read: %d %v", n, err)
+		}
+		if after := inbox(t, s, dept, clock.Now()); after.Unread != in.Unread-1 || after.New[0].ReadAt.IsZero() {
+			t.Fatalf("unread %d → %d, read at %v", in.Unread, after.Unread, after.New[0].ReadAt)
+		}
 
 		clock.Set(task.Deadline.Add(time.Minute))
 		if res := sweep(t, w); res.Reminders != 1 || res.Total() != 1 {
