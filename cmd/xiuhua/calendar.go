@@ -31,13 +31,9 @@ func runCalendar(ctx context.Context, args []string) error {
 		pos, rest = append(pos, rest[0]), rest[1:]
 	}
 	var note string
-	c, _, err := parse("calendar "+sub, rest, func(fs *flag.FlagSet) {
+	c, st, err := parseOpen(ctx, "calendar "+sub, rest, func(fs *flag.FlagSet) {
 		fs.StringVar(&note, "note", "", "why (for set)")
 	})
-	if err != nil {
-		return err
-	}
-	st, err := open(ctx, c)
 	if err != nil {
 		return err
 	}

@@ -122,12 +122,18 @@ func open(ctx context.Context, c *config.Config) (*store.Store, error) {
 	return st, nil
 }
 
-func runMigrate(ctx context.Context, args []string) error {
-	c, _, err := parse("migrate", args, nil)
+// parseOpen parses a command's flags and opens its migrated store.
+func parseOpen(ctx context.Context, name string, args []string, extra func(*flag.FlagSet)) (*config.Config, *store.Store, error) {
+	c, _, err := parse(name, args, extra)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	st, err := open(ctx, c)
+	return c, st, err
+}
+
+func runMigrate(ctx context.Context, args []string) error {
+	_, st, err := parseOpen(ctx, "migrate", args, nil)
 	if err != nil {
 		return err
 	}

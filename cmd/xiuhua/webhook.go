@@ -26,7 +26,7 @@ func runWebhook(ctx context.Context, args []string) error {
 	}
 	var url, topics, secret, state string
 	var id, hook int64
-	c, _, err := parse("webhook "+args[0], args[1:], func(fs *flag.FlagSet) {
+	_, st, err := parseOpen(ctx, "webhook "+args[0], args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&url, "url", "", "subscriber URL (http or https)")
 		fs.StringVar(&topics, "topics", "*", "comma-separated topics: case.<action>, deadline.warning, supervision.overdue, or prefix.*")
 		fs.StringVar(&secret, "secret", "", "signing secret (at least 16 characters)")
@@ -34,10 +34,6 @@ func runWebhook(ctx context.Context, args []string) error {
 		fs.Int64Var(&id, "id", 0, "delivery id")
 		fs.Int64Var(&hook, "webhook", 0, "webhook id")
 	})
-	if err != nil {
-		return err
-	}
-	st, err := open(ctx, c)
 	if err != nil {
 		return err
 	}

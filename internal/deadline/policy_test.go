@@ -76,3 +76,45 @@ func TestBadLimits(t *testing.T) {
 		}
 	}
 }
+
+// Warning and escalation times, worked out by hand on the 08:30–12:00,
+// 14:30–18:00 day.
+func TestWarnAndEscalate(t *testing.T) {
+	p := policy(t)
+	loc := calendar.Shanghai
+	at := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, loc) }
+	for _, tt := range []struct {
+		name             string
+		start, due, want time.Time
+	}{
+		// 2 working days from Monday 09:10 = Wednesday 09:10 (14 h). 80 %
+		// = 11 h 12 m: 6 h 20 m on Monday, 3 h 30 m Tuesday morning, 1 h 22 m
+		// after 14:30 = Tuesday 15:52; 2 h before would be 16:40, later.
+		{"long limit warns at 80 %", at(2, 9, 10), at(4, 9, 10), at(3, 15, 52)},
+		// 4 working hours from 09:10 = 15:40. 80 % = 14:52; 2 h left = 11:10,
+		// earlier.
+		{"short limit warns 2 h before", at(2, 9, 10), at(2, 15, 40), at(2, 11, 10)},
+		// 2 natural hours at night, no working time inside: 80 % of 2 h.
+		{"night limit in natural time", at(2, 22, 0), at(3, 0, 0), at(2, 23, 36)},
+	} {
+		if got := p.WarnAt(tt.start.UTC(), tt.due.UTC()); !got.Equal(tt.want) {
+			t.Errorf("%s: warn at %s, want %s", tt.name, got.In(loc), tt.want)
+		}
+	}
+	// Escalation one working day (7 h) after Wednesday 09:10: Thursday 09:10.
+	if got := p.EscalateAt(at(4, 9, 10)); !got.Equal(at(5, 9, 10)) {
+		t.Errorf("escalate at %s", got.In(loc))
+	}
+	off, err := p.WithAlerts(Alerts{WarnShare: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !off.EscalateAt(at(4, 9, 10)).IsZero() {
+		t.Error("escalation off still escalates")
+	}
+	for _, bad := range []Alerts{{WarnShare: 0}, {WarnShare: 1}, {WarnShare: 0.8, WarnBefore: -time.Hour}, {WarnShare: 0.8, EscalateAfter: -1}} {
+		if _, err := p.WithAlerts(bad); err == nil {
+			t.Errorf("alerts %+v accepted", bad)
+		}
+	}
+}

@@ -147,22 +147,13 @@ func watchArgs(w *Watch) []any {
 // or moved deadlines start over, finished ones go, and a supervision order
 // is watched until its department answers.
 func syncWatches(ctx context.Context, tx *wtx, c *caseflow.Case, ev *caseflow.Event, a Alerting) error {
-	rows, err := tx.QueryContext(ctx, selectCaseWatchesSQL, c.ID)
+	existing, err := queryWatches(ctx, tx, selectCaseWatchesSQL, c.ID)
 	if err != nil {
-		return fmt.Errorf("store: watches: %w", err)
+		return err
 	}
 	have := map[string]Watch{}
-	for rows.Next() {
-		var w Watch
-		if err := scanWatch(rows, &w); err != nil {
-			rows.Close()
-			return err
-		}
+	for _, w := range existing {
 		have[w.Key] = w
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	want := wantedWatches(c)
 	if ev.Action == caseflow.ActSupervise && ev.Data.Deadline != nil {
@@ -204,38 +195,23 @@ func answers(ev *caseflow.Event, unit int64) bool {
 }
 
 // DueWatches returns up to limit watches whose next look is at or before
-// now, earliest first. On PostgreSQL the rows are claimed with FOR UPDATE
-// SKIP LOCKED inside Advance; here they are only read.
+// now, earliest first. They are only read here: Advance claims each one.
 func (s *Store) DueWatches(ctx context.Context, now time.Time, limit int) ([]Watch, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+watchCols+` FROM watches
+	return queryWatches(ctx, s.r, `SELECT `+watchCols+` FROM watches
 		WHERE next_at IS NOT NULL AND next_at <= $1 ORDER BY next_at LIMIT $2`, now.UnixMilli(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: due watches: %w", err)
-	}
-	defer rows.Close()
-	var ws []Watch
-	for rows.Next() {
-		var w Watch
-		if err := scanWatch(rows, &w); err != nil {
-			return nil, err
-		}
-		ws = append(ws, w)
-	}
-	return ws, rows.Err()
-}
-
-// CountDueWatches counts the watches due at now: the watcher's backlog.
-func (s *Store) CountDueWatches(ctx context.Context, now time.Time) (int, error) {
-	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM watches WHERE next_at IS NOT NULL AND next_at <= $1`, now.UnixMilli()).Scan(&n)
-	return n, err
 }
 
 // CaseWatches lists a case's running deadlines.
 func (s *Store) CaseWatches(ctx context.Context, caseID int64) ([]Watch, error) {
-	rows, err := s.r.QueryContext(ctx, selectCaseWatchesSQL+` ORDER BY watch_key`, caseID)
+	return queryWatches(ctx, s.r, selectCaseWatchesSQL+` ORDER BY watch_key`, caseID)
+}
+
+func queryWatches(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) ([]Watch, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: watches: %w", err)
 	}
 	defer rows.Close()
 	var ws []Watch
