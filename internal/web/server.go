@@ -174,6 +174,14 @@ type EventView struct {
 	Data   caseflow.EventData `json:"data"`
 }
 
+// local shows an instant in Asia/Shanghai; the zero time stays zero.
+func local(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(calendar.Shanghai)
+}
+
 func opt(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
@@ -306,6 +314,15 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		fail(w, r, err)
 		return
+	}
+	for i := range in.New {
+		n := &in.New[i]
+		n.At, n.Due, n.ReadAt = local(n.At), local(n.Due), local(n.ReadAt)
+	}
+	for _, l := range [][]store.DueItem{in.Due, in.Overdue} {
+		for i := range l {
+			l[i].Deadline = local(l[i].Deadline)
+		}
 	}
 	writeJSON(w, http.StatusOK, in)
 }
