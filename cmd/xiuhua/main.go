@@ -24,6 +24,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/routing"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/watch"
 	"github.com/xiuhua/xiuhua/internal/web"
@@ -37,6 +38,8 @@ Usage:
   xiuhua import divisions FILE     import a divisions CSV (code,name,level,parent_code)
   xiuhua import catalog FILE       import a catalog CSV (code,kind,major_class,name[,department])
   xiuhua import outline FILE       lay unit grids over a district outline (GeoJSON, WGS84)
+  xiuhua import dispatch FILE      replace the dispatch table (category,area,ownership,lead,assist,note)
+  xiuhua route -lon X -lat Y -category ID   which rule and department a report there would get
   xiuhua calendar days|set|unset|add                        local days off; try a deadline
   xiuhua webhook add|list|deliveries|replay|pause|resume   webhook subscribers and deliveries
   xiuhua migrate [flags]           bring the schema up to date
@@ -66,6 +69,8 @@ func main() {
 		err = runWebhook(ctx, os.Args[2:])
 	case "calendar":
 		err = runCalendar(ctx, os.Args[2:])
+	case "route":
+		err = runRoute(ctx, os.Args[2:])
 	case "config":
 		fmt.Print(config.Markdown())
 	case "-h", "--help", "help":
@@ -265,7 +270,7 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 
 func runImport(ctx context.Context, args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: xiuhua import divisions|catalog|outline FILE [flags]")
+		return fmt.Errorf("usage: xiuhua import divisions|catalog|outline|dispatch FILE [flags]")
 	}
 	kind, file := args[0], args[1]
 	c, _, err := parse("import", args[2:], nil)
@@ -318,8 +323,58 @@ func runImport(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Printf("laid %d unit grids in %d grids, valid from %s\n", len(lay.Units), len(lay.Grids), from.Format(time.RFC3339))
+	case "dispatch":
+		rules, err := routing.ParseCSV(bytes.NewReader(b))
+		if err != nil {
+			return fmt.Errorf("%s: %w", filepath.Base(file), err)
+		}
+		k, err := app.Known(ctx, st, time.Now())
+		if err != nil {
+			return err
+		}
+		if _, err := routing.New(rules, k); err != nil {
+			return fmt.Errorf("%s (rules are numbered by line): %w; nothing imported", filepath.Base(file), err)
+		}
+		if err := st.ReplaceDispatchRules(ctx, rules, time.Now()); err != nil {
+			return err
+		}
+		fmt.Printf("imported a dispatch table of %d rules (restart xiuhua serve to apply)\n", len(rules))
 	default:
-		return fmt.Errorf("import: unknown kind %q (divisions, catalog or outline)", kind)
+		return fmt.Errorf("import: unknown kind %q (divisions, catalog, outline or dispatch)", kind)
+	}
+	return nil
+}
+
+// runRoute is the dispatch table's dry run.
+func runRoute(ctx context.Context, args []string) error {
+	var lon, lat float64
+	var category, ownership string
+	c, st, err := parseOpen(ctx, "route", args, func(fs *flag.FlagSet) {
+		fs.Float64Var(&lon, "lon", 0, "longitude (WGS84)")
+		fs.Float64Var(&lat, "lat", 0, "latitude (WGS84)")
+		fs.StringVar(&category, "category", "", "category id, e.g. M06011")
+		fs.StringVar(&ownership, "ownership", "", "ownership, e.g. property (optional)")
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := app.New(ctx, st, app.Config{Hours: c.WorkHours})
+	if err != nil {
+		return err
+	}
+	res, err := a.Route(lon, lat, category, ownership)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("place: unit grid %s, grid %s, community %s, street %s\n", res.Place.UnitGrid, res.Place.Grid, res.Place.Community, res.Place.Street)
+	fmt.Printf("lead:  %s (%s)\n", res.Decision.Lead.Name, res.Decision.Lead.Code)
+	for _, u := range res.Decision.Assist {
+		fmt.Printf("assist: %s (%s)\n", u.Name, u.Code)
+	}
+	fmt.Printf("why:   %s\n", res.Decision.Why)
+	for _, r := range res.Decision.Matched {
+		fmt.Printf("  matching rule %s (score %d)\n", r, r.Score())
 	}
 	return nil
 }

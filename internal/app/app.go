@@ -18,6 +18,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
+	"github.com/xiuhua/xiuhua/internal/routing"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -27,6 +28,7 @@ type App struct {
 	Policy *deadline.Policy
 	Now    func() time.Time
 	index  atomic.Pointer[places.Index]
+	routes atomic.Pointer[routing.Table]
 }
 
 // Config is how a district sets its working calendar and alerts.
@@ -107,6 +109,9 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*App, error) {
 	}
 	a := &App{Store: st, Policy: pol, Now: time.Now}
 	if err := a.ReloadPlaces(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.ReloadRoutes(ctx); err != nil {
 		return nil, err
 	}
 	return a, nil

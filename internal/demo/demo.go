@@ -141,7 +141,18 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 		return nil, err
 	}
 	loader.Alerting, loader.Now = pol, o.End
-	sim := newSim(o, pol, cal, ppl, lay, divs, cats)
+	units, err := st.Units(ctx)
+	if err != nil {
+		return nil, err
+	}
+	routes, err := routeTable(units, divs, lay.Grids, cats)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.ReplaceDispatchRules(ctx, routes.Rules(), o.End); err != nil {
+		return nil, err
+	}
+	sim := newSim(o, pol, cal, ppl, lay, divs, cats, routes)
 	if err := sim.run(loader); err != nil {
 		return nil, err
 	}

@@ -6,8 +6,10 @@ import (
 	"strings"
 
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/routing"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -173,26 +175,55 @@ func (p *people) sortedUnits() []org.Unit {
 	return out
 }
 
-// route is the demo's routing: major class and a few categories to a
-// department, else the street office of the place (属地).
-func (p *people) route(categoryID, street string) (org.Unit, string) {
-	byCat := map[string]string{
-		"M06010": "hwc", "M06011": "hwc", "M06012": "hwc", "M06014": "hwc", "M06020": "hwc", "M06041": "hwc", "M06042": "hwc",
-		"M06001": "zfj", "M06002": "zfj", "M06027": "jddd", "M06028": "jddd",
-		"M06017": "ylc", "M06018": "ylc", "M06021": "ylc", "M06022": "ylc", "M06045": "ylc", "M06047": "ylc",
-		"M06013": "szc", "M06048": "szc", "M06049": "szc", "M06050": "szc", "M06051": "szc", "M06052": "szc",
-		"M09009": "jtj", "M09012": "xfj", "M09015": "scj", "M08004": "jddd",
+// dispatchRules is the demo's dispatch table (派单目录): categories and
+// major classes to the departments the Datong Daily names, two local
+// arrangements in 新建南路街道's compounds, and a property rule the
+// dispatcher can use. Everything else goes to the street office (属地).
+func dispatchRules() []routing.Rule {
+	byCat := []struct{ dept, cats string }{
+		{"hwc", "M06010 M06011 M06012 M06014 M06020 M06041 M06042"},
+		{"zfj", "M06001 M06002"},
+		{"jddd", "M06027 M06028 M08004"},
+		{"ylc", "M06017 M06018 M06021 M06022 M06045 M06047"},
+		{"szc", "M06013 M06048 M06049 M06050 M06051 M06052"},
+		{"jtj", "M09009"}, {"xfj", "M09012"}, {"scj", "M09015"},
 	}
-	byClass := map[string]string{"C01": "szc", "M01": "szc", "C02": "jtj", "M02": "jtj", "C03": "hwc", "M03": "hwc",
-		"C04": "ylc", "M04": "ylc", "M07": "zfj", "M08": "zfj", "M09": "zfj"}
-	if code, ok := byCat[categoryID]; ok {
-		return p.units[code], "category " + categoryID + " → " + p.units[code].Name
+	var rules []routing.Rule
+	add := func(r routing.Rule) {
+		r.ID = int64(len(rules) + 1)
+		rules = append(rules, r)
 	}
-	if code, ok := byClass[categoryID[:3]]; ok {
-		return p.units[code], "major class " + categoryID[:3] + " → " + p.units[code].Name
+	for _, b := range byCat {
+		for _, c := range strings.Fields(b.cats) {
+			add(routing.Rule{Category: c, Area: routing.Any, Lead: b.dept})
+		}
 	}
-	so := p.streetOffice[street]
-	return so, "属地 fallback → " + so.Name
+	for _, b := range []struct{ class, dept string }{{"C01", "szc"}, {"M01", "szc"}, {"C02", "jtj"}, {"M02", "jtj"},
+		{"C03", "hwc"}, {"M03", "hwc"}, {"C04", "ylc"}, {"M04", "ylc"}, {"M07", "zfj"}, {"M08", "zfj"}, {"M09", "zfj"}} {
+		add(routing.Rule{Category: b.class, Area: routing.Any, Lead: b.dept})
+	}
+	add(routing.Rule{Category: "M06011", Area: "140213054011", Lead: "hwc", Assist: []string{"jd140213054"},
+		Note: "鸿宾嘉苑一带积存垃圾：环卫处牵头，街道配合"})
+	add(routing.Rule{Category: "M06045", Area: "140213054011", Lead: "ylc", Assist: []string{"wy-tsyy"},
+		Note: "天胜雅园毁绿种菜：园林处牵头，物业配合"})
+	add(routing.Rule{Category: "M06", Area: "140213054011", Ownership: "property", Lead: "wy-hbjy", Assist: []string{"zfj"},
+		Note: "物业管理区域内市容问题由物业负责，执法配合"})
+	return rules
+}
+
+// routeTable validates the demo's rules against what the demo created.
+func routeTable(units []org.Unit, divs []places.Division, grids []places.Grid, cats []catalog.Category) (*routing.Table, error) {
+	k := routing.Known{Categories: map[string]bool{}, Units: units, Areas: map[string]bool{}}
+	for _, c := range cats {
+		k.Categories[c.ID] = true
+	}
+	for _, d := range divs {
+		k.Areas[d.Code] = true
+	}
+	for _, g := range grids {
+		k.Areas[g.Code] = true
+	}
+	return routing.New(dispatchRules(), k)
 }
 
 func isUrban(name string) bool { return !strings.Contains(name, "村") }

@@ -15,6 +15,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/routing"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -64,11 +65,22 @@ type sim struct {
 	cum      []float64
 	dayNo    map[string]int
 	recent   map[string]*caseflow.Case // open case per category+grid, for duplicates
+	routes   *routing.Table
 	errCount int
 }
 
-func newSim(o Options, pol *deadline.Policy, cal *calendar.Calendar, ppl *people, lay *places.Layout, divs []places.Division, cats []catalog.Category) *sim {
-	s := &sim{o: o, rng: rand.New(rand.NewPCG(o.Seed, 2021_06)), pol: pol, cal: cal, ppl: ppl,
+// route asks the dispatch table; the demo's places always have a street
+// office, so it cannot fail.
+func (s *sim) route(c *caseflow.Case) routing.Decision {
+	d, err := s.routes.Route(c.CategoryID, c.Place, "")
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func newSim(o Options, pol *deadline.Policy, cal *calendar.Calendar, ppl *people, lay *places.Layout, divs []places.Division, cats []catalog.Category, routes *routing.Table) *sim {
+	s := &sim{o: o, rng: rand.New(rand.NewPCG(o.Seed, 2021_06)), pol: pol, cal: cal, ppl: ppl, routes: routes,
 		names: map[string]string{}, catName: map[string]string{}, dayNo: map[string]int{}, recent: map[string]*caseflow.Case{}}
 	for _, d := range divs {
 		s.names[d.Code] = d.Name
@@ -278,12 +290,13 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 	if !h.do(s.work(h.at, 0.05, 0.9), caseflow.Command{Action: caseflow.ActRegister, Actor: disp}) {
 		return l.Add(c, h.events)
 	}
-	lead, rule := s.ppl.route(cat, c.Place.Street)
-	as := []caseflow.Assignment{{UnitID: lead.ID, Lead: true, Rule: rule}}
-	if r() < 0.08 {
+	dec := s.route(c)
+	lead := dec.Lead
+	as := dec.Assignments()
+	if r() < 0.08 && len(as) == 1 {
 		so := s.ppl.streetOffice[c.Place.Street]
 		if so.ID != lead.ID {
-			as = append(as, caseflow.Assignment{UnitID: so.ID, Rule: "属地 assisting → " + so.Name})
+			as = append(as, caseflow.Assignment{UnitID: so.ID, Rule: "manual: 属地街道协办"})
 		}
 	}
 	// A wrong first dispatch comes back (回退) and is re-dispatched (改派).

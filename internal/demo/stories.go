@@ -92,8 +92,9 @@ func (s *sim) stories() map[string][]storyCase {
 			category: seedCategory(i), channel: caseflow.ChannelPatrol, desc: st.desc + "（迎宾街道问题台账排查）", address: "迎宾街道",
 			script: func(s *sim, h *history, c *caseflow.Case) {
 				h.do(s.work(h.at, 0.1, 0.5), caseflow.Command{Action: caseflow.ActRegister, Actor: disp()})
-				lead, rule := s.ppl.route(c.CategoryID, c.Place.Street)
-				h.do(s.work(h.at, 0.1, 0.3), caseflow.Command{Action: caseflow.ActDispatch, Actor: disp(), Assignments: []caseflow.Assignment{{UnitID: lead.ID, Lead: true, Rule: rule}}})
+				dec := s.route(c)
+				lead := dec.Lead
+				h.do(s.work(h.at, 0.1, 0.3), caseflow.Command{Action: caseflow.ActDispatch, Actor: disp(), Assignments: dec.Assignments()})
 				if i >= 7 {
 					return // still being followed up (继续跟进)
 				}

@@ -7,8 +7,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -34,6 +37,8 @@ func New(a *app.App) http.Handler {
 	s.mux.HandleFunc("GET /api/v1/cases/{number}", s.getCase)
 	s.mux.HandleFunc("GET /api/v1/stats", s.stats)
 	s.mux.HandleFunc("GET /api/v1/inbox", s.inbox)
+	s.mux.HandleFunc("GET /api/v1/route", s.route)
+	s.mux.HandleFunc("GET /api/v1/dispatch-rules", s.dispatchRules)
 	s.mux.HandleFunc("GET /{$}", s.index)
 	return s.secure(s.mux)
 }
@@ -325,6 +330,50 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, in)
+}
+
+// route is the dispatch table's dry run: where a report of a category at
+// a point would go, by which rule, and every rule that matched.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	lon, lat, ok := lonLat(w, q.Get("lon"), q.Get("lat"))
+	if !ok {
+		return
+	}
+	cat := q.Get("category")
+	if cat == "" {
+		problem(w, http.StatusBadRequest, "required", "category", "name the category, e.g. category=M06011")
+		return
+	}
+	res, err := s.app.Route(lon, lat, cat, q.Get("ownership"))
+	if errors.Is(err, places.ErrOutside) {
+		problem(w, http.StatusUnprocessableEntity, "invalid", "lon", fmt.Sprintf("the point %.6f,%.6f is outside the jurisdiction", lon, lat))
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// lonLat reads coordinates, answering 400 naming the bad one.
+func lonLat(w http.ResponseWriter, los, las string) (float64, float64, bool) {
+	lon, err1 := strconv.ParseFloat(los, 64)
+	lat, err2 := strconv.ParseFloat(las, 64)
+	switch {
+	case los == "" || err1 != nil || math.IsNaN(lon) || lon < -180 || lon > 180:
+		problem(w, http.StatusBadRequest, "invalid", "lon", "lon must be a longitude in degrees (WGS84), -180 to 180")
+	case las == "" || err2 != nil || math.IsNaN(lat) || lat < -90 || lat > 90:
+		problem(w, http.StatusBadRequest, "invalid", "lat", "lat must be a latitude in degrees (WGS84), -90 to 90")
+	default:
+		return lon, lat, true
+	}
+	return 0, 0, false
+}
+
+func (s *Server) dispatchRules(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"rules": s.app.Routes().Rules()})
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {

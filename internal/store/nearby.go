@@ -1,0 +1,386 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
+
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+)
+
+// Place queries: duplicate candidates, recurring hotspots and the map. They
+// narrow by an index on (category, lat, lon) or (lat, lon) in SQL and
+// measure true distances in Go.
+
+// metresToDegrees turns a radius into latitude and longitude spans at lat.
+func metresToDegrees(m, lat float64) (dLat, dLon float64) {
+	dLat = m / 111_320
+	dLon = m / (111_320 * math.Max(math.Cos(lat*math.Pi/180), 0.01))
+	return
+}
+
+// Nearby is a case near a point.
+type Nearby struct {
+	ID          int64          `json:"-"`
+	Number      string         `json:"number"`
+	Category    string         `json:"category"`
+	State       caseflow.State `json:"state"`
+	Lon         float64        `json:"lon"`
+	Lat         float64        `json:"lat"`
+	Street      string         `json:"street"`
+	UnitGrid    string         `json:"unit_grid"`
+	ReportedAt  time.Time      `json:"reported_at"`
+	Description string         `json:"description"`
+	Distance    float64        `json:"distance_m"`
+}
+
+// DuplicateRadius is the category's duplicate search radius in metres, or
+// def when it has none of its own.
+func (s *Store) DuplicateRadius(ctx context.Context, categoryID string, def float64) (float64, error) {
+	var r int64
+	err := s.r.QueryRowContext(ctx, `SELECT duplicate_radius FROM categories WHERE id = $1`, categoryID).Scan(&r)
+	if err != nil {
+		return 0, fmt.Errorf("store: category %s: %w", categoryID, err)
+	}
+	if r <= 0 {
+		return def, nil
+	}
+	return float64(r), nil
+}
+
+// SetDuplicateRadius sets a category's duplicate radius (0: the default).
+func (s *Store) SetDuplicateRadius(ctx context.Context, categoryID string, metres int) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE categories SET duplicate_radius = $1 WHERE id = $2`, metres, categoryID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("category %s: %w", categoryID, ErrNotFound)
+	}
+	return nil
+}
+
+const nearbyCols = `id, number, category_id, state, lon, lat, street, unit_grid, reported_at, description`
+
+func scanNearby(r scanner, n *Nearby) error {
+	var at int64
+	if err := r.Scan(&n.ID, &n.Number, &n.Category, &n.State, &n.Lon, &n.Lat, &n.Street, &n.UnitGrid, &at, &n.Description); err != nil {
+		return err
+	}
+	n.ReportedAt = time.UnixMilli(at).UTC()
+	return nil
+}
+
+// OpenNearby lists open cases of a category within radius metres of a
+// point, reported since since, nearest first, leaving out case exclude:
+// the duplicate candidates of a new report.
+func (s *Store) OpenNearby(ctx context.Context, categoryID string, lon, lat, radius float64, since time.Time, exclude int64, limit int) ([]Nearby, error) {
+	dLat, dLon := metresToDegrees(radius, lat)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+nearbyCols+` FROM cases
+		WHERE category_id = $1 AND lat BETWEEN $2 AND $3 AND lon BETWEEN $4 AND $5
+		AND state NOT IN ('closed', 'voided') AND reported_at >= $6 AND id <> $7`,
+		categoryID, lat-dLat, lat+dLat, lon-dLon, lon+dLon, since.UnixMilli(), exclude)
+	if err != nil {
+		return nil, fmt.Errorf("store: nearby cases: %w", err)
+	}
+	defer rows.Close()
+	out := []Nearby{}
+	p := orb.Point{lon, lat}
+	for rows.Next() {
+		var n Nearby
+		if err := scanNearby(rows, &n); err != nil {
+			return nil, err
+		}
+		if n.Distance = geo.Distance(p, orb.Point{n.Lon, n.Lat}); n.Distance <= radius {
+			out = append(out, n)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b Nearby) int {
+		if a.Distance != b.Distance {
+			return cmpFloat(a.Distance, b.Distance)
+		}
+		return int(a.ID - b.ID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Repeats counts the cases merged into a case as repeat reports.
+func (s *Store) Repeats(ctx context.Context, caseID int64) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE duplicate_of = $1`, caseID).Scan(&n)
+	return n, err
+}
+
+// Bound is a box of WGS84 coordinates.
+type Bound struct{ MinLon, MinLat, MaxLon, MaxLat float64 }
+
+// Valid says what is wrong with a box.
+func (b Bound) Valid() error {
+	switch {
+	case anyNaN(b.MinLon, b.MinLat, b.MaxLon, b.MaxLat):
+		return fmt.Errorf("bbox has a coordinate that is not a number")
+	case b.MinLon < -180 || b.MaxLon > 180 || b.MinLat < -90 || b.MaxLat > 90:
+		return fmt.Errorf("bbox %v is outside WGS84 (lon -180..180, lat -90..90)", b)
+	case b.MinLon > b.MaxLon || b.MinLat > b.MaxLat:
+		return fmt.Errorf("bbox must be min_lon,min_lat,max_lon,max_lat; min is above max")
+	}
+	return nil
+}
+
+func anyNaN(fs ...float64) bool {
+	for _, f := range fs {
+		if math.IsNaN(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// MapFilter picks cases for the map.
+type MapFilter struct {
+	Box      Bound
+	OpenOnly bool
+	Category string // id or class prefix
+	Since    time.Time
+	Limit    int // most points; more become counts per unit grid
+}
+
+// MapCluster is the count of cases in one unit grid, placed at their mean.
+type MapCluster struct {
+	UnitGrid string  `json:"unit_grid"`
+	Count    int     `json:"count"`
+	Lon      float64 `json:"lon"`
+	Lat      float64 `json:"lat"`
+}
+
+// MapResult is points when they are few, counts per unit grid otherwise.
+type MapResult struct {
+	Total    int          `json:"total"`
+	Points   []Nearby     `json:"points,omitempty"`
+	Clusters []MapCluster `json:"clusters,omitempty"`
+}
+
+func (f MapFilter) where() (string, []any) {
+	w := `lat BETWEEN $1 AND $2 AND lon BETWEEN $3 AND $4`
+	args := []any{f.Box.MinLat, f.Box.MaxLat, f.Box.MinLon, f.Box.MaxLon}
+	if f.OpenOnly {
+		w += ` AND state NOT IN ('closed', 'voided')`
+	}
+	if f.Category != "" {
+		args = append(args, f.Category+"%")
+		w += fmt.Sprintf(` AND category_id LIKE $%d`, len(args))
+	}
+	if !f.Since.IsZero() {
+		args = append(args, f.Since.UnixMilli())
+		w += fmt.Sprintf(` AND reported_at >= $%d`, len(args))
+	}
+	return w, args
+}
+
+// Map returns the cases in a box: up to Limit points, or, when there are
+// more, their counts per unit grid.
+func (s *Store) Map(ctx context.Context, f MapFilter) (MapResult, error) {
+	if err := f.Box.Valid(); err != nil {
+		return MapResult{}, err
+	}
+	where, args := f.where()
+	// Fetch one more than the limit: that says whether to cluster.
+	rows, err := s.r.QueryContext(ctx, `SELECT `+nearbyCols+` FROM cases WHERE `+where+
+		fmt.Sprintf(` LIMIT %d`, f.Limit+1), args...)
+	if err != nil {
+		return MapResult{}, fmt.Errorf("store: map: %w", err)
+	}
+	var pts []Nearby
+	for rows.Next() {
+		var n Nearby
+		if err := scanNearby(rows, &n); err != nil {
+			rows.Close()
+			return MapResult{}, err
+		}
+		pts = append(pts, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return MapResult{}, err
+	}
+	if len(pts) <= f.Limit {
+		return MapResult{Total: len(pts), Points: pts}, nil
+	}
+	rows, err = s.r.QueryContext(ctx, `SELECT unit_grid, count(*), avg(lon), avg(lat) FROM cases WHERE `+where+
+		` GROUP BY unit_grid ORDER BY unit_grid`, args...)
+	if err != nil {
+		return MapResult{}, fmt.Errorf("store: map clusters: %w", err)
+	}
+	defer rows.Close()
+	res := MapResult{}
+	for rows.Next() {
+		var c MapCluster
+		if err := rows.Scan(&c.UnitGrid, &c.Count, &c.Lon, &c.Lat); err != nil {
+			return MapResult{}, err
+		}
+		res.Total += c.Count
+		res.Clusters = append(res.Clusters, c)
+	}
+	return res, rows.Err()
+}
+
+// HotspotFilter picks where to look for recurring problems.
+type HotspotFilter struct {
+	Street   string
+	Category string // id or class prefix
+	Box      *Bound
+	From, To time.Time
+	Radius   float64 // metres (default 100)
+	Min      int     // cases (default 3)
+}
+
+// Hotspot is a place where one category keeps coming back (长效机制 needed).
+type Hotspot struct {
+	Category string    `json:"category"`
+	Street   string    `json:"street"`
+	Lon      float64   `json:"lon"`
+	Lat      float64   `json:"lat"`
+	Count    int       `json:"count"`
+	First    time.Time `json:"first"`
+	Last     time.Time `json:"last"`
+	Cases    []string  `json:"cases"`
+}
+
+// Hotspots finds places with at least Min cases of one category within
+// Radius of each other's centre in [From, To), largest first. Merged
+// duplicates count too: a repeat report is a sign of recurrence.
+func (s *Store) Hotspots(ctx context.Context, f HotspotFilter) ([]Hotspot, error) {
+	if f.Radius <= 0 {
+		f.Radius = 100
+	}
+	if f.Min <= 0 {
+		f.Min = 3
+	}
+	w := `reported_at >= $1 AND reported_at < $2 AND state <> 'voided'`
+	args := []any{f.From.UnixMilli(), f.To.UnixMilli()}
+	if f.Street != "" {
+		args = append(args, f.Street)
+		w += fmt.Sprintf(` AND street = $%d`, len(args))
+	}
+	if f.Category != "" {
+		args = append(args, f.Category+"%")
+		w += fmt.Sprintf(` AND category_id LIKE $%d`, len(args))
+	}
+	if f.Box != nil {
+		if err := f.Box.Valid(); err != nil {
+			return nil, err
+		}
+		args = append(args, f.Box.MinLat, f.Box.MaxLat, f.Box.MinLon, f.Box.MaxLon)
+		n := len(args)
+		w += fmt.Sprintf(` AND lat BETWEEN $%d AND $%d AND lon BETWEEN $%d AND $%d`, n-3, n-2, n-1, n)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+nearbyCols+` FROM cases WHERE `+w+` ORDER BY category_id, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: hotspots: %w", err)
+	}
+	byCat := map[string][]Nearby{}
+	var cats []string
+	for rows.Next() {
+		var n Nearby
+		if err := scanNearby(rows, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if _, ok := byCat[n.Category]; !ok {
+			cats = append(cats, n.Category)
+		}
+		byCat[n.Category] = append(byCat[n.Category], n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []Hotspot
+	for _, c := range cats {
+		out = append(out, clusters(byCat[c], f.Radius, f.Min)...)
+	}
+	slices.SortStableFunc(out, func(a, b Hotspot) int { return b.Count - a.Count })
+	return out, nil
+}
+
+// clusters groups cases of one category greedily: the case with the most
+// neighbours within radius becomes a centre and takes them; repeat while a
+// centre has at least min. Neighbours are found through a grid of
+// radius-sized buckets.
+func clusters(cs []Nearby, radius float64, min int) []Hotspot {
+	if len(cs) < min {
+		return nil
+	}
+	dLat, dLon := metresToDegrees(radius, cs[0].Lat)
+	type key struct{ x, y int }
+	bucket := map[key][]int{}
+	keyOf := func(n Nearby) key { return key{int(math.Floor(n.Lon / dLon)), int(math.Floor(n.Lat / dLat))} }
+	for i, n := range cs {
+		bucket[keyOf(n)] = append(bucket[keyOf(n)], i)
+	}
+	taken := make([]bool, len(cs))
+	near := func(i int) []int {
+		k := keyOf(cs[i])
+		var out []int
+		for dx := -1; dx <= 1; dx++ {
+			for dy := -1; dy <= 1; dy++ {
+				for _, j := range bucket[key{k.x + dx, k.y + dy}] {
+					if !taken[j] && geo.Distance(orb.Point{cs[i].Lon, cs[i].Lat}, orb.Point{cs[j].Lon, cs[j].Lat}) <= radius {
+						out = append(out, j)
+					}
+				}
+			}
+		}
+		return out
+	}
+	var out []Hotspot
+	for {
+		best, bestN := -1, []int(nil)
+		for i := range cs {
+			if taken[i] {
+				continue
+			}
+			if n := near(i); len(n) > len(bestN) {
+				best, bestN = i, n
+			}
+		}
+		if best < 0 || len(bestN) < min {
+			return out
+		}
+		h := Hotspot{Category: cs[best].Category, Street: cs[best].Street, Lon: cs[best].Lon, Lat: cs[best].Lat, Count: len(bestN)}
+		slices.Sort(bestN)
+		for _, j := range bestN {
+			taken[j] = true
+			c := cs[j]
+			h.Cases = append(h.Cases, c.Number)
+			if h.First.IsZero() || c.ReportedAt.Before(h.First) {
+				h.First = c.ReportedAt
+			}
+			if c.ReportedAt.After(h.Last) {
+				h.Last = c.ReportedAt
+			}
+		}
+		out = append(out, h)
+	}
+}
