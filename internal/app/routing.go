@@ -94,3 +94,21 @@ func (a *App) AutoDispatch(ctx context.Context, caseID int64, actor caseflow.Act
 	return a.Act(ctx, caseID, caseflow.Command{Action: caseflow.ActDispatch, Actor: actor, At: a.Now(),
 		ExpectedVersion: c.Version, Assignments: d.Assignments()})
 }
+
+// Duplicate search defaults: a category may set its own radius.
+const (
+	DuplicateRadius = 50.0 // metres
+	DuplicateWindow = 30 * 24 * time.Hour
+)
+
+// Duplicates lists open cases of the category near a point, reported in
+// the window before now, nearest first: what a dispatcher should consider
+// merging a new report into. exclude leaves one case out (the report).
+func (a *App) Duplicates(ctx context.Context, categoryID string, lon, lat float64, exclude int64) ([]store.Nearby, float64, error) {
+	r, err := a.Store.DuplicateRadius(ctx, categoryID, DuplicateRadius)
+	if err != nil {
+		return nil, 0, err
+	}
+	ns, err := a.Store.OpenNearby(ctx, categoryID, lon, lat, r, a.Now().Add(-DuplicateWindow), exclude, 20)
+	return ns, r, err
+}

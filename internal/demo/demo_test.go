@@ -180,3 +180,41 @@ func TestDemoHasTheNewspaperStories(t *testing.T) {
 		t.Fatalf("迎宾 sweep: %d cases, %d still open", len(yb), open)
 	}
 }
+
+// Every dispatch in the demo says why each department got the case: the
+// dispatch table's rule, the 属地 fallback, or a dispatcher's manual choice.
+func TestDemoDispatchesByTheTable(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t, store.SQLite)
+	if _, err := Build(ctx, st, Options{Cases: 300, Seed: 9, End: end}); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := st.DispatchRules(ctx)
+	if err != nil || len(rules) < 30 {
+		t.Fatalf("%d rules stored: %v", len(rules), err)
+	}
+	all, _ := st.Cases(ctx, store.CaseFilter{Limit: 1000})
+	byTable, fallback := 0, 0
+	for _, c := range all {
+		evs, _ := st.Events(ctx, c.ID)
+		for _, e := range evs {
+			if e.Action != caseflow.ActDispatch {
+				continue
+			}
+			for _, a := range e.Data.Assignments {
+				switch {
+				case strings.HasPrefix(a.Rule, "派单目录规则 #"):
+					byTable++
+				case strings.HasPrefix(a.Rule, "属地"):
+					fallback++
+				case strings.HasPrefix(a.Rule, "manual"):
+				default:
+					t.Fatalf("case %s: assignment without a reason: %+v", c.Number, a)
+				}
+			}
+		}
+	}
+	if byTable < 100 || fallback == 0 {
+		t.Fatalf("%d assignments by a rule, %d by 属地", byTable, fallback)
+	}
+}

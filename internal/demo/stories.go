@@ -40,7 +40,7 @@ func (s *sim) stories() map[string][]storyCase {
 			desc: "北苑路便道面包砖破损、松动，行人容易绊倒", address: "北苑路人行道",
 			script: func(s *sim, h *history, c *caseflow.Case) {
 				h.do(s.work(h.at, 0.2, 0.5), caseflow.Command{Action: caseflow.ActRegister, Actor: disp()})
-				h.do(s.work(h.at, 0.1, 0.3), caseflow.Command{Action: caseflow.ActDispatch, Actor: disp(), Assignments: []caseflow.Assignment{{UnitID: unit("szc"), Lead: true, Rule: "category M06013 → 平城区市政设施管理处"}}})
+				h.do(s.work(h.at, 0.1, 0.3), caseflow.Command{Action: caseflow.ActDispatch, Actor: disp(), Assignments: s.route(c).Assignments()})
 				h.do(s.work(h.at, 0.2, 0.5), caseflow.Command{Action: caseflow.ActSign, Actor: u("szc")})
 				h.do(s.work(h.at, 5, 9), caseflow.Command{Action: caseflow.ActReportBack, Actor: u("szc"), Note: "已更换破损面包砖 36 块", Photos: []string{"demo/beiyuan-after.jpg"}})
 				closeOut(s, h, s.ppl.worker[c.Place.Grid])
@@ -50,9 +50,15 @@ func (s *sim) stories() map[string][]storyCase {
 			script: func(s *sim, h *history, c *caseflow.Case) {
 				h.do(s.work(h.at, 0.1, 0.3), caseflow.Command{Action: caseflow.ActRegister, Actor: disp()})
 				so := s.ppl.streetOffice[c.Place.Street]
-				h.do(s.work(h.at, 0.1, 0.3), caseflow.Command{Action: caseflow.ActDispatch, Actor: disp(), Assignments: []caseflow.Assignment{
-					{UnitID: unit("wy-hbjy"), Lead: true, Rule: "manual: 小区内部由物业负责"}, {UnitID: unit("zfj"), Rule: "manual: 联合执法"},
-					{UnitID: unit("hwc"), Rule: "manual: 环卫清运"}, {UnitID: so.ID, Rule: "属地 → " + so.Name}}})
+				// Inside the compound: the dispatcher marks it property-managed,
+				// and the table's property rule names 物业 and 执法; 环卫 and the
+				// street office join by hand.
+				dec, err := s.routes.Route(c.CategoryID, c.Place, "property")
+				if err != nil {
+					panic(err)
+				}
+				h.do(s.work(h.at, 0.1, 0.3), caseflow.Command{Action: caseflow.ActDispatch, Actor: disp(), Assignments: append(dec.Assignments(),
+					caseflow.Assignment{UnitID: unit("hwc"), Rule: "manual: 环卫清运"}, caseflow.Assignment{UnitID: so.ID, Rule: "manual: 属地街道配合"})})
 				for _, a := range []caseflow.Actor{u("wy-hbjy"), u("zfj"), u("hwc"), s.ppl.handlers[so.ID]} {
 					h.do(s.work(h.at, 0.1, 0.5), caseflow.Command{Action: caseflow.ActSign, Actor: a})
 				}
@@ -67,9 +73,8 @@ func (s *sim) stories() map[string][]storyCase {
 				h.do(s.work(h.at, 0.1, 0.4), caseflow.Command{Action: caseflow.ActRegister, Actor: disp()})
 				h.do(s.work(h.at, 0.1, 0.3), caseflow.Command{Action: caseflow.ActSupervise, Actor: s.ppl.leader, Reason: "12345热线督办：问题挂牌，限期恢复绿地"})
 				so := s.ppl.streetOffice[c.Place.Street]
-				h.do(s.work(h.at, 0.1, 0.3), caseflow.Command{Action: caseflow.ActDispatch, Actor: disp(), Assignments: []caseflow.Assignment{
-					{UnitID: unit("ylc"), Lead: true, Rule: "category M06045 → 平城区园林管理处"}, {UnitID: so.ID, Rule: "属地 → " + so.Name},
-					{UnitID: unit("wy-tsyy"), Rule: "manual: 物业配合"}}})
+				h.do(s.work(h.at, 0.1, 0.3), caseflow.Command{Action: caseflow.ActDispatch, Actor: disp(), Assignments: append(s.route(c).Assignments(),
+					caseflow.Assignment{UnitID: so.ID, Rule: "manual: 属地街道配合"})})
 				for _, a := range []caseflow.Actor{u("ylc"), s.ppl.handlers[so.ID], u("wy-tsyy")} {
 					h.do(s.work(h.at, 0.1, 1), caseflow.Command{Action: caseflow.ActSign, Actor: a})
 				}

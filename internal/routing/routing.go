@@ -72,11 +72,13 @@ func (r Rule) specificity() (cat, area, own int) {
 	return
 }
 
-// Score orders matching rules: the sum of the three specificities, ties
-// going to the more specific category, then the lower id.
+// Score orders matching rules: a rule for the named ownership first, then
+// the narrower area (grid, community, street, all), then the narrower
+// category (exact, class, all); equal scores go to the lower id. A local
+// arrangement thus beats a district-wide rule, as a district expects.
 func (r Rule) Score() int {
 	c, a, o := r.specificity()
-	return (c+a+o)*10 + c
+	return o*100 + a*10 + c
 }
 
 // Known is what rules may name.

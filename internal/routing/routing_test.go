@@ -32,7 +32,7 @@ func table(t *testing.T) *Table {
 		{ID: 3, Category: "M06", Area: "140213054011", Lead: "hwc", Assist: []string{"jd054"}},
 		{ID: 4, Category: "M06", Area: "140213054011", Ownership: "property", Lead: "wy", Assist: []string{"hwc"}},
 		{ID: 5, Category: "M06013", Area: "14021305401101", Lead: "szc"},
-		{ID: 6, Category: Any, Area: "140213053", Lead: "jd053"},
+		{ID: 6, Category: "C01", Area: "140213053", Lead: "jd053"},
 	}, known)
 	if err != nil {
 		t.Fatal(err)
@@ -56,8 +56,9 @@ func TestMostSpecificRuleWins(t *testing.T) {
 		{"a community class rule beats a district-wide exact rule", "M06045", inCompound, "", 3, "hwc"},
 		{"ownership makes it more specific", "M06011", inCompound, "property", 4, "wy"},
 		{"an ownership rule needs the ownership", "M06011", inCompound, "public", 3, "hwc"},
-		{"grid and exact category beat all", "M06013", inCompound, "property", 5, "szc"},
-		{"catch-all street rule", "C01001", elsewhere, "", 6, "jd053"},
+		{"a grid rule beats a community rule", "M06013", inCompound, "", 5, "szc"},
+		{"a named ownership beats any area", "M06013", inCompound, "property", 4, "wy"},
+		{"a street rule for a class", "C01001", elsewhere, "", 6, "jd053"},
 		{"no rule: street office", "C01001", inCompound, "", 0, "jd054"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +13,9 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/app"
@@ -39,6 +42,10 @@ func New(a *app.App) http.Handler {
 	s.mux.HandleFunc("GET /api/v1/inbox", s.inbox)
 	s.mux.HandleFunc("GET /api/v1/route", s.route)
 	s.mux.HandleFunc("GET /api/v1/dispatch-rules", s.dispatchRules)
+	s.mux.HandleFunc("GET /api/v1/cases/{number}/duplicates", s.caseDuplicates)
+	s.mux.HandleFunc("GET /api/v1/duplicates", s.duplicates)
+	s.mux.HandleFunc("GET /api/v1/hotspots", s.hotspots)
+	s.mux.HandleFunc("GET /api/v1/map", s.mapCases)
 	s.mux.HandleFunc("GET /{$}", s.index)
 	return s.secure(s.mux)
 }
@@ -370,6 +377,144 @@ func lonLat(w http.ResponseWriter, los, las string) (float64, float64, bool) {
 		return lon, lat, true
 	}
 	return 0, 0, false
+}
+
+// duplicates are the candidates for a report being written: category and
+// point.
+func (s *Server) duplicates(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	lon, lat, ok := lonLat(w, q.Get("lon"), q.Get("lat"))
+	if !ok {
+		return
+	}
+	if q.Get("category") == "" {
+		problem(w, http.StatusBadRequest, "required", "category", "name the category, e.g. category=M06011")
+		return
+	}
+	s.writeDuplicates(w, r, q.Get("category"), lon, lat, 0)
+}
+
+// caseDuplicates are the candidates for an existing case.
+func (s *Server) caseDuplicates(w http.ResponseWriter, r *http.Request) {
+	c, err := s.app.Store.CaseByNumber(r.Context(), r.PathValue("number"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	s.writeDuplicates(w, r, c.CategoryID, c.Point.Lon, c.Point.Lat, c.ID)
+}
+
+func (s *Server) writeDuplicates(w http.ResponseWriter, r *http.Request, cat string, lon, lat float64, exclude int64) {
+	ns, radius, err := s.app.Duplicates(r.Context(), cat, lon, lat, exclude)
+	if errors.Is(err, sql.ErrNoRows) {
+		problem(w, http.StatusBadRequest, "invalid", "category", "unknown category "+cat)
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	for i := range ns {
+		ns[i].ReportedAt = local(ns[i].ReportedAt)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"radius_m": radius, "window_days": int(app.DuplicateWindow.Hours() / 24), "candidates": ns})
+}
+
+// bbox reads "min_lon,min_lat,max_lon,max_lat".
+func bbox(w http.ResponseWriter, v string) (store.Bound, bool) {
+	var b store.Bound
+	parts := strings.Split(v, ",")
+	var fs []float64
+	for _, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			break
+		}
+		fs = append(fs, f)
+	}
+	if len(parts) != 4 || len(fs) != 4 {
+		problem(w, http.StatusBadRequest, "invalid", "bbox", "bbox must be min_lon,min_lat,max_lon,max_lat in degrees")
+		return b, false
+	}
+	b = store.Bound{MinLon: fs[0], MinLat: fs[1], MaxLon: fs[2], MaxLat: fs[3]}
+	if err := b.Valid(); err != nil {
+		problem(w, http.StatusBadRequest, "invalid", "bbox", err.Error())
+		return b, false
+	}
+	return b, true
+}
+
+// intParam reads an optional whole number in [lo, hi].
+func intParam(w http.ResponseWriter, q url.Values, name string, def, lo, hi int) (int, bool) {
+	v := q.Get(name)
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		problem(w, http.StatusBadRequest, "invalid", name, fmt.Sprintf("%s must be a whole number from %d to %d", name, lo, hi))
+		return 0, false
+	}
+	return n, true
+}
+
+// hotspots lists recurring problems (长效): ≥ min cases of one category
+// within radius metres in the last days days.
+func (s *Server) hotspots(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.HotspotFilter{Street: q.Get("street"), Category: q.Get("category"), To: s.app.Now()}
+	days, ok := intParam(w, q, "days", 30, 1, 366)
+	if !ok {
+		return
+	}
+	radius, ok := intParam(w, q, "radius", 100, 10, 2000)
+	if !ok {
+		return
+	}
+	if f.Min, ok = intParam(w, q, "min", 3, 2, 1000); !ok {
+		return
+	}
+	f.From, f.Radius = f.To.Add(-time.Duration(days)*24*time.Hour), float64(radius)
+	if v := q.Get("bbox"); v != "" {
+		b, ok := bbox(w, v)
+		if !ok {
+			return
+		}
+		f.Box = &b
+	}
+	hs, err := s.app.Store.Hotspots(r.Context(), f)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	for i := range hs {
+		hs[i].First, hs[i].Last = local(hs[i].First), local(hs[i].Last)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"days": days, "radius_m": radius, "min": f.Min, "hotspots": append([]store.Hotspot{}, hs...)})
+}
+
+// mapCases is the map layer: points in a box, or counts per unit grid when
+// there are more than limit.
+func (s *Server) mapCases(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	b, ok := bbox(w, q.Get("bbox"))
+	if !ok {
+		return
+	}
+	limit, ok := intParam(w, q, "limit", 2000, 1, 5000)
+	if !ok {
+		return
+	}
+	f := store.MapFilter{Box: b, OpenOnly: q.Get("state") != "all", Category: q.Get("category"), Limit: limit}
+	res, err := s.app.Store.Map(r.Context(), f)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	for i := range res.Points {
+		res.Points[i].ReportedAt = local(res.Points[i].ReportedAt)
+	}
+	writeJSON(w, http.StatusOK, res)
 }
 
 func (s *Server) dispatchRules(w http.ResponseWriter, r *http.Request) {

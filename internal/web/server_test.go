@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -207,5 +208,70 @@ func TestInboxAndDeadlinesOverHTTP(t *testing.T) {
 	}
 	if code, _, _ := get(t, s.URL+"/api/v1/inbox?user=nobody"); code != 404 {
 		t.Fatalf("inbox of an unknown user: %d", code)
+	}
+}
+
+// The dispatch table's dry run, duplicate candidates, hotspots and the map
+// over HTTP, and their bad input.
+func TestPlacesOverHTTP(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	open, err := a.Store.Cases(ctx, store.CaseFilter{State: caseflow.Dispatched, Limit: 1})
+	if err != nil || len(open) == 0 {
+		t.Fatal("no dispatched case")
+	}
+	c := open[0]
+	q := func(f float64) string { return strconv.FormatFloat(f, 'f', 6, 64) }
+	code, body, _ := get(t, s.URL+"/api/v1/route?lon="+q(c.Point.Lon)+"&lat="+q(c.Point.Lat)+"&category=M06011")
+	var rr app.RouteResult
+	if code != 200 || json.Unmarshal([]byte(body), &rr) != nil || rr.Decision.Lead.Code != "hwc" || rr.Place.UnitGrid != c.Place.UnitGrid ||
+		!strings.Contains(rr.Decision.Why, "派单目录") {
+		t.Fatalf("route %d %s", code, body)
+	}
+	code, body, _ = get(t, s.URL+"/api/v1/cases/"+c.Number+"/duplicates")
+	if code != 200 || !strings.Contains(body, `"radius_m":50`) {
+		t.Fatalf("duplicates %d %s", code, body)
+	}
+	// The case itself is a candidate for a new report at its point.
+	code, body, _ = get(t, s.URL+"/api/v1/duplicates?lon="+q(c.Point.Lon)+"&lat="+q(c.Point.Lat)+"&category="+c.CategoryID)
+	if code != 200 || !strings.Contains(body, c.Number) || !strings.Contains(body, `"distance_m":0`) {
+		t.Fatalf("duplicates for a new report %d %s", code, body)
+	}
+	if phone.MatchString(body) {
+		t.Fatalf("a phone number in %s", body)
+	}
+	code, body, _ = get(t, s.URL+"/api/v1/hotspots?days=365&radius=300&min=3")
+	if code != 200 || !strings.Contains(body, `"hotspots":[`) {
+		t.Fatalf("hotspots %d %s", code, body)
+	}
+	code, body, _ = get(t, s.URL+"/api/v1/map?bbox=113.0,39.9,113.6,40.3&state=all&limit=50")
+	var m store.MapResult
+	if code != 200 || json.Unmarshal([]byte(body), &m) != nil || m.Total < 400 || len(m.Clusters) == 0 || len(m.Points) != 0 {
+		t.Fatalf("clustered map %d %.300s", code, body)
+	}
+	code, body, _ = get(t, s.URL+"/api/v1/map?bbox="+q(c.Point.Lon-0.0001)+","+q(c.Point.Lat-0.0001)+","+q(c.Point.Lon+0.0001)+","+q(c.Point.Lat+0.0001))
+	if code != 200 || !strings.Contains(body, c.Number) {
+		t.Fatalf("map points %d %s", code, body)
+	}
+	for _, bad := range []struct{ url, field string }{
+		{"/api/v1/route?lon=113.3&lat=95&category=M06011", "lat"},
+		{"/api/v1/route?lon=NaN&lat=40&category=M06011", "lon"},
+		{"/api/v1/route?lon=113.3&lat=40.1", "category"},
+		{"/api/v1/route?lon=40.1&lat=113.3&category=M06011", "lat"},
+		{"/api/v1/duplicates?lon=113.3&lat=40.1&category=X1", "category"},
+		{"/api/v1/map?bbox=1,2,3", "bbox"},
+		{"/api/v1/map?bbox=114,40,113,41", "bbox"},
+		{"/api/v1/map?bbox=113,40,114,41&limit=99999", "limit"},
+		{"/api/v1/hotspots?days=0", "days"},
+		{"/api/v1/hotspots?bbox=a,b,c,d", "bbox"},
+	} {
+		code, body, _ := get(t, s.URL+bad.url)
+		if code != 400 || !strings.Contains(body, `"field":"`+bad.field+`"`) {
+			t.Errorf("%s: %d %s", bad.url, code, body)
+		}
+	}
+	// Swapped coordinates that are valid degrees but land elsewhere.
+	if code, body, _ := get(t, s.URL+"/api/v1/route?lon=40.1&lat=13.3&category=M06011"); code != 422 || !strings.Contains(body, "outside") {
+		t.Errorf("swapped lat/long: %d %s", code, body)
 	}
 }
