@@ -19,11 +19,13 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/config"
 	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/refdata"
 	"github.com/xiuhua/xiuhua/internal/routing"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/watch"
@@ -38,6 +40,8 @@ Usage:
   xiuhua import divisions FILE     import a divisions CSV (code,name,level,parent_code)
   xiuhua import catalog FILE       import a catalog CSV (code,kind,major_class,name[,department])
   xiuhua import outline FILE       lay unit grids over a district outline (GeoJSON, WGS84)
+  xiuhua import grids FILE [-from YYYY-MM-DD]   a redrawn grid layer (GeoJSON: code, grid, community, street)
+  xiuhua export grids [-at YYYY-MM-DD]         the grid layer valid at a date, as GeoJSON on stdout
   xiuhua import dispatch FILE      replace the dispatch table (category,area,ownership,lead,assist,note)
   xiuhua route -lon X -lat Y -category ID   which rule and department a report there would get
   xiuhua calendar days|set|unset|add                        local days off; try a deadline
@@ -71,6 +75,8 @@ func main() {
 		err = runCalendar(ctx, os.Args[2:])
 	case "route":
 		err = runRoute(ctx, os.Args[2:])
+	case "export":
+		err = runExport(ctx, os.Args[2:])
 	case "config":
 		fmt.Print(config.Markdown())
 	case "-h", "--help", "help":
@@ -270,10 +276,13 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 
 func runImport(ctx context.Context, args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: xiuhua import divisions|catalog|outline|dispatch FILE [flags]")
+		return fmt.Errorf("usage: xiuhua import divisions|catalog|outline|grids|dispatch FILE [flags]")
 	}
 	kind, file := args[0], args[1]
-	c, _, err := parse("import", args[2:], nil)
+	var validFrom string
+	c, _, err := parse("import", args[2:], func(fs *flag.FlagSet) {
+		fs.StringVar(&validFrom, "from", "", "grids: the date the layer takes effect, YYYY-MM-DD (default now)")
+	})
 	if err != nil {
 		return err
 	}
@@ -323,6 +332,34 @@ func runImport(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Printf("laid %d unit grids in %d grids, valid from %s\n", len(lay.Units), len(lay.Grids), from.Format(time.RFC3339))
+	case "grids":
+		outline, err := places.ParseOutline(refdata.Outline())
+		if err != nil {
+			return err
+		}
+		divs, err := st.Divisions(ctx)
+		if err != nil {
+			return err
+		}
+		known := map[string]bool{}
+		for _, d := range divs {
+			known[d.Code] = true
+		}
+		from := time.Now().UTC()
+		if validFrom != "" {
+			if from, err = time.ParseInLocation("2006-01-02", validFrom, calendar.Shanghai); err != nil {
+				return fmt.Errorf("-from %q: want YYYY-MM-DD", validFrom)
+			}
+		}
+		grids, units, err := places.ParseLayer(b, places.LayerOptions{Outline: outline, Divisions: known, ValidFrom: from})
+		if err != nil {
+			return fmt.Errorf("%s: %w", filepath.Base(file), err)
+		}
+		if err := st.SaveLayer(ctx, grids, units, from); err != nil {
+			return err
+		}
+		fmt.Printf("imported %d unit grids in %d grids, valid from %s; cases keep the places they were filed in\n",
+			len(units), len(grids), from.In(calendar.Shanghai).Format("2006-01-02 15:04"))
 	case "dispatch":
 		rules, err := routing.ParseCSV(bytes.NewReader(b))
 		if err != nil {
@@ -340,7 +377,7 @@ func runImport(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("imported a dispatch table of %d rules (restart xiuhua serve to apply)\n", len(rules))
 	default:
-		return fmt.Errorf("import: unknown kind %q (divisions, catalog, outline or dispatch)", kind)
+		return fmt.Errorf("import: unknown kind %q (divisions, catalog, outline, grids or dispatch)", kind)
 	}
 	return nil
 }
@@ -377,4 +414,43 @@ func runRoute(ctx context.Context, args []string) error {
 		fmt.Printf("  matching rule %s (score %d)\n", r, r.Score())
 	}
 	return nil
+}
+
+// runExport writes the grid layer valid at a date as GeoJSON.
+func runExport(ctx context.Context, args []string) error {
+	if len(args) < 1 || args[0] != "grids" {
+		return fmt.Errorf("usage: xiuhua export grids [-at YYYY-MM-DD]")
+	}
+	var at string
+	_, st, err := parseOpen(ctx, "export", args[1:], func(fs *flag.FlagSet) {
+		fs.StringVar(&at, "at", "", "the date the layer is valid at, YYYY-MM-DD (default now)")
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	when := time.Now()
+	if at != "" {
+		if when, err = time.ParseInLocation("2006-01-02", at, calendar.Shanghai); err != nil {
+			return fmt.Errorf("-at %q: want YYYY-MM-DD", at)
+		}
+	}
+	units, err := st.UnitGrids(ctx, when)
+	if err != nil {
+		return err
+	}
+	grids, err := st.Grids(ctx, when)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, g := range grids {
+		names[g.Code] = g.Name
+	}
+	b, err := places.MarshalLayer(units, names)
+	if err != nil {
+		return err
+	}
+	_, err = os.Stdout.Write(b)
+	return err
 }

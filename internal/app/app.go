@@ -29,6 +29,9 @@ type App struct {
 	Now    func() time.Time
 	index  atomic.Pointer[places.Index]
 	routes atomic.Pointer[routing.Table]
+	// placesUntil is when the loaded layer stops being the valid one
+	// (Unix ms; 0: no redraw scheduled).
+	placesUntil atomic.Int64
 }
 
 // Config is how a district sets its working calendar and alerts.
@@ -117,18 +120,37 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// ReloadPlaces rebuilds the point index from the grid layer valid now.
+// ReloadPlaces rebuilds the point index from the grid layer valid now,
+// and notes when a redrawn layer takes over.
 func (a *App) ReloadPlaces(ctx context.Context) error {
-	units, err := a.Store.UnitGrids(ctx, a.Now())
+	now := a.Now()
+	units, err := a.Store.UnitGrids(ctx, now)
 	if err != nil {
 		return fmt.Errorf("app: load unit grids: %w", err)
 	}
+	next, err := a.Store.NextLayerChange(ctx, now)
+	if err != nil {
+		return fmt.Errorf("app: next grid layer: %w", err)
+	}
 	a.index.Store(places.NewIndex(units))
+	if next.IsZero() {
+		a.placesUntil.Store(0)
+	} else {
+		a.placesUntil.Store(next.UnixMilli())
+	}
 	return nil
 }
 
-// Index is the current point index.
-func (a *App) Index() *places.Index { return a.index.Load() }
+// Index is the point index valid now: a layer redrawn from a date takes
+// over at that date (the first lookup after it reloads).
+func (a *App) Index() *places.Index {
+	if until := a.placesUntil.Load(); until != 0 && a.Now().UnixMilli() >= until {
+		if err := a.ReloadPlaces(context.Background()); err != nil {
+			slog.Error("reloading the grid layer", "err", err)
+		}
+	}
+	return a.index.Load()
+}
 
 // ReportInput is a new problem as it arrives.
 type ReportInput struct {

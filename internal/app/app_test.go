@@ -8,6 +8,8 @@ import (
 
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 )
@@ -43,5 +45,61 @@ func TestCalendarFromSettingsAndStore(t *testing.T) {
 	}
 	if err := st.SaveCalendarDay(ctx, store.CalendarDay{Day: "2026-02-30"}, time.Now()); err == nil {
 		t.Fatal("a day that does not exist was saved")
+	}
+}
+
+// A grid layer redrawn from a date: before it the old cells answer, from it
+// the new ones (without a restart), and a case keeps the places it was
+// filed in.
+func TestRedrawnLayerTakesEffectOnItsDate(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t, store.SQLite)
+	f := storetest.NewFixture(t, st)
+	cell := func(code string, x0, x1 float64) places.UnitGrid {
+		return places.UnitGrid{Code: code, Grid: code[:14], Community: code[:12], Street: code[:9],
+			Geometry: places.Polygonal{{{{x0, 40.0}, {x1, 40.0}, {x1, 40.1}, {x0, 40.1}, {x0, 40.0}}}}}
+	}
+	grid := func(code string, n int) places.Grid {
+		return places.Grid{Code: code, Name: code, Community: code[:12], Street: code[:9], Cells: n}
+	}
+	old := storetest.T0.Add(-24 * time.Hour)
+	if err := st.SaveLayer(ctx, []places.Grid{grid("14021305300101", 1)}, []places.UnitGrid{cell("14021305300101001", 113.3, 113.5)}, old); err != nil {
+		t.Fatal(err)
+	}
+	redraw := storetest.T0.Add(10 * 24 * time.Hour)
+	if err := st.SaveLayer(ctx, []places.Grid{grid("14021305300102", 2)},
+		[]places.UnitGrid{cell("14021305300102001", 113.3, 113.4), cell("14021305300102002", 113.4, 113.5)}, redraw); err != nil {
+		t.Fatal(err)
+	}
+	now := storetest.T0
+	a, err := app.New(ctx, st, app.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Now = func() time.Time { return now }
+	if err := a.ReloadPlaces(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in := app.ReportInput{Channel: caseflow.ChannelPatrol, CategoryID: "M06011", Description: "垃圾", Lon: 113.45, Lat: 40.05}
+	before, err := a.Report(ctx, in, f.Worker)
+	if err != nil || before.Place.UnitGrid != "14021305300101001" {
+		t.Fatalf("before the redraw: %+v %v", before, err)
+	}
+	now = redraw.Add(time.Minute)
+	after, err := a.Report(ctx, in, f.Worker)
+	if err != nil || after.Place.UnitGrid != "14021305300102002" || after.Place.Grid != "14021305300102" {
+		t.Fatalf("after the redraw: %+v %v", after, err)
+	}
+	kept, _ := st.Case(ctx, before.ID)
+	if kept.Place.UnitGrid != "14021305300101001" {
+		t.Fatalf("the earlier case moved to %s", kept.Place.UnitGrid)
+	}
+	if _, err := a.Report(ctx, app.ReportInput{Channel: caseflow.ChannelPatrol, CategoryID: "M06011", Lon: 40.05, Lat: 113.45}, f.Worker); err == nil ||
+		!strings.Contains(err.Error(), "latitude") {
+		t.Fatalf("swapped coordinates: %v", err)
+	}
+	if _, err := a.Report(ctx, app.ReportInput{Channel: caseflow.ChannelPatrol, CategoryID: "M06011", Lon: 113.9, Lat: 40.05}, f.Worker); err == nil ||
+		!strings.Contains(err.Error(), "outside jurisdiction") {
+		t.Fatalf("outside: %v", err)
 	}
 }

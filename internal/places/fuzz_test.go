@@ -48,3 +48,25 @@ func FuzzParseDivisions(f *testing.F) {
 		}
 	})
 }
+
+// The grid layer importer never panics; what it accepts is valid, inside
+// the outline, and free of overlaps.
+func FuzzParseLayer(f *testing.F) {
+	f.Add(layerJSON([2]string{g1 + "001", sq(113.30, 40.10, 113.31, 40.11)}, [2]string{g1 + "002", sq(113.31, 40.10, 113.32, 40.11)}))
+	f.Add(layerJSON([2]string{g1 + "001", sq(113.30, 40.10, 113.31, 40.11)}, [2]string{g1 + "002", sq(113.305, 40.10, 113.32, 40.11)}))
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":1},"geometry":{"type":"Polygon","coordinates":[[[113.3,40.1]]]}}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, units, err := ParseLayer(b, LayerOptions{Outline: square(113, 40, 114, 41)})
+		if err != nil {
+			return
+		}
+		for _, u := range units {
+			if err := ValidatePolygonal(u.Geometry); err != nil || !within(u.Geometry, square(113, 40, 114, 41)) {
+				t.Fatalf("accepted %s: %v", u.Code, err)
+			}
+		}
+		if o := overlaps(units); len(o) > 0 {
+			t.Fatalf("accepted overlapping cells %v", o)
+		}
+	})
+}

@@ -110,7 +110,7 @@ func Lattice(outline Polygonal, size, minShare float64) []Cell {
 			if inside == 4 && !crosses(outline, cb) {
 				g = Polygonal{cb.ToPolygon()}
 			} else {
-				g = clip.MultiPolygon(cb, outline.Clone())
+				g = trimToOutline(clip.MultiPolygon(cb, outline.Clone()), outline)
 				if len(g) == 0 {
 					continue
 				}
@@ -126,6 +126,39 @@ func Lattice(outline Polygonal, size, minShare float64) []Cell {
 		}
 	}
 	return cells
+}
+
+// trimToOutline drops the vertices of clipped rings that fall outside the
+// outline. orb's clip walks the box's edges where a concave outline leaves
+// and re-enters the box, which adds box corners that lie outside the
+// district; without them the ring follows a chord instead. Rings left with
+// fewer than four points go.
+func trimToOutline(g, outline Polygonal) Polygonal {
+	const tol = 1e-6
+	var out Polygonal
+	for _, p := range g {
+		var poly orb.Polygon
+		for ri, r := range p {
+			var ring orb.Ring
+			for _, pt := range r[:max(len(r)-1, 0)] {
+				if containsOrOnEdge(outline, pt) || boundaryDistance(outline, pt) <= tol {
+					ring = append(ring, pt)
+				}
+			}
+			if len(ring) < 3 {
+				if ri == 0 {
+					break // no outer ring: no polygon
+				}
+				continue
+			}
+			ring = append(ring, ring[0])
+			poly = append(poly, ring)
+		}
+		if len(poly) > 0 {
+			out = append(out, poly)
+		}
+	}
+	return out
 }
 
 // crosses reports whether any outline vertex lies inside b (a concave

@@ -338,3 +338,11 @@ func (s *Store) CalendarDays(ctx context.Context) ([]CalendarDay, error) {
 	}
 	return ds, rows.Err()
 }
+
+// NextLayerChange is the first moment after at when the grid layer
+// changes (a redrawn layer takes effect); zero when none is scheduled.
+func (s *Store) NextLayerChange(ctx context.Context, at time.Time) (time.Time, error) {
+	var next sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT min(valid_from) FROM unit_grids WHERE valid_from > $1`, at.UnixMilli()).Scan(&next)
+	return fromMS(next), err
+}
