@@ -32,10 +32,10 @@ type Nearby struct {
 	State       caseflow.State `json:"state"`
 	Lon         float64        `json:"lon"`
 	Lat         float64        `json:"lat"`
-	Street      string         `json:"street"`
+	Street      string         `json:"street,omitempty"`
 	UnitGrid    string         `json:"unit_grid"`
 	ReportedAt  time.Time      `json:"reported_at"`
-	Description string         `json:"description"`
+	Description string         `json:"description,omitempty"`
 	Distance    float64        `json:"distance_m"`
 }
 
@@ -181,9 +181,51 @@ type MapResult struct {
 	Clusters []MapCluster `json:"clusters,omitempty"`
 }
 
-func (f MapFilter) where() (string, []any) {
-	w := `lat BETWEEN $1 AND $2 AND lon BETWEEN $3 AND $4`
-	args := []any{f.Box.MinLat, f.Box.MaxLat, f.Box.MinLon, f.Box.MaxLon}
+// mapCols are a marker's columns.
+const mapCols = `id, number, category_id, state, lon, lat, unit_grid, reported_at`
+
+// Tiles: SQLite's cases_tile index is keyed by a 0.0025° tile, numbered
+// row by row (see migration 00003), so one row of tiles across a box is one
+// contiguous range of the index.
+const tileDeg, tileRow = 0.0025, 200000
+
+// maxTileRows: boxes taller than this are read in one range (a zoomed-out
+// map, which clusters anyway).
+const maxTileRows = 64
+
+func tileOf(lon, lat float64) (row, col int64) {
+	return int64((lat + 90) / tileDeg), int64((lon + 180) / tileDeg)
+}
+
+// mapRanges are the queries' tile ranges: one per row of tiles, or one
+// for a very tall box.
+func mapRanges(b Bound) [][2]int64 {
+	r0, c0 := tileOf(b.MinLon, b.MinLat)
+	r1, c1 := tileOf(b.MaxLon, b.MaxLat)
+	if r1-r0+1 > maxTileRows {
+		return [][2]int64{{r0*tileRow + c0, r1*tileRow + c1}}
+	}
+	var out [][2]int64
+	for r := r0; r <= r1; r++ {
+		out = append(out, [2]int64{r*tileRow + c0, r*tileRow + c1})
+	}
+	return out
+}
+
+// mapWhere is the condition for "in the box" and the filters. On SQLite
+// $5 and $6 are a tile range; on PostgreSQL the GiST index on
+// point(lon, lat) answers the box.
+func (s *Store) mapWhere(f MapFilter) (string, []any) {
+	w := `lon BETWEEN $1 AND $3 AND lat BETWEEN $2 AND $4`
+	if s.dialect == Postgres {
+		w = `point(lon, lat) <@ box(point($1, $2), point($3, $4))`
+	}
+	args := []any{f.Box.MinLon, f.Box.MinLat, f.Box.MaxLon, f.Box.MaxLat, int64(0), int64(0)}
+	if s.dialect == SQLite {
+		w = `tile BETWEEN $5 AND $6 AND ` + w
+	} else {
+		w += ` AND $5::bigint <= $6::bigint` // keeps the argument list alike
+	}
 	if f.OpenOnly {
 		w += ` AND state NOT IN ('closed', 'voided')`
 	}
@@ -198,51 +240,93 @@ func (f MapFilter) where() (string, []any) {
 	return w, args
 }
 
+// ranges are the tile ranges to query on this engine.
+func (s *Store) ranges(b Bound) [][2]int64 {
+	if s.dialect == Postgres {
+		return [][2]int64{{0, 0}}
+	}
+	return mapRanges(b)
+}
+
 // Map returns the cases in a box: up to Limit points, or, when there are
 // more, their counts per unit grid.
 func (s *Store) Map(ctx context.Context, f MapFilter) (MapResult, error) {
 	if err := f.Box.Valid(); err != nil {
 		return MapResult{}, err
 	}
-	where, args := f.where()
+	where, args := s.mapWhere(f)
+	ranges := s.ranges(f.Box)
 	// Fetch one more than the limit: that says whether to cluster.
-	rows, err := s.r.QueryContext(ctx, `SELECT `+nearbyCols+` FROM cases WHERE `+where+
-		fmt.Sprintf(` LIMIT %d`, f.Limit+1), args...)
-	if err != nil {
-		return MapResult{}, fmt.Errorf("store: map: %w", err)
-	}
 	var pts []Nearby
-	for rows.Next() {
-		var n Nearby
-		if err := scanNearby(rows, &n); err != nil {
-			rows.Close()
+	for _, rg := range ranges {
+		args[4], args[5] = rg[0], rg[1]
+		rows, err := s.r.QueryContext(ctx, `SELECT `+mapCols+` FROM cases WHERE `+where+
+			fmt.Sprintf(` LIMIT %d`, f.Limit+1-len(pts)), args...)
+		if err != nil {
+			return MapResult{}, fmt.Errorf("store: map: %w", err)
+		}
+		for rows.Next() {
+			var n Nearby
+			var at int64
+			if err := rows.Scan(&n.ID, &n.Number, &n.Category, &n.State, &n.Lon, &n.Lat, &n.UnitGrid, &at); err != nil {
+				rows.Close()
+				return MapResult{}, err
+			}
+			n.ReportedAt = time.UnixMilli(at).UTC()
+			pts = append(pts, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return MapResult{}, err
 		}
-		pts = append(pts, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return MapResult{}, err
+		if len(pts) > f.Limit {
+			break
+		}
 	}
 	if len(pts) <= f.Limit {
 		return MapResult{Total: len(pts), Points: pts}, nil
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT unit_grid, count(*), avg(lon), avg(lat) FROM cases WHERE `+where+
-		` GROUP BY unit_grid ORDER BY unit_grid`, args...)
-	if err != nil {
-		return MapResult{}, fmt.Errorf("store: map clusters: %w", err)
-	}
-	defer rows.Close()
-	res := MapResult{}
-	for rows.Next() {
-		var c MapCluster
-		if err := rows.Scan(&c.UnitGrid, &c.Count, &c.Lon, &c.Lat); err != nil {
+	byCell := map[string]*MapCluster{}
+	var order []string
+	for _, rg := range ranges {
+		args[4], args[5] = rg[0], rg[1]
+		rows, err := s.r.QueryContext(ctx, `SELECT unit_grid, count(*), sum(lon), sum(lat) FROM cases WHERE `+where+
+			` GROUP BY unit_grid`, args...)
+		if err != nil {
+			return MapResult{}, fmt.Errorf("store: map clusters: %w", err)
+		}
+		for rows.Next() {
+			var code string
+			var n int
+			var lon, lat float64
+			if err := rows.Scan(&code, &n, &lon, &lat); err != nil {
+				rows.Close()
+				return MapResult{}, err
+			}
+			c, ok := byCell[code]
+			if !ok {
+				c = &MapCluster{UnitGrid: code}
+				byCell[code] = c
+				order = append(order, code)
+			}
+			c.Count += n
+			c.Lon += lon
+			c.Lat += lat
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return MapResult{}, err
 		}
-		res.Total += c.Count
-		res.Clusters = append(res.Clusters, c)
 	}
-	return res, rows.Err()
+	slices.Sort(order)
+	res := MapResult{}
+	for _, code := range order {
+		c := byCell[code]
+		c.Lon, c.Lat = c.Lon/float64(c.Count), c.Lat/float64(c.Count)
+		res.Total += c.Count
+		res.Clusters = append(res.Clusters, *c)
+	}
+	return res, nil
 }
 
 // HotspotFilter picks where to look for recurring problems.

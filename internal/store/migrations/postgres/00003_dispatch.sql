@@ -14,7 +14,9 @@ CREATE TABLE dispatch_rules (
 
 -- Open cases by place, for duplicate candidates and the map.
 CREATE INDEX cases_open_place ON cases (category_id, lat, lon) WHERE state NOT IN ('closed', 'voided');
-CREATE INDEX cases_place ON cases (lat, lon);
+-- Cases by point for the map: a GiST index on PostgreSQL's own point type
+-- (no PostGIS needed).
+CREATE INDEX cases_point ON cases USING gist (point(lon, lat));
 CREATE INDEX cases_duplicate_of ON cases (duplicate_of) WHERE duplicate_of IS NOT NULL;
 
 -- Duplicate search radius per category in metres; 0 means the default.
@@ -23,6 +25,6 @@ ALTER TABLE categories ADD COLUMN duplicate_radius BIGINT NOT NULL DEFAULT 0;
 -- +goose Down
 ALTER TABLE categories DROP COLUMN duplicate_radius;
 DROP INDEX cases_duplicate_of;
-DROP INDEX cases_place;
+DROP INDEX cases_point;
 DROP INDEX cases_open_place;
 DROP TABLE dispatch_rules;
