@@ -43,6 +43,7 @@ Usage:
   xiuhua import grids FILE [-from YYYY-MM-DD]   a redrawn grid layer (GeoJSON: code, grid, community, street)
   xiuhua export grids [-at YYYY-MM-DD]         the grid layer valid at a date, as GeoJSON on stdout
   xiuhua import dispatch FILE      replace the dispatch table (category,area,ownership,lead,assist,note)
+  xiuhua dispatch list|add|delete  edit the dispatch table one rule at a time
   xiuhua route -lon X -lat Y -category ID   which rule and department a report there would get
   xiuhua calendar days|set|unset|add                        local days off; try a deadline
   xiuhua webhook add|list|deliveries|replay|pause|resume   webhook subscribers and deliveries
@@ -77,6 +78,8 @@ func main() {
 		err = runRoute(ctx, os.Args[2:])
 	case "export":
 		err = runExport(ctx, os.Args[2:])
+	case "dispatch":
+		err = runDispatch(ctx, os.Args[2:])
 	case "config":
 		fmt.Print(config.Markdown())
 	case "-h", "--help", "help":

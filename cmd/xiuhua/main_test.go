@@ -89,6 +89,11 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 	bin := binary(t)
 	bad := filepath.Join(t.TempDir(), "bad.csv")
 	os.WriteFile(bad, []byte("code,name,level,parent_code\n14,山西省,province,\n1402,大同市,town,14\n"), 0o644)
+	badRules := filepath.Join(t.TempDir(), "rules.csv")
+	os.WriteFile(badRules, []byte("category,area,ownership,lead,assist,note\nM06,*,,hwc,,\nM06011,*,,nobody,,\n"), 0o644)
+	badLayer := filepath.Join(t.TempDir(), "layer.geojson")
+	os.WriteFile(badLayer, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"x"},`+
+		`"geometry":{"type":"Polygon","coordinates":[[[113.3,40.1],[113.4,40.1],[113.4,40.2],[113.3,40.1]]]}}]}`), 0o644)
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -104,6 +109,10 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 		{[]string{"calendar", "set", "2026-10-08", "maybe", "-data", t.TempDir()}, "off or work"},
 		{[]string{"calendar", "add", "2026-10-08 09:00", "3 weeks", "-data", t.TempDir()}, "working days"},
 		{[]string{"webhook", "add", "-url", "ftp://x", "-data", t.TempDir()}, "http or https"},
+		{[]string{"import", "dispatch", badRules, "-data", t.TempDir()}, `rule #3: unknown lead department "nobody"`},
+		{[]string{"import", "grids", badLayer, "-data", t.TempDir()}, "feature 0"},
+		{[]string{"dispatch", "add", "-category", "M06011", "-lead", "hwc", "-data", t.TempDir()}, `unknown lead department "hwc"`},
+		{[]string{"route", "-lon", "40.1", "-lat", "113.3", "-category", "M06011", "-data", t.TempDir()}, "latitude"},
 	} {
 		out, err := exec.Command(bin, tt.args...).CombinedOutput()
 		if err == nil || !strings.Contains(string(out), tt.want) {
