@@ -25,11 +25,7 @@ func runCalendar(ctx context.Context, args []string) error {
 		return fmt.Errorf("%s", calendarUsage)
 	}
 	sub := args[0]
-	var pos []string
-	rest := args[1:]
-	for len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		pos, rest = append(pos, rest[0]), rest[1:]
-	}
+	pos, rest := positional(args[1:])
 	var note string
 	c, st, err := parseOpen(ctx, "calendar "+sub, rest, func(fs *flag.FlagSet) {
 		fs.StringVar(&note, "note", "", "why (for set)")

@@ -24,11 +24,7 @@ func runDispatch(ctx context.Context, args []string) error {
 		return fmt.Errorf("%s", dispatchUsage)
 	}
 	sub := args[0]
-	var pos []string
-	rest := args[1:]
-	for len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		pos, rest = append(pos, rest[0]), rest[1:]
-	}
+	pos, rest := positional(args[1:])
 	var r routing.Rule
 	var assist string
 	_, st, err := parseOpen(ctx, "dispatch "+sub, rest, func(fs *flag.FlagSet) {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -134,6 +135,14 @@ func open(ctx context.Context, c *config.Config) (*store.Store, error) {
 		return nil, err
 	}
 	return st, nil
+}
+
+// positional splits the words before the first flag from the flags.
+func positional(args []string) (pos, rest []string) {
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		pos, args = append(pos, args[0]), args[1:]
+	}
+	return pos, args
 }
 
 // parseOpen parses a command's flags and opens its migrated store.

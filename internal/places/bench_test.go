@@ -12,13 +12,7 @@ import (
 func BenchmarkLocatePingcheng(b *testing.B) {
 	lay, _ := pingcheng(b)
 	ix := NewIndex(lay.Units)
-	r := rand.New(rand.NewPCG(1, 1))
-	pts := make([][2]float64, 4096)
-	for i := range pts {
-		u := lay.Units[r.IntN(len(lay.Units))]
-		c := innerPoint(u.Geometry)
-		pts[i] = [2]float64{c[0], c[1]}
-	}
+	pts := samplePoints(lay.Units, 1)
 	i := 0
 	for b.Loop() {
 		p := pts[i&4095]
@@ -77,12 +71,7 @@ func BenchmarkLocateMillion(b *testing.B) {
 	build := time.Since(start)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	r := rand.New(rand.NewPCG(1, 2))
-	pts := make([][2]float64, 4096)
-	for i := range pts {
-		c := innerPoint(units[r.IntN(len(units))].Geometry)
-		pts[i] = [2]float64{c[0], c[1]}
-	}
+	pts := samplePoints(units, 2)
 	i := 0
 	for b.Loop() {
 		p := pts[i&4095]
@@ -95,4 +84,15 @@ func BenchmarkLocateMillion(b *testing.B) {
 	b.ReportMetric(float64(after.HeapAlloc-min(before.HeapAlloc, after.HeapAlloc))/(1<<20), "index-MB")
 	b.ReportMetric(float64(after.HeapAlloc)/(1<<20), "heap-MB")
 	runtime.KeepAlive(ix)
+}
+
+// samplePoints are 4,096 points inside cells picked at random.
+func samplePoints(units []UnitGrid, seed uint64) [][2]float64 {
+	r := rand.New(rand.NewPCG(1, seed))
+	pts := make([][2]float64, 4096)
+	for i := range pts {
+		c := innerPoint(units[r.IntN(len(units))].Geometry)
+		pts[i] = [2]float64{c[0], c[1]}
+	}
+	return pts
 }

@@ -72,9 +72,13 @@ func (e RowError) Error() string {
 // ImportErrors lists every bad row of a file; nothing of it is imported.
 type ImportErrors []RowError
 
-func (es ImportErrors) Error() string {
+func (es ImportErrors) Error() string { return summarize(es, "bad rows") }
+
+// summarize is a file's problems in one message: how many, that nothing
+// was imported, and the first twenty.
+func summarize[E error](es []E, what string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d bad rows, nothing imported", len(es))
+	fmt.Fprintf(&b, "%d %s, nothing imported", len(es), what)
 	for i, e := range es {
 		if i == 20 {
 			fmt.Fprintf(&b, "; … %d more", len(es)-20)

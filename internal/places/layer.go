@@ -35,19 +35,7 @@ func (e LayerError) Error() string {
 // LayerErrors lists a layer's problems; nothing of it is imported.
 type LayerErrors []LayerError
 
-func (es LayerErrors) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d problems, nothing imported", len(es))
-	for i, e := range es {
-		if i == 20 {
-			fmt.Fprintf(&b, "; … %d more", len(es)-20)
-			break
-		}
-		b.WriteString("; ")
-		b.WriteString(e.Error())
-	}
-	return b.String()
-}
+func (es LayerErrors) Error() string { return summarize(es, "problems") }
 
 // LayerOptions are what a layer is checked against.
 type LayerOptions struct {

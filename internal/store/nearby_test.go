@@ -13,20 +13,9 @@ import (
 // east moves a point d metres east (at Datong's latitude).
 func east(lon, lat, d float64) (float64, float64) { return lon + d/85_300, lat }
 
-// reportAt files a case of a category at a point.
 func reportAt(t *testing.T, f *fixture, cat string, lon, lat float64, at time.Time) *caseflow.Case {
 	t.Helper()
-	c := &caseflow.Case{Channel: caseflow.ChannelPatrol, CategoryID: cat, Urgency: caseflow.Normal, Description: "测试",
-		Point: caseflow.Point{Lon: lon, Lat: lat},
-		Place: caseflow.Place{UnitGrid: storetest.Grid + "001", Grid: storetest.Grid, Community: "140213053001", Street: "140213053"}}
-	ev, err := caseflow.Report(c, f.Worker, at, f.Policy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.S.CreateCase(context.Background(), c, &ev, f.Policy); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return f.ReportAt(t, cat, lon, lat, at)
 }
 
 const lon0, lat0 = 113.3100, 40.0900

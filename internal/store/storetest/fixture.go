@@ -84,8 +84,14 @@ func NewFixture(t testing.TB, s *store.Store) *Fixture {
 // Report files a case of 积存垃圾渣土 by the grid worker at at.
 func (f *Fixture) Report(t testing.TB, at time.Time) *caseflow.Case {
 	t.Helper()
-	c := &caseflow.Case{Channel: caseflow.ChannelPatrol, CategoryID: "M06011", Urgency: caseflow.Normal,
-		Description: "鸿宾嘉苑垃圾转运点多年未清理", Address: "鸿宾嘉苑", Point: caseflow.Point{Lon: 113.31, Lat: 40.09},
+	return f.ReportAt(t, "M06011", 113.31, 40.09, at)
+}
+
+// ReportAt files a case of a category at a point in the fixture's grid.
+func (f *Fixture) ReportAt(t testing.TB, cat string, lon, lat float64, at time.Time) *caseflow.Case {
+	t.Helper()
+	c := &caseflow.Case{Channel: caseflow.ChannelPatrol, CategoryID: cat, Urgency: caseflow.Normal,
+		Description: "鸿宾嘉苑垃圾转运点多年未清理", Address: "鸿宾嘉苑", Point: caseflow.Point{Lon: lon, Lat: lat},
 		Place:    caseflow.Place{UnitGrid: Grid + "001", Grid: Grid, Community: "140213053001", Street: "140213053"},
 		Reporter: caseflow.Reporter{AccountID: f.Worker.AccountID, Name: "张网格", Phone: "13800000000"}}
 	ev, err := caseflow.Report(c, f.Worker, at, f.Policy)
