@@ -10,6 +10,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/routing"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 )
@@ -101,5 +102,40 @@ func TestRedrawnLayerTakesEffectOnItsDate(t *testing.T) {
 	if _, err := a.Report(ctx, app.ReportInput{Channel: caseflow.ChannelPatrol, CategoryID: "M06011", Lon: 113.9, Lat: 40.05}, f.Worker); err == nil ||
 		!strings.Contains(err.Error(), "outside jurisdiction") {
 		t.Fatalf("outside: %v", err)
+	}
+}
+
+// AutoDispatch follows the table and keeps the reason on the event.
+func TestAutoDispatchKeepsTheReason(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t, store.SQLite)
+	f := storetest.NewFixture(t, st)
+	if err := st.SaveDivisions(ctx, []places.Division{{Code: "140213053", Name: "新建南路街道", Level: places.LevelStreet},
+		{Code: "140213053001", Name: "社区", Level: places.LevelCommunity, ParentCode: "140213053"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ReplaceDispatchRules(ctx, []routing.Rule{{ID: 1, Category: "M06", Area: routing.Any, Lead: "hwc", Assist: []string{"ylc"}}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(ctx, st, app.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.Report(t, storetest.T0)
+	c = f.Do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: storetest.T0.Add(time.Minute)})
+	a.Now = func() time.Time { return storetest.T0.Add(time.Hour) }
+	c, ev, err := a.AutoDispatch(ctx, c.ID, f.Disp, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Tasks) != 2 || c.Tasks[0].UnitID != f.Env.ID || !c.Tasks[0].Lead || c.Tasks[1].UnitID != f.Gar.ID {
+		t.Fatalf("tasks %+v", c.Tasks)
+	}
+	if as := ev.Data.Assignments; len(as) != 2 || !strings.Contains(as[0].Rule, "派单目录规则 #1") || !strings.Contains(as[1].Rule, "协办") {
+		t.Fatalf("assignments %+v", as)
+	}
+	stored, _ := st.Events(ctx, c.ID)
+	if last := stored[len(stored)-1]; last.Action != caseflow.ActDispatch || last.Data.Assignments[0].Rule != ev.Data.Assignments[0].Rule {
+		t.Fatalf("stored event %+v", last)
 	}
 }

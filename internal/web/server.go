@@ -147,6 +147,7 @@ type CaseView struct {
 	CloseType    caseflow.CloseType `json:"close_type,omitempty"`
 	Reworks      int                `json:"reworks"`
 	DuplicateOf  int64              `json:"duplicate_of,omitempty"`
+	Repeats      int                `json:"repeats"` // later reports merged into this case
 	Version      int                `json:"version"`
 	Tasks        []TaskView         `json:"tasks,omitempty"`
 	Deadlines    []DeadlineView     `json:"deadlines,omitempty"`
@@ -284,6 +285,10 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := view(c, s.app.Now())
+	if v.Repeats, err = s.app.Store.Repeats(r.Context(), c.ID); err != nil {
+		fail(w, r, err)
+		return
+	}
 	for _, wt := range ws {
 		v.Deadlines = append(v.Deadlines, DeadlineView{Step: wt.Step, UnitID: wt.UnitID, Deadline: wt.Deadline.In(calendar.Shanghai),
 			Status: stageNames[min(wt.Stage, len(stageNames)-1)], Next: opt(wt.NextAt)})
