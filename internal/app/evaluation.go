@@ -1,0 +1,195 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/ledger"
+	"github.com/xiuhua/xiuhua/internal/org"
+	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+// Period is an evaluation period in Asia/Shanghai: [From, To).
+type Period struct {
+	Name     string    `json:"name"` // "2026-11", "2026-Q4", "2026", "2026-W47", "2026-11-01..2026-11-15"
+	From, To time.Time `json:"-"`
+}
+
+// ParsePeriod reads a month (2026-11), a quarter (2026-Q4), a year (2026),
+// an ISO week (2026-W47) or a custom range of days (2026-11-01..2026-11-15,
+// both days included).
+func ParsePeriod(v string) (Period, error) {
+	loc := calendar.Shanghai
+	bad := fmt.Errorf("period %q: want 2026-11, 2026-Q4, 2026, 2026-W47 or 2026-11-01..2026-11-15", v)
+	switch {
+	case strings.Contains(v, ".."):
+		a, b, _ := strings.Cut(v, "..")
+		from, err1 := time.ParseInLocation(time.DateOnly, a, loc)
+		to, err2 := time.ParseInLocation(time.DateOnly, b, loc)
+		if err1 != nil || err2 != nil || to.Before(from) {
+			return Period{}, bad
+		}
+		return Period{v, from, to.AddDate(0, 0, 1)}, nil
+	case strings.Contains(v, "-Q"):
+		y, err1 := strconv.Atoi(v[:strings.Index(v, "-Q")])
+		q, err2 := strconv.Atoi(v[strings.Index(v, "-Q")+2:])
+		if err1 != nil || err2 != nil || q < 1 || q > 4 || y < 2000 || y > 2200 {
+			return Period{}, bad
+		}
+		from := time.Date(y, time.Month(3*q-2), 1, 0, 0, 0, 0, loc)
+		return Period{v, from, from.AddDate(0, 3, 0)}, nil
+	case strings.Contains(v, "-W"):
+		y, err1 := strconv.Atoi(v[:strings.Index(v, "-W")])
+		w, err2 := strconv.Atoi(v[strings.Index(v, "-W")+2:])
+		if err1 != nil || err2 != nil || w < 1 || w > 53 || y < 2000 || y > 2200 {
+			return Period{}, bad
+		}
+		// ISO week 1 holds January 4th; weeks start on Monday.
+		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, loc)
+		monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7))
+		from := monday.AddDate(0, 0, 7*(w-1))
+		if wy, _ := from.ISOWeek(); wy != y {
+			return Period{}, bad
+		}
+		return Period{v, from, from.AddDate(0, 0, 7)}, nil
+	case len(v) == 7:
+		from, err := time.ParseInLocation("2006-01", v, loc)
+		if err != nil {
+			return Period{}, bad
+		}
+		return Period{v, from, from.AddDate(0, 1, 0)}, nil
+	case len(v) == 4:
+		y, err := strconv.Atoi(v)
+		if err != nil || y < 2000 || y > 2200 {
+			return Period{}, bad
+		}
+		from := time.Date(y, 1, 1, 0, 0, 0, 0, loc)
+		return Period{v, from, from.AddDate(1, 0, 0)}, nil
+	}
+	return Period{}, bad
+}
+
+// Evaluation is a group's evaluation for a period.
+type Evaluation struct {
+	Group       ledger.Group   `json:"group"`
+	Period      Period         `json:"period"`
+	From        time.Time      `json:"from"`
+	To          time.Time      `json:"to"`
+	AsOf        time.Time      `json:"as_of"`
+	Published   bool           `json:"published"`
+	PublishedAt *time.Time     `json:"published_at,omitempty"`
+	Weights     ledger.Weights `json:"weights"`
+	Rows        []ledger.Row   `json:"rows"`
+}
+
+// Evaluate returns a period's evaluation: the published figures when the
+// period is published (exactly as they were), else figures computed now.
+// weights nil means the defaults; a published period keeps its own.
+func (a *App) Evaluate(ctx context.Context, g ledger.Group, p Period, w ledger.Weights) (*Evaluation, error) {
+	if !slices.Contains(ledger.Groups, g) {
+		return nil, fmt.Errorf("evaluation: unknown group %q (department, street, community or worker)", g)
+	}
+	if pub, err := a.Store.PublishedEvaluation(ctx, g, p.From, p.To); err == nil {
+		at := pub.PublishedAt.In(calendar.Shanghai)
+		return &Evaluation{Group: g, Period: p, From: p.From, To: p.To, AsOf: pub.AsOf.In(calendar.Shanghai), Published: true,
+			PublishedAt: &at, Weights: pub.Weights, Rows: ledger.Evaluate(pub.Rows, pub.Weights)}, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if w == nil {
+		w = ledger.DefaultWeights()
+	}
+	if err := w.Validate(); err != nil {
+		return nil, err
+	}
+	asOf := a.Now()
+	if asOf.After(p.To) {
+		asOf = p.To
+	}
+	counts, err := a.Store.EvaluationCounts(ctx, store.EvalQuery{Group: g, From: p.From, To: p.To, AsOf: asOf}, a.Policy)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := a.members(ctx, g, counts)
+	if err != nil {
+		return nil, err
+	}
+	return &Evaluation{Group: g, Period: p, From: p.From, To: p.To, AsOf: asOf.In(calendar.Shanghai), Weights: w,
+		Rows: ledger.Evaluate(rows, w)}, nil
+}
+
+// members names the group's members: every department (or street, or
+// grid worker) is listed, with zero counts when nothing happened.
+func (a *App) members(ctx context.Context, g ledger.Group, counts map[string]map[string]int64) ([]ledger.Row, error) {
+	var rows []ledger.Row
+	addRow := func(id, key, name string) {
+		rows = append(rows, ledger.Row{Key: key, Name: name, Counts: counts[id]})
+	}
+	switch g {
+	case ledger.ByDepartment:
+		units, err := a.Store.Units(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range units {
+			id := strconv.FormatInt(u.ID, 10)
+			if u.Kind == org.KindDepartment || u.Kind == org.KindStreet || u.Kind == org.KindProperty || counts[id] != nil {
+				addRow(id, u.Code, u.Name)
+			}
+		}
+	case ledger.ByStreet, ledger.ByCommunity:
+		divs, err := a.Store.Divisions(ctx)
+		if err != nil {
+			return nil, err
+		}
+		level := places.LevelStreet
+		if g == ledger.ByCommunity {
+			level = places.LevelCommunity
+		}
+		for _, d := range divs {
+			if d.Level == level {
+				addRow(d.Code, d.Code, d.Name)
+			}
+		}
+	case ledger.ByWorker:
+		accts, err := a.Store.Accounts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, acc := range accts {
+			id := strconv.FormatInt(acc.ID, 10)
+			if acc.Role == "grid_worker" || counts[id] != nil {
+				addRow(id, acc.Username, acc.Name)
+			}
+		}
+	}
+	return rows, nil
+}
+
+// Publish freezes a period's evaluation as computed now. A period can be
+// published once, and only after it has ended.
+func (a *App) Publish(ctx context.Context, g ledger.Group, p Period, w ledger.Weights, by string) (*Evaluation, error) {
+	if a.Now().Before(p.To) {
+		return nil, fmt.Errorf("evaluation: period %s has not ended; publish it after %s", p.Name, p.To.In(calendar.Shanghai).Format(time.DateTime))
+	}
+	e, err := a.Evaluate(ctx, g, p, w)
+	if err != nil {
+		return nil, err
+	}
+	if e.Published {
+		return nil, store.ErrPublished
+	}
+	pub := &store.Published{Group: g, From: p.From, To: p.To, AsOf: e.AsOf, Weights: e.Weights, Rows: e.Rows,
+		PublishedAt: a.Now(), PublishedBy: by}
+	if err := a.Store.Publish(ctx, pub); err != nil {
+		return nil, err
+	}
+	return a.Evaluate(ctx, g, p, nil)
+}

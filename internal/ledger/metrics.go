@@ -1,0 +1,189 @@
+// Package ledger defines the evaluation (综合评价): what each count and
+// rate means, in one place, and how a composite score and a ranking are
+// made from them. The store counts; this package names, divides and ranks.
+package ledger
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Group is what an evaluation is made for.
+type Group string
+
+const (
+	ByDepartment Group = "department" // a department's lead tasks and its own tasks
+	ByStreet     Group = "street"     // cases in the street
+	ByCommunity  Group = "community"  // cases in the community
+	ByWorker     Group = "worker"     // a grid worker's reports, verifications and checks
+)
+
+// Groups lists the groups.
+var Groups = []Group{ByDepartment, ByStreet, ByCommunity, ByWorker}
+
+// Count is a stored figure: a numerator or a denominator.
+type Count struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	Doc  string `json:"doc"`
+}
+
+// Counts are every figure the store computes. "The period" is [from, to);
+// "as of" is the moment the evaluation looks at (the end of the period for
+// a past period, now for the current one).
+var Counts = []Count{
+	{"registered", "立案数", "cases registered (立案) in the period; for a department, cases it leads"},
+	{"due", "应结案数", "registered cases that should be closed: all of them except voided or merged ones and those suspended (挂账) as of the evaluation"},
+	{"closed", "结案数", "due cases closed as of the evaluation"},
+	{"closed_on_time", "按期结案数", "closed cases whose close type is normal (not overdue, not a special exception)"},
+	{"tasks", "应处置数", "department tasks dispatched in the period, not returned, on cases not voided or suspended"},
+	{"handled", "处置数", "of those tasks, the ones reported back (处理反馈) as of the evaluation"},
+	{"handled_on_time", "按期处置数", "handled tasks reported back by their deadline"},
+	{"reworked", "返工数", "due cases sent back for rework (返工) or reopened (重办) at least once"},
+	{"overdue_open", "超期未结案数", "due cases still open and past their deadline as of the evaluation"},
+	{"returned", "回退数", "returns (回退) approved in the period"},
+	{"extended", "延期数", "extensions (延期) approved in the period"},
+	{"suspended", "挂账数", "suspensions (挂账) approved in the period"},
+	{"hotline", "热线件数", "12345 hotline cases reported in the period, not merged as duplicates"},
+	{"responded", "响应数", "of those, the ones dispatched to a department as of the evaluation"},
+	{"callbacks", "回访数", "hotline cases with a callback (回访) answer"},
+	{"solved", "解决数", "callbacks answered “solved”"},
+	{"satisfied", "满意数", "callbacks answered “satisfied”"},
+	{"reports", "上报数", "cases a grid worker reported in the period"},
+	{"valid_reports", "有效上报数", "of those, the ones not voided (a merged duplicate counts: the problem was real)"},
+	{"verifications", "核实数", "verifications (核实) a grid worker made in the period"},
+	{"verified_on_time", "按时核实数", "verifications made before the case's register deadline"},
+	{"checks", "核查数", "on-site checks (核查) a grid worker made in the period"},
+	{"checked_on_time", "按时核查数", "checks made before the check deadline"},
+}
+
+// Rate is a ratio of two counts.
+type Rate struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	Num  string `json:"numerator"`
+	Den  string `json:"denominator"`
+	Doc  string `json:"doc"`
+}
+
+// Rates are the evaluation's ratios. A rate with a zero denominator has no
+// value (it is left out of the score, not counted as 0 or 100 %).
+var Rates = []Rate{
+	{"close_rate", "结案率", "closed", "due", "结案数 ÷ 应结案数"},
+	{"on_time_close_rate", "按期结案率", "closed_on_time", "due", "按期结案数 ÷ 应结案数"},
+	{"on_time_handle_rate", "按期处置率", "handled_on_time", "tasks", "按期处置数 ÷ 应处置数"},
+	{"rework_rate", "返工率", "reworked", "due", "返工数 ÷ 应结案数 (lower is better)"},
+	{"response_rate", "响应率", "responded", "hotline", "响应数 ÷ 热线件数"},
+	{"solve_rate", "解决率", "solved", "callbacks", "解决数 ÷ 回访数"},
+	{"satisfaction_rate", "满意率", "satisfied", "callbacks", "满意数 ÷ 回访数"},
+	{"valid_report_rate", "有效上报率", "valid_reports", "reports", "有效上报数 ÷ 上报数"},
+	{"on_time_verify_rate", "按时核实率", "verified_on_time", "verifications", "按时核实数 ÷ 核实数"},
+	{"on_time_check_rate", "按时核查率", "checked_on_time", "checks", "按时核查数 ÷ 核查数"},
+}
+
+// lowerIsBetter rates enter the score as 1 − rate.
+var lowerIsBetter = map[string]bool{"rework_rate": true}
+
+// Weights of the composite score by rate key. Rates not named weigh 0.
+type Weights map[string]float64
+
+// DefaultWeights follow common 数字城管 practice: closing on time matters
+// most, then handling on time, then the residents' verdict.
+func DefaultWeights() Weights {
+	return Weights{"on_time_close_rate": 30, "close_rate": 15, "on_time_handle_rate": 20, "rework_rate": 10,
+		"response_rate": 5, "solve_rate": 5, "satisfaction_rate": 10, "valid_report_rate": 2, "on_time_verify_rate": 1.5,
+		"on_time_check_rate": 1.5}
+}
+
+// Validate refuses unknown rates and negative weights.
+func (w Weights) Validate() error {
+	var errs []error
+	for k, v := range w {
+		if !slices.ContainsFunc(Rates, func(r Rate) bool { return r.Key == k }) {
+			errs = append(errs, fmt.Errorf("weight for unknown rate %q", k))
+		}
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			errs = append(errs, fmt.Errorf("weight of %s must be a non-negative number", k))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Row is one unit's evaluation.
+type Row struct {
+	Key    string              `json:"key"` // unit code, division code or username
+	Name   string              `json:"name"`
+	Counts map[string]int64    `json:"counts"`
+	Rates  map[string]*float64 `json:"rates"` // nil: no denominator
+	Score  *float64            `json:"score"` // nil: no weighted rate has a value
+	Rank   int                 `json:"rank"`  // 1 = best; 0 = unranked (no score)
+}
+
+// Evaluate turns counts into rates, scores and ranks, best first; rows
+// without a score come last, by key.
+func Evaluate(rows []Row, w Weights) []Row {
+	for i := range rows {
+		r := &rows[i]
+		if r.Counts == nil {
+			r.Counts = map[string]int64{}
+		}
+		r.Rates = map[string]*float64{}
+		var sum, weight float64
+		for _, rt := range Rates {
+			den := r.Counts[rt.Den]
+			if den == 0 {
+				r.Rates[rt.Key] = nil
+				continue
+			}
+			v := float64(r.Counts[rt.Num]) / float64(den)
+			r.Rates[rt.Key] = &v
+			if wt := w[rt.Key]; wt > 0 {
+				if lowerIsBetter[rt.Key] {
+					v = 1 - v
+				}
+				sum += wt * v
+				weight += wt
+			}
+		}
+		r.Score, r.Rank = nil, 0
+		if weight > 0 {
+			s := math.Round(sum/weight*10000) / 100 // 0–100, two decimals
+			r.Score = &s
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b Row) int {
+		switch {
+		case a.Score != nil && b.Score != nil && *a.Score != *b.Score:
+			if *a.Score > *b.Score {
+				return -1
+			}
+			return 1
+		case a.Score != nil && b.Score == nil:
+			return -1
+		case a.Score == nil && b.Score != nil:
+			return 1
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	rank := 0
+	for i := range rows {
+		if rows[i].Score == nil {
+			continue
+		}
+		// Equal scores share a rank (1, 2, 2, 4).
+		if i == 0 || rows[i-1].Score == nil || *rows[i-1].Score != *rows[i].Score {
+			rank = i + 1
+		}
+		rows[i].Rank = rank
+	}
+	return rows
+}
+
+// Definitions is the documentation of every count and rate, for the API
+// and the UI.
+func Definitions() map[string]any {
+	return map[string]any{"counts": Counts, "rates": Rates, "default_weights": DefaultWeights()}
+}

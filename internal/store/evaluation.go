@@ -1,0 +1,263 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/ledger"
+)
+
+// EvalQuery asks for an evaluation's counts.
+type EvalQuery struct {
+	Group    ledger.Group
+	From, To time.Time // the period, [From, To)
+	AsOf     time.Time // the moment looked at: To for a past period, now for the current one
+}
+
+// groupSQL is how cases are attributed to a group: the key expression and
+// the join it needs. A department is judged on the cases it leads.
+func groupSQL(g ledger.Group) (key, join string, err error) {
+	switch g {
+	case ledger.ByStreet:
+		return "c.street", "", nil
+	case ledger.ByCommunity:
+		return "c.community", "", nil
+	case ledger.ByDepartment:
+		return "CAST(t.unit_id AS TEXT)", "JOIN tasks t ON t.case_id = c.id AND t.lead AND t.state <> 'returned'", nil
+	}
+	return "", "", fmt.Errorf("evaluation: unknown group %q (department, street, community or worker)", g)
+}
+
+// EvaluationCounts computes every count of ledger.Counts per member of the
+// group; the keys are unit ids (departments), division codes or account
+// ids (workers), as text. clock gives the deadlines for the grid workers'
+// on-time verifications and checks.
+func (s *Store) EvaluationCounts(ctx context.Context, q EvalQuery, clock caseflow.Clock) (map[string]map[string]int64, error) {
+	out := map[string]map[string]int64{}
+	add := func(key, count string, n int64) {
+		m, ok := out[key]
+		if !ok {
+			m = map[string]int64{}
+			out[key] = m
+		}
+		m[count] += n
+	}
+	from, to, asOf := q.From.UnixMilli(), q.To.UnixMilli(), q.AsOf.UnixMilli()
+	scan := func(query string, counts []string, args ...any) error {
+		rows, err := s.r.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("store: evaluation: %w", err)
+		}
+		defer rows.Close()
+		vals := make([]sql.NullInt64, len(counts))
+		ptrs := make([]any, len(counts)+1)
+		var key sql.NullString
+		ptrs[0] = &key
+		for i := range vals {
+			ptrs[i+1] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			for i, c := range counts {
+				add(key.String, c, vals[i].Int64)
+			}
+		}
+		return rows.Err()
+	}
+	if q.Group == ledger.ByWorker {
+		return out, s.workerCounts(ctx, q, clock, add, scan)
+	}
+	key, join, err := groupSQL(q.Group)
+	if err != nil {
+		return nil, err
+	}
+	const due = `c.state NOT IN ('voided', 'suspended')`
+	if err := scan(`SELECT `+key+`, count(*),
+		sum(CASE WHEN `+due+` THEN 1 ELSE 0 END),
+		sum(CASE WHEN `+due+` AND c.closed_at IS NOT NULL AND c.closed_at < $3 THEN 1 ELSE 0 END),
+		sum(CASE WHEN `+due+` AND c.closed_at IS NOT NULL AND c.closed_at < $4 AND c.close_type = 'normal' THEN 1 ELSE 0 END),
+		sum(CASE WHEN `+due+` AND (c.reworks > 0 OR c.reopens > 0) THEN 1 ELSE 0 END),
+		sum(CASE WHEN c.state NOT IN ('voided', 'suspended', 'closed') AND c.deadline IS NOT NULL AND c.deadline < $5 THEN 1 ELSE 0 END)
+		FROM cases c `+join+` WHERE c.registered_at >= $1 AND c.registered_at < $2 GROUP BY `+key,
+		[]string{"registered", "due", "closed", "closed_on_time", "reworked", "overdue_open"}, from, to, asOf, asOf, asOf); err != nil {
+		return nil, err
+	}
+	// Tasks: a department's own (lead or assisting); an area's all.
+	tkey := "c." + string(q.Group)
+	if q.Group == ledger.ByDepartment {
+		tkey = "CAST(t.unit_id AS TEXT)"
+	}
+	if err := scan(`SELECT `+tkey+`, count(*),
+		sum(CASE WHEN t.done_at IS NOT NULL AND t.done_at < $3 THEN 1 ELSE 0 END),
+		sum(CASE WHEN t.done_at IS NOT NULL AND t.done_at < $4 AND t.deadline IS NOT NULL AND t.done_at <= t.deadline THEN 1 ELSE 0 END)
+		FROM tasks t JOIN cases c ON c.id = t.case_id
+		WHERE t.dispatched_at >= $1 AND t.dispatched_at < $2 AND t.state <> 'returned' AND c.state NOT IN ('voided', 'suspended')
+		GROUP BY `+tkey, []string{"tasks", "handled", "handled_on_time"}, from, to, asOf, asOf); err != nil {
+		return nil, err
+	}
+	// Approvals of returns, extensions and suspensions, by the task's unit
+	// or the case's area.
+	for action, count := range map[caseflow.Action]string{caseflow.ActApproveReturn: "returned",
+		caseflow.ActApproveExtension: "extended", caseflow.ActApproveSuspension: "suspended"} {
+		if err := scan(`SELECT `+tkey+`, count(*) FROM events e JOIN cases c ON c.id = e.case_id
+			LEFT JOIN tasks t ON t.id = e.task_id
+			WHERE e.action = $1 AND e.at >= $2 AND e.at < $3 GROUP BY `+tkey, []string{count}, action, from, to); err != nil {
+			return nil, err
+		}
+	}
+	// Hotline: response by dispatch, and the callbacks' answers.
+	if err := scan(`SELECT `+key+`, count(*), sum(CASE WHEN c.dispatched_at IS NOT NULL AND c.dispatched_at < $3 THEN 1 ELSE 0 END)
+		FROM cases c `+join+` WHERE c.channel = 'hotline' AND c.duplicate_of IS NULL AND c.reported_at >= $1 AND c.reported_at < $2
+		GROUP BY `+key, []string{"hotline", "responded"}, from, to, asOf); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+key+`, e.data FROM events e JOIN cases c ON c.id = e.case_id `+join+`
+		WHERE e.action = 'callback' AND c.channel = 'hotline' AND e.at >= $1 AND e.at < $2`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("store: evaluation callbacks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, data string
+		if err := rows.Scan(&k, &data); err != nil {
+			return nil, err
+		}
+		var d caseflow.EventData
+		if err := json.Unmarshal([]byte(data), &d); err != nil {
+			return nil, err
+		}
+		add(k, "callbacks", 1)
+		if d.Solved != nil && *d.Solved {
+			add(k, "solved", 1)
+		}
+		if d.Satisfied != nil && *d.Satisfied {
+			add(k, "satisfied", 1)
+		}
+	}
+	return out, rows.Err()
+}
+
+// workerCounts counts grid workers' reports, verifications and checks;
+// on time means before the step's deadline by the time-limit policy.
+func (s *Store) workerCounts(ctx context.Context, q EvalQuery, clock caseflow.Clock, add func(string, string, int64),
+	scan func(string, []string, ...any) error) error {
+	from, to := q.From.UnixMilli(), q.To.UnixMilli()
+	if err := scan(`SELECT CAST(c.reporter_account_id AS TEXT), count(*),
+		sum(CASE WHEN c.state <> 'voided' OR c.duplicate_of IS NOT NULL THEN 1 ELSE 0 END)
+		FROM cases c JOIN accounts a ON a.id = c.reporter_account_id
+		WHERE a.role = 'grid_worker' AND c.reported_at >= $1 AND c.reported_at < $2 GROUP BY c.reporter_account_id`,
+		[]string{"reports", "valid_reports"}, from, to); err != nil {
+		return err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT e.actor_id, e.action, e.at, c.category_id, c.urgency, c.reported_at,
+		(SELECT max(p.at) FROM events p WHERE p.case_id = e.case_id AND p.seq < e.seq AND p.to_state = 'pending_check'
+			AND p.from_state <> 'pending_check')
+		FROM events e JOIN cases c ON c.id = e.case_id
+		WHERE e.actor_role = 'grid_worker' AND e.action IN ('verify', 'check_pass', 'check_fail') AND e.at >= $1 AND e.at < $2`, from, to)
+	if err != nil {
+		return fmt.Errorf("store: evaluation checks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var actor sql.NullInt64
+		var action caseflow.Action
+		var at, reported int64
+		var cat string
+		var urg caseflow.Urgency
+		var started sql.NullInt64
+		if err := rows.Scan(&actor, &action, &at, &cat, &urg, &reported, &started); err != nil {
+			return err
+		}
+		k := strconv.FormatInt(actor.Int64, 10)
+		when := time.UnixMilli(at)
+		if action == caseflow.ActVerify {
+			add(k, "verifications", 1)
+			if due := clock.Due(caseflow.StepRegister, cat, urg, time.UnixMilli(reported)); due.IsZero() || !when.After(due) {
+				add(k, "verified_on_time", 1)
+			}
+			continue
+		}
+		add(k, "checks", 1)
+		if !started.Valid {
+			continue
+		}
+		if due := clock.Due(caseflow.StepCheck, cat, urg, time.UnixMilli(started.Int64)); due.IsZero() || !when.After(due) {
+			add(k, "checked_on_time", 1)
+		}
+	}
+	return rows.Err()
+}
+
+// Published is a frozen evaluation.
+type Published struct {
+	ID          int64          `json:"id"`
+	Group       ledger.Group   `json:"group"`
+	From, To    time.Time      `json:"-"`
+	AsOf        time.Time      `json:"as_of"`
+	Weights     ledger.Weights `json:"weights"`
+	Rows        []ledger.Row   `json:"rows"`
+	PublishedAt time.Time      `json:"published_at"`
+	PublishedBy string         `json:"published_by,omitempty"`
+	Extra       map[string]any `json:"-"`
+}
+
+// ErrPublished means the period is already published: figures once
+// published are not replaced.
+var ErrPublished = fmt.Errorf("%w: this period is already published", ErrConflict)
+
+// Publish freezes an evaluation: its counts, names and weights.
+func (s *Store) Publish(ctx context.Context, p *Published) error {
+	rows, err := json.Marshal(p.Rows)
+	if err != nil {
+		return err
+	}
+	w, err := json.Marshal(p.Weights)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *wtx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM evaluations WHERE grp = $1 AND period_from = $2 AND period_to = $3`,
+			p.Group, p.From.UnixMilli(), p.To.UnixMilli()).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrPublished
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO evaluations (grp, period_from, period_to, as_of, weights, rows, published_at, published_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, p.Group, p.From.UnixMilli(), p.To.UnixMilli(), p.AsOf.UnixMilli(),
+			string(w), string(rows), p.PublishedAt.UnixMilli(), p.PublishedBy).Scan(&p.ID)
+	})
+}
+
+// PublishedEvaluation reads a frozen evaluation; ErrNotFound when the period
+// is not published.
+func (s *Store) PublishedEvaluation(ctx context.Context, g ledger.Group, from, to time.Time) (*Published, error) {
+	p := &Published{Group: g, From: from, To: to}
+	var asOf, at int64
+	var w, rows string
+	err := s.r.QueryRowContext(ctx, `SELECT id, as_of, weights, rows, published_at, published_by FROM evaluations
+		WHERE grp = $1 AND period_from = $2 AND period_to = $3`, g, from.UnixMilli(), to.UnixMilli()).
+		Scan(&p.ID, &asOf, &w, &rows, &at, &p.PublishedBy)
+	if err == sql.ErrNoRows {
+		return nil, fmt.Errorf("evaluation %s %s–%s: %w", g, from.Format(time.DateOnly), to.Format(time.DateOnly), ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.AsOf, p.PublishedAt = time.UnixMilli(asOf).UTC(), time.UnixMilli(at).UTC()
+	if err := json.Unmarshal([]byte(w), &p.Weights); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(rows), &p.Rows); err != nil {
+		return nil, err
+	}
+	return p, nil
+}

@@ -1,0 +1,18 @@
+-- +goose Up
+-- Published evaluations: the counts of a period frozen when published, so
+-- the figures can be shown again exactly after cases change.
+CREATE TABLE evaluations (
+    id           INTEGER PRIMARY KEY,
+    grp          TEXT NOT NULL,
+    period_from  INTEGER NOT NULL,
+    period_to    INTEGER NOT NULL,
+    as_of        INTEGER NOT NULL,
+    weights      TEXT NOT NULL,
+    rows         TEXT NOT NULL,
+    published_at INTEGER NOT NULL,
+    published_by TEXT NOT NULL DEFAULT '',
+    UNIQUE (grp, period_from, period_to)
+);
+
+-- +goose Down
+DROP TABLE evaluations;
