@@ -53,7 +53,7 @@ func ParsePeriod(v string) (Period, error) {
 		}
 		// ISO week 1 holds January 4th; weeks start on Monday.
 		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, loc)
-		monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7))
+		monday := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
 		from := monday.AddDate(0, 0, 7*(w-1))
 		if wy, _ := from.ISOWeek(); wy != y {
 			return Period{}, bad
