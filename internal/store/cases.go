@@ -414,8 +414,8 @@ type CaseFilter struct {
 	Limit     int
 }
 
-// Cases lists cases newest first. The cursor is the last id of the page.
-func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]caseflow.Case, error) {
+// where is the filter as SQL; the cursor (Before) is included.
+func (f CaseFilter) where() (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -456,14 +456,54 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]caseflow.Case, error
 	if f.Before != 0 {
 		add("id < $%d", f.Before)
 	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return ` WHERE ` + strings.Join(where, " AND "), args
+}
+
+// LedgerCounts are a ledger's totals: they count exactly the rows the same
+// filter lists.
+type LedgerCounts struct {
+	Total      int64 `json:"total"`
+	Open       int64 `json:"open"`
+	Closed     int64 `json:"closed"`
+	Overdue    int64 `json:"overdue"` // open, not suspended, past the deadline at Now
+	Reworked   int64 `json:"reworked"`
+	Suspended  int64 `json:"suspended"`
+	Voided     int64 `json:"voided"` // voided, merged duplicates included
+	Duplicates int64 `json:"duplicates"`
+}
+
+// Ledger counts the cases of a filter (its cursor is ignored).
+func (s *Store) Ledger(ctx context.Context, f CaseFilter) (LedgerCounts, error) {
+	f.Before = 0
+	where, args := f.where()
+	args = append(args, f.Now.UnixMilli())
+	n := len(args)
+	var c LedgerCounts
+	err := s.r.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*),
+		COALESCE(sum(CASE WHEN state NOT IN ('closed', 'voided') THEN 1 ELSE 0 END), 0),
+		COALESCE(sum(CASE WHEN state = 'closed' THEN 1 ELSE 0 END), 0),
+		COALESCE(sum(CASE WHEN state NOT IN ('closed', 'voided', 'suspended') AND deadline < $%d THEN 1 ELSE 0 END), 0),
+		COALESCE(sum(CASE WHEN reworks > 0 OR reopens > 0 THEN 1 ELSE 0 END), 0),
+		COALESCE(sum(CASE WHEN state = 'suspended' THEN 1 ELSE 0 END), 0),
+		COALESCE(sum(CASE WHEN state = 'voided' THEN 1 ELSE 0 END), 0),
+		COALESCE(sum(CASE WHEN duplicate_of IS NOT NULL THEN 1 ELSE 0 END), 0)
+		FROM cases`+where, n), args...).Scan(&c.Total, &c.Open, &c.Closed, &c.Overdue, &c.Reworked, &c.Suspended, &c.Voided, &c.Duplicates)
+	if err != nil {
+		return c, fmt.Errorf("store: ledger: %w", err)
+	}
+	return c, nil
+}
+
+// Cases lists cases newest first. The cursor is the last id of the page.
+func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]caseflow.Case, error) {
+	where, args := f.where()
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 50
 	}
-	q := `SELECT ` + caseCols + ` FROM cases`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit)
+	q := `SELECT ` + caseCols + ` FROM cases` + where + fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list cases: %w", err)

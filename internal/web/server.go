@@ -46,6 +46,7 @@ func New(a *app.App) http.Handler {
 	s.mux.HandleFunc("GET /api/v1/duplicates", s.duplicates)
 	s.mux.HandleFunc("GET /api/v1/hotspots", s.hotspots)
 	s.mux.HandleFunc("GET /api/v1/map", s.mapCases)
+	s.ledgerRoutes()
 	s.mux.HandleFunc("GET /{$}", s.index)
 	return s.secure(s.mux)
 }
@@ -216,12 +217,55 @@ func view(c *caseflow.Case, now time.Time) CaseView {
 	return v
 }
 
-func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
+// caseFilter reads the list and ledger filters; false when it answered 400.
+func (s *Server) caseFilter(w http.ResponseWriter, r *http.Request) (store.CaseFilter, bool) {
 	q := r.URL.Query()
 	f := store.CaseFilter{State: caseflow.State(q.Get("state")), Street: q.Get("street"), Community: q.Get("community"),
 		Grid: q.Get("grid"), Category: q.Get("category"), Overdue: q.Get("overdue") == "true", Now: s.app.Now()}
 	if f.State != "" && !f.State.Valid() {
 		problem(w, http.StatusBadRequest, "invalid", "state", "unknown state "+strconv.Quote(string(f.State)))
+		return f, false
+	}
+	if code := q.Get("unit"); code != "" {
+		units, err := s.app.Store.Units(r.Context())
+		if err != nil {
+			fail(w, r, err)
+			return f, false
+		}
+		for _, u := range units {
+			if u.Code == code {
+				f.UnitID = u.ID
+			}
+		}
+		if f.UnitID == 0 {
+			problem(w, http.StatusBadRequest, "invalid", "unit", "unknown unit "+strconv.Quote(code))
+			return f, false
+		}
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Time
+		next bool
+	}{{"from", &f.From, false}, {"to", &f.To, true}} {
+		if v := q.Get(d.name); v != "" {
+			t, err := time.ParseInLocation(time.DateOnly, v, calendar.Shanghai)
+			if err != nil {
+				problem(w, http.StatusBadRequest, "invalid", d.name, d.name+" must be a day, YYYY-MM-DD")
+				return f, false
+			}
+			if d.next {
+				t = t.AddDate(0, 0, 1) // to is included
+			}
+			*d.dst = t
+		}
+	}
+	return f, true
+}
+
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f, ok := s.caseFilter(w, r)
+	if !ok {
 		return
 	}
 	for _, p := range []struct {

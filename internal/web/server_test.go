@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 	"github.com/xiuhua/xiuhua/internal/watch"
 	"github.com/xiuhua/xiuhua/internal/web"
+	"github.com/xuri/excelize/v2"
 )
 
 // server serves a small demo city over real HTTP on loopback.
@@ -273,5 +275,69 @@ func TestPlacesOverHTTP(t *testing.T) {
 	// Swapped coordinates that are valid degrees but land elsewhere.
 	if code, body, _ := get(t, s.URL+"/api/v1/route?lon=40.1&lat=13.3&category=M06011"); code != 422 || !strings.Contains(body, "outside") {
 		t.Errorf("swapped lat/long: %d %s", code, body)
+	}
+}
+
+// The ledger's totals count exactly its rows, in JSON and in the files;
+// the evaluation comes as JSON and as a spreadsheet.
+func TestLedgerAndEvaluationOverHTTP(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	all, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1})
+	street := all[0].Place.Street
+	code, body, _ := get(t, s.URL+"/api/v1/ledger?street="+street)
+	var l struct {
+		Counts store.LedgerCounts `json:"counts"`
+		Cases  []json.RawMessage  `json:"cases"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &l) != nil || l.Counts.Total == 0 || l.Counts.Open+l.Counts.Closed+l.Counts.Voided != l.Counts.Total {
+		t.Fatalf("ledger %d %.300s", code, body)
+	}
+	code, body, hdr := get(t, s.URL+"/api/v1/ledger?street="+street+"&format=csv")
+	lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")
+	if code != 200 || !strings.HasPrefix(body, "\ufeff案件编号,") || int64(len(lines)) != l.Counts.Total+2 ||
+		!strings.HasPrefix(lines[len(lines)-1], fmt.Sprintf("合计 %d 件", l.Counts.Total)) || !strings.Contains(hdr.Get("Content-Disposition"), "ledger.csv") {
+		t.Fatalf("csv: %d, %d lines for %d cases; last %q", code, len(lines), l.Counts.Total, lines[len(lines)-1])
+	}
+	code, body, hdr = get(t, s.URL+"/api/v1/ledger?street="+street+"&format=xlsx")
+	x, err := excelize.OpenReader(strings.NewReader(body))
+	if code != 200 || err != nil || !strings.Contains(hdr.Get("Content-Type"), "spreadsheetml") {
+		t.Fatalf("xlsx %d %v", code, err)
+	}
+	rows, _ := x.GetRows(x.GetSheetName(0))
+	if int64(len(rows)) != l.Counts.Total+3 || !strings.Contains(rows[0][0], "street="+street) || rows[1][0] != "案件编号" {
+		t.Fatalf("xlsx has %d rows for %d cases; title %q", len(rows), l.Counts.Total, rows[0])
+	}
+	if phone.MatchString(body) {
+		t.Fatal("a phone number in the ledger file")
+	}
+
+	code, body, _ = get(t, s.URL+"/api/v1/evaluations?group=street&period=2026-10")
+	var e app.Evaluation
+	if code != 200 || json.Unmarshal([]byte(body), &e) != nil || len(e.Rows) != 18 || e.Rows[0].Rank != 1 || e.Rows[0].Score == nil {
+		t.Fatalf("evaluation %d %.300s", code, body)
+	}
+	code, body, _ = get(t, s.URL+"/api/v1/evaluations?group=department&period=2026-Q3&format=xlsx&w.close_rate=1")
+	if x, err := excelize.OpenReader(strings.NewReader(body)); code != 200 || err != nil {
+		t.Fatalf("evaluation xlsx %d %v", code, err)
+	} else if rows, _ := x.GetRows(x.GetSheetName(0)); len(rows) < 4 || rows[1][3] != "综合得分" || rows[len(rows)-1][1] != "合计" {
+		t.Fatalf("evaluation rows %q", rows[:2])
+	}
+	if code, body, _ := get(t, s.URL+"/api/v1/evaluations/definitions"); code != 200 || !strings.Contains(body, "按期结案率") {
+		t.Fatalf("definitions %d", code)
+	}
+	for _, bad := range []struct{ url, field string }{
+		{"/api/v1/evaluations?period=2026-10", "group"},
+		{"/api/v1/evaluations?group=planet&period=2026-10", "group"},
+		{"/api/v1/evaluations?group=street&period=October", "period"},
+		{"/api/v1/evaluations?group=street&period=2026-10&w.close_rate=x", "w.close_rate"},
+		{"/api/v1/evaluations?group=street&period=2026-10&w.speed=1", "weights"},
+		{"/api/v1/ledger?format=pdf", "format"},
+		{"/api/v1/ledger?unit=nobody", "unit"},
+		{"/api/v1/ledger?from=yesterday", "from"},
+	} {
+		if code, body, _ := get(t, s.URL+bad.url); code != 400 || !strings.Contains(body, `"field":"`+bad.field+`"`) {
+			t.Errorf("%s: %d %s", bad.url, code, body)
+		}
 	}
 }

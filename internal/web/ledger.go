@@ -1,0 +1,293 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/ledger"
+	"github.com/xiuhua/xiuhua/internal/sheet"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+func (s *Server) ledgerRoutes() {
+	s.mux.HandleFunc("GET /api/v1/ledger", s.ledger)
+	s.mux.HandleFunc("GET /api/v1/evaluations", s.evaluation)
+	s.mux.HandleFunc("GET /api/v1/evaluations/definitions", s.definitions)
+}
+
+// format reads ?format=json|csv|xlsx.
+func format(w http.ResponseWriter, r *http.Request) (string, bool) {
+	f := r.URL.Query().Get("format")
+	switch f {
+	case "", "json":
+		return "json", true
+	case "csv", "xlsx":
+		return f, true
+	}
+	problem(w, http.StatusBadRequest, "invalid", "format", "format must be json, csv or xlsx")
+	return "", false
+}
+
+// download starts a file response.
+func download(w http.ResponseWriter, f sheet.Format, name string) {
+	w.Header().Set("Content-Type", f.ContentType())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, f))
+}
+
+var ledgerColumns = []sheet.Column{
+	{Header: "案件编号", Width: 16}, {Header: "类别", Width: 9}, {Header: "街道", Width: 11}, {Header: "社区", Width: 14},
+	{Header: "网格", Width: 16}, {Header: "渠道", Width: 8}, {Header: "状态", Width: 8},
+	{Header: "上报时间", Width: 17, Kind: sheet.Time}, {Header: "立案时间", Width: 17, Kind: sheet.Time},
+	{Header: "派遣时间", Width: 17, Kind: sheet.Time}, {Header: "结案时间", Width: 17, Kind: sheet.Time},
+	{Header: "时限", Width: 17, Kind: sheet.Time}, {Header: "超期", Width: 6}, {Header: "返工次数", Width: 8, Kind: sheet.Int},
+	{Header: "主办单位", Width: 24}, {Header: "处置人账号", Width: 14}, {Header: "问题描述", Width: 40},
+}
+
+// ledger is the 台账: the cases of a filter with their totals, as JSON
+// (one page) or as a whole file (csv, xlsx) with a totals row.
+func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.caseFilter(w, r)
+	if !ok {
+		return
+	}
+	fm, ok := format(w, r)
+	if !ok {
+		return
+	}
+	counts, err := s.app.Store.Ledger(r.Context(), f)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if fm == "json" {
+		f.Limit = 100
+		cs, err := s.app.Store.Cases(r.Context(), f)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		out := struct {
+			Counts store.LedgerCounts `json:"counts"`
+			Cases  []CaseView         `json:"cases"`
+		}{Counts: counts, Cases: []CaseView{}}
+		for i := range cs {
+			out.Cases = append(out.Cases, view(&cs[i], f.Now))
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	names, accounts, err := s.names(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	download(w, sheet.Format(fm), "ledger")
+	sw, err := sheet.New(sheet.Format(fm), w, "台账 "+describe(r), ledgerColumns, calendar.Shanghai)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	// Page through by id; every row the counts count.
+	f.Limit = 1000
+	var reworked int64
+	for {
+		cs, err := s.app.Store.Cases(r.Context(), f)
+		if err != nil {
+			s.abort(r, err)
+			return
+		}
+		for i := range cs {
+			c := &cs[i]
+			var lead, handler string
+			for _, t := range c.Tasks {
+				if t.Lead && t.State.Active() {
+					lead, handler = names[t.UnitID], accounts[t.HandlerID]
+				}
+			}
+			overdue := c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && f.Now.After(c.Deadline)
+			if c.Reworks > 0 || c.Reopens > 0 {
+				reworked++
+			}
+			if err := sw.Row(c.Number, c.CategoryID, c.Place.Street, c.Place.Community, c.Place.Grid, string(c.Channel),
+				stateNames[c.State], c.ReportedAt, c.RegisteredAt, c.DispatchedAt, c.ClosedAt, c.Deadline, overdue,
+				c.Reworks+c.Reopens, lead, handler, c.Description); err != nil {
+				s.abort(r, err)
+				return
+			}
+		}
+		if len(cs) < f.Limit {
+			break
+		}
+		f.Before = cs[len(cs)-1].ID
+	}
+	if err := sw.Totals(fmt.Sprintf("合计 %d 件", counts.Total), fmt.Sprintf("未结 %d", counts.Open), fmt.Sprintf("已结 %d", counts.Closed),
+		fmt.Sprintf("超期 %d", counts.Overdue), fmt.Sprintf("返工 %d", reworked), fmt.Sprintf("挂账 %d", counts.Suspended),
+		fmt.Sprintf("作废 %d", counts.Voided)); err != nil {
+		s.abort(r, err)
+		return
+	}
+	if err := sw.Close(); err != nil {
+		s.abort(r, err)
+	}
+}
+
+// abort logs an error after the response has started: the client sees a
+// truncated file.
+func (s *Server) abort(r *http.Request, err error) {
+	if !errors.Is(err, context.Canceled) {
+		slog.Error("export failed mid-way", "path", r.URL.Path, "err", err)
+	}
+}
+
+// names maps unit ids to names and account ids to usernames.
+func (s *Server) names(ctx context.Context) (map[int64]string, map[int64]string, error) {
+	units, err := s.app.Store.Units(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	accts, err := s.app.Store.Accounts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	un, an := map[int64]string{}, map[int64]string{}
+	for _, u := range units {
+		un[u.ID] = u.Name
+	}
+	for _, a := range accts {
+		an[a.ID] = a.Username
+	}
+	return un, an, nil
+}
+
+// describe is the filter in words, for a file's title row.
+func describe(r *http.Request) string {
+	var parts []string
+	for _, k := range []string{"street", "community", "grid", "unit", "category", "state", "from", "to", "overdue", "group", "period"} {
+		if v := r.URL.Query().Get(k); v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	if len(parts) == 0 {
+		return "全部"
+	}
+	return strings.Join(parts, " ")
+}
+
+// evaluation is 综合评价 for a group and period, with optional weights
+// (?w.close_rate=20&w.on_time_close_rate=40), as JSON, CSV or .xlsx.
+func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	g := ledger.Group(q.Get("group"))
+	if g == "" {
+		problem(w, http.StatusBadRequest, "required", "group", "group must be department, street, community or worker")
+		return
+	}
+	p, err := app.ParsePeriod(q.Get("period"))
+	if err != nil {
+		problem(w, http.StatusBadRequest, "invalid", "period", err.Error())
+		return
+	}
+	var weights ledger.Weights
+	for k, vs := range q {
+		if !strings.HasPrefix(k, "w.") {
+			continue
+		}
+		v, err := strconv.ParseFloat(vs[0], 64)
+		if err != nil {
+			problem(w, http.StatusBadRequest, "invalid", k, k+" must be a number")
+			return
+		}
+		if weights == nil {
+			weights = ledger.Weights{}
+		}
+		weights[strings.TrimPrefix(k, "w.")] = v
+	}
+	fm, ok := format(w, r)
+	if !ok {
+		return
+	}
+	e, err := s.app.Evaluate(r.Context(), g, p, weights)
+	if err != nil {
+		if strings.Contains(err.Error(), "unknown group") {
+			problem(w, http.StatusBadRequest, "invalid", "group", err.Error())
+			return
+		}
+		if weights != nil && weights.Validate() != nil {
+			problem(w, http.StatusBadRequest, "invalid", "weights", err.Error())
+			return
+		}
+		fail(w, r, err)
+		return
+	}
+	if fm == "json" {
+		writeJSON(w, http.StatusOK, e)
+		return
+	}
+	cols := []sheet.Column{{Header: "排名", Width: 6, Kind: sheet.Int}, {Header: "单位", Width: 24}, {Header: "代码", Width: 14},
+		{Header: "综合得分", Width: 9}}
+	for _, c := range ledger.Counts {
+		cols = append(cols, sheet.Column{Header: c.Name, Width: 9, Kind: sheet.Int})
+	}
+	for _, rt := range ledger.Rates {
+		cols = append(cols, sheet.Column{Header: rt.Name, Width: 10, Kind: sheet.Percent})
+	}
+	download(w, sheet.Format(fm), "evaluation-"+string(g)+"-"+p.Name)
+	title := fmt.Sprintf("综合评价 %s %s（截至 %s）", g, p.Name, e.AsOf.Format("2006-01-02 15:04"))
+	if e.Published {
+		title += " 已发布"
+	}
+	sw, err := sheet.New(sheet.Format(fm), w, title, cols, calendar.Shanghai)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	totals := map[string]int64{}
+	for _, row := range e.Rows {
+		vals := []any{row.Rank, row.Name, row.Key, scoreText(row.Score)}
+		for _, c := range ledger.Counts {
+			vals = append(vals, row.Counts[c.Key])
+			totals[c.Key] += row.Counts[c.Key]
+		}
+		for _, rt := range ledger.Rates {
+			vals = append(vals, row.Rates[rt.Key])
+		}
+		if err := sw.Row(vals...); err != nil {
+			s.abort(r, err)
+			return
+		}
+	}
+	sum := ledger.Evaluate([]ledger.Row{{Key: "total", Counts: totals}}, e.Weights)[0]
+	vals := []any{nil, "合计", "", scoreText(sum.Score)}
+	for _, c := range ledger.Counts {
+		vals = append(vals, totals[c.Key])
+	}
+	for _, rt := range ledger.Rates {
+		vals = append(vals, sum.Rates[rt.Key])
+	}
+	if err := sw.Totals(vals...); err != nil {
+		s.abort(r, err)
+		return
+	}
+	if err := sw.Close(); err != nil {
+		s.abort(r, err)
+	}
+}
+
+func scoreText(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f, 'f', 2, 64)
+}
+
+func (s *Server) definitions(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, ledger.Definitions())
+}
