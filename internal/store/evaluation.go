@@ -261,3 +261,82 @@ func (s *Store) PublishedEvaluation(ctx context.Context, g ledger.Group, from, t
 	}
 	return p, nil
 }
+
+// Zeroing (问题归零) is a unit's open problems day by day and how long it
+// has gone without a new one.
+type Zeroing struct {
+	Days         []ZeroingDay `json:"days"`
+	OpenNow      int          `json:"open_now"`
+	LastNew      time.Time    `json:"last_new,omitzero"`
+	DaysSinceNew int          `json:"days_since_new"` // -1: never had a case
+}
+
+// ZeroingDay is the open count at the end of a day.
+type ZeroingDay struct {
+	Day  string `json:"day"` // YYYY-MM-DD, Asia/Shanghai
+	Open int    `json:"open"`
+}
+
+// Zeroing counts the open (not closed, not voided) cases of a filter's
+// street, community, grid or unit at the end of each of the days days up
+// to now, in loc.
+func (s *Store) Zeroing(ctx context.Context, f CaseFilter, days int, now time.Time, loc *time.Location) (Zeroing, error) {
+	y, m, d := now.In(loc).Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	start := today.AddDate(0, 0, -(days - 1))
+	f.Before, f.From, f.To, f.State, f.Overdue = 0, time.Time{}, time.Time{}, "", false
+	where, args := f.where()
+	and := " WHERE "
+	if where != "" {
+		and = " AND "
+	}
+	args = append(args, start.UnixMilli())
+	q := fmt.Sprintf(`SELECT reported_at, closed_at FROM cases%s%sstate <> 'voided' AND (closed_at IS NULL OR closed_at >= $%d)`,
+		where, and, len(args))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return Zeroing{}, fmt.Errorf("store: zeroing: %w", err)
+	}
+	defer rows.Close()
+	// Each case is open from its report to its close: +1 and −1 on a
+	// timeline, summed at each day's end.
+	ends := make([]time.Time, days)
+	for i := range ends {
+		ends[i] = start.AddDate(0, 0, i+1)
+	}
+	open := make([]int, days)
+	z := Zeroing{DaysSinceNew: -1}
+	for rows.Next() {
+		var rep int64
+		var closed sql.NullInt64
+		if err := rows.Scan(&rep, &closed); err != nil {
+			return z, err
+		}
+		r := time.UnixMilli(rep)
+		for i, e := range ends {
+			if r.Before(e) && (!closed.Valid || !time.UnixMilli(closed.Int64).Before(e)) {
+				open[i]++
+			}
+		}
+		if !closed.Valid && !r.After(now) {
+			z.OpenNow++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return z, err
+	}
+	for i := range open {
+		z.Days = append(z.Days, ZeroingDay{Day: start.AddDate(0, 0, i).Format(time.DateOnly), Open: open[i]})
+	}
+	var last sql.NullInt64
+	where, args = f.where()
+	if err := s.r.QueryRowContext(ctx, `SELECT max(reported_at) FROM cases`+where, args...).Scan(&last); err != nil {
+		return z, err
+	}
+	if last.Valid {
+		z.LastNew = time.UnixMilli(last.Int64).In(loc)
+		ly, lm, ld := z.LastNew.Date()
+		z.DaysSinceNew = int(today.Sub(time.Date(ly, lm, ld, 0, 0, 0, 0, loc)).Hours() / 24)
+	}
+	return z, nil
+}

@@ -21,6 +21,26 @@ func (s *Server) ledgerRoutes() {
 	s.mux.HandleFunc("GET /api/v1/ledger", s.ledger)
 	s.mux.HandleFunc("GET /api/v1/evaluations", s.evaluation)
 	s.mux.HandleFunc("GET /api/v1/evaluations/definitions", s.definitions)
+	s.mux.HandleFunc("GET /api/v1/zeroing", s.zeroing)
+}
+
+// zeroing is 问题归零 for the filter's area or unit: open problems at the end
+// of each of the last days days, and the days since the last new one.
+func (s *Server) zeroing(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.caseFilter(w, r)
+	if !ok {
+		return
+	}
+	days, ok := intParam(w, r.URL.Query(), "days", 30, 1, 366)
+	if !ok {
+		return
+	}
+	z, err := s.app.Store.Zeroing(r.Context(), f, days, s.app.Now(), calendar.Shanghai)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, z)
 }
 
 // format reads ?format=json|csv|xlsx.

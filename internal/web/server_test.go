@@ -312,6 +312,12 @@ func TestLedgerAndEvaluationOverHTTP(t *testing.T) {
 		t.Fatal("a phone number in the ledger file")
 	}
 
+	code, body, _ = get(t, s.URL+"/api/v1/zeroing?street="+street+"&days=60")
+	var z store.Zeroing
+	if code != 200 || json.Unmarshal([]byte(body), &z) != nil || len(z.Days) != 60 || z.OpenNow != int(l.Counts.Open) ||
+		z.Days[59].Open != z.OpenNow || z.DaysSinceNew < 0 || z.Days[59].Day != "2026-11-20" {
+		t.Fatalf("zeroing %d %.400s (ledger open %d)", code, body, l.Counts.Open)
+	}
 	code, body, _ = get(t, s.URL+"/api/v1/evaluations?group=street&period=2026-10")
 	var e app.Evaluation
 	if code != 200 || json.Unmarshal([]byte(body), &e) != nil || len(e.Rows) != 18 || e.Rows[0].Rank != 1 || e.Rows[0].Score == nil {
