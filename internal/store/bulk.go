@@ -49,6 +49,10 @@ func (s *Store) NewLoader(ctx context.Context) (*Loader, error) {
 	return l, nil
 }
 
+// SetBatch sets how many cases go in one transaction (default 500); an
+// import that must land whole sets it above its row count.
+func (l *Loader) SetBatch(n int) { l.batch = max(n, 1) }
+
 // Add queues a case with its events (seq order). c.ID, task ids and event
 // ids are assigned.
 func (l *Loader) Add(c *caseflow.Case, events []caseflow.Event) error {

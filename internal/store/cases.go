@@ -569,3 +569,32 @@ func (s *Store) CountCases(ctx context.Context) (map[caseflow.State]int64, error
 	}
 	return out, rows.Err()
 }
+
+// NumbersTaken returns which of numbers are already case numbers.
+func (s *Store) NumbersTaken(ctx context.Context, numbers []string) (map[string]bool, error) {
+	taken := map[string]bool{}
+	for start := 0; start < len(numbers); start += 500 {
+		chunk := numbers[start:min(start+500, len(numbers))]
+		args := make([]any, len(chunk))
+		for i, n := range chunk {
+			args[i] = n
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT number FROM cases WHERE number IN (`+placeholders(1, len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			taken[n] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return taken, nil
+}
