@@ -25,6 +25,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/config"
 	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/demo"
+	"github.com/xiuhua/xiuhua/internal/ledger"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
 	"github.com/xiuhua/xiuhua/internal/routing"
@@ -43,6 +44,8 @@ Usage:
   xiuhua import outline FILE       lay unit grids over a district outline (GeoJSON, WGS84)
   xiuhua import grids FILE [-from YYYY-MM-DD]   a redrawn grid layer (GeoJSON: code, grid, community, street)
   xiuhua export grids [-at YYYY-MM-DD]         the grid layer valid at a date, as GeoJSON on stdout
+  xiuhua import ledger FILE [-map …] [-preview]   an existing spreadsheet ledger (.xlsx or .csv), all or nothing
+  xiuhua evaluate -group G -period P [-publish] [-o FILE.xlsx|.csv]   综合评价 (department, street, community, worker)
   xiuhua import dispatch FILE      replace the dispatch table (category,area,ownership,lead,assist,note)
   xiuhua dispatch list|add|delete  edit the dispatch table one rule at a time
   xiuhua route -lon X -lat Y -category ID   which rule and department a report there would get
@@ -81,6 +84,8 @@ func main() {
 		err = runExport(ctx, os.Args[2:])
 	case "dispatch":
 		err = runDispatch(ctx, os.Args[2:])
+	case "evaluate":
+		err = runEvaluate(ctx, os.Args[2:])
 	case "config":
 		fmt.Print(config.Markdown())
 	case "-h", "--help", "help":
@@ -288,12 +293,15 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 
 func runImport(ctx context.Context, args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: xiuhua import divisions|catalog|outline|grids|dispatch FILE [flags]")
+		return fmt.Errorf("usage: xiuhua import divisions|catalog|outline|grids|dispatch|ledger FILE [flags]")
 	}
 	kind, file := args[0], args[1]
-	var validFrom string
+	var validFrom, mapping string
+	var preview bool
 	c, _, err := parse("import", args[2:], func(fs *flag.FlagSet) {
 		fs.StringVar(&validFrom, "from", "", "grids: the date the layer takes effect, YYYY-MM-DD (default now)")
+		fs.StringVar(&mapping, "map", "", "ledger: columns by field, e.g. number=编号,category=问题类型 (see xiuhua import -h)")
+		fs.BoolVar(&preview, "preview", false, "ledger: check every row and show the first ones, import nothing")
 	})
 	if err != nil {
 		return err
@@ -372,6 +380,27 @@ func runImport(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("imported %d unit grids in %d grids, valid from %s; cases keep the places they were filed in\n",
 			len(units), len(grids), from.In(calendar.Shanghai).Format("2006-01-02 15:04"))
+	case "ledger":
+		m, err := ledger.ParseMapping(mapping)
+		if err != nil {
+			return err
+		}
+		a, err := app.New(ctx, st, app.Config{Hours: c.WorkHours, SummerHours: c.SummerHours, Summer: c.SummerDates})
+		if err != nil {
+			return err
+		}
+		res, err := a.ImportLedger(ctx, file, bytes.NewReader(b), m, !preview)
+		if err != nil {
+			return fmt.Errorf("%s: %w", filepath.Base(file), err)
+		}
+		for _, r := range res.Sample {
+			fmt.Printf("line %d\t%s\t%s\t%s\t%s\n", r.Line, r.Number, r.Category, r.ReportedAt.In(calendar.Shanghai).Format("2006-01-02 15:04"), r.Description)
+		}
+		if preview {
+			fmt.Printf("%d rows are fine; nothing imported (run without -preview to import)\n", res.Rows)
+		} else {
+			fmt.Printf("imported %d cases with their original numbers and times\n", res.Imported)
+		}
 	case "dispatch":
 		rules, err := routing.ParseCSV(bytes.NewReader(b))
 		if err != nil {
@@ -389,7 +418,7 @@ func runImport(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("imported a dispatch table of %d rules (restart xiuhua serve to apply)\n", len(rules))
 	default:
-		return fmt.Errorf("import: unknown kind %q (divisions, catalog, outline, grids or dispatch)", kind)
+		return fmt.Errorf("import: unknown kind %q (divisions, catalog, outline, grids, dispatch or ledger)", kind)
 	}
 	return nil
 }

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/ledger"
+	"github.com/xiuhua/xiuhua/internal/sheet"
+)
+
+// runEvaluate prints (or publishes, or writes to a spreadsheet) an
+// evaluation.
+func runEvaluate(ctx context.Context, args []string) error {
+	var group, period, out, by string
+	var publish bool
+	c, st, err := parseOpen(ctx, "evaluate", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&group, "group", "street", "department, street, community or worker")
+		fs.StringVar(&period, "period", "", "2026-11, 2026-Q4, 2026, 2026-W47 or 2026-11-01..2026-11-15")
+		fs.BoolVar(&publish, "publish", false, "freeze the period's figures (once, after it has ended)")
+		fs.StringVar(&by, "by", "", "who publishes (for the record)")
+		fs.StringVar(&out, "o", "", "write the evaluation to FILE.xlsx or FILE.csv")
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := app.ParsePeriod(period)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, st, app.Config{Hours: c.WorkHours, SummerHours: c.SummerHours, Summer: c.SummerDates})
+	if err != nil {
+		return err
+	}
+	var e *app.Evaluation
+	if publish {
+		e, err = a.Publish(ctx, ledger.Group(group), p, nil, by)
+	} else {
+		e, err = a.Evaluate(ctx, ledger.Group(group), p, nil)
+	}
+	if err != nil {
+		return err
+	}
+	if out != "" {
+		return writeEvaluation(e, out)
+	}
+	state := "live"
+	if e.Published {
+		state = "published " + e.PublishedAt.Format("2006-01-02 15:04")
+	}
+	fmt.Printf("综合评价 %s %s (as of %s, %s)\n", e.Group, e.Period.Name, e.AsOf.Format("2006-01-02 15:04"), state)
+	fmt.Printf("%-4s %-26s %8s %8s %8s %8s %8s\n", "排名", "单位", "得分", "应结案", "结案", "按期结案", "超期未结")
+	for _, r := range e.Rows {
+		score := "—"
+		if r.Score != nil {
+			score = fmt.Sprintf("%.2f", *r.Score)
+		}
+		fmt.Printf("%-4d %-26s %8s %8d %8d %8d %8d\n", r.Rank, r.Name, score, r.Counts["due"], r.Counts["closed"],
+			r.Counts["closed_on_time"], r.Counts["overdue_open"])
+	}
+	return nil
+}
+
+func writeEvaluation(e *app.Evaluation, out string) error {
+	f := sheet.Format(strings.TrimPrefix(strings.ToLower(filepath.Ext(out)), "."))
+	if f != sheet.CSV && f != sheet.XLSX {
+		return fmt.Errorf("-o %s: the file must end in .xlsx or .csv", out)
+	}
+	file, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	cols := []sheet.Column{{Header: "排名", Width: 6, Kind: sheet.Int}, {Header: "单位", Width: 24}, {Header: "代码", Width: 14}}
+	for _, c := range ledger.Counts {
+		cols = append(cols, sheet.Column{Header: c.Name, Width: 9, Kind: sheet.Int})
+	}
+	for _, r := range ledger.Rates {
+		cols = append(cols, sheet.Column{Header: r.Name, Width: 10, Kind: sheet.Percent})
+	}
+	w, err := sheet.New(f, file, fmt.Sprintf("综合评价 %s %s", e.Group, e.Period.Name), cols, calendar.Shanghai)
+	if err != nil {
+		file.Close()
+		return err
+	}
+	for _, r := range e.Rows {
+		vals := []any{r.Rank, r.Name, r.Key}
+		for _, c := range ledger.Counts {
+			vals = append(vals, r.Counts[c.Key])
+		}
+		for _, rt := range ledger.Rates {
+			vals = append(vals, r.Rates[rt.Key])
+		}
+		if err := w.Row(vals...); err != nil {
+			file.Close()
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		file.Close()
+		return err
+	}
+	if err := file.Close(); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s (%d rows)\n", out, len(e.Rows))
+	return nil
+}
