@@ -110,7 +110,7 @@ func TestAutoDispatchKeepsTheReason(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t, store.SQLite)
 	f := storetest.NewFixture(t, st)
-	if err := st.SaveDivisions(ctx, []places.Division{{Code: "140213053", Name: "新建南路街道", Level: places.LevelStreet},
+	if err := st.SaveDivisions(ctx, []places.Division{{Code: "140213053", Name: "迎宾街道", Level: places.LevelStreet},
 		{Code: "140213053001", Name: "社区", Level: places.LevelCommunity, ParentCode: "140213053"}}); err != nil {
 		t.Fatal(err)
 	}

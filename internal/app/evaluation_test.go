@@ -43,7 +43,7 @@ func TestEvaluationByHand(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := storetest.NewFixture(t, st)
-		if err := st.SaveDivisions(ctx, []places.Division{{Code: "140213053", Name: "新建南路街道", Level: places.LevelStreet},
+		if err := st.SaveDivisions(ctx, []places.Division{{Code: "140213053", Name: "迎宾街道", Level: places.LevelStreet},
 			{Code: "140213053001", Name: "社区", Level: places.LevelCommunity, ParentCode: "140213053"}}); err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,7 @@ func TestEvaluationByHand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(e.Rows) != 1 || e.Rows[0].Key != "140213053" || e.Rows[0].Name != "新建南路街道" {
+		if len(e.Rows) != 1 || e.Rows[0].Key != "140213053" || e.Rows[0].Name != "迎宾街道" {
 			t.Fatalf("rows %+v", e.Rows)
 		}
 		want := map[string]int64{"registered": 4, "due": 3, "closed": 2, "closed_on_time": 2, "reworked": 1, "overdue_open": 1,

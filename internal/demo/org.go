@@ -177,7 +177,7 @@ func (p *people) sortedUnits() []org.Unit {
 
 // dispatchRules is the demo's dispatch table (派单目录): categories and
 // major classes to the departments the Datong Daily names, two local
-// arrangements in 新建南路街道's compounds, and a property rule the
+// arrangements in 振华街道's compounds (天胜雅园社区), and a property rule the
 // dispatcher can use. Everything else goes to the street office (属地).
 func dispatchRules() []routing.Rule {
 	byCat := []struct{ dept, cats string }{

@@ -14,8 +14,8 @@ var known = Known{
 	Categories: map[string]bool{"M06011": true, "M06045": true, "M06013": true, "C01001": true},
 	Units: []org.Unit{{ID: 1, Code: "hwc", Name: "环卫处", Kind: org.KindDepartment}, {ID: 2, Code: "ylc", Name: "园林处", Kind: org.KindDepartment},
 		{ID: 3, Code: "szc", Name: "市政处", Kind: org.KindDepartment}, {ID: 4, Code: "wy", Name: "物业", Kind: org.KindProperty},
-		{ID: 5, Code: "jd053", Name: "新建南路街道办事处", Kind: org.KindStreet, Street: "140213053"},
-		{ID: 6, Code: "jd054", Name: "新建北路街道办事处", Kind: org.KindStreet, Street: "140213054"}},
+		{ID: 5, Code: "jd053", Name: "迎宾街道办事处", Kind: org.KindStreet, Street: "140213053"},
+		{ID: 6, Code: "jd054", Name: "振华街道办事处", Kind: org.KindStreet, Street: "140213054"}},
 	Areas: map[string]bool{"140213053": true, "140213054": true, "140213054011": true, "14021305401101": true},
 }
 

@@ -16,7 +16,7 @@ var cols = []Column{{Header: "案件编号", Width: 16}, {Header: "上报时间"
 func write(t *testing.T, f Format) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	w, err := New(f, &b, "平城区 新建南路街道 2026-11 台账", cols, loc)
+	w, err := New(f, &b, "平城区 迎宾街道 2026-11 台账", cols, loc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ func (s *Server) ledgerRoutes() {
 	s.mux.HandleFunc("GET /api/v1/evaluations", s.evaluation)
 	s.mux.HandleFunc("GET /api/v1/evaluations/definitions", s.definitions)
 	s.mux.HandleFunc("GET /api/v1/zeroing", s.zeroing)
+	s.mux.HandleFunc("GET /reports/monthly", s.monthlyReport)
 }
 
 // zeroing is 问题归零 for the filter's area or unit: open problems at the end

@@ -347,3 +347,22 @@ func TestLedgerAndEvaluationOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+func TestMonthlyReport(t *testing.T) {
+	s, _ := server(t)
+	code, body, _ := get(t, s.URL+"/reports/monthly?period=2026-10")
+	if code != 200 || !strings.Contains(body, "2026-10 月度报告") || !strings.Contains(body, "街道排名") || !strings.Contains(body, "超期未结案件") {
+		t.Fatalf("report %d %.300s", code, body)
+	}
+	if phone.MatchString(body) {
+		t.Fatal("a phone number in the report")
+	}
+	code, body, hdr := get(t, s.URL+"/reports/monthly?period=2026-10&street=140213053&download=1")
+	if code != 200 || !strings.Contains(body, "迎宾街道 2026-10 月度报告") || strings.Contains(body, "街道排名") ||
+		!strings.Contains(hdr.Get("Content-Disposition"), "report-2026-10.html") {
+		t.Fatalf("street report %d %v", code, hdr)
+	}
+	if code, body, _ := get(t, s.URL+"/reports/monthly?period=last"); code != 400 || !strings.Contains(body, "period") {
+		t.Fatalf("bad period %d", code)
+	}
+}
