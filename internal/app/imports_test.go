@@ -21,7 +21,7 @@ import (
 )
 
 // importApp is an app over one unit grid (113.3–113.5 E, 40.0–40.1 N).
-func importApp(t *testing.T) (*app.App, *store.Store) {
+func importApp(t testing.TB) (*app.App, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, store.SQLite)

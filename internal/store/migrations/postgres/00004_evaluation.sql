@@ -14,5 +14,14 @@ CREATE TABLE evaluations (
     UNIQUE (grp, period_from, period_to)
 );
 
+-- What evaluations scan: cases by registration, tasks by dispatch, and
+-- events by kind and time (approvals, callbacks, checks).
+CREATE INDEX cases_registered ON cases (registered_at);
+CREATE INDEX tasks_dispatched ON tasks (dispatched_at);
+CREATE INDEX events_action_at ON events (action, at);
+
 -- +goose Down
+DROP INDEX events_action_at;
+DROP INDEX tasks_dispatched;
+DROP INDEX cases_registered;
 DROP TABLE evaluations;

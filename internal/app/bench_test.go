@@ -1,0 +1,183 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/demo"
+	"github.com/xiuhua/xiuhua/internal/ledger"
+	"github.com/xiuhua/xiuhua/internal/store"
+	"github.com/xiuhua/xiuhua/internal/store/storetest"
+	"github.com/xiuhua/xiuhua/internal/web"
+)
+
+// benchApp opens the database named by $XIUHUA_BENCH_DB (a demo built
+// with `xiuhua demo -cases N -no-serve`: a SQLite file or a postgres://
+// URL), or builds a 20,000-case demo for the CI smoke run. Its clock is the
+// newest case's report time.
+func benchApp(b *testing.B) *app.App {
+	b.Helper()
+	ctx := context.Background()
+	var st *store.Store
+	if target := os.Getenv("XIUHUA_BENCH_DB"); target != "" {
+		var err error
+		if st, err = store.Open(ctx, target, store.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		if err := st.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		st = storetest.Open(b, store.SQLite)
+		if _, err := demo.Build(ctx, st, demo.Options{Cases: 20_000, Seed: 4, End: time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	a, err := app.New(ctx, st, app.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	latest, err := st.Cases(ctx, store.CaseFilter{Limit: 1})
+	if err != nil || len(latest) == 0 {
+		b.Fatalf("no cases: %v", err)
+	}
+	now := latest[0].ReportedAt
+	a.Now = func() time.Time { return now }
+	return a
+}
+
+// lastFullMonth is the month before the app's now.
+func lastFullMonth(a *app.App) app.Period {
+	p, _ := app.ParsePeriod(a.Now().AddDate(0, -1, 0).Format("2006-01"))
+	return p
+}
+
+// BenchmarkEvaluateMonth: a month's evaluation of every department and
+// every street (two evaluations).
+func BenchmarkEvaluateMonth(b *testing.B) {
+	a := benchApp(b)
+	p := lastFullMonth(a)
+	ctx := context.Background()
+	for b.Loop() {
+		for _, g := range []ledger.Group{ledger.ByDepartment, ledger.ByStreet} {
+			if _, err := a.Evaluate(ctx, g, p, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkEvaluateYear: the same for the year before the last full month.
+func BenchmarkEvaluateYear(b *testing.B) {
+	a := benchApp(b)
+	m := lastFullMonth(a)
+	p := app.Period{Name: "year", From: m.To.AddDate(-1, 0, 0), To: m.To}
+	ctx := context.Background()
+	for b.Loop() {
+		for _, g := range []ledger.Group{ledger.ByDepartment, ledger.ByStreet} {
+			if _, err := a.Evaluate(ctx, g, p, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkLedgerPage: a street's ledger for a month: its counts and the
+// first page of 100 rows, as the page shows them.
+func BenchmarkLedgerPage(b *testing.B) {
+	a := benchApp(b)
+	p := lastFullMonth(a)
+	ctx := context.Background()
+	f := store.CaseFilter{Street: "140213053", From: p.From, To: p.To, Now: a.Now(), Limit: 100}
+	for b.Loop() {
+		if _, err := a.Store.Ledger(ctx, f); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.Store.Cases(ctx, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}
+
+// BenchmarkExportLedgerXLSX: the ledger of the most recent 100,000 cases
+// (fewer in the smoke run) as .xlsx through the HTTP handler, with the
+// most heap in use while it streams.
+func BenchmarkExportLedgerXLSX(b *testing.B) {
+	a := benchApp(b)
+	ctx := context.Background()
+	// The report day of the 100,000th newest case bounds the export.
+	var from time.Time
+	f := store.CaseFilter{Limit: 1000}
+	for n := 0; n < 100_000; n += 1000 {
+		cs, err := a.Store.Cases(ctx, f)
+		if err != nil || len(cs) == 0 {
+			break
+		}
+		from = cs[len(cs)-1].ReportedAt
+		f.Before = cs[len(cs)-1].ID
+	}
+	h := web.New(a)
+	url := "/api/v1/ledger?format=xlsx&from=" + from.In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 1).Format("2006-01-02")
+	counts, _ := a.Store.Ledger(ctx, store.CaseFilter{From: from.AddDate(0, 0, 1), Now: a.Now()})
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	go func() {
+		var m runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				runtime.ReadMemStats(&m)
+				if m.HeapInuse > peak.Load() {
+					peak.Store(m.HeapInuse)
+				}
+			}
+		}
+	}()
+	for b.Loop() {
+		h.ServeHTTP(&discard{h: http.Header{}}, httptest.NewRequest("GET", url, nil))
+	}
+	close(stop)
+	b.ReportMetric(float64(counts.Total), "rows")
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+}
+
+// BenchmarkImportLedger100k: a 100,000-row CSV ledger checked and imported
+// in one transaction into the one-cell test city.
+func BenchmarkImportLedger100k(b *testing.B) {
+	var csv strings.Builder
+	csv.WriteString("案件编号,问题类别,问题描述,地址,经度,纬度,上报时间,结案时间\n")
+	for i := range 100_000 {
+		fmt.Fprintf(&csv, "IMP-%06d,M06011,垃圾堆积,某小区,%.5f,%.5f,2026-01-%02d 09:30,2026-01-%02d 16:00\n",
+			i, 113.31+float64(i%1000)*0.0001, 40.01+float64(i/1000)*0.0005, 1+i%27, 2+i%27)
+	}
+	data := csv.String()
+	for b.Loop() {
+		b.StopTimer()
+		a, _ := importApp(&testing.T{})
+		b.StartTimer()
+		res, err := a.ImportLedger(context.Background(), "ledger.csv", strings.NewReader(data), nil, true)
+		if err != nil || res.Imported != 100_000 {
+			b.Fatalf("%v %+v", err, res)
+		}
+	}
+	_ = io.Discard
+}
