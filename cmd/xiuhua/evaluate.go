@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/xiuhua/xiuhua/internal/app"
-	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/ledger"
 	"github.com/xiuhua/xiuhua/internal/sheet"
 )
@@ -76,32 +75,7 @@ func writeEvaluation(e *app.Evaluation, out string) error {
 	if err != nil {
 		return err
 	}
-	cols := []sheet.Column{{Header: "排名", Width: 6, Kind: sheet.Int}, {Header: "单位", Width: 24}, {Header: "代码", Width: 14}}
-	for _, c := range ledger.Counts {
-		cols = append(cols, sheet.Column{Header: c.Name, Width: 9, Kind: sheet.Int})
-	}
-	for _, r := range ledger.Rates {
-		cols = append(cols, sheet.Column{Header: r.Name, Width: 10, Kind: sheet.Percent})
-	}
-	w, err := sheet.New(f, file, fmt.Sprintf("综合评价 %s %s", e.Group, e.Period.Name), cols, calendar.Shanghai)
-	if err != nil {
-		file.Close()
-		return err
-	}
-	for _, r := range e.Rows {
-		vals := []any{r.Rank, r.Name, r.Key}
-		for _, c := range ledger.Counts {
-			vals = append(vals, r.Counts[c.Key])
-		}
-		for _, rt := range ledger.Rates {
-			vals = append(vals, r.Rates[rt.Key])
-		}
-		if err := w.Row(vals...); err != nil {
-			file.Close()
-			return err
-		}
-	}
-	if err := w.Close(); err != nil {
+	if err := e.WriteSheet(f, file); err != nil {
 		file.Close()
 		return err
 	}

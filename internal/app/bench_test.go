@@ -3,13 +3,10 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,28 +133,12 @@ func BenchmarkExportLedgerXLSX(b *testing.B) {
 	h := web.New(a)
 	url := "/api/v1/ledger?format=xlsx&from=" + from.In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 1).Format("2006-01-02")
 	counts, _ := a.Store.Ledger(ctx, store.CaseFilter{From: from.AddDate(0, 0, 1), Now: a.Now()})
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	go func() {
-		var m runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-				runtime.ReadMemStats(&m)
-				if m.HeapInuse > peak.Load() {
-					peak.Store(m.HeapInuse)
-				}
-			}
-		}
-	}()
+	peak := storetest.HeapPeak()
 	for b.Loop() {
 		h.ServeHTTP(&discard{h: http.Header{}}, httptest.NewRequest("GET", url, nil))
 	}
-	close(stop)
 	b.ReportMetric(float64(counts.Total), "rows")
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(peak(), "peak-heap-MB")
 }
 
 // BenchmarkImportLedger100k: a 100,000-row CSV ledger checked and imported
@@ -179,5 +160,4 @@ func BenchmarkImportLedger100k(b *testing.B) {
 			b.Fatalf("%v %+v", err, res)
 		}
 	}
-	_ = io.Discard
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/ledger"
 	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/sheet"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -192,4 +194,57 @@ func (a *App) Publish(ctx context.Context, g ledger.Group, p Period, w ledger.We
 		return nil, err
 	}
 	return a.Evaluate(ctx, g, p, nil)
+}
+
+// WriteSheet writes the evaluation as a table: rank, unit, score, every
+// count and every rate, and a totals row whose rates are those of the
+// summed counts.
+func (e *Evaluation) WriteSheet(f sheet.Format, w io.Writer) error {
+	cols := []sheet.Column{{Header: "排名", Width: 6, Kind: sheet.Int}, {Header: "单位", Width: 24}, {Header: "代码", Width: 14},
+		{Header: "综合得分", Width: 9}}
+	for _, c := range ledger.Counts {
+		cols = append(cols, sheet.Column{Header: c.Name, Width: 9, Kind: sheet.Int})
+	}
+	for _, rt := range ledger.Rates {
+		cols = append(cols, sheet.Column{Header: rt.Name, Width: 10, Kind: sheet.Percent})
+	}
+	title := fmt.Sprintf("综合评价 %s %s（截至 %s）", e.Group, e.Period.Name, e.AsOf.In(calendar.Shanghai).Format("2006-01-02 15:04"))
+	if e.Published {
+		title += " 已发布"
+	}
+	sw, err := sheet.New(f, w, title, cols, calendar.Shanghai)
+	if err != nil {
+		return err
+	}
+	row := func(rank any, name, key string, r ledger.Row) []any {
+		vals := []any{rank, name, key, scoreText(r.Score)}
+		for _, c := range ledger.Counts {
+			vals = append(vals, r.Counts[c.Key])
+		}
+		for _, rt := range ledger.Rates {
+			vals = append(vals, r.Rates[rt.Key])
+		}
+		return vals
+	}
+	totals := map[string]int64{}
+	for _, r := range e.Rows {
+		for _, c := range ledger.Counts {
+			totals[c.Key] += r.Counts[c.Key]
+		}
+		if err := sw.Row(row(r.Rank, r.Name, r.Key, r)...); err != nil {
+			return err
+		}
+	}
+	sum := ledger.Evaluate([]ledger.Row{{Key: "total", Counts: totals}}, e.Weights)[0]
+	if err := sw.Totals(row(nil, "合计", "", sum)...); err != nil {
+		return err
+	}
+	return sw.Close()
+}
+
+func scoreText(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f, 'f', 2, 64)
 }

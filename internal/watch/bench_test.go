@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -69,22 +68,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 			if err := tx.Commit(); err != nil {
 				b.Fatal(err)
 			}
-			var peak atomic.Uint64
-			stop := make(chan struct{})
-			go func() {
-				var m runtime.MemStats
-				for {
-					select {
-					case <-stop:
-						return
-					case <-time.After(50 * time.Millisecond):
-						runtime.ReadMemStats(&m)
-						if m.HeapInuse > peak.Load() {
-							peak.Store(m.HeapInuse)
-						}
-					}
-				}
-			}()
+			peak := storetest.HeapPeak()
 			dl := &watch.Deliverer{Store: s, Workers: 8}
 			b.ResetTimer()
 			for got.Load() < int64(b.N) {
@@ -93,9 +77,8 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			close(stop)
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-			b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+			b.ReportMetric(peak(), "peak-heap-MB")
 		})
 	}
 }

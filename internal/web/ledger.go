@@ -252,52 +252,8 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e)
 		return
 	}
-	cols := []sheet.Column{{Header: "排名", Width: 6, Kind: sheet.Int}, {Header: "单位", Width: 24}, {Header: "代码", Width: 14},
-		{Header: "综合得分", Width: 9}}
-	for _, c := range ledger.Counts {
-		cols = append(cols, sheet.Column{Header: c.Name, Width: 9, Kind: sheet.Int})
-	}
-	for _, rt := range ledger.Rates {
-		cols = append(cols, sheet.Column{Header: rt.Name, Width: 10, Kind: sheet.Percent})
-	}
 	download(w, sheet.Format(fm), "evaluation-"+string(g)+"-"+p.Name)
-	title := fmt.Sprintf("综合评价 %s %s（截至 %s）", g, p.Name, e.AsOf.Format("2006-01-02 15:04"))
-	if e.Published {
-		title += " 已发布"
-	}
-	sw, err := sheet.New(sheet.Format(fm), w, title, cols, calendar.Shanghai)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	totals := map[string]int64{}
-	for _, row := range e.Rows {
-		vals := []any{row.Rank, row.Name, row.Key, scoreText(row.Score)}
-		for _, c := range ledger.Counts {
-			vals = append(vals, row.Counts[c.Key])
-			totals[c.Key] += row.Counts[c.Key]
-		}
-		for _, rt := range ledger.Rates {
-			vals = append(vals, row.Rates[rt.Key])
-		}
-		if err := sw.Row(vals...); err != nil {
-			s.abort(r, err)
-			return
-		}
-	}
-	sum := ledger.Evaluate([]ledger.Row{{Key: "total", Counts: totals}}, e.Weights)[0]
-	vals := []any{nil, "合计", "", scoreText(sum.Score)}
-	for _, c := range ledger.Counts {
-		vals = append(vals, totals[c.Key])
-	}
-	for _, rt := range ledger.Rates {
-		vals = append(vals, sum.Rates[rt.Key])
-	}
-	if err := sw.Totals(vals...); err != nil {
-		s.abort(r, err)
-		return
-	}
-	if err := sw.Close(); err != nil {
+	if err := e.WriteSheet(sheet.Format(fm), w); err != nil {
 		s.abort(r, err)
 	}
 }

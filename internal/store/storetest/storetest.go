@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -90,5 +91,33 @@ func Each(t *testing.T, f func(t *testing.T, s *store.Store)) {
 		t.Run(string(d), func(t *testing.T) {
 			f(t, Open(t, d))
 		})
+	}
+}
+
+// HeapPeak samples the heap in use every 20 ms until the returned function
+// is called; that function returns the most it saw, in MB.
+func HeapPeak() func() float64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() float64 {
+		close(stop)
+		<-done
+		return float64(peak.Load()) / (1 << 20)
 	}
 }
