@@ -51,6 +51,8 @@ Usage:
   xiuhua route -lon X -lat Y -category ID   which rule and department a report there would get
   xiuhua calendar days|set|unset|add                        local days off; try a deadline
   xiuhua webhook add|list|deliveries|replay|pause|resume   webhook subscribers and deliveries
+  xiuhua backup -o FOLDER          a consistent copy of a running SQLite system (database and photos)
+  xiuhua restore FOLDER -data DIR  a backup into an empty data directory, checked
   xiuhua migrate [flags]           bring the schema up to date
   xiuhua config                    print the settings table (Markdown)
 
@@ -86,6 +88,10 @@ func main() {
 		err = runDispatch(ctx, os.Args[2:])
 	case "evaluate":
 		err = runEvaluate(ctx, os.Args[2:])
+	case "backup":
+		err = runBackup(ctx, os.Args[2:])
+	case "restore":
+		err = runRestore(ctx, os.Args[2:])
 	case "config":
 		fmt.Print(config.Markdown())
 	case "-h", "--help", "help":
