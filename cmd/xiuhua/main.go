@@ -26,6 +26,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/ledger"
+	"github.com/xiuhua/xiuhua/internal/metrics"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
 	"github.com/xiuhua/xiuhua/internal/routing"
@@ -266,6 +267,20 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	if err != nil {
 		return err
 	}
+	var handler http.Handler = web.New(a)
+	var mt *metrics.Metrics
+	if c.MetricsAddr != "" {
+		mt = metrics.New(st, a.Now)
+		handler = mt.Middleware(handler)
+		mln, err := net.Listen("tcp", c.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("-metrics-addr: %w", err)
+		}
+		msrv := &http.Server{Handler: mt.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		slog.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")
+	}
 	// Background work: the deadline watcher (one instance at a time, by
 	// lease) and webhook delivery (every instance, by claims).
 	bg, stopBG := context.WithCancel(context.Background())
@@ -275,10 +290,13 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	watcher := &watch.Watcher{Store: st, Clock: a.Policy, Now: a.Now, Lease: c.Watch.Lease,
 		Holder: fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano())}
 	deliverer := &watch.Deliverer{Store: st, Now: a.Now}
+	if mt != nil {
+		watcher.OnSweep, deliverer.OnAttempt = mt.Sweep, mt.Delivery
+	}
 	wg.Add(2)
 	go func() { defer wg.Done(); watcher.Run(bg, c.Watch.Every) }()
 	go func() { defer wg.Done(); deliverer.Run(bg, min(c.Watch.Every, time.Second)) }()
-	srv := &http.Server{Handler: web.New(a), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -31,6 +31,7 @@ type Config struct {
 	WarnShare     string
 	WarnBefore    string
 	EscalateAfter string
+	MetricsAddr   string
 	WorkHours     string
 	SummerHours   string
 	SummerDates   string
@@ -58,6 +59,7 @@ var settings = []setting{
 	{"sqlite-sync", "XIUHUA_SQLITE_SYNC", "FULL", "SQLite synchronous mode: FULL (every commit on disk) or NORMAL", false, func(c *Config) *string { return &c.Synchronous }},
 	{"log-format", "XIUHUA_LOG_FORMAT", "text", "log format: text or json", false, func(c *Config) *string { return &c.LogFormat }},
 	{"log-level", "XIUHUA_LOG_LEVEL", "info", "log level: debug, info, warn, error", false, func(c *Config) *string { return &c.LogLevel }},
+	{"metrics-addr", "XIUHUA_METRICS_ADDR", "", "serve Prometheus metrics at http://ADDR/metrics (empty: off); keep it on a private address", false, func(c *Config) *string { return &c.MetricsAddr }},
 	{"work-hours", "XIUHUA_WORK_HOURS", "08:30-12:00,14:30-18:00", "daily working windows (Asia/Shanghai)", false, func(c *Config) *string { return &c.WorkHours }},
 	{"summer-hours", "XIUHUA_SUMMER_HOURS", "", "working windows in summer, as long a day as -work-hours (empty: none)", false, func(c *Config) *string { return &c.SummerHours }},
 	{"summer-dates", "XIUHUA_SUMMER_DATES", "05-01..09-30", "when summer hours apply, MM-DD..MM-DD", false, func(c *Config) *string { return &c.SummerDates }},
@@ -131,6 +133,11 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("-warn-share %q: want a number between 0 and 1, such as 0.8", c.WarnShare))
 	} else {
 		c.Watch.WarnShare = f
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("-metrics-addr %q: %v", c.MetricsAddr, err))
+		}
 	}
 	if _, err := calendar.ParseWindows(c.WorkHours); err != nil {
 		errs = append(errs, fmt.Errorf("-work-hours %q: %v", c.WorkHours, err))

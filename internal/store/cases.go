@@ -142,7 +142,7 @@ func nextNumber(ctx context.Context, tx *wtx, at time.Time, loc *time.Location) 
 // deadline watched and the centre told. c.Number is assigned here when
 // empty (numbered by the day in Asia/Shanghai); c.ID is set.
 func (s *Store) CreateCase(ctx context.Context, c *caseflow.Case, ev *caseflow.Event, clock caseflow.Clock) error {
-	return s.tx(ctx, func(tx *wtx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		var exists int
 		if err := tx.QueryRowContext(ctx, categoryExistsSQL, c.CategoryID).Scan(&exists); err != nil {
 			return err
@@ -170,6 +170,10 @@ func (s *Store) CreateCase(ctx context.Context, c *caseflow.Case, ev *caseflow.E
 		}
 		return s.afterEvent(ctx, tx, c, ev, clock)
 	})
+	if err == nil {
+		s.observed(string(caseflow.ActReport))
+	}
+	return err
 }
 
 // Transition loads a case, applies cmd with the clock, and writes the new
@@ -193,6 +197,7 @@ func (s *Store) Transition(ctx context.Context, caseID int64, cmd caseflow.Comma
 	if err != nil {
 		return nil, caseflow.Event{}, err
 	}
+	s.observed(string(ev.Action))
 	return &c, ev, nil
 }
 

@@ -340,3 +340,25 @@ func (s *Store) Zeroing(ctx context.Context, f CaseFilter, days int, now time.Ti
 	}
 	return z, nil
 }
+
+// OpenByUnit counts, per unit id, the active tasks of cases being handled
+// and how many of them are past their deadline at now.
+func (s *Store) OpenByUnit(ctx context.Context, now time.Time) (map[int64][2]int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT t.unit_id, count(*), sum(CASE WHEN t.deadline < $1 THEN 1 ELSE 0 END)
+		FROM tasks t JOIN cases c ON c.id = t.case_id
+		WHERE c.state IN ('dispatched', 'in_progress') AND t.state IN ('dispatched', 'signed') GROUP BY t.unit_id`, now.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][2]int64{}
+	for rows.Next() {
+		var id, open int64
+		var late sql.NullInt64
+		if err := rows.Scan(&id, &open, &late); err != nil {
+			return nil, err
+		}
+		out[id] = [2]int64{open, late.Int64}
+	}
+	return out, rows.Err()
+}

@@ -49,6 +49,26 @@ type Store struct {
 	dsn     string
 	wst     map[string]*sql.Stmt // prepared on the write pool (SQLite)
 	rst     map[string]*sql.Stmt // prepared on the read pool (SQLite)
+	observe func(kind string)    // told of committed events (metrics)
+}
+
+// SetObserver registers f to be told, after each commit, the kind of every
+// case event written ("report", "dispatch", "remind", …) and of watcher
+// warnings ("warning"). Set it before serving.
+func (s *Store) SetObserver(f func(kind string)) { s.observe = f }
+
+func (s *Store) observed(kind string) {
+	if s.observe != nil && kind != "" {
+		s.observe(kind)
+	}
+}
+
+// Pools are the database pools by name, for pool statistics.
+func (s *Store) Pools() map[string]*sql.DB {
+	if s.r == s.w {
+		return map[string]*sql.DB{"main": s.w}
+	}
+	return map[string]*sql.DB{"write": s.w, "read": s.r}
 }
 
 // Options tune Open.

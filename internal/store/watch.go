@@ -278,6 +278,16 @@ func (s *Store) Advance(ctx context.Context, w Watch, now time.Time, clock casef
 	if err != nil {
 		return w, err
 	}
+	switch {
+	case w.Supervision():
+		s.observed("supervision_overdue")
+	case next.Stage == StageWarned:
+		s.observed("warning")
+	case next.Stage == StageOverdue:
+		s.observed(string(caseflow.ActRemind))
+	default:
+		s.observed(string(caseflow.ActSupervise))
+	}
 	return next, nil
 }
 

@@ -30,6 +30,8 @@ type Watcher struct {
 	Lease time.Duration
 	Batch int // watches per query (default 200)
 	Log   *slog.Logger
+	// OnSweep, when set, is told what each sweep of Run did (metrics).
+	OnSweep func(res Result, held bool)
 }
 
 // Result counts what a sweep did.
@@ -122,6 +124,9 @@ func (w *Watcher) Run(ctx context.Context, every time.Duration) {
 	defer t.Stop()
 	for {
 		res, held, err := w.Sweep(ctx)
+		if w.OnSweep != nil {
+			w.OnSweep(res, held)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			w.log().Error("deadline watcher", "err", err)

@@ -66,6 +66,9 @@ type Deliverer struct {
 	// of retries with the default backoff).
 	MaxAttempts int
 	Log         *slog.Logger
+	// OnAttempt, when set, is told each attempt's outcome: ok, failed or
+	// parked (metrics).
+	OnAttempt func(outcome string)
 }
 
 func (d *Deliverer) now() time.Time {
@@ -197,11 +200,17 @@ func (d *Deliverer) deliver(ctx context.Context, dl store.Delivery) error {
 	}
 	a.Took = d.now().Sub(start)
 	var retry time.Time
+	outcome := "ok"
 	if !a.OK() {
+		outcome = "failed"
 		retry = d.retryAt(d.now(), dl.Attempts+1)
 		if retry.IsZero() {
+			outcome = "parked"
 			d.Log.Warn("webhook delivery parked", "delivery", dl.ID, "url", dl.URL, "attempts", dl.Attempts+1, "err", a.Error)
 		}
+	}
+	if d.OnAttempt != nil {
+		d.OnAttempt(outcome)
 	}
 	// Record even when ctx ended: the attempt happened.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
