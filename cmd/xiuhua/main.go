@@ -52,6 +52,8 @@ Usage:
   xiuhua route -lon X -lat Y -category ID   which rule and department a report there would get
   xiuhua calendar days|set|unset|add                        local days off; try a deadline
   xiuhua webhook add|list|deliveries|replay|pause|resume   webhook subscribers and deliveries
+  xiuhua admin create -username NAME   the first administrator (password from $XIUHUA_PASSWORD or stdin)
+  xiuhua token create -user NAME -name LABEL | revoke ID   API tokens for integrations
   xiuhua backup -o FOLDER          a consistent copy of a running SQLite system (database and photos)
   xiuhua restore FOLDER -data DIR  a backup into an empty data directory, checked
   xiuhua migrate [flags]           bring the schema up to date
@@ -91,6 +93,10 @@ func main() {
 		err = runEvaluate(ctx, os.Args[2:])
 	case "backup":
 		err = runBackup(ctx, os.Args[2:])
+	case "admin":
+		err = runAdmin(ctx, os.Args[2:])
+	case "token":
+		err = runToken(ctx, os.Args[2:])
 	case "restore":
 		err = runRestore(ctx, os.Args[2:])
 	case "config":

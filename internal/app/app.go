@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/deadline"
@@ -163,21 +164,34 @@ type ReportInput struct {
 	Reporter    caseflow.Reporter
 }
 
+// ReportAs files a case for a signed-in person, who must be allowed to
+// report there; with an idempotency key a retry returns the first case
+// (created false).
+func (a *App) ReportAs(ctx context.Context, in ReportInput, p access.Principal, key string) (*caseflow.Case, bool, error) {
+	c, ev, err := a.prepare(in, p.Actor())
+	if err != nil {
+		return nil, false, err
+	}
+	if err := access.CanReport(p, c.Place); err != nil {
+		return nil, false, err
+	}
+	if key == "" {
+		return c, true, a.Store.CreateCase(ctx, c, &ev, a.Policy)
+	}
+	id, created, err := a.Store.CreateCaseOnce(ctx, c, &ev, a.Policy, p.AccountID, key)
+	if err != nil {
+		return nil, false, err
+	}
+	if !created {
+		c, err = a.Store.Case(ctx, id)
+	}
+	return c, created, err
+}
+
 // Report files a new case: the point is resolved to its unit grid, grid,
 // community and street, and the case and its first event are stored.
 func (a *App) Report(ctx context.Context, in ReportInput, actor caseflow.Actor) (*caseflow.Case, error) {
-	if in.Urgency == "" {
-		in.Urgency = caseflow.Normal
-	}
-	u, err := a.Index().Locate(in.Lon, in.Lat)
-	if err != nil {
-		return nil, &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "location", Msg: err.Error()}
-	}
-	c := &caseflow.Case{Channel: in.Channel, CategoryID: in.CategoryID, Urgency: in.Urgency,
-		Description: strings.TrimSpace(in.Description), Address: strings.TrimSpace(in.Address),
-		Point: caseflow.Point{Lon: in.Lon, Lat: in.Lat}, Reporter: in.Reporter,
-		Place: caseflow.Place{UnitGrid: u.Code, Grid: u.Grid, Community: u.Community, Street: u.Street}}
-	ev, err := caseflow.Report(c, actor, a.Now(), a.Policy)
+	c, ev, err := a.prepare(in, actor)
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +199,23 @@ func (a *App) Report(ctx context.Context, in ReportInput, actor caseflow.Actor) 
 		return nil, err
 	}
 	return c, nil
+}
+
+// prepare places a report and validates it as the case loop's first event.
+func (a *App) prepare(in ReportInput, actor caseflow.Actor) (*caseflow.Case, caseflow.Event, error) {
+	if in.Urgency == "" {
+		in.Urgency = caseflow.Normal
+	}
+	u, err := a.Index().Locate(in.Lon, in.Lat)
+	if err != nil {
+		return nil, caseflow.Event{}, &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "location", Msg: err.Error()}
+	}
+	c := &caseflow.Case{Channel: in.Channel, CategoryID: in.CategoryID, Urgency: in.Urgency,
+		Description: strings.TrimSpace(in.Description), Address: strings.TrimSpace(in.Address),
+		Point: caseflow.Point{Lon: in.Lon, Lat: in.Lat}, Reporter: in.Reporter,
+		Place: caseflow.Place{UnitGrid: u.Code, Grid: u.Grid, Community: u.Community, Street: u.Street}}
+	ev, err := caseflow.Report(c, actor, a.Now(), a.Policy)
+	return c, ev, err
 }
 
 // Act makes one transition at the current time.

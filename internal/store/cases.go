@@ -142,38 +142,40 @@ func nextNumber(ctx context.Context, tx *wtx, at time.Time, loc *time.Location) 
 // deadline watched and the centre told. c.Number is assigned here when
 // empty (numbered by the day in Asia/Shanghai); c.ID is set.
 func (s *Store) CreateCase(ctx context.Context, c *caseflow.Case, ev *caseflow.Event, clock caseflow.Clock) error {
-	err := s.tx(ctx, func(tx *wtx) error {
-		var exists int
-		if err := tx.QueryRowContext(ctx, categoryExistsSQL, c.CategoryID).Scan(&exists); err != nil {
-			return err
-		}
-		if exists == 0 {
-			return &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "category", Msg: "unknown category " + c.CategoryID}
-		}
-		if c.Number == "" {
-			n, err := nextNumber(ctx, tx, c.ReportedAt, calendar.Shanghai)
-			if err != nil {
-				return err
-			}
-			c.Number = n
-		}
-		if err := tx.QueryRowContext(ctx, insertCaseSQL, caseArgs(c)...).Scan(&c.ID); err != nil {
-			return fmt.Errorf("store: insert case: %w", err)
-		}
-		ev.CaseID = c.ID
-		args, err := eventArgs(ev)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, insertEventSQL, args...); err != nil {
-			return fmt.Errorf("store: insert event: %w", err)
-		}
-		return s.afterEvent(ctx, tx, c, ev, clock)
-	})
+	err := s.tx(ctx, func(tx *wtx) error { return s.createCaseTx(ctx, tx, c, ev, clock) })
 	if err == nil {
 		s.observed(string(caseflow.ActReport))
 	}
 	return err
+}
+
+func (s *Store) createCaseTx(ctx context.Context, tx *wtx, c *caseflow.Case, ev *caseflow.Event, clock caseflow.Clock) error {
+	var exists int
+	if err := tx.QueryRowContext(ctx, categoryExistsSQL, c.CategoryID).Scan(&exists); err != nil {
+		return err
+	}
+	if exists == 0 {
+		return &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "category", Msg: "unknown category " + c.CategoryID}
+	}
+	if c.Number == "" {
+		n, err := nextNumber(ctx, tx, c.ReportedAt, calendar.Shanghai)
+		if err != nil {
+			return err
+		}
+		c.Number = n
+	}
+	if err := tx.QueryRowContext(ctx, insertCaseSQL, caseArgs(c)...).Scan(&c.ID); err != nil {
+		return fmt.Errorf("store: insert case: %w", err)
+	}
+	ev.CaseID = c.ID
+	args, err := eventArgs(ev)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, insertEventSQL, args...); err != nil {
+		return fmt.Errorf("store: insert event: %w", err)
+	}
+	return s.afterEvent(ctx, tx, c, ev, clock)
 }
 
 // Transition loads a case, applies cmd with the clock, and writes the new

@@ -47,6 +47,7 @@ func New(a *app.App) http.Handler {
 	s.mux.HandleFunc("GET /api/v1/hotspots", s.hotspots)
 	s.mux.HandleFunc("GET /api/v1/map", s.mapCases)
 	s.ledgerRoutes()
+	s.writeRoutes()
 	s.mux.HandleFunc("GET /{$}", s.index)
 	return s.secure(s.mux)
 }

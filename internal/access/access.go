@@ -1,0 +1,90 @@
+// Package access is the one place that decides who may see and do what:
+// the role a transition allows (caseflow.Rules) and the scope of the
+// person — a department sees its own tasks, a street office its street, a
+// grid worker its grids, the centre and leaders everything.
+package access
+
+import (
+	"slices"
+
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/org"
+)
+
+// Principal is a signed-in person.
+type Principal struct {
+	AccountID int64         `json:"account_id"`
+	Username  string        `json:"username"`
+	Name      string        `json:"name"`
+	Role      caseflow.Role `json:"role"`
+	UnitID    int64         `json:"unit_id"`
+	UnitKind  org.UnitKind  `json:"unit_kind"`
+	Street    string        `json:"street,omitempty"` // a street office's street
+	Grids     []string      `json:"grids,omitempty"`  // a grid worker's grids
+}
+
+// Actor is the principal as the case loop sees it.
+func (p Principal) Actor() caseflow.Actor {
+	return caseflow.Actor{AccountID: p.AccountID, Role: p.Role, UnitID: p.UnitID}
+}
+
+// wide roles see every case.
+var wide = []caseflow.Role{caseflow.Admin, caseflow.Dispatcher, caseflow.Operator, caseflow.Leader}
+
+// CanSee reports whether p may see a case's staff view.
+func CanSee(p Principal, c *caseflow.Case) bool {
+	switch {
+	case slices.Contains(wide, p.Role):
+		return true
+	case p.Role == caseflow.Handler:
+		if p.UnitKind == org.KindStreet && p.Street != "" && c.Place.Street == p.Street {
+			return true
+		}
+		for _, t := range c.Tasks {
+			if t.UnitID == p.UnitID {
+				return true
+			}
+		}
+	case p.Role == caseflow.GridWorker:
+		return slices.Contains(p.Grids, c.Place.Grid) || (c.Reporter.AccountID != 0 && c.Reporter.AccountID == p.AccountID)
+	}
+	return false
+}
+
+// Refuse is a permission refusal, in the case loop's error type so the
+// HTTP layer maps it like the loop's own (403).
+func refuse(a caseflow.Action, s caseflow.State, code caseflow.Code, msg string) error {
+	return &caseflow.Error{Code: code, Action: a, State: s, Msg: msg}
+}
+
+// CanAct says whether p may take action on c: the role must be one the
+// transition allows, and the case must be in p's scope; a grid worker
+// verifies and checks only in their own grids. (A handler acting on
+// another department's task is refused by the loop itself: not_yours.)
+func CanAct(p Principal, c *caseflow.Case, a caseflow.Action) error {
+	rule, ok := caseflow.RuleFor(a)
+	if !ok {
+		return refuse(a, c.State, caseflow.CodeInvalid, "unknown action "+string(a))
+	}
+	if !slices.Contains(rule.Roles, p.Role) {
+		return refuse(a, c.State, caseflow.CodeWrongRole, "role "+string(p.Role)+" may not "+string(a))
+	}
+	if !CanSee(p, c) {
+		return refuse(a, c.State, caseflow.CodeNotYours, "case "+c.Number+" is outside your scope")
+	}
+	if p.Role == caseflow.GridWorker && !slices.Contains(p.Grids, c.Place.Grid) {
+		return refuse(a, c.State, caseflow.CodeNotYours, "case "+c.Number+" is not in your grids")
+	}
+	return nil
+}
+
+// CanReport says whether p may file a case at a place.
+func CanReport(p Principal, place caseflow.Place) error {
+	if !slices.Contains(caseflow.ReportRoles, p.Role) {
+		return refuse(caseflow.ActReport, "", caseflow.CodeWrongRole, "role "+string(p.Role)+" may not report a case")
+	}
+	if p.Role == caseflow.GridWorker && !slices.Contains(p.Grids, place.Grid) {
+		return refuse(caseflow.ActReport, "", caseflow.CodeNotYours, "the point is in grid "+place.Grid+", not one of yours")
+	}
+	return nil
+}

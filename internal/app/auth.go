@@ -1,0 +1,124 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/access"
+	"github.com/xiuhua/xiuhua/internal/org"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+// Sessions and login throttling.
+const (
+	SessionTTL    = 12 * time.Hour
+	MaxFailures   = 5                // failed logins of one username …
+	FailureWindow = 15 * time.Minute // … within this window lock it until they age out
+)
+
+// Login errors.
+var (
+	ErrBadLogin  = errors.New("wrong username or password")
+	ErrThrottled = errors.New("too many failed logins; wait and try again")
+)
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Login checks a password and opens a session; every attempt is audited.
+func (a *App) Login(ctx context.Context, username, password, client string) (token, csrf string, p access.Principal, err error) {
+	now := a.Now()
+	fails, err := a.Store.RecentFailures(ctx, username, now.Add(-FailureWindow))
+	if err != nil {
+		return "", "", p, err
+	}
+	if fails >= MaxFailures {
+		_ = a.Store.Audit(ctx, now, username, 0, "login_throttled", client, "")
+		return "", "", p, ErrThrottled
+	}
+	acc, err := a.Store.AccountByUsername(ctx, username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", "", p, err
+	}
+	if acc == nil || !acc.Active || !org.CheckPassword(acc.PasswordHash, password) {
+		_ = a.Store.Audit(ctx, now, username, 0, "login_failed", client, "")
+		return "", "", p, ErrBadLogin
+	}
+	if p, err = a.Principal(ctx, acc.ID); err != nil {
+		return "", "", p, err
+	}
+	token, csrf = randomToken(), randomToken()
+	if err := a.Store.CreateSession(ctx, token, csrf, acc.ID, now, now.Add(SessionTTL)); err != nil {
+		return "", "", p, err
+	}
+	_ = a.Store.Audit(ctx, now, username, acc.ID, "login", client, "")
+	return token, csrf, p, nil
+}
+
+// Logout ends a session.
+func (a *App) Logout(ctx context.Context, token string, p access.Principal, client string) error {
+	_ = a.Store.Audit(ctx, a.Now(), p.Username, p.AccountID, "logout", client, "")
+	return a.Store.DeleteSession(ctx, token)
+}
+
+// SessionPrincipal is who holds a session, with its CSRF token.
+func (a *App) SessionPrincipal(ctx context.Context, token string) (access.Principal, string, error) {
+	id, csrf, err := a.Store.Session(ctx, token, a.Now())
+	if err != nil {
+		return access.Principal{}, "", err
+	}
+	p, err := a.Principal(ctx, id)
+	return p, csrf, err
+}
+
+// TokenPrincipal is who holds an API token.
+func (a *App) TokenPrincipal(ctx context.Context, token string) (access.Principal, error) {
+	id, err := a.Store.TokenAccount(ctx, token)
+	if err != nil {
+		return access.Principal{}, err
+	}
+	return a.Principal(ctx, id)
+}
+
+// Principal loads an active account with its unit and grids.
+func (a *App) Principal(ctx context.Context, accountID int64) (access.Principal, error) {
+	acc, err := a.Store.AccountByID(ctx, accountID)
+	if err != nil {
+		return access.Principal{}, err
+	}
+	if !acc.Active {
+		return access.Principal{}, fmt.Errorf("account %s is disabled: %w", acc.Username, store.ErrNotFound)
+	}
+	p := access.Principal{AccountID: acc.ID, Username: acc.Username, Name: acc.Name, Role: acc.Role, UnitID: acc.UnitID, Grids: acc.Grids}
+	units, err := a.Store.Units(ctx)
+	if err != nil {
+		return p, err
+	}
+	for _, u := range units {
+		if u.ID == acc.UnitID {
+			p.UnitKind, p.Street = u.Kind, u.Street
+		}
+	}
+	return p, nil
+}
+
+// CreateToken issues an API token for an account; only its hash is kept,
+// so the token is shown once.
+func (a *App) CreateToken(ctx context.Context, username, name string) (string, int64, error) {
+	acc, err := a.Store.AccountByUsername(ctx, username)
+	if err != nil {
+		return "", 0, err
+	}
+	token := "xh_" + randomToken()
+	id, err := a.Store.CreateToken(ctx, acc.ID, name, token, a.Now())
+	return token, id, err
+}

@@ -1,0 +1,344 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/access"
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+// Signing in and the write API of the case loop. A session is a cookie
+// (HttpOnly, SameSite=Lax, Secure over TLS) and writes made with it need
+// the session's CSRF token in X-CSRF-Token; integrations send
+// "Authorization: Bearer <API token>" instead.
+
+const sessionCookie = "xiuhua_session"
+
+// maxBody bounds every JSON body.
+const maxBody = 64 << 10
+
+func (s *Server) writeRoutes() {
+	s.mux.HandleFunc("POST /api/v1/session", s.login)
+	s.mux.HandleFunc("DELETE /api/v1/session", s.authed(s.logout))
+	s.mux.HandleFunc("GET /api/v1/me", s.authed(s.me))
+	s.mux.HandleFunc("POST /api/v1/cases", s.authed(s.report))
+	s.mux.HandleFunc("POST /api/v1/cases/{number}/actions/{action}", s.authed(s.act))
+}
+
+func client(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type principalKey struct{}
+
+// authed resolves the principal from a bearer token or the session cookie
+// (checking CSRF on writes), answering 401 or 403 itself.
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, access.Principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if auth := r.Header.Get("Authorization"); auth != "" {
+			token, ok := strings.CutPrefix(auth, "Bearer ")
+			p, err := s.app.TokenPrincipal(ctx, strings.TrimSpace(token))
+			if !ok || err != nil {
+				_ = s.app.Store.Audit(ctx, s.app.Now(), "", 0, "token_refused", client(r), r.Method+" "+r.URL.Path)
+				problem(w, http.StatusUnauthorized, "unauthenticated", "Authorization", "the API token is unknown or revoked")
+				return
+			}
+			h(w, r, p)
+			return
+		}
+		c, err := r.Cookie(sessionCookie)
+		if err != nil {
+			problem(w, http.StatusUnauthorized, "unauthenticated", "", "sign in first (POST /api/v1/session) or send an API token")
+			return
+		}
+		p, csrf, err := s.app.SessionPrincipal(ctx, c.Value)
+		if err != nil {
+			problem(w, http.StatusUnauthorized, "unauthenticated", "", "the session has ended; sign in again")
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("X-CSRF-Token") != csrf {
+			_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "csrf_refused", client(r), r.Method+" "+r.URL.Path)
+			problem(w, http.StatusForbidden, "csrf", "X-CSRF-Token", "send the session's csrf_token in X-CSRF-Token")
+			return
+		}
+		h(w, r.WithContext(context.WithValue(ctx, principalKey{}, c.Value)), p)
+	}
+}
+
+// decode reads a JSON body strictly: size-limited, no unknown fields.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		problem(w, http.StatusUnsupportedMediaType, "invalid", "Content-Type", "send application/json")
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var ute *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &mbe):
+			problem(w, http.StatusRequestEntityTooLarge, "too_large", "", fmt.Sprintf("the body is larger than %d KB", maxBody>>10))
+		case errors.As(err, &ute):
+			problem(w, http.StatusBadRequest, "invalid", ute.Field, fmt.Sprintf("%s must be a %s", ute.Field, ute.Type))
+		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			problem(w, http.StatusBadRequest, "invalid", "", "the body is not valid JSON")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			problem(w, http.StatusBadRequest, "invalid", f, "unknown field "+f)
+		default:
+			problem(w, http.StatusBadRequest, "invalid", "", err.Error())
+		}
+		return false
+	}
+	if dec.More() {
+		problem(w, http.StatusBadRequest, "invalid", "", "one JSON object, please")
+		return false
+	}
+	return true
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	token, csrf, p, err := s.app.Login(r.Context(), in.Username, in.Password, client(r))
+	switch {
+	case errors.Is(err, app.ErrThrottled):
+		w.Header().Set("Retry-After", fmt.Sprint(int(app.FailureWindow.Seconds())))
+		problem(w, http.StatusTooManyRequests, "throttled", "username", err.Error())
+		return
+	case errors.Is(err, app.ErrBadLogin):
+		problem(w, http.StatusUnauthorized, "unauthenticated", "password", err.Error())
+		return
+	case err != nil:
+		fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil, MaxAge: int(app.SessionTTL.Seconds())})
+	writeJSON(w, http.StatusOK, map[string]any{"csrf_token": csrf, "me": p})
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	if token, ok := r.Context().Value(principalKey{}).(string); ok {
+		if err := s.app.Logout(r.Context(), token, p, client(r)); err != nil {
+			fail(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) me(w http.ResponseWriter, _ *http.Request, p access.Principal) {
+	writeJSON(w, http.StatusOK, p)
+}
+
+// refused records a permission refusal in the audit log and answers it.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, p access.Principal, err error) {
+	_ = s.app.Store.Audit(r.Context(), s.app.Now(), p.Username, p.AccountID, "forbidden", client(r), r.Method+" "+r.URL.Path+": "+err.Error())
+	fail(w, r, err)
+}
+
+// report files a case. An Idempotency-Key header makes a retry return the
+// first case (200) instead of creating a second (201).
+func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	var in struct {
+		Category    string           `json:"category"`
+		Urgency     caseflow.Urgency `json:"urgency"`
+		Channel     caseflow.Channel `json:"channel"`
+		Description string           `json:"description"`
+		Address     string           `json:"address"`
+		Lon         *float64         `json:"lon"`
+		Lat         *float64         `json:"lat"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	switch {
+	case in.Category == "":
+		problem(w, http.StatusBadRequest, "required", "category", "category is required, e.g. M06011")
+		return
+	case in.Lon == nil || in.Lat == nil:
+		problem(w, http.StatusBadRequest, "required", "lon", "lon and lat (WGS84) are required")
+		return
+	case len([]rune(in.Description)) > 2000:
+		problem(w, http.StatusBadRequest, "invalid", "description", "description is longer than 2,000 characters")
+		return
+	case in.Urgency != "" && in.Urgency != caseflow.Normal && in.Urgency != caseflow.Urgent:
+		problem(w, http.StatusBadRequest, "invalid", "urgency", "urgency must be normal or urgent")
+		return
+	}
+	if in.Channel == "" {
+		in.Channel = caseflow.ChannelPatrol
+		if p.Role == caseflow.Operator {
+			in.Channel = caseflow.ChannelHotline
+		}
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 200 {
+		problem(w, http.StatusBadRequest, "invalid", "Idempotency-Key", "the key is longer than 200 characters")
+		return
+	}
+	c, created, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: in.Channel, CategoryID: in.Category, Urgency: in.Urgency,
+		Description: in.Description, Address: in.Address, Lon: *in.Lon, Lat: *in.Lat,
+		Reporter: caseflow.Reporter{AccountID: p.AccountID}}, p, key)
+	var ce *caseflow.Error
+	if errors.As(err, &ce) && (ce.Code == caseflow.CodeWrongRole || ce.Code == caseflow.CodeNotYours) {
+		s.refused(w, r, p, err)
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	w.Header().Set("Location", "/api/v1/cases/"+c.Number)
+	writeJSON(w, status, view(c, s.app.Now()))
+}
+
+// actionInput is a transition's body; units are named by code and cases by
+// number, as people know them.
+type actionInput struct {
+	Version     int        `json:"version"`
+	Reason      string     `json:"reason"`
+	Note        string     `json:"note"`
+	Photos      []string   `json:"photos"`
+	TaskUnit    string     `json:"task_unit"`
+	DuplicateOf string     `json:"duplicate_of"`
+	Deadline    *time.Time `json:"deadline"`
+	Special     bool       `json:"special"`
+	Found       *bool      `json:"found"`
+	Satisfied   *bool      `json:"satisfied"`
+	Solved      *bool      `json:"solved"`
+	Assignments []struct {
+		Unit string `json:"unit"`
+		Lead bool   `json:"lead"`
+	} `json:"assignments"`
+	Auto bool `json:"auto"` // dispatch by the dispatch table
+}
+
+// act makes one transition of the case loop; a stale version gets 409.
+func (s *Server) act(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	ctx := r.Context()
+	a := caseflow.Action(r.PathValue("action"))
+	if _, ok := caseflow.RuleFor(a); !ok || a == caseflow.ActReport {
+		problem(w, http.StatusNotFound, "not_found", "action", "no action "+string(a))
+		return
+	}
+	c, err := s.app.Store.CaseByNumber(ctx, r.PathValue("number"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if !access.CanSee(p, c) {
+		// Out of scope looks like absent: no leak of what exists.
+		_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "forbidden", client(r), r.Method+" "+r.URL.Path+": out of scope")
+		problem(w, http.StatusNotFound, "not_found", "", "no such case")
+		return
+	}
+	if err := access.CanAct(p, c, a); err != nil {
+		s.refused(w, r, p, err)
+		return
+	}
+	var in actionInput
+	if !decode(w, r, &in) {
+		return
+	}
+	if in.Version < 1 {
+		problem(w, http.StatusBadRequest, "required", "version", "version is required: the case version you acted on")
+		return
+	}
+	cmd := caseflow.Command{Action: a, Actor: p.Actor(), At: s.app.Now(), ExpectedVersion: in.Version, Reason: in.Reason,
+		Note: in.Note, Photos: in.Photos, Special: in.Special, Found: in.Found, Satisfied: in.Satisfied, Solved: in.Solved}
+	if in.Deadline != nil {
+		cmd.Deadline = *in.Deadline
+	}
+	units, err := s.app.Store.Units(ctx)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	unitID := func(code, field string) (int64, bool) {
+		for _, u := range units {
+			if u.Code == code {
+				return u.ID, true
+			}
+		}
+		problem(w, http.StatusBadRequest, "invalid", field, "unknown unit "+code)
+		return 0, false
+	}
+	if in.TaskUnit != "" {
+		id, ok := unitID(in.TaskUnit, "task_unit")
+		if !ok {
+			return
+		}
+		cmd.TaskUnit = id
+	}
+	for i, as := range in.Assignments {
+		id, ok := unitID(as.Unit, fmt.Sprintf("assignments[%d].unit", i))
+		if !ok {
+			return
+		}
+		cmd.Assignments = append(cmd.Assignments, caseflow.Assignment{UnitID: id, Lead: as.Lead, Rule: "manual: " + p.Username})
+	}
+	if a == caseflow.ActDispatch && in.Auto {
+		if len(in.Assignments) > 0 {
+			problem(w, http.StatusBadRequest, "invalid", "auto", "auto dispatch takes no assignments")
+			return
+		}
+		d, err := s.app.Routes().Route(c.CategoryID, c.Place, "")
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		cmd.Assignments = d.Assignments()
+	}
+	if in.DuplicateOf != "" {
+		first, err := s.app.Store.CaseByNumber(ctx, in.DuplicateOf)
+		if errors.Is(err, store.ErrNotFound) {
+			problem(w, http.StatusBadRequest, "invalid", "duplicate_of", "no case "+in.DuplicateOf)
+			return
+		}
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		cmd.DuplicateOf = first.ID
+	}
+	n, _, err := s.app.Act(ctx, c.ID, cmd)
+	var ce *caseflow.Error
+	if errors.As(err, &ce) && (ce.Code == caseflow.CodeWrongRole || ce.Code == caseflow.CodeNotYours) {
+		s.refused(w, r, p, err)
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view(n, s.app.Now()))
+}

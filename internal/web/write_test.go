@@ -1,0 +1,317 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"testing"
+
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/demo"
+	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+type user struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+	csrf string
+	auth string
+}
+
+func signIn(t *testing.T, base, name string) *user {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	u := &user{t: t, base: base, c: &http.Client{Jar: jar}}
+	code, body := u.do("POST", "/api/v1/session", map[string]string{"username": name, "password": demo.Password})
+	if code != 200 {
+		t.Fatalf("login %s: %d %s", name, code, body)
+	}
+	var out struct {
+		CSRF string `json:"csrf_token"`
+	}
+	json.Unmarshal([]byte(body), &out)
+	u.csrf = out.CSRF
+	return u
+}
+
+func (u *user) do(method, path string, body any) (int, string) {
+	u.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		r = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, u.base+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	if u.csrf != "" {
+		req.Header.Set("X-CSRF-Token", u.csrf)
+	}
+	if u.auth != "" {
+		req.Header.Set("Authorization", u.auth)
+	}
+	resp, err := u.c.Do(req)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func version(t *testing.T, a *app.App, number string) int {
+	t.Helper()
+	c, err := a.Store.CaseByNumber(context.Background(), number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Version
+}
+
+// Every write route × role × in or out of scope: allowed or refused, and
+// out-of-scope cases look absent.
+func TestWritePermissions(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	units, _ := a.Store.Units(ctx)
+	code := map[int64]string{}
+	for _, u := range units {
+		code[u.ID] = u.Code
+	}
+	// A dispatched case led by a department, and one other department.
+	var c caseflow.Case
+	cs, _ := a.Store.Cases(ctx, store.CaseFilter{State: caseflow.Dispatched, Limit: 100})
+	for _, x := range cs {
+		if len(x.Tasks) == 1 && strings.HasPrefix(code[x.Tasks[0].UnitID], "") && !strings.HasPrefix(code[x.Tasks[0].UnitID], "jd") {
+			c = x
+			break
+		}
+	}
+	if c.ID == 0 {
+		t.Fatal("no single-department dispatched case")
+	}
+	lead := "h-" + code[c.Tasks[0].UnitID]
+	other := "h-ylc"
+	if lead == other {
+		other = "h-hwc"
+	}
+	grids, _ := a.Store.Grids(ctx, a.Now())
+	var elsewhere string
+	for _, g := range grids {
+		if g.Code != c.Place.Grid {
+			elsewhere = "gw" + g.Code
+			break
+		}
+	}
+	ownWorker := "gw" + c.Place.Grid
+	streetOffice := "h-jd" + c.Place.Street
+
+	path := func(action string) string { return "/api/v1/cases/" + c.Number + "/actions/" + action }
+	for _, tt := range []struct {
+		who, action string
+		body        map[string]any
+		want        int
+	}{
+		{other, "sign", nil, 404},           // another department: the case looks absent
+		{elsewhere, "check_pass", nil, 404}, // a grid worker elsewhere: absent
+		{"dispatcher1", "sign", nil, 403},   // in scope, wrong role
+		{ownWorker, "sign", nil, 403},
+		{"leader", "sign", nil, 403},
+		{lead, "remind", nil, 403},
+		{"operator1", "remind", nil, 403},
+		{streetOffice, "sign", nil, 403},                             // sees its street's cases, but it is not its task: not_yours
+		{"dispatcher1", "void", map[string]any{"reason": "重复"}, 409}, // wrong state
+		{"dispatcher1", "remind", map[string]any{"note": "请尽快"}, 200},
+		{"leader", "supervise", map[string]any{"reason": "群众反映强烈"}, 200},
+		{lead, "sign", nil, 200},
+		{lead, "reply", map[string]any{"note": "已安排"}, 200},
+	} {
+		u := signIn(t, s.URL, tt.who)
+		body := map[string]any{"version": version(t, a, c.Number)}
+		for k, v := range tt.body {
+			body[k] = v
+		}
+		got, resp := u.do("POST", path(tt.action), body)
+		if got != tt.want {
+			t.Errorf("%s %s: %d, want %d: %s", tt.who, tt.action, got, tt.want, resp)
+		}
+		if got == 200 && !strings.Contains(resp, c.Number) {
+			t.Errorf("%s %s: %s", tt.who, tt.action, resp)
+		}
+		if got == 404 && strings.Contains(resp, c.Description) {
+			t.Errorf("%s: a refused answer leaks the case", tt.who)
+		}
+	}
+	// A stale version after a real transition: 409.
+	u := signIn(t, s.URL, lead)
+	old := version(t, a, c.Number)
+	if got, body := u.do("POST", path("report_back"), map[string]any{"version": old, "note": "已处理", "photos": []string{"a.jpg"}}); got != 200 {
+		t.Fatalf("report back: %d %s", got, body)
+	}
+	if got, body := u.do("POST", path("request_extension"), map[string]any{"version": old, "reason": "x"}); got != 409 || !strings.Contains(body, "stale") {
+		t.Fatalf("stale: %d %s", got, body)
+	}
+	audit, _ := a.Store.AuditEntries(ctx, 200)
+	forbidden := 0
+	for _, e := range audit {
+		if e["event"] == "forbidden" {
+			forbidden++
+		}
+	}
+	if forbidden < 8 {
+		t.Fatalf("%d refusals audited", forbidden)
+	}
+}
+
+func TestReportOverHTTP(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	cs, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1})
+	grid := cs[0].Place.Grid
+	units, _ := a.Store.UnitGrids(ctx, a.Now())
+	var inGrid, outGrid places.UnitGrid
+	for _, u := range units {
+		if u.Grid == grid && inGrid.Code == "" {
+			inGrid = u
+		}
+		if u.Grid != grid && outGrid.Code == "" {
+			outGrid = u
+		}
+	}
+	at := func(u places.UnitGrid) (float64, float64) {
+		r := u.Geometry[0][0]
+		return (r[0][0] + r[2][0]) / 2, (r[0][1] + r[2][1]) / 2
+	}
+	lon, lat := at(inGrid)
+	w := signIn(t, s.URL, "gw"+grid)
+	body := map[string]any{"category": "M06011", "description": "小区门口垃圾堆积", "lon": lon, "lat": lat}
+	code, resp := w.do("POST", "/api/v1/cases", body)
+	if code != 201 || !strings.Contains(resp, `"state":"reported"`) {
+		t.Fatalf("report: %d %s", code, resp)
+	}
+	// The same request twice with a key: one case.
+	w.c.Transport = keyed{"k-1"}
+	c1, r1 := w.do("POST", "/api/v1/cases", body)
+	c2, r2 := w.do("POST", "/api/v1/cases", body)
+	var v1, v2 struct{ Number string }
+	json.Unmarshal([]byte(r1), &v1)
+	json.Unmarshal([]byte(r2), &v2)
+	if c1 != 201 || c2 != 200 || v1.Number == "" || v1.Number != v2.Number {
+		t.Fatalf("idempotency: %d %s / %d %s", c1, v1.Number, c2, v2.Number)
+	}
+	w.c.Transport = nil
+	olon, olat := at(outGrid)
+	if code, resp := w.do("POST", "/api/v1/cases", map[string]any{"category": "M06011", "description": "别处", "lon": olon, "lat": olat}); code != 403 {
+		t.Fatalf("a grid worker reporting outside their grids: %d %s", code, resp)
+	}
+	if code, _ := signIn(t, s.URL, "h-hwc").do("POST", "/api/v1/cases", body); code != 403 {
+		t.Fatalf("a handler reporting: %d", code)
+	}
+	if code, resp := signIn(t, s.URL, "operator1").do("POST", "/api/v1/cases", body); code != 201 || !strings.Contains(resp, `"channel":"hotline"`) {
+		t.Fatalf("an operator reporting: %d %s", code, resp)
+	}
+	// Bad input, each naming what is wrong; no case written.
+	n0, _ := a.Store.CountCases(ctx)
+	for _, tt := range []struct {
+		body  any
+		want  int
+		field string
+	}{
+		{`{"category":"M06011",`, 400, ""},
+		{`{"category":"M06011","lon":"east","lat":40}`, 400, "lon"},
+		{`{"category":"M06011","lon":113.3,"lat":40.1,"colour":"red"}`, 400, "colour"},
+		{`{"lon":113.3,"lat":40.1}`, 400, "category"},
+		{`{"category":"M06011","lat":40.1}`, 400, "lon"},
+		{`{"category":"M06011","lon":113.3,"lat":95,"description":"x"}`, 422, "location"},
+		{`{"category":"Z99999","lon":` + fmt.Sprint(lon) + `,"lat":` + fmt.Sprint(lat) + `,"description":"x"}`, 422, "category"},
+		{`{"category":"M06011","lon":` + fmt.Sprint(lon) + `,"lat":` + fmt.Sprint(lat) + `,"description":"<script>alert(1)</script>'; DROP TABLE cases; --","urgency":"asap"}`, 400, "urgency"},
+		{`{"category":"M06011","description":"` + strings.Repeat("长", 70000) + `"}`, 413, ""},
+	} {
+		code, resp := w.do("POST", "/api/v1/cases", tt.body)
+		if code != tt.want || (tt.field != "" && !strings.Contains(resp, `"field":"`+tt.field+`"`)) {
+			t.Errorf("%.60v: %d %s", tt.body, code, resp)
+		}
+	}
+	if n1, _ := a.Store.CountCases(ctx); fmt.Sprint(n1) != fmt.Sprint(n0) {
+		t.Fatalf("refused reports wrote cases: %v → %v", n0, n1)
+	}
+}
+
+type keyed struct{ key string }
+
+func (k keyed) RoundTrip(r *http.Request) (*http.Response, error) {
+	r.Header.Set("Idempotency-Key", k.key)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestSessionsTokensAndThrottling(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	anon := &user{t: t, base: s.URL, c: &http.Client{}}
+	if code, _ := anon.do("GET", "/api/v1/me", nil); code != 401 {
+		t.Fatalf("anonymous me: %d", code)
+	}
+	u := signIn(t, s.URL, "dispatcher1")
+	if code, body := u.do("GET", "/api/v1/me", nil); code != 200 || !strings.Contains(body, `"role":"dispatcher"`) || strings.Contains(body, "password") {
+		t.Fatalf("me: %d %s", code, body)
+	}
+	csrf := u.csrf
+	u.csrf = ""
+	if code, body := u.do("POST", "/api/v1/cases", `{}`); code != 403 || !strings.Contains(body, "csrf") {
+		t.Fatalf("a cookie write without CSRF: %d %s", code, body)
+	}
+	u.csrf = csrf
+	if code, _ := u.do("DELETE", "/api/v1/session", nil); code != 204 {
+		t.Fatalf("logout: %d", code)
+	}
+	if code, _ := u.do("GET", "/api/v1/me", nil); code != 401 {
+		t.Fatal("the session lives on after logout")
+	}
+	token, id, err := a.CreateToken(ctx, "operator1", "12345 平台")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := &user{t: t, base: s.URL, c: &http.Client{}, auth: "Bearer " + token}
+	if code, body := bot.do("GET", "/api/v1/me", nil); code != 200 || !strings.Contains(body, "operator1") {
+		t.Fatalf("token: %d %s", code, body)
+	}
+	a.Store.RevokeToken(ctx, id, a.Now())
+	if code, _ := bot.do("GET", "/api/v1/me", nil); code != 401 {
+		t.Fatal("a revoked token still works")
+	}
+	for i := 0; i < app.MaxFailures; i++ {
+		if code, _ := anon.do("POST", "/api/v1/session", map[string]string{"username": "leader", "password": "guess" + fmt.Sprint(i)}); code != 401 {
+			t.Fatalf("bad password %d: %d", i, code)
+		}
+	}
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/session", strings.NewReader(`{"username":"leader","password":"`+demo.Password+`"}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("after %d failures: %d", app.MaxFailures, resp.StatusCode)
+	}
+	entries, _ := a.Store.AuditEntries(ctx, 100)
+	seen := map[any]bool{}
+	for _, e := range entries {
+		seen[e["event"]] = true
+	}
+	for _, ev := range []string{"login", "logout", "login_failed", "login_throttled", "csrf_refused", "token_refused"} {
+		if !seen[ev] {
+			t.Errorf("audit log lacks %s", ev)
+		}
+	}
+}
