@@ -16,7 +16,6 @@ import (
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/deadline"
-	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
 	"github.com/xiuhua/xiuhua/internal/routing"
@@ -224,20 +223,4 @@ func (a *App) Act(ctx context.Context, caseID int64, cmd caseflow.Command) (*cas
 		cmd.At = a.Now()
 	}
 	return a.Store.Transition(ctx, caseID, cmd, a.Policy)
-}
-
-// Recipient is whose inbox an account reads: its own, its unit's and, in
-// the command centre, the case-level deadlines.
-func (a *App) Recipient(ctx context.Context, acc *org.Account) (store.Recipient, error) {
-	r := store.Recipient{AccountID: acc.ID, UnitID: acc.UnitID, Role: acc.Role}
-	units, err := a.Store.Units(ctx)
-	if err != nil {
-		return r, err
-	}
-	for _, u := range units {
-		if u.ID == acc.UnitID {
-			r.Centre = u.Kind == org.KindCentre
-		}
-	}
-	return r, nil
 }

@@ -412,9 +412,10 @@ type CaseFilter struct {
 	Street    string
 	Community string
 	Grid      string
-	Category  string // a category id, or a major class prefix like "M06"
-	UnitID    int64  // cases with an active task of this unit
-	Overdue   bool   // open cases past their deadline at Now
+	Category  string   // a category id, or a major class prefix like "M06"
+	Grids     []string // any of these grids (a grid worker's patch)
+	UnitID    int64    // cases with an active task of this unit
+	Overdue   bool     // open cases past their deadline at Now
 	Now       time.Time
 	From, To  time.Time // reported in [From, To)
 	Before    int64     // cursor: cases with id < Before
@@ -446,6 +447,19 @@ func (f CaseFilter) where() (string, []any) {
 			add("category_id LIKE $%d", f.Category+"%")
 		} else {
 			add("category_id = $%d", f.Category)
+		}
+	}
+	if f.Grids != nil {
+		if len(f.Grids) == 0 {
+			where = append(where, "1 = 0")
+		}
+		var ph []string
+		for _, g := range f.Grids {
+			args = append(args, g)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		if len(ph) > 0 {
+			where = append(where, "grid IN ("+strings.Join(ph, ", ")+")")
 		}
 	}
 	if f.UnitID != 0 {

@@ -18,11 +18,11 @@ import (
 )
 
 func (s *Server) ledgerRoutes() {
-	s.mux.HandleFunc("GET /api/v1/ledger", s.ledger)
-	s.mux.HandleFunc("GET /api/v1/evaluations", s.evaluation)
+	s.mux.HandleFunc("GET /api/v1/ledger", s.staff(s.ledger))
+	s.mux.HandleFunc("GET /api/v1/evaluations", s.wide(s.evaluation))
 	s.mux.HandleFunc("GET /api/v1/evaluations/definitions", s.definitions)
-	s.mux.HandleFunc("GET /api/v1/zeroing", s.zeroing)
-	s.mux.HandleFunc("GET /reports/monthly", s.monthlyReport)
+	s.mux.HandleFunc("GET /api/v1/zeroing", s.staff(s.zeroing))
+	s.mux.HandleFunc("GET /reports/monthly", s.wide(s.monthlyReport))
 }
 
 // zeroing is 问题归零 for the filter's area or unit: open problems at the end
@@ -32,6 +32,7 @@ func (s *Server) zeroing(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	scope(principal(r), &f)
 	days, ok := intParam(w, r.URL.Query(), "days", 30, 1, 366)
 	if !ok {
 		return
@@ -79,6 +80,7 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	scope(principal(r), &f)
 	fm, ok := format(w, r)
 	if !ok {
 		return

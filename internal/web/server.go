@@ -14,13 +14,16 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
@@ -36,16 +39,16 @@ func New(a *app.App) http.Handler {
 	s := &Server{app: a, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.HandleFunc("GET /api/v1/cases", s.listCases)
-	s.mux.HandleFunc("GET /api/v1/cases/{number}", s.getCase)
-	s.mux.HandleFunc("GET /api/v1/stats", s.stats)
-	s.mux.HandleFunc("GET /api/v1/inbox", s.inbox)
-	s.mux.HandleFunc("GET /api/v1/route", s.route)
-	s.mux.HandleFunc("GET /api/v1/dispatch-rules", s.dispatchRules)
-	s.mux.HandleFunc("GET /api/v1/cases/{number}/duplicates", s.caseDuplicates)
-	s.mux.HandleFunc("GET /api/v1/duplicates", s.duplicates)
-	s.mux.HandleFunc("GET /api/v1/hotspots", s.hotspots)
-	s.mux.HandleFunc("GET /api/v1/map", s.mapCases)
+	s.mux.HandleFunc("GET /api/v1/cases", s.staff(s.listCases))
+	s.mux.HandleFunc("GET /api/v1/cases/{number}", s.staff(s.getCase))
+	s.mux.HandleFunc("GET /api/v1/stats", s.stats) // counts only: public
+	s.mux.HandleFunc("GET /api/v1/inbox", s.staff(s.inbox))
+	s.mux.HandleFunc("GET /api/v1/route", s.wide(s.route))
+	s.mux.HandleFunc("GET /api/v1/dispatch-rules", s.wide(s.dispatchRules))
+	s.mux.HandleFunc("GET /api/v1/cases/{number}/duplicates", s.wide(s.caseDuplicates))
+	s.mux.HandleFunc("GET /api/v1/duplicates", s.staff(s.duplicates))
+	s.mux.HandleFunc("GET /api/v1/hotspots", s.wide(s.hotspots))
+	s.mux.HandleFunc("GET /api/v1/map", s.wide(s.mapCases))
 	s.ledgerRoutes()
 	s.writeRoutes()
 	s.mux.HandleFunc("GET /{$}", s.index)
@@ -269,6 +272,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	scope(principal(r), &f)
 	for _, p := range []struct {
 		name string
 		dst  *int
@@ -319,6 +323,10 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	if !access.CanSee(principal(r), c) {
+		problem(w, http.StatusNotFound, "not_found", "", "no such case")
+		return
+	}
 	evs, err := s.app.Store.Events(r.Context(), c.ID)
 	if err != nil {
 		fail(w, r, err)
@@ -345,14 +353,8 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-// inbox is a staff member's inbox: what is new, due and overdue. Until
-// sessions arrive (issue #5) the account is named by ?user=.
+// inbox is the signed-in person's inbox: what is new, due and overdue.
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
-	name := r.URL.Query().Get("user")
-	if name == "" {
-		problem(w, http.StatusBadRequest, "required", "user", "name the account: ?user=USERNAME")
-		return
-	}
 	limit := 50
 	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -362,16 +364,8 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	acc, err := s.app.Store.AccountByUsername(r.Context(), name)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	rcp, err := s.app.Recipient(r.Context(), acc)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
+	p := principal(r)
+	rcp := store.Recipient{AccountID: p.AccountID, UnitID: p.UnitID, Role: p.Role, Centre: p.UnitKind == org.KindCentre}
 	in, err := s.app.Store.Inbox(r.Context(), rcp, s.app.Now(), limit)
 	if err != nil {
 		fail(w, r, err)
@@ -464,9 +458,24 @@ func (s *Server) writeDuplicates(w http.ResponseWriter, r *http.Request, cat str
 		fail(w, r, err)
 		return
 	}
-	for i := range ns {
-		ns[i].ReportedAt = local(ns[i].ReportedAt)
+	p := principal(r)
+	f := store.CaseFilter{}
+	scope(p, &f)
+	visible := ns[:0]
+	for _, n := range ns {
+		if f.Grids != nil && !slices.Contains(f.Grids, n.UnitGrid[:min(14, len(n.UnitGrid))]) {
+			continue
+		}
+		if f.Street != "" && n.Street != f.Street {
+			continue
+		}
+		if f.UnitID != 0 {
+			continue // departments do not compose reports
+		}
+		n.ReportedAt = local(n.ReportedAt)
+		visible = append(visible, n)
 	}
+	ns = visible
 	writeJSON(w, http.StatusOK, map[string]any{"radius_m": radius, "window_days": int(app.DuplicateWindow.Hours() / 24), "candidates": ns})
 }
 

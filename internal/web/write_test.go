@@ -315,3 +315,91 @@ func TestSessionsTokensAndThrottling(t *testing.T) {
 		}
 	}
 }
+
+// Staff reads need a sign-in; what comes back is cut to the reader's scope,
+// and district-wide views are for the centre and leaders.
+func TestReadScopes(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	units, _ := a.Store.Units(ctx)
+	var ylc int64
+	for _, u := range units {
+		if u.Code == "ylc" {
+			ylc = u.ID
+		}
+	}
+	routes := []struct {
+		path string
+		wide bool
+	}{
+		{"/api/v1/cases", false}, {"/api/v1/ledger", false}, {"/api/v1/zeroing", false}, {"/api/v1/inbox", false},
+		{"/api/v1/duplicates?lon=113.3&lat=40.08&category=M06011", false},
+		{"/api/v1/evaluations?group=street&period=2026-10", true}, {"/reports/monthly?period=2026-10", true},
+		{"/api/v1/map?bbox=113.2,39.9,113.5,40.2", true}, {"/api/v1/hotspots", true},
+		{"/api/v1/route?lon=113.3&lat=40.08&category=M06011", true}, {"/api/v1/dispatch-rules", true},
+	}
+	handler := tokenOf(t, a, "h-ylc")
+	leader := tokenOf(t, a, "leader")
+	for _, r := range routes {
+		if code, _, _ := getAs(t, s.URL+r.path, ""); code != 401 {
+			t.Errorf("%s without signing in: %d", r.path, code)
+		}
+		if code, _, _ := getAs(t, s.URL+r.path, leader); code != 200 {
+			t.Errorf("%s as a leader: %d", r.path, code)
+		}
+		want := 200
+		if r.wide {
+			want = 403
+		}
+		if code, _, _ := getAs(t, s.URL+r.path, handler); code != want {
+			t.Errorf("%s as a department's handler: %d, want %d", r.path, code, want)
+		}
+	}
+	// 园林处 lists only cases it has a task on, and another department's
+	// case is absent.
+	code, body, _ := getAs(t, s.URL+"/api/v1/cases?limit=1000", handler)
+	var list struct {
+		Cases []struct {
+			Number string `json:"number"`
+			Tasks  []struct {
+				UnitID int64 `json:"unit_id"`
+			} `json:"tasks"`
+		} `json:"cases"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &list) != nil || len(list.Cases) == 0 {
+		t.Fatalf("handler's list %d %.200s", code, body)
+	}
+	for _, c := range list.Cases {
+		mine := false
+		for _, tk := range c.Tasks {
+			mine = mine || tk.UnitID == ylc
+		}
+		if !mine {
+			t.Fatalf("园林处 sees case %s without a task of its own", c.Number)
+		}
+	}
+	all, _ := a.Store.Cases(ctx, store.CaseFilter{State: caseflow.Closed, Limit: 1000})
+	for _, c := range all {
+		theirs := false
+		for _, tk := range c.Tasks {
+			theirs = theirs || tk.UnitID == ylc
+		}
+		if !theirs && len(c.Tasks) > 0 {
+			if code, body, _ := getAs(t, s.URL+"/api/v1/cases/"+c.Number, handler); code != 404 || strings.Contains(body, c.Description) {
+				t.Fatalf("园林处 reads another department's case %s: %d", c.Number, code)
+			}
+			break
+		}
+	}
+	// A grid worker's ledger counts only their grid.
+	gw := all[0].Place.Grid
+	code, body, _ = getAs(t, s.URL+"/api/v1/ledger", tokenOf(t, a, "gw"+gw))
+	var l struct {
+		Counts store.LedgerCounts `json:"counts"`
+	}
+	json.Unmarshal([]byte(body), &l)
+	want, _ := a.Store.Ledger(ctx, store.CaseFilter{Grid: gw, Now: a.Now()})
+	if code != 200 || l.Counts != want {
+		t.Fatalf("grid worker's ledger %+v, want %+v", l.Counts, want)
+	}
+}

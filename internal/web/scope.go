@@ -1,0 +1,60 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+
+	"github.com/xiuhua/xiuhua/internal/access"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/org"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+// Staff reads need a sign-in, and what they return is cut to the reader's
+// scope (see package access).
+
+type principalCtx struct{}
+
+// staff wraps a read handler: 401 without a session or token, and the
+// principal in the request's context.
+func (s *Server) staff(h http.HandlerFunc) http.HandlerFunc {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, p access.Principal) {
+		h(w, r.WithContext(context.WithValue(r.Context(), principalCtx{}, p)))
+	})
+}
+
+// wide wraps a read for the centre and leaders only: district-wide
+// figures, the dispatch table, maps and reports.
+func (s *Server) wide(h http.HandlerFunc) http.HandlerFunc {
+	return s.staff(func(w http.ResponseWriter, r *http.Request) {
+		p := principal(r)
+		if !slices.Contains([]caseflow.Role{caseflow.Admin, caseflow.Dispatcher, caseflow.Operator, caseflow.Leader}, p.Role) {
+			s.refused(w, r, p, &caseflow.Error{Code: caseflow.CodeWrongRole, Msg: "district-wide views are for the command centre and leaders"})
+			return
+		}
+		h(w, r)
+	})
+}
+
+func principal(r *http.Request) access.Principal {
+	p, _ := r.Context().Value(principalCtx{}).(access.Principal)
+	return p
+}
+
+// scope narrows a case filter to what the reader may see.
+func scope(p access.Principal, f *store.CaseFilter) {
+	switch p.Role {
+	case caseflow.Admin, caseflow.Dispatcher, caseflow.Operator, caseflow.Leader:
+	case caseflow.Handler:
+		if p.UnitKind == org.KindStreet && p.Street != "" {
+			f.Street = p.Street
+		} else {
+			f.UnitID = p.UnitID
+		}
+	case caseflow.GridWorker:
+		f.Grids = append([]string{}, p.Grids...)
+	default:
+		f.Grids = []string{} // nothing
+	}
+}
