@@ -52,6 +52,8 @@ func New(a *app.App) http.Handler {
 	s.ledgerRoutes()
 	s.writeRoutes()
 	s.mux.HandleFunc("GET /{$}", s.index)
+	s.mux.HandleFunc("GET /login", s.loginPage)
+	s.mux.HandleFunc("POST /login", s.loginForm)
 	return s.secure(s.mux)
 }
 
@@ -616,7 +618,8 @@ Streets and communities are the NBS 2023 divisions; their areas and the grids ar
 <table><tr><th>编号 No.</th><th>描述 Description</th><th>状态 State</th></tr>
 {{range .Latest}}<tr><td><a href="/api/v1/cases/{{.Number}}">{{.Number}}</a></td><td>{{.Description}}</td><td>{{.State}}</td></tr>{{end}}
 </table>
-<p class="muted">JSON: <a href="/api/v1/cases">/api/v1/cases</a> · <a href="/api/v1/stats">/api/v1/stats</a> · <a href="/healthz">/healthz</a></p>
+<p class="muted">{{if .User}}已登录 Signed in: {{.User}} · <a href="/api/v1/cases">/api/v1/cases</a> · <a href="/api/v1/inbox">/api/v1/inbox</a> · <a href="/api/v1/ledger">/api/v1/ledger</a>{{if .Wide}} · <a href="/api/v1/evaluations?group=street&amp;period={{.Month}}">/api/v1/evaluations</a> · <a href="/reports/monthly?period={{.Month}}">月度报告 monthly report</a>{{end}}{{else}}<a href="/login">登录 Sign in</a> to read cases, ledgers and evaluations.{{end}}
+· <a href="/api/v1/stats">/api/v1/stats</a> · <a href="/healthz">/healthz</a></p>
 </body></html>`))
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
@@ -638,7 +641,16 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		Total  int64
 		States []row
 		Latest []struct{ Number, Description, State string }
-	}{}
+		User   string
+		Wide   bool
+		Month  string
+	}{Month: s.app.Now().In(calendar.Shanghai).AddDate(0, -1, 0).Format("2006-01")}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if p, _, err := s.app.SessionPrincipal(r.Context(), c.Value); err == nil {
+			data.User = p.Username + " (" + string(p.Role) + ")"
+			data.Wide = slices.Contains([]caseflow.Role{caseflow.Admin, caseflow.Dispatcher, caseflow.Operator, caseflow.Leader}, p.Role)
+		}
+	}
 	for _, st := range caseflow.States {
 		data.States = append(data.States, row{stateNames[st], string(st), n[st]})
 		data.Total += n[st]

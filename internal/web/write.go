@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"net"
 	"net/http"
@@ -341,4 +342,45 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, p access.Principal)
 		return
 	}
 	writeJSON(w, http.StatusOK, view(n, s.app.Now()))
+}
+
+var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>登录 · 绣花</title><style>body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;max-width:24rem}
+label{display:block;margin:.6rem 0}input{width:100%;padding:.3rem}.err{color:#b00}</style></head><body>
+<h1>登录 Sign in</h1>{{if .}}<p class="err">{{.}}</p>{{end}}
+<form method="post" action="/login"><label>用户名 Username <input name="username" autocomplete="username" required></label>
+<label>密码 Password <input name="password" type="password" autocomplete="current-password" required></label>
+<button>登录 Sign in</button></form></body></html>`))
+
+func (s *Server) loginPage(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	loginTmpl.Execute(w, "")
+}
+
+// loginForm signs a browser in from the login page's form. The form
+// carries no CSRF token: SameSite cookies and the credentials themselves
+// protect a login, and the session it opens is the user's own.
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		loginTmpl.Execute(w, "表单无效 Bad form")
+		return
+	}
+	token, _, _, err := s.app.Login(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), client(r))
+	switch {
+	case errors.Is(err, app.ErrThrottled):
+		w.Header().Set("Retry-After", fmt.Sprint(int(app.FailureWindow.Seconds())))
+		w.WriteHeader(http.StatusTooManyRequests)
+		loginTmpl.Execute(w, "失败次数过多，请稍后再试 Too many failed logins; try again later")
+		return
+	case err != nil:
+		w.WriteHeader(http.StatusUnauthorized)
+		loginTmpl.Execute(w, "用户名或密码错误 Wrong username or password")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil, MaxAge: int(app.SessionTTL.Seconds())})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -403,3 +403,35 @@ func TestReadScopes(t *testing.T) {
 		t.Fatalf("grid worker's ledger %+v, want %+v", l.Counts, want)
 	}
 }
+
+// A browser signs in with the login form and then reads with its cookie.
+func TestLoginForm(t *testing.T) {
+	s, _ := server(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm(s.URL+"/login", map[string][]string{"username": {"dispatcher1"}, "password": {"wrong"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("wrong password: %d", resp.StatusCode)
+	}
+	resp, err = c.PostForm(s.URL+"/login", map[string][]string{"username": {"dispatcher1"}, "password": {demo.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "dispatcher1 (dispatcher)") {
+		t.Fatalf("after signing in: %d %.300s", resp.StatusCode, b)
+	}
+	resp, err = c.Get(s.URL + "/api/v1/cases?limit=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("reading with the cookie: %d", resp.StatusCode)
+	}
+}
