@@ -414,6 +414,7 @@ type CaseFilter struct {
 	Grid      string
 	Category  string   // a category id, or a major class prefix like "M06"
 	Grids     []string // any of these grids (a grid worker's patch)
+	Text      string   // in the description or address (substring: works for Chinese without word breaking)
 	UnitID    int64    // cases with an active task of this unit
 	Overdue   bool     // open cases past their deadline at Now
 	Now       time.Time
@@ -464,6 +465,12 @@ func (f CaseFilter) where() (string, []any) {
 	}
 	if f.UnitID != 0 {
 		add("id IN (SELECT case_id FROM tasks WHERE unit_id = $%d AND state <> 'returned')", f.UnitID)
+	}
+	if f.Text != "" {
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Text)
+		args = append(args, "%"+esc+"%")
+		n := len(args)
+		where = append(where, fmt.Sprintf(`(description LIKE $%d ESCAPE '\' OR address LIKE $%d ESCAPE '\')`, n, n))
 	}
 	if f.Overdue {
 		add("state NOT IN ('closed','voided','suspended') AND deadline < $%d", f.Now.UnixMilli())

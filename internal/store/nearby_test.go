@@ -119,3 +119,22 @@ func TestHotspotsAndMap(t *testing.T) {
 		}
 	})
 }
+
+// Text search finds Chinese words inside descriptions and addresses, and
+// treats % and _ as plain characters.
+func TestTextSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := setup(t, s)
+		a := reportAt(t, f, "M06011", lon0, lat0, t0) // 鸿宾嘉苑垃圾转运点多年未清理
+		for _, tt := range []struct {
+			q    string
+			want int
+		}{{"转运点", 1}, {"鸿宾嘉苑", 1}, {"天胜雅园", 0}, {"%", 0}, {"_", 0}, {"'; DROP TABLE cases; --", 0}} {
+			cs, err := s.Cases(ctx, store.CaseFilter{Text: tt.q, Limit: 10})
+			if err != nil || len(cs) != tt.want || (tt.want == 1 && cs[0].ID != a.ID) {
+				t.Errorf("%q: %d cases, %v", tt.q, len(cs), err)
+			}
+		}
+	})
+}

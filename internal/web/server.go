@@ -227,9 +227,14 @@ func view(c *caseflow.Case, now time.Time) CaseView {
 func (s *Server) caseFilter(w http.ResponseWriter, r *http.Request) (store.CaseFilter, bool) {
 	q := r.URL.Query()
 	f := store.CaseFilter{State: caseflow.State(q.Get("state")), Street: q.Get("street"), Community: q.Get("community"),
-		Grid: q.Get("grid"), Category: q.Get("category"), Overdue: q.Get("overdue") == "true", Now: s.app.Now()}
+		Grid: q.Get("grid"), Category: q.Get("category"), Overdue: q.Get("overdue") == "true", Now: s.app.Now(),
+		Text: strings.TrimSpace(q.Get("q"))}
 	if f.State != "" && !f.State.Valid() {
 		problem(w, http.StatusBadRequest, "invalid", "state", "unknown state "+strconv.Quote(string(f.State)))
+		return f, false
+	}
+	if len([]rune(f.Text)) > 100 {
+		problem(w, http.StatusBadRequest, "invalid", "q", "the search text is longer than 100 characters")
 		return f, false
 	}
 	if code := q.Get("unit"); code != "" {
