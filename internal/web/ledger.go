@@ -17,14 +17,6 @@ import (
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
-func (s *Server) ledgerRoutes() {
-	s.mux.HandleFunc("GET /api/v1/ledger", s.staff(s.ledger))
-	s.mux.HandleFunc("GET /api/v1/evaluations", s.wide(s.evaluation))
-	s.mux.HandleFunc("GET /api/v1/evaluations/definitions", s.definitions)
-	s.mux.HandleFunc("GET /api/v1/zeroing", s.staff(s.zeroing))
-	s.mux.HandleFunc("GET /reports/monthly", s.wide(s.monthlyReport))
-}
-
 // zeroing is 问题归零 for the filter's area or unit: open problems at the end
 // of each of the last days days, and the days since the last new one.
 func (s *Server) zeroing(w http.ResponseWriter, r *http.Request) {

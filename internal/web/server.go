@@ -37,23 +37,7 @@ type Server struct {
 // New builds the handler tree.
 func New(a *app.App) http.Handler {
 	s := &Server{app: a, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.HandleFunc("GET /api/v1/cases", s.staff(s.listCases))
-	s.mux.HandleFunc("GET /api/v1/cases/{number}", s.staff(s.getCase))
-	s.mux.HandleFunc("GET /api/v1/stats", s.stats) // counts only: public
-	s.mux.HandleFunc("GET /api/v1/inbox", s.staff(s.inbox))
-	s.mux.HandleFunc("GET /api/v1/route", s.wide(s.route))
-	s.mux.HandleFunc("GET /api/v1/dispatch-rules", s.wide(s.dispatchRules))
-	s.mux.HandleFunc("GET /api/v1/cases/{number}/duplicates", s.wide(s.caseDuplicates))
-	s.mux.HandleFunc("GET /api/v1/duplicates", s.staff(s.duplicates))
-	s.mux.HandleFunc("GET /api/v1/hotspots", s.wide(s.hotspots))
-	s.mux.HandleFunc("GET /api/v1/map", s.wide(s.mapCases))
-	s.ledgerRoutes()
-	s.writeRoutes()
-	s.mux.HandleFunc("GET /{$}", s.index)
-	s.mux.HandleFunc("GET /login", s.loginPage)
-	s.mux.HandleFunc("POST /login", s.loginForm)
+	s.register()
 	return s.secure(s.mux)
 }
 

@@ -391,3 +391,42 @@ func TestMonthlyReport(t *testing.T) {
 		t.Fatalf("bad period %d", code)
 	}
 }
+
+// The OpenAPI document lists every API route, and every route it lists
+// answers (no 404 for the route itself, no 405, no 500).
+func TestOpenAPIMatchesTheServer(t *testing.T) {
+	s, a := server(t)
+	code, body, _ := getAs(t, s.URL+"/api/v1/openapi.json", "")
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &doc) != nil || doc.OpenAPI != "3.0.3" || len(doc.Paths) < 18 {
+		t.Fatalf("openapi %d %.200s", code, body)
+	}
+	cs, _ := a.Store.Cases(context.Background(), store.CaseFilter{Limit: 1})
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			var op struct {
+				Responses map[string]any `json:"responses"`
+				Summary   string         `json:"summary"`
+			}
+			if json.Unmarshal(raw, &op) != nil || op.Summary == "" || op.Responses["200"] == nil {
+				t.Errorf("%s %s: incomplete operation", method, path)
+			}
+			if method != "get" {
+				continue
+			}
+			url := strings.NewReplacer("{number}", cs[0].Number).Replace(path)
+			code, body, _ := get(t, s.URL+url)
+			if code == 405 || code >= 500 || (code == 404 && !strings.Contains(body, "not_found")) {
+				t.Errorf("GET %s: %d %.100s", url, code, body)
+			}
+		}
+	}
+	for _, must := range []string{"/api/v1/cases", "/api/v1/cases/{number}/actions/{action}", "/api/v1/ledger", "/api/v1/evaluations", "/api/v1/session"} {
+		if doc.Paths[must] == nil {
+			t.Errorf("openapi lacks %s", must)
+		}
+	}
+}

@@ -28,14 +28,6 @@ const sessionCookie = "xiuhua_session"
 // maxBody bounds every JSON body.
 const maxBody = 64 << 10
 
-func (s *Server) writeRoutes() {
-	s.mux.HandleFunc("POST /api/v1/session", s.login)
-	s.mux.HandleFunc("DELETE /api/v1/session", s.authed(s.logout))
-	s.mux.HandleFunc("GET /api/v1/me", s.authed(s.me))
-	s.mux.HandleFunc("POST /api/v1/cases", s.authed(s.report))
-	s.mux.HandleFunc("POST /api/v1/cases/{number}/actions/{action}", s.authed(s.act))
-}
-
 func client(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

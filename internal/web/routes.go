@@ -1,0 +1,153 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/xiuhua/xiuhua/internal/access"
+)
+
+// One table of routes: the server registers it and the OpenAPI document
+// (GET /api/v1/openapi.json) is written from it, so the two cannot drift.
+
+// Access levels of a route.
+const (
+	public = "public" // anyone
+	staff  = "staff"  // signed in; results cut to the reader's scope
+	wide   = "wide"   // signed in as the centre or a leader
+)
+
+type route struct {
+	pattern string // "GET /api/v1/cases/{number}"
+	access  string
+	summary string
+	query   []string // query parameters: "name: meaning"
+	body    string   // JSON body, for writes
+	h       http.HandlerFunc
+	signed  func(http.ResponseWriter, *http.Request, access.Principal) // instead of h, for writes
+}
+
+func (s *Server) routeTable() []route {
+	caseFilters := []string{"state: a case state", "street: street code", "community: community code", "grid: grid code",
+		"unit: department code (cases with its task)", "category: id (M06011) or class (M06)", "overdue: true for open cases past their deadline",
+		"from: first report day, YYYY-MM-DD", "to: last report day, YYYY-MM-DD", "q: text in the description or address"}
+	return []route{
+		{pattern: "GET /healthz", access: public, summary: "alive", h: s.healthz},
+		{pattern: "GET /readyz", access: public, summary: "database reachable and migrations current", h: s.readyz},
+		{pattern: "GET /api/v1/openapi.json", access: public, summary: "this document", h: s.openapi},
+		{pattern: "GET /api/v1/stats", access: public, summary: "case counts by state", h: s.stats},
+		{pattern: "GET /api/v1/evaluations/definitions", access: public, summary: "every evaluation count and rate, defined", h: s.definitions},
+		{pattern: "POST /api/v1/session", access: public, summary: "sign in: sets the session cookie, returns the CSRF token", body: "username, password", h: s.login},
+		{pattern: "DELETE /api/v1/session", access: staff, summary: "sign out", signed: s.logout},
+		{pattern: "GET /api/v1/me", access: staff, summary: "the signed-in person", signed: s.me},
+		{pattern: "GET /api/v1/cases", access: staff, summary: "cases newest first, in the reader's scope",
+			query: append(caseFilters, "limit: 1–1000", "cursor: next_cursor of the previous page"), h: s.listCases},
+		{pattern: "POST /api/v1/cases", access: staff, summary: "report a case (Idempotency-Key header: a retry returns the first case)",
+			body: "category, description, lon, lat, address, urgency, channel", signed: s.report},
+		{pattern: "GET /api/v1/cases/{number}", access: staff, summary: "a case with tasks, running deadlines, repeats and timeline", h: s.getCase},
+		{pattern: "POST /api/v1/cases/{number}/actions/{action}", access: staff, summary: "one transition of the case loop (stale version: 409)",
+			body: "version, reason, note, photos, assignments[{unit, lead}], auto, task_unit, deadline, special, found, satisfied, solved, duplicate_of", signed: s.act},
+		{pattern: "GET /api/v1/cases/{number}/duplicates", access: wide, summary: "open cases of the same category nearby", h: s.caseDuplicates},
+		{pattern: "GET /api/v1/duplicates", access: staff, summary: "duplicate candidates for a report being written",
+			query: []string{"lon: longitude", "lat: latitude", "category: category id"}, h: s.duplicates},
+		{pattern: "GET /api/v1/inbox", access: staff, summary: "what is new, due and overdue for the signed-in person", query: []string{"limit: 1–500"}, h: s.inbox},
+		{pattern: "GET /api/v1/route", access: wide, summary: "dispatch table dry run for a point and category",
+			query: []string{"lon: longitude", "lat: latitude", "category: category id", "ownership: e.g. property"}, h: s.route},
+		{pattern: "GET /api/v1/dispatch-rules", access: wide, summary: "the dispatch table", h: s.dispatchRules},
+		{pattern: "GET /api/v1/hotspots", access: wide, summary: "recurring problems (长效)",
+			query: []string{"street: street code", "category: id or class", "bbox: min_lon,min_lat,max_lon,max_lat", "days: 1–366", "radius: metres", "min: cases"}, h: s.hotspots},
+		{pattern: "GET /api/v1/map", access: wide, summary: "cases in a box: points, or counts per unit grid",
+			query: []string{"bbox: min_lon,min_lat,max_lon,max_lat", "state: all (default open)", "category: id or class", "limit: 1–5000"}, h: s.mapCases},
+		{pattern: "GET /api/v1/ledger", access: staff, summary: "台账: totals and rows (format=csv|xlsx for the whole file)",
+			query: append(caseFilters, "format: json, csv or xlsx"), h: s.ledger},
+		{pattern: "GET /api/v1/zeroing", access: staff, summary: "问题归零: open problems day by day", query: append(caseFilters, "days: 1–366"), h: s.zeroing},
+		{pattern: "GET /api/v1/evaluations", access: wide, summary: "综合评价 for a group and period",
+			query: []string{"group: department, street, community or worker", "period: 2026-11, 2026-Q4, 2026, 2026-W47 or 2026-11-01..2026-11-15",
+				"w.RATE: weight of a rate", "format: json, csv or xlsx"}, h: s.evaluation},
+		{pattern: "GET /reports/monthly", access: wide, summary: "月度报告 as a page (download=1 for a file)",
+			query: []string{"period: 2026-10", "street: street code", "download: 1"}, h: s.monthlyReport},
+		{pattern: "GET /{$}", access: public, summary: "home page", h: s.index},
+		{pattern: "GET /login", access: public, summary: "sign-in page", h: s.loginPage},
+		{pattern: "POST /login", access: public, summary: "sign-in form", h: s.loginForm},
+	}
+}
+
+// register puts the table on the mux with each route's access check.
+func (s *Server) register() {
+	for _, r := range s.routeTable() {
+		h := r.h
+		if r.signed != nil {
+			sh := r.signed
+			h = func(w http.ResponseWriter, req *http.Request) { sh(w, req, principal(req)) }
+		}
+		switch r.access {
+		case staff:
+			h = s.staff(h)
+		case wide:
+			h = s.wide(h)
+		}
+		s.mux.HandleFunc(r.pattern, h)
+	}
+}
+
+// openapi writes the API as an OpenAPI 3.0 document from the route table.
+func (s *Server) openapi(w http.ResponseWriter, _ *http.Request) {
+	paths := map[string]map[string]any{}
+	problemRef := map[string]any{"$ref": "#/components/responses/Problem"}
+	for _, r := range s.routeTable() {
+		method, path, _ := strings.Cut(r.pattern, " ")
+		if !strings.HasPrefix(path, "/api/") && !strings.HasPrefix(path, "/reports/") {
+			continue
+		}
+		op := map[string]any{"summary": r.summary, "operationId": strings.ToLower(method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(path),
+			"responses": map[string]any{"200": map[string]any{"description": "OK"}, "400": problemRef, "401": problemRef, "403": problemRef, "404": problemRef}}
+		if r.access != public {
+			op["security"] = []any{map[string]any{"session": []any{}}, map[string]any{"token": []any{}}}
+			op["x-access"] = r.access
+		}
+		var params []any
+		for _, seg := range strings.Split(path, "/") {
+			if strings.HasPrefix(seg, "{") {
+				params = append(params, map[string]any{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+			}
+		}
+		for _, q := range r.query {
+			name, desc, _ := strings.Cut(q, ": ")
+			params = append(params, map[string]any{"name": name, "in": "query", "description": desc, "schema": map[string]any{"type": "string"}})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if r.body != "" {
+			op["requestBody"] = map[string]any{"required": true, "description": r.body,
+				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
+		}
+		if paths[path] == nil {
+			paths[path] = map[string]any{}
+		}
+		paths[path][strings.ToLower(method)] = op
+	}
+	keys := make([]string, 0, len(paths))
+	for k := range paths {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	doc := map[string]any{
+		"openapi": "3.0.3",
+		"info":    map[string]any{"title": "Xiuhua 绣花", "version": "1", "description": "Fine-grained city management: the case loop, places, deadlines, ledgers."},
+		"paths":   paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie, "description": "writes also need X-CSRF-Token"},
+				"token":   map[string]any{"type": "http", "scheme": "bearer"},
+			},
+			"responses": map[string]any{"Problem": map[string]any{"description": "RFC 9457 problem, naming the field",
+				"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"type": "object",
+					"properties": map[string]any{"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
+						"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},
+						"code": map[string]any{"type": "string"}, "field": map[string]any{"type": "string"}}}}}}},
+		},
+	}
+	writeJSON(w, http.StatusOK, doc)
+}
