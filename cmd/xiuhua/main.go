@@ -27,6 +27,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/ledger"
 	"github.com/xiuhua/xiuhua/internal/metrics"
+	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
 	"github.com/xiuhua/xiuhua/internal/routing"
@@ -266,6 +267,7 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	if err != nil {
 		return err
 	}
+	a.Photos = photos.Dir(filepath.Join(c.DataDir, "photos"))
 	if a.Index().Len() == 0 {
 		slog.Warn("no grid layer: reports cannot be placed until one is imported (xiuhua import outline FILE)")
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/deadline"
+	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
 	"github.com/xiuhua/xiuhua/internal/routing"
@@ -27,6 +28,7 @@ type App struct {
 	Store  *store.Store
 	Policy *deadline.Policy
 	Now    func() time.Time
+	Photos photos.Blobs // where photos live; nil: uploads are refused
 	index  atomic.Pointer[places.Index]
 	routes atomic.Pointer[routing.Table]
 	// placesUntil is when the loaded layer stops being the valid one

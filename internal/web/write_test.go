@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,6 +16,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/demo"
+	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
@@ -433,5 +436,66 @@ func TestLoginForm(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("reading with the cookie: %d", resp.StatusCode)
+	}
+}
+
+func TestPhotosOverHTTP(t *testing.T) {
+	s, a := server(t)
+	a.Photos = photos.Dir(t.TempDir())
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	var j bytes.Buffer
+	jpeg.Encode(&j, img, nil)
+	seg := []byte("Exif\x00\x00GPS 40.08N 113.29E SECRET-DEVICE")
+	app1 := []byte{0xFF, 0xE1, 0, byte(len(seg) + 2)}
+	orig := append(append(append([]byte{}, j.Bytes()[:2]...), append(app1, seg...)...), j.Bytes()[2:]...)
+	post := func(token string, b []byte) (int, string) {
+		req, _ := http.NewRequest("POST", s.URL+"/api/v1/photos", bytes.NewReader(b))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	worker := tokenOf(t, a, "h-hwc")
+	code, body := post(worker, orig)
+	var up struct {
+		ID        string `json:"id"`
+		PublicURL string `json:"public_url"`
+	}
+	if code != 201 || json.Unmarshal([]byte(body), &up) != nil || up.ID == "" {
+		t.Fatalf("upload %d %s", code, body)
+	}
+	code, pub, hdr := getAs(t, s.URL+up.PublicURL, "")
+	if code != 200 || hdr.Get("Content-Type") != "image/jpeg" || strings.Contains(pub, "SECRET") || strings.Contains(pub, "Exif") {
+		t.Fatalf("public copy: %d %s, EXIF kept: %v", code, hdr.Get("Content-Type"), strings.Contains(pub, "SECRET"))
+	}
+	if code, _, _ := getAs(t, s.URL+up.PublicURL+"/original", ""); code != 401 {
+		t.Fatalf("original without signing in: %d", code)
+	}
+	if code, o, _ := getAs(t, s.URL+up.PublicURL+"/original", worker); code != 200 || !strings.Contains(o, "SECRET-DEVICE") {
+		t.Fatalf("original for staff: %d", code)
+	}
+	for _, tt := range []struct {
+		token string
+		body  []byte
+		want  int
+	}{
+		{"", orig, 401},
+		{worker, append([]byte("MZ\x90\x00"), make([]byte, 300)...), 415},
+		{worker, make([]byte, photos.MaxBytes+10), 413},
+	} {
+		if code, body := post(tt.token, tt.body); code != tt.want {
+			t.Errorf("upload: %d, want %d: %.100s", code, tt.want, body)
+		}
+	}
+	for _, bad := range []string{"/api/v1/photos/" + strings.Repeat("0", 64), "/api/v1/photos/..%2F..%2Fetc%2Fpasswd"} {
+		if code, _, _ := getAs(t, s.URL+bad, ""); code != 404 {
+			t.Errorf("%s: %d", bad, code)
+		}
 	}
 }

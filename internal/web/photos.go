@@ -1,0 +1,74 @@
+package web
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+
+	"github.com/xiuhua/xiuhua/internal/access"
+	"github.com/xiuhua/xiuhua/internal/photos"
+)
+
+func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request, _ access.Principal) {
+	if s.app.Photos == nil {
+		problem(w, http.StatusServiceUnavailable, "unavailable", "", "photo storage is not configured")
+		return
+	}
+	p, err := photos.Store(r.Context(), s.app.Photos, http.MaxBytesReader(w, r.Body, photos.MaxBytes+1))
+	switch {
+	case errors.Is(err, photos.ErrTooLarge) || isMaxBytes(err):
+		problem(w, http.StatusRequestEntityTooLarge, "too_large", "", photos.ErrTooLarge.Error())
+		return
+	case errors.Is(err, photos.ErrUnsupported):
+		problem(w, http.StatusUnsupportedMediaType, "unsupported", "", err.Error())
+		return
+	case err != nil && p.ID == "":
+		problem(w, http.StatusUnprocessableEntity, "invalid", "", err.Error())
+		return
+	case err != nil:
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": p.ID, "type": p.Type, "width": p.Width, "height": p.Height,
+		"public_url": "/api/v1/photos/" + p.ID, "thumb_url": "/api/v1/photos/" + p.ID + "?thumb=1"})
+}
+
+func isMaxBytes(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}
+
+func (s *Server) photo(w http.ResponseWriter, r *http.Request, get func(id string) ([]byte, error), contentType, cache string) {
+	id := r.PathValue("id")
+	if s.app.Photos == nil || !photos.ValidID(id) {
+		problem(w, http.StatusNotFound, "not_found", "", "no such photo")
+		return
+	}
+	b, err := get(id)
+	if errors.Is(err, fs.ErrNotExist) {
+		problem(w, http.StatusNotFound, "not_found", "", "no such photo")
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if contentType == "" {
+		contentType = http.DetectContentType(b)
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Cache-Control", cache)
+	w.Write(b)
+}
+
+// publicPhoto serves the EXIF-free copy: anyone may see it.
+func (s *Server) publicPhoto(w http.ResponseWriter, r *http.Request) {
+	thumb := r.URL.Query().Get("thumb") == "1"
+	s.photo(w, r, func(id string) ([]byte, error) { return photos.Public(r.Context(), s.app.Photos, id, thumb) }, "image/jpeg",
+		"public, max-age=31536000, immutable")
+}
+
+// originalPhoto serves the file as uploaded, to staff.
+func (s *Server) originalPhoto(w http.ResponseWriter, r *http.Request) {
+	s.photo(w, r, func(id string) ([]byte, error) { return photos.Original(r.Context(), s.app.Photos, id) }, "", "private, no-store")
+}
