@@ -30,13 +30,15 @@ import (
 
 // Server holds the routes.
 type Server struct {
-	app *app.App
-	mux *http.ServeMux
+	app        *app.App
+	mux        *http.ServeMux
+	readLimit  *limiter // public reads per client a minute
+	writeLimit *limiter // public reports per client a minute
 }
 
 // New builds the handler tree.
 func New(a *app.App) http.Handler {
-	s := &Server{app: a, mux: http.NewServeMux()}
+	s := &Server{app: a, mux: http.NewServeMux(), readLimit: newLimiter(120), writeLimit: newLimiter(10)}
 	s.register()
 	return s.secure(s.mux)
 }

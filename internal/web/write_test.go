@@ -499,3 +499,57 @@ func TestPhotosOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// Residents report without an account, follow their case by number and
+// see the public board; no personal data comes back; clients going too
+// fast are slowed.
+func TestPublicEndpoints(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	cs, _ := a.Store.Cases(ctx, store.CaseFilter{State: caseflow.Dispatched, Limit: 1})
+	c := cs[0]
+	anon := &user{t: t, base: s.URL, c: &http.Client{}}
+	body := map[string]any{"category": "M06011", "description": "楼下垃圾三天没人清", "lon": c.Point.Lon, "lat": c.Point.Lat,
+		"name": "王女士", "phone": "13912345678"}
+	code, resp := anon.do("POST", "/api/v1/public/reports", body)
+	var v struct {
+		Number string `json:"number"`
+	}
+	if code != 201 || json.Unmarshal([]byte(resp), &v) != nil || v.Number == "" || strings.Contains(resp, "王女士") || phone.MatchString(resp) {
+		t.Fatalf("resident report: %d %s", code, resp)
+	}
+	stored, _ := a.Store.CaseByNumber(ctx, v.Number)
+	if stored.Reporter.Phone != "13912345678" || stored.Channel != caseflow.ChannelWeb {
+		t.Fatalf("the contact was not kept for staff: %+v", stored.Reporter)
+	}
+	code, resp = anon.do("GET", "/api/v1/public/cases/"+v.Number, nil)
+	if code != 200 || !strings.Contains(resp, `"state_name":"待立案"`) || strings.Contains(resp, "王女士") || phone.MatchString(resp) {
+		t.Fatalf("follow: %d %s", code, resp)
+	}
+	code, resp = anon.do("GET", "/api/v1/public/cases/"+c.Number, nil)
+	if code != 200 || !strings.Contains(resp, `"steps"`) || strings.Contains(resp, "reason") {
+		t.Fatalf("follow a dispatched case: %d %s", code, resp)
+	}
+	code, resp = anon.do("GET", "/api/v1/public/board", nil)
+	if code != 200 || !strings.Contains(resp, `"cases":[{`) || phone.MatchString(resp) {
+		t.Fatalf("board: %d %.200s", code, resp)
+	}
+	// A category kept off the public side.
+	a.Store.DB().Exec(`UPDATE categories SET public = FALSE WHERE id = 'M06045'`)
+	if code, resp := anon.do("POST", "/api/v1/public/reports", map[string]any{"category": "M06045", "description": "x",
+		"lon": c.Point.Lon, "lat": c.Point.Lat}); code != 400 || !strings.Contains(resp, `"field":"category"`) {
+		t.Fatalf("non-public category: %d %s", code, resp)
+	}
+	// 10 reports a minute per client: the next ones wait.
+	limited := 0
+	for i := 0; i < 12; i++ {
+		code, _ := anon.do("POST", "/api/v1/public/reports", map[string]any{"category": "M06011", "description": fmt.Sprint("第", i, "次"),
+			"lon": c.Point.Lon, "lat": c.Point.Lat})
+		if code == 429 {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Fatal("no rate limit on public reports")
+	}
+}

@@ -1,0 +1,258 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/access"
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+// Public endpoints for residents: report a problem, follow a case by its
+// number, and the public problem board (问题挂牌). They carry no personal
+// data, show only categories marked public, and are rate-limited per
+// client.
+
+// limiter is a token bucket per client: rate per minute, burst the same.
+type limiter struct {
+	mu      sync.Mutex
+	rate    float64 // tokens a second
+	burst   float64
+	clients map[string]*bucket
+	now     func() time.Time
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+func newLimiter(perMinute int) *limiter {
+	return &limiter{rate: float64(perMinute) / 60, burst: float64(perMinute), clients: map[string]*bucket{}, now: time.Now}
+}
+
+// allow takes a token for key, or says how long to wait.
+func (l *limiter) allow(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	b, ok := l.clients[key]
+	if !ok {
+		if len(l.clients) > 100_000 { // bounded: forget everyone rather than grow
+			l.clients = map[string]*bucket{}
+		}
+		b = &bucket{tokens: l.burst, at: now}
+		l.clients[key] = b
+	}
+	b.tokens = math.Min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
+	b.at = now
+	if b.tokens < 1 {
+		return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	}
+	b.tokens--
+	return true, 0
+}
+
+// limited answers 429 with Retry-After when a client goes too fast.
+func limited(l *limiter, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ok, wait := l.allow(client(r)); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			problem(w, http.StatusTooManyRequests, "rate_limited", "", "too many requests; slow down")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// PublicCase is what anyone may know of a case.
+type PublicCase struct {
+	Number     string         `json:"number"`
+	Category   string         `json:"category"`
+	Name       string         `json:"category_name"`
+	State      caseflow.State `json:"state"`
+	StateName  string         `json:"state_name"`
+	Street     string         `json:"street"`
+	Community  string         `json:"community"`
+	Lon        float64        `json:"lon"` // rounded to about 10 m
+	Lat        float64        `json:"lat"`
+	ReportedAt time.Time      `json:"reported_at"`
+	Deadline   *time.Time     `json:"deadline,omitempty"`
+	Overdue    bool           `json:"overdue"`
+	ClosedAt   *time.Time     `json:"closed_at,omitempty"`
+	Steps      []PublicStep   `json:"steps,omitempty"`
+}
+
+// PublicStep is a state change, without who or why.
+type PublicStep struct {
+	At    time.Time `json:"at"`
+	State string    `json:"state"`
+}
+
+func round4(f float64) float64 { return math.Round(f*1e4) / 1e4 }
+
+func (s *Server) publicCategories(ctx context.Context) (map[string]string, error) {
+	cats, err := s.app.Store.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, c := range cats {
+		if c.Public {
+			out[c.ID] = c.Name
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) publicView(c *caseflow.Case, name string) PublicCase {
+	now := s.app.Now()
+	v := PublicCase{Number: c.Number, Category: c.CategoryID, Name: name, State: c.State, StateName: stateNames[c.State],
+		Street: c.Place.Street, Community: c.Place.Community, Lon: round4(c.Point.Lon), Lat: round4(c.Point.Lat),
+		ReportedAt: local(c.ReportedAt)}
+	if !c.Deadline.IsZero() && c.State.Open() {
+		d := local(c.Deadline)
+		v.Deadline = &d
+		v.Overdue = c.State != caseflow.Suspended && now.After(c.Deadline)
+	}
+	if !c.ClosedAt.IsZero() {
+		d := local(c.ClosedAt)
+		v.ClosedAt = &d
+	}
+	return v
+}
+
+// followCase is a resident following their case by its number.
+func (s *Server) followCase(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	c, err := s.app.Store.CaseByNumber(ctx, r.PathValue("number"))
+	cats, cerr := s.publicCategories(ctx)
+	if cerr != nil {
+		fail(w, r, cerr)
+		return
+	}
+	if errors.Is(err, store.ErrNotFound) || (err == nil && cats[c.CategoryID] == "") {
+		problem(w, http.StatusNotFound, "not_found", "", "no such case")
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	v := s.publicView(c, cats[c.CategoryID])
+	evs, err := s.app.Store.Events(ctx, c.ID)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	for _, e := range evs {
+		if e.FromState != e.ToState || e.Action == caseflow.ActReport {
+			v.Steps = append(v.Steps, PublicStep{At: local(e.At), State: stateNames[e.ToState]})
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// board is 问题挂牌: open public problems, newest first.
+func (s *Server) board(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.CaseFilter{Street: q.Get("street"), Category: q.Get("category"), Now: s.app.Now(), Limit: 100}
+	if v := q.Get("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			problem(w, http.StatusBadRequest, "invalid", "cursor", "cursor is the next_cursor of a previous page")
+			return
+		}
+		f.Before = n
+	}
+	cats, err := s.publicCategories(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	out := struct {
+		Cases      []PublicCase `json:"cases"`
+		NextCursor string       `json:"next_cursor,omitempty"`
+	}{Cases: []PublicCase{}}
+	// Open states only; pages are by id so the cursor is stable.
+	for len(out.Cases) < 50 {
+		cs, err := s.app.Store.Cases(r.Context(), f)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		for i := range cs {
+			if cs[i].State.Open() && cs[i].State != caseflow.Reported && cats[cs[i].CategoryID] != "" {
+				out.Cases = append(out.Cases, s.publicView(&cs[i], cats[cs[i].CategoryID]))
+			}
+		}
+		if len(cs) < f.Limit {
+			break
+		}
+		f.Before = cs[len(cs)-1].ID
+		out.NextCursor = strconv.FormatInt(f.Before, 10)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// residentReport is a resident's report: no login, a contact kept for
+// staff only, and an Idempotency-Key for retries.
+func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Category    string   `json:"category"`
+		Description string   `json:"description"`
+		Address     string   `json:"address"`
+		Lon         *float64 `json:"lon"`
+		Lat         *float64 `json:"lat"`
+		Name        string   `json:"name"`  // kept for staff, never shown
+		Phone       string   `json:"phone"` // kept for staff, never shown
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	switch {
+	case in.Category == "":
+		problem(w, http.StatusBadRequest, "required", "category", "category is required")
+		return
+	case in.Lon == nil || in.Lat == nil:
+		problem(w, http.StatusBadRequest, "required", "lon", "lon and lat are required")
+		return
+	case len([]rune(in.Description)) > 2000 || len([]rune(in.Name)) > 50 || len(in.Phone) > 20:
+		problem(w, http.StatusBadRequest, "invalid", "description", "description, name or phone is too long")
+		return
+	}
+	cats, err := s.publicCategories(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if cats[in.Category] == "" {
+		problem(w, http.StatusBadRequest, "invalid", "category", "residents report public categories only; unknown "+in.Category)
+		return
+	}
+	resident := access.Principal{Role: caseflow.Resident, Username: "resident"}
+	key := r.Header.Get("Idempotency-Key")
+	if key != "" {
+		key = client(r) + "|" + key // keys are per client, as residents have no account
+	}
+	c, created, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: caseflow.ChannelWeb, CategoryID: in.Category,
+		Description: in.Description, Address: in.Address, Lon: *in.Lon, Lat: *in.Lat,
+		Reporter: caseflow.Reporter{Name: in.Name, Phone: in.Phone}}, resident, key)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	w.Header().Set("Location", "/api/v1/public/cases/"+c.Number)
+	writeJSON(w, status, s.publicView(c, cats[c.CategoryID]))
+}
