@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+)
+
+// Open311Query selects service requests for GeoReport v2's GET requests.
+type Open311Query struct {
+	Numbers       []string // service_request_id: overrides everything else
+	Categories    []string // service_code
+	From, To      time.Time
+	Open, Closed  bool // status filter; both false: any
+	UpdatedAfter  time.Time
+	UpdatedBefore time.Time
+	Limit, Offset int
+}
+
+// Open311Requests lists cases of public categories, newest first.
+func (s *Store) Open311Requests(ctx context.Context, q Open311Query) ([]caseflow.Case, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	in := func(col string, vals []string) {
+		var ph []string
+		for _, v := range vals {
+			args = append(args, v)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		where = append(where, col+" IN ("+strings.Join(ph, ", ")+")")
+	}
+	where = append(where, "category_id IN (SELECT id FROM categories WHERE public)")
+	if len(q.Numbers) > 0 {
+		in("number", q.Numbers)
+	} else {
+		if len(q.Categories) > 0 {
+			in("category_id", q.Categories)
+		}
+		add("reported_at >= $%d", q.From.UnixMilli())
+		add("reported_at <= $%d", q.To.UnixMilli())
+		switch {
+		case q.Open && !q.Closed:
+			where = append(where, "state NOT IN ('closed', 'voided')")
+		case q.Closed && !q.Open:
+			where = append(where, "state IN ('closed', 'voided')")
+		}
+		if !q.UpdatedAfter.IsZero() {
+			add("updated_at > $%d", q.UpdatedAfter.UnixMilli())
+		}
+		if !q.UpdatedBefore.IsZero() {
+			add("updated_at < $%d", q.UpdatedBefore.UnixMilli())
+		}
+	}
+	query := `SELECT ` + caseCols + ` FROM cases WHERE ` + strings.Join(where, " AND ") +
+		fmt.Sprintf(` ORDER BY reported_at DESC, id DESC LIMIT %d OFFSET %d`, q.Limit, q.Offset)
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: open311 requests: %w", err)
+	}
+	defer rows.Close()
+	var out []caseflow.Case
+	for rows.Next() {
+		var c caseflow.Case
+		if err := scanCase(rows, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.attachTasks(ctx, out)
+}

@@ -1,0 +1,446 @@
+package web
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/catalog"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+// Open311 GeoReport v2 under /open311/v2/, in XML and JSON (the format is
+// the file extension). Service codes are category ids, service request ids
+// are case numbers. No personal data leaves here: names, phones and e-mail
+// given with a request are kept for staff only.
+
+const open311Spec = "http://wiki.open311.org/GeoReport_v2"
+
+// o311Format splits "requests.json" into "requests" and "json".
+func o311Format(w http.ResponseWriter, name string) (string, string, bool) {
+	base, f, ok := strings.Cut(name, ".")
+	if !ok || (f != "json" && f != "xml") {
+		o311Error(w, "json", http.StatusNotFound, "unknown format: use .json or .xml")
+		return "", "", false
+	}
+	return base, f, true
+}
+
+type o311Err struct {
+	XMLName     xml.Name `json:"-" xml:"error"`
+	Code        int      `json:"code" xml:"code"`
+	Description string   `json:"description" xml:"description"`
+}
+
+type o311Errors struct {
+	XMLName xml.Name  `json:"-" xml:"errors"`
+	Errors  []o311Err `xml:"error"`
+}
+
+func o311Error(w http.ResponseWriter, format string, status int, msg string) {
+	o311Write(w, format, status, o311Errors{Errors: []o311Err{{Code: status, Description: msg}}}, []o311Err{{Code: status, Description: msg}})
+}
+
+// o311Write writes x as XML or j as JSON.
+func o311Write(w http.ResponseWriter, format string, status int, x, j any) {
+	if format == "xml" {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(status)
+		w.Write([]byte(xml.Header))
+		xml.NewEncoder(w).Encode(x)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(j)
+}
+
+type o311Service struct {
+	XMLName     xml.Name `json:"-" xml:"service"`
+	Code        string   `json:"service_code" xml:"service_code"`
+	Name        string   `json:"service_name" xml:"service_name"`
+	Description string   `json:"description" xml:"description"`
+	Metadata    bool     `json:"metadata" xml:"metadata"`
+	Type        string   `json:"type" xml:"type"`
+	Keywords    string   `json:"keywords" xml:"keywords"`
+	Group       string   `json:"group" xml:"group"`
+}
+
+type o311Request struct {
+	XMLName     xml.Name       `json:"-" xml:"request"`
+	ID          string         `json:"service_request_id" xml:"service_request_id"`
+	Status      string         `json:"status" xml:"status"`
+	StatusNotes *string        `json:"status_notes,omitempty" xml:"status_notes,omitempty"`
+	ServiceName string         `json:"service_name" xml:"service_name"`
+	ServiceCode string         `json:"service_code" xml:"service_code"`
+	Description string         `json:"description" xml:"description"`
+	Agency      *string        `json:"agency_responsible,omitempty" xml:"agency_responsible,omitempty"`
+	Notice      *string        `json:"service_notice,omitempty" xml:"service_notice,omitempty"`
+	Requested   string         `json:"requested_datetime" xml:"requested_datetime"`
+	Updated     string         `json:"updated_datetime" xml:"updated_datetime"`
+	Expected    *string        `json:"expected_datetime,omitempty" xml:"expected_datetime,omitempty"`
+	Address     string         `json:"address" xml:"address"`
+	Lat         float64        `json:"lat" xml:"lat"`
+	Long        float64        `json:"long" xml:"long"`
+	Extended    map[string]any `json:"extended_attributes,omitempty" xml:"-"`
+	ExtendedXML *o311Extended  `json:"-" xml:"extended_attributes,omitempty"`
+}
+
+type o311Extended struct {
+	State          string `xml:"xiuhua_state"`
+	DetailedStatus string `xml:"detailed_status"`
+	Street         string `xml:"street"`
+}
+
+// detailed maps a case state to the extended status words clients know.
+var detailed = map[caseflow.State]string{
+	caseflow.Reported: "SUBMITTED", caseflow.Registered: "RECEIVED", caseflow.Dispatched: "OPEN", caseflow.InProgress: "IN_PROCESS",
+	caseflow.Suspended: "PENDING", caseflow.PendingCheck: "PENDING", caseflow.PendingClose: "PENDING",
+	caseflow.Closed: "CLOSED", caseflow.Voided: "CLOSED",
+}
+
+func o311Time(t time.Time) string { return t.In(calendar.Shanghai).Format(time.RFC3339) }
+
+func (s *Server) o311Request(c *caseflow.Case, names map[string]string, units map[int64]string, extended bool) o311Request {
+	status := "open"
+	if !c.State.Open() {
+		status = "closed"
+	}
+	note := stateNames[c.State]
+	r := o311Request{ID: c.Number, Status: status, StatusNotes: &note, ServiceName: names[c.CategoryID], ServiceCode: c.CategoryID,
+		Description: c.Description, Requested: o311Time(c.ReportedAt), Updated: o311Time(c.UpdatedAt), Address: c.Address,
+		Lat: round4(c.Point.Lat), Long: round4(c.Point.Lon)}
+	for _, t := range c.Tasks {
+		if t.Lead && t.State.Active() {
+			name := units[t.UnitID]
+			r.Agency = &name
+		}
+	}
+	if !c.Deadline.IsZero() && c.State.Open() {
+		e := o311Time(c.Deadline)
+		r.Expected = &e
+	}
+	if extended {
+		r.Extended = map[string]any{"xiuhua_state": c.State, "detailed_status": detailed[c.State], "street": c.Place.Street}
+		r.ExtendedXML = &o311Extended{State: string(c.State), DetailedStatus: detailed[c.State], Street: c.Place.Street}
+	}
+	return r
+}
+
+func (s *Server) o311Services(w http.ResponseWriter, r *http.Request) ([]catalog.Category, map[string]string, bool) {
+	cats, err := s.app.Store.Categories(r.Context())
+	if err != nil {
+		o311Error(w, "json", http.StatusInternalServerError, "internal error")
+		return nil, nil, false
+	}
+	var out []catalog.Category
+	names := map[string]string{}
+	for _, c := range cats {
+		if c.Public {
+			out = append(out, c)
+			names[c.ID] = c.Name
+		}
+	}
+	return out, names, true
+}
+
+// open311Get serves discovery, services and requests by file name.
+func (s *Server) open311Get(w http.ResponseWriter, r *http.Request) {
+	base, f, ok := o311Format(w, r.PathValue("doc"))
+	if !ok {
+		return
+	}
+	switch base {
+	case "discovery":
+		type endpoint struct {
+			Specification string   `json:"specification" xml:"specification"`
+			URL           string   `json:"url" xml:"url"`
+			Changeset     string   `json:"changeset" xml:"changeset"`
+			Type          string   `json:"type" xml:"type"`
+			Formats       []string `json:"formats" xml:"formats>format"`
+		}
+		type discovery struct {
+			XMLName    xml.Name   `json:"-" xml:"discovery"`
+			Changeset  string     `json:"changeset" xml:"changeset"`
+			Contact    string     `json:"contact" xml:"contact"`
+			KeyService string     `json:"key_service" xml:"key_service"`
+			Endpoints  []endpoint `json:"endpoints" xml:"endpoints>endpoint"`
+		}
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		d := discovery{Changeset: "2026-11-25 00:00", Contact: "平城区城市管理指挥中心 Pingcheng city management command centre",
+			KeyService: "API keys are issued by the command centre (xiuhua token create)",
+			Endpoints: []endpoint{{Specification: open311Spec, URL: scheme + "://" + r.Host + "/open311/v2", Changeset: "2026-11-25 00:00",
+				Type: "production", Formats: []string{"text/xml", "application/json"}}}}
+		o311Write(w, f, http.StatusOK, d, d)
+	case "services":
+		cats, _, ok := s.o311Services(w, r)
+		if !ok {
+			return
+		}
+		list := make([]o311Service, 0, len(cats))
+		for _, c := range cats {
+			list = append(list, o311Service{Code: c.ID, Name: c.Name, Description: c.MajorClass + " · " + c.Name, Type: "realtime", Group: c.MajorClass})
+		}
+		o311Write(w, f, http.StatusOK, struct {
+			XMLName  xml.Name      `xml:"services"`
+			Services []o311Service `xml:"service"`
+		}{Services: list}, list)
+	case "requests":
+		s.o311List(w, r, f)
+	default:
+		o311Error(w, f, http.StatusNotFound, "no such document: "+base)
+	}
+}
+
+// open311Service is a service definition: this city's services take no
+// extra attributes, so each has an empty list.
+func (s *Server) open311Service(w http.ResponseWriter, r *http.Request) {
+	code, f, ok := o311Format(w, r.PathValue("code"))
+	if !ok {
+		return
+	}
+	_, names, ok := s.o311Services(w, r)
+	if !ok {
+		return
+	}
+	if names[code] == "" {
+		o311Error(w, f, http.StatusNotFound, "service_code "+code+" not found")
+		return
+	}
+	def := struct {
+		XMLName    xml.Name `json:"-" xml:"service_definition"`
+		Code       string   `json:"service_code" xml:"service_code"`
+		Attributes []any    `json:"attributes" xml:"attributes"`
+	}{Code: code, Attributes: []any{}}
+	o311Write(w, f, http.StatusOK, def, def)
+}
+
+func o311Date(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339, v)
+}
+
+// o311List is GET requests: by ids, or by code, dates and status (90 days
+// and 1,000 requests by default), with page/page_size and updated_*.
+func (s *Server) o311List(w http.ResponseWriter, r *http.Request, f string) {
+	q := r.URL.Query()
+	now := s.app.Now()
+	oq := store.Open311Query{To: now, From: now.AddDate(0, 0, -90), Limit: 1000}
+	if ids := q.Get("service_request_id"); ids != "" {
+		oq.Numbers = strings.Split(ids, ",")
+	}
+	if codes := q.Get("service_code"); codes != "" {
+		oq.Categories = strings.Split(codes, ",")
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Time
+	}{{"start_date", &oq.From}, {"end_date", &oq.To}, {"updated_after", &oq.UpdatedAfter}, {"updated_before", &oq.UpdatedBefore}} {
+		t, err := o311Date(q.Get(d.name))
+		if err != nil {
+			o311Error(w, f, http.StatusBadRequest, d.name+" must be a w3c datetime with a time zone, e.g. 2026-11-01T00:00:00+08:00")
+			return
+		}
+		if !t.IsZero() {
+			*d.dst = t
+		}
+	}
+	if q.Get("start_date") != "" && q.Get("end_date") == "" {
+		oq.To = oq.From.AddDate(0, 0, 90)
+	}
+	if q.Get("end_date") != "" && q.Get("start_date") == "" {
+		oq.From = oq.To.AddDate(0, 0, -90)
+	}
+	for _, st := range strings.Split(q.Get("status"), ",") {
+		switch st {
+		case "open":
+			oq.Open = true
+		case "closed":
+			oq.Closed = true
+		case "":
+		default:
+			o311Error(w, f, http.StatusBadRequest, "status must be open or closed")
+			return
+		}
+	}
+	page, size := 1, 1000
+	for _, p := range []struct {
+		name string
+		dst  *int
+		max  int
+	}{{"page", &page, 1 << 20}, {"page_size", &size, 1000}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > p.max {
+				o311Error(w, f, http.StatusBadRequest, fmt.Sprintf("%s must be a whole number from 1 to %d", p.name, p.max))
+				return
+			}
+			*p.dst = n
+		}
+	}
+	oq.Limit, oq.Offset = size, (page-1)*size
+	cs, err := s.app.Store.Open311Requests(r.Context(), oq)
+	if err != nil {
+		o311Error(w, f, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.o311WriteRequests(w, r, f, cs, q.Get("extensions") == "true")
+}
+
+func (s *Server) o311WriteRequests(w http.ResponseWriter, r *http.Request, f string, cs []caseflow.Case, extended bool) {
+	_, names, ok := s.o311Services(w, r)
+	if !ok {
+		return
+	}
+	units, _ := s.app.Store.Units(r.Context())
+	un := map[int64]string{}
+	for _, u := range units {
+		un[u.ID] = u.Name
+	}
+	list := make([]o311Request, 0, len(cs))
+	for i := range cs {
+		list = append(list, s.o311Request(&cs[i], names, un, extended))
+	}
+	o311Write(w, f, http.StatusOK, struct {
+		XMLName  xml.Name      `xml:"service_requests"`
+		Requests []o311Request `xml:"request"`
+	}{Requests: list}, list)
+}
+
+// open311Request is GET requests/{id}.
+func (s *Server) open311Request(w http.ResponseWriter, r *http.Request) {
+	id, f, ok := o311Format(w, r.PathValue("id"))
+	if !ok {
+		return
+	}
+	cs, err := s.app.Store.Open311Requests(r.Context(), store.Open311Query{Numbers: []string{id}, Limit: 1})
+	if err != nil {
+		o311Error(w, f, http.StatusInternalServerError, "internal error")
+		return
+	}
+	if len(cs) == 0 {
+		o311Error(w, f, http.StatusNotFound, "service_request_id "+id+" not found")
+		return
+	}
+	s.o311WriteRequests(w, r, f, cs, r.URL.Query().Get("extensions") == "true")
+}
+
+// open311Token is GET tokens/{token}: requests are created at once, so a
+// token is the service request id itself.
+func (s *Server) open311Token(w http.ResponseWriter, r *http.Request) {
+	token, f, ok := o311Format(w, r.PathValue("token"))
+	if !ok {
+		return
+	}
+	if _, err := s.app.Store.CaseByNumber(r.Context(), token); err != nil {
+		o311Error(w, f, http.StatusNotFound, "token "+token+" not found")
+		return
+	}
+	type tok struct {
+		XMLName xml.Name `json:"-" xml:"request"`
+		ID      string   `json:"service_request_id" xml:"service_request_id"`
+		Token   string   `json:"token" xml:"token"`
+	}
+	o311Write(w, f, http.StatusOK, struct {
+		XMLName xml.Name `xml:"service_requests"`
+		R       []tok    `xml:"request"`
+	}{R: []tok{{ID: token, Token: token}}}, []tok{{ID: token, Token: token}})
+}
+
+// open311Post is POST requests: form-encoded, api_key required.
+func (s *Server) open311Post(w http.ResponseWriter, r *http.Request) {
+	base, f, ok := o311Format(w, r.PathValue("doc"))
+	if !ok {
+		return
+	}
+	if base != "requests" {
+		o311Error(w, f, http.StatusNotFound, "POST only to requests")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		o311Error(w, f, http.StatusBadRequest, "the body must be application/x-www-form-urlencoded, at most 64 KB")
+		return
+	}
+	v := r.PostForm
+	key := v.Get("api_key")
+	if key == "" {
+		o311Error(w, f, http.StatusForbidden, "api_key is required")
+		return
+	}
+	p, err := s.app.TokenPrincipal(r.Context(), key)
+	if err != nil {
+		_ = s.app.Store.Audit(r.Context(), s.app.Now(), "", 0, "token_refused", client(r), "open311 POST requests")
+		o311Error(w, f, http.StatusForbidden, "api_key is not valid")
+		return
+	}
+	_, names, ok := s.o311Services(w, r)
+	if !ok {
+		return
+	}
+	code := v.Get("service_code")
+	switch {
+	case code == "":
+		o311Error(w, f, http.StatusBadRequest, "service_code is required")
+		return
+	case names[code] == "":
+		o311Error(w, f, http.StatusNotFound, "service_code "+code+" not found")
+		return
+	case v.Get("lat") == "" || v.Get("long") == "":
+		o311Error(w, f, http.StatusBadRequest, "lat and long are required (this jurisdiction does not geocode address_string or address_id)")
+		return
+	case len([]rune(v.Get("description"))) > 4000:
+		o311Error(w, f, http.StatusBadRequest, "description is longer than 4,000 characters")
+		return
+	}
+	lat, err1 := strconv.ParseFloat(v.Get("lat"), 64)
+	lon, err2 := strconv.ParseFloat(v.Get("long"), 64)
+	if err1 != nil || err2 != nil {
+		o311Error(w, f, http.StatusBadRequest, "lat and long must be decimal degrees (WGS84)")
+		return
+	}
+	desc := strings.TrimSpace(v.Get("description"))
+	if m := v.Get("media_url"); m != "" {
+		desc += "\n[media_url] " + m
+	}
+	name := strings.TrimSpace(v.Get("last_name") + v.Get("first_name"))
+	c, _, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: caseflow.ChannelOpen311, CategoryID: code, Description: desc,
+		Address: v.Get("address_string"), Lon: lon, Lat: lat, Reporter: caseflow.Reporter{AccountID: p.AccountID, Name: name, Phone: v.Get("phone")}},
+		p, "")
+	var ce *caseflow.Error
+	switch {
+	case errors.As(err, &ce) && (ce.Code == caseflow.CodeWrongRole || ce.Code == caseflow.CodeNotYours):
+		o311Error(w, f, http.StatusForbidden, "this api_key may not report: "+ce.Msg)
+		return
+	case errors.As(err, &ce):
+		o311Error(w, f, http.StatusBadRequest, ce.Msg)
+		return
+	case err != nil:
+		o311Error(w, f, http.StatusInternalServerError, "internal error")
+		return
+	}
+	notice := "已受理，平城区城市管理指挥中心将立案派遣 Received; the command centre will register and dispatch it"
+	type created struct {
+		XMLName xml.Name `json:"-" xml:"request"`
+		ID      string   `json:"service_request_id" xml:"service_request_id"`
+		Notice  string   `json:"service_notice" xml:"service_notice"`
+	}
+	out := []created{{ID: c.Number, Notice: notice}}
+	o311Write(w, f, http.StatusOK, struct {
+		XMLName xml.Name  `xml:"service_requests"`
+		R       []created `xml:"request"`
+	}{R: out}, out)
+}
