@@ -24,7 +24,7 @@ import (
 )
 
 // server serves a small demo city over real HTTP on loopback.
-func server(t *testing.T) (*httptest.Server, *app.App) {
+func server(t testing.TB) (*httptest.Server, *app.App) {
 	t.Helper()
 	end := time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC)
 	st := storetest.Open(t, store.SQLite)
@@ -54,7 +54,7 @@ func server(t *testing.T) (*httptest.Server, *app.App) {
 var adminToken string
 
 // tokenOf issues an API token for a demo account.
-func tokenOf(t *testing.T, a *app.App, username string) string {
+func tokenOf(t testing.TB, a *app.App, username string) string {
 	t.Helper()
 	token, _, err := a.CreateToken(context.Background(), username, "tests")
 	if err != nil {
