@@ -249,3 +249,46 @@ func TestPostgresDumpAndRestore(t *testing.T) {
 		t.Fatalf("restored schema not current: %v %v", ok, err)
 	}
 }
+
+// The load generator drives a real server: reports are created and read
+// back, nothing fails; it refuses any address but loopback.
+func TestLoadGenerator(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	run(t, bin, "demo", "-cases", "300", "-no-serve", "-data", dir)
+	out := run(t, bin, "token", "create", "-user", "dispatcher1", "-name", "load", "-data", dir)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	token := lines[len(lines)-1]
+	cmd := exec.Command(bin, "serve", "-data", dir, "-addr", "127.0.0.1:0")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	buf := make([]byte, 4096)
+	var got strings.Builder
+	for !strings.Contains(got.String(), "running at") {
+		n, err := stdout.Read(buf)
+		if err != nil {
+			t.Fatalf("serve: %v %s", err, got.String())
+		}
+		got.Write(buf[:n])
+	}
+	url := strings.TrimSpace(strings.SplitN(got.String(), "running at ", 2)[1])
+	url = strings.TrimSuffix(strings.Fields(url)[0], "/")
+	for _, mode := range []string{"create", "read"} {
+		out := run(t, bin, "load", "-url", url, "-token", token, "-mode", mode, "-rate", "40", "-clients", "4", "-for", "2s")
+		var reqs, okN, refused, failed int
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "requests ") {
+				fmt.Sscanf(l, "requests %d: ok %d, refused %d, failed %d", &reqs, &okN, &refused, &failed)
+			}
+		}
+		if okN < 20 || failed != 0 || refused != 0 {
+			t.Fatalf("%s: %s", mode, out)
+		}
+	}
+	if out, err := exec.Command(bin, "load", "-url", "http://example.com", "-token", "x").CombinedOutput(); err == nil || !strings.Contains(string(out), "loopback") {
+		t.Fatalf("a remote target was accepted: %s", out)
+	}
+}

@@ -55,6 +55,7 @@ Usage:
   xiuhua webhook add|list|deliveries|replay|pause|resume   webhook subscribers and deliveries
   xiuhua admin create -username NAME   the first administrator (password from $XIUHUA_PASSWORD or stdin)
   xiuhua token create -user NAME -name LABEL | revoke ID   API tokens for integrations
+  xiuhua load -url URL -token T -mode create|read [-rate N] [-clients N] [-for 30s]   load generator (loopback only)
   xiuhua backup -o FOLDER          a consistent copy of a running SQLite system (database and photos)
   xiuhua restore FOLDER -data DIR  a backup into an empty data directory, checked
   xiuhua migrate [flags]           bring the schema up to date
@@ -96,6 +97,8 @@ func main() {
 		err = runBackup(ctx, os.Args[2:])
 	case "admin":
 		err = runAdmin(ctx, os.Args[2:])
+	case "load":
+		err = runLoad(ctx, os.Args[2:])
 	case "token":
 		err = runToken(ctx, os.Args[2:])
 	case "restore":

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// runLoad is the load generator: it drives a running server over HTTP
+// (loopback only) and prints throughput and latency percentiles.
+//
+//	xiuhua load -url http://127.0.0.1:8080 -token T -mode create -rate 500 -for 30s
+//	xiuhua load -url … -token T -mode read -clients 64 -for 30s
+func runLoad(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	base := fs.String("url", "http://127.0.0.1:8080", "server URL (loopback only)")
+	token := fs.String("token", "", "API token (xiuhua token create -user dispatcher1 -name load)")
+	mode := fs.String("mode", "read", "create (POST /api/v1/cases at -rate) or read (case lists and map boxes from -clients)")
+	rate := fs.Int("rate", 0, "create: requests a second (0: as fast as -clients allow)")
+	clients := fs.Int("clients", 64, "concurrent clients")
+	dur := fs.Duration("for", 30*time.Second, "how long")
+	bbox := fs.String("bbox", "113.20,39.95,113.45,40.20", "where to place reports and map boxes")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	u, err := url.Parse(*base)
+	if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1") {
+		return fmt.Errorf("load: -url must be a loopback address, not %q", *base)
+	}
+	if *token == "" {
+		return fmt.Errorf("load: -token is required")
+	}
+	var b [4]float64
+	if _, err := fmt.Sscanf(*bbox, "%f,%f,%f,%f", &b[0], &b[1], &b[2], &b[3]); err != nil {
+		return fmt.Errorf("load: -bbox: %w", err)
+	}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}}
+	// Reports go where cases already are (inside the jurisdiction): the
+	// points of up to 5,000 existing cases, fetched once.
+	var points [][2]float64
+	if req, err := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/map?state=all&limit=5000&bbox=%s", *base, *bbox), nil); err == nil {
+		req.Header.Set("Authorization", "Bearer "+*token)
+		if resp, err := client.Do(req); err == nil {
+			var m struct {
+				Points []struct {
+					Lon float64 `json:"lon"`
+					Lat float64 `json:"lat"`
+				} `json:"points"`
+				Clusters []struct {
+					Lon float64 `json:"lon"`
+					Lat float64 `json:"lat"`
+				} `json:"clusters"`
+			}
+			json.NewDecoder(resp.Body).Decode(&m)
+			resp.Body.Close()
+			for _, p := range m.Points {
+				points = append(points, [2]float64{p.Lon, p.Lat})
+			}
+			for _, p := range m.Clusters {
+				points = append(points, [2]float64{p.Lon, p.Lat})
+			}
+		}
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	var ok, failed, refused atomic.Int64
+	codes := map[int]int{}
+	record := func(d time.Duration, code int) {
+		mu.Lock()
+		lat = append(lat, d)
+		codes[code]++
+		mu.Unlock()
+		switch {
+		case code >= 200 && code < 300:
+			ok.Add(1)
+		case code == 0 || code >= 500:
+			failed.Add(1)
+		default:
+			refused.Add(1)
+		}
+	}
+	do := func(rng *rand.Rand) {
+		var req *http.Request
+		lon, latv := b[0]+rng.Float64()*(b[2]-b[0]), b[1]+rng.Float64()*(b[3]-b[1])
+		if len(points) > 0 && *mode == "create" {
+			p := points[rng.IntN(len(points))]
+			lon, latv = p[0], p[1]
+		}
+		if *mode == "create" {
+			body, _ := json.Marshal(map[string]any{"category": "M06011", "description": "负载测试：路边垃圾堆积", "lon": lon, "lat": latv})
+			req, _ = http.NewRequest("POST", *base+"/api/v1/cases", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+		} else if rng.IntN(2) == 0 {
+			req, _ = http.NewRequest("GET", *base+"/api/v1/cases?limit=50&street="+streets[rng.IntN(len(streets))], nil)
+		} else {
+			req, _ = http.NewRequest("GET", fmt.Sprintf("%s/api/v1/map?state=all&limit=2000&bbox=%.5f,%.5f,%.5f,%.5f", *base, lon, latv, lon+0.005, latv+0.005), nil)
+		}
+		req.Header.Set("Authorization", "Bearer "+*token)
+		start := time.Now()
+		resp, err := client.Do(req)
+		code := 0
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			code = resp.StatusCode
+		}
+		record(time.Since(start), code)
+	}
+	ctx, cancel := context.WithTimeout(ctx, *dur)
+	defer cancel()
+	work := make(chan struct{}, *clients)
+	var wg sync.WaitGroup
+	for i := range *clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(i), 7))
+			for range work {
+				do(rng)
+			}
+		}()
+	}
+	start := time.Now()
+	if *rate > 0 {
+		t := time.NewTicker(time.Second / time.Duration(*rate))
+	loop:
+		for {
+			select {
+			case <-ctx.Done():
+				break loop
+			case <-t.C:
+				select {
+				case work <- struct{}{}:
+				default: // every client busy: the server is behind; count it as a miss
+					record(0, -1)
+				}
+			}
+		}
+		t.Stop()
+	} else {
+	fill:
+		for {
+			select {
+			case <-ctx.Done():
+				break fill
+			case work <- struct{}{}:
+			}
+		}
+	}
+	close(work)
+	wg.Wait()
+	took := time.Since(start)
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(float64(len(lat))*p))]
+	}
+	fmt.Printf("mode %s, %d clients, rate %d/s, %s\n", *mode, *clients, *rate, took.Round(time.Millisecond))
+	fmt.Printf("requests %d: ok %d, refused %d, failed %d; %.0f ok/s\n", len(lat), ok.Load(), refused.Load(), failed.Load(),
+		float64(ok.Load())/took.Seconds())
+	fmt.Printf("latency p50 %s, p95 %s, p99 %s, max %s\n", pct(0.5).Round(time.Microsecond), pct(0.95).Round(time.Microsecond),
+		pct(0.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
+	var cs []string
+	for c, n := range codes {
+		cs = append(cs, fmt.Sprintf("%d×%d", c, n))
+	}
+	slices.Sort(cs)
+	fmt.Printf("status codes: %s (-1: not sent, all clients busy)\n", strings.Join(cs, " "))
+	return nil
+}
+
+// streets are Pingcheng's street codes, for list queries.
+var streets = []string{"140213050", "140213051", "140213052", "140213053", "140213054", "140213055", "140213056", "140213057",
+	"140213058", "140213059", "140213060", "140213061", "140213062", "140213063", "140213064", "140213065", "140213066", "140213067"}
