@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/org"
 )
@@ -95,7 +94,7 @@ func runToken(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	a, err := app.New(ctx, st, app.Config{Hours: c.WorkHours})
+	a, err := newApp(ctx, c, st)
 	if err != nil {
 		return err
 	}

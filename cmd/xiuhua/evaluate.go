@@ -33,7 +33,7 @@ func runEvaluate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, st, app.Config{Hours: c.WorkHours, SummerHours: c.SummerHours, Summer: c.SummerDates})
+	a, err := newApp(ctx, c, st)
 	if err != nil {
 		return err
 	}

@@ -159,6 +159,12 @@ func open(ctx context.Context, c *config.Config) (*store.Store, error) {
 	return st, nil
 }
 
+// newApp builds the application with the calendar and alert settings.
+func newApp(ctx context.Context, c *config.Config, st *store.Store) (*app.App, error) {
+	return app.New(ctx, st, app.Config{Hours: c.WorkHours, SummerHours: c.SummerHours, Summer: c.SummerDates,
+		Alerts: deadline.Alerts{WarnShare: c.Watch.WarnShare, WarnBefore: c.Watch.WarnBefore, EscalateAfter: c.Watch.EscalateAfter}})
+}
+
 // positional splits the words before the first flag from the flags.
 func positional(args []string) (pos, rest []string) {
 	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -265,8 +271,7 @@ func runServe(ctx context.Context, args []string) error {
 }
 
 func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(url string)) error {
-	a, err := app.New(ctx, st, app.Config{Hours: c.WorkHours, SummerHours: c.SummerHours, Summer: c.SummerDates,
-		Alerts: deadline.Alerts{WarnShare: c.Watch.WarnShare, WarnBefore: c.Watch.WarnBefore, EscalateAfter: c.Watch.EscalateAfter}})
+	a, err := newApp(ctx, c, st)
 	if err != nil {
 		return err
 	}
@@ -420,7 +425,7 @@ func runImport(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		a, err := app.New(ctx, st, app.Config{Hours: c.WorkHours, SummerHours: c.SummerHours, Summer: c.SummerDates})
+		a, err := newApp(ctx, c, st)
 		if err != nil {
 			return err
 		}
@@ -472,7 +477,7 @@ func runRoute(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	a, err := app.New(ctx, st, app.Config{Hours: c.WorkHours})
+	a, err := newApp(ctx, c, st)
 	if err != nil {
 		return err
 	}

@@ -108,12 +108,7 @@ func (s *Store) AuditEntries(ctx context.Context, limit int) ([]map[string]any, 
 
 // AccountByID loads an account with its grids.
 func (s *Store) AccountByID(ctx context.Context, id int64) (*org.Account, error) {
-	var a org.Account
-	err := s.r.QueryRowContext(ctx, `SELECT id, username, name, role, unit_id, phone, password_hash, active FROM accounts WHERE id = $1`,
-		id).Scan(&a.ID, &a.Username, &a.Name, &a.Role, &a.UnitID, &a.Phone, &a.PasswordHash, &a.Active)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("store: account %d: %w", id, ErrNotFound)
-	}
+	a, err := s.account(ctx, "id", id)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +124,7 @@ func (s *Store) AccountByID(ctx context.Context, id int64) (*org.Account, error)
 		}
 		a.Grids = append(a.Grids, g)
 	}
-	return &a, rows.Err()
+	return a, rows.Err()
 }
 
 // CreateCaseOnce is CreateCase with an idempotency key: the first request

@@ -531,8 +531,12 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]caseflow.Case, error
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 50
 	}
-	q := `SELECT ` + caseCols + ` FROM cases` + where + fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit)
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	return s.queryCases(ctx, `SELECT `+caseCols+` FROM cases`+where+fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit), args...)
+}
+
+// queryCases runs a query of caseCols and attaches the cases' tasks.
+func (s *Store) queryCases(ctx context.Context, query string, args ...any) ([]caseflow.Case, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list cases: %w", err)
 	}

@@ -60,21 +60,5 @@ func (s *Store) Open311Requests(ctx context.Context, q Open311Query) ([]caseflow
 	}
 	query := `SELECT ` + caseCols + ` FROM cases WHERE ` + strings.Join(where, " AND ") +
 		fmt.Sprintf(` ORDER BY reported_at DESC, id DESC LIMIT %d OFFSET %d`, q.Limit, q.Offset)
-	rows, err := s.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: open311 requests: %w", err)
-	}
-	defer rows.Close()
-	var out []caseflow.Case
-	for rows.Next() {
-		var c caseflow.Case
-		if err := scanCase(rows, &c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, s.attachTasks(ctx, out)
+	return s.queryCases(ctx, query, args...)
 }

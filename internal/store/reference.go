@@ -240,11 +240,16 @@ func (s *Store) Accounts(ctx context.Context) ([]org.Account, error) {
 
 // AccountByUsername reads one account.
 func (s *Store) AccountByUsername(ctx context.Context, username string) (*org.Account, error) {
+	return s.account(ctx, "username", username)
+}
+
+// account loads one account by a unique column.
+func (s *Store) account(ctx context.Context, col string, v any) (*org.Account, error) {
 	var a org.Account
-	err := s.r.QueryRowContext(ctx, `SELECT id, username, name, role, unit_id, phone, password_hash, active FROM accounts WHERE username = $1`,
-		username).Scan(&a.ID, &a.Username, &a.Name, &a.Role, &a.UnitID, &a.Phone, &a.PasswordHash, &a.Active)
+	err := s.r.QueryRowContext(ctx, `SELECT id, username, name, role, unit_id, phone, password_hash, active FROM accounts WHERE `+col+` = $1`,
+		v).Scan(&a.ID, &a.Username, &a.Name, &a.Role, &a.UnitID, &a.Phone, &a.PasswordHash, &a.Active)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("store: account %s: %w", username, ErrNotFound)
+		return nil, fmt.Errorf("store: account %v: %w", v, ErrNotFound)
 	}
 	return &a, err
 }

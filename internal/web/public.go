@@ -217,15 +217,11 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &in) {
 		return
 	}
-	switch {
-	case in.Category == "":
-		problem(w, http.StatusBadRequest, "required", "category", "category is required")
+	if !checkReport(w, in.Category, in.Lon, in.Lat, in.Description) {
 		return
-	case in.Lon == nil || in.Lat == nil:
-		problem(w, http.StatusBadRequest, "required", "lon", "lon and lat are required")
-		return
-	case len([]rune(in.Description)) > 2000 || len([]rune(in.Name)) > 50 || len(in.Phone) > 20:
-		problem(w, http.StatusBadRequest, "invalid", "description", "description, name or phone is too long")
+	}
+	if len([]rune(in.Name)) > 50 || len(in.Phone) > 20 {
+		problem(w, http.StatusBadRequest, "invalid", "phone", "name (50) or phone (20) is too long")
 		return
 	}
 	cats, err := s.publicCategories(r.Context())

@@ -169,17 +169,10 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 	if !decode(w, r, &in) {
 		return
 	}
-	switch {
-	case in.Category == "":
-		problem(w, http.StatusBadRequest, "required", "category", "category is required, e.g. M06011")
+	if !checkReport(w, in.Category, in.Lon, in.Lat, in.Description) {
 		return
-	case in.Lon == nil || in.Lat == nil:
-		problem(w, http.StatusBadRequest, "required", "lon", "lon and lat (WGS84) are required")
-		return
-	case len([]rune(in.Description)) > 2000:
-		problem(w, http.StatusBadRequest, "invalid", "description", "description is longer than 2,000 characters")
-		return
-	case in.Urgency != "" && in.Urgency != caseflow.Normal && in.Urgency != caseflow.Urgent:
+	}
+	if in.Urgency != "" && in.Urgency != caseflow.Normal && in.Urgency != caseflow.Urgent {
 		problem(w, http.StatusBadRequest, "invalid", "urgency", "urgency must be normal or urgent")
 		return
 	}
@@ -212,6 +205,22 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+c.Number)
 	writeJSON(w, status, view(c, s.app.Now()))
+}
+
+// checkReport answers 400 for what every report needs: a category, a
+// point and a description of bounded length.
+func checkReport(w http.ResponseWriter, category string, lon, lat *float64, description string) bool {
+	switch {
+	case category == "":
+		problem(w, http.StatusBadRequest, "required", "category", "category is required, e.g. M06011")
+	case lon == nil || lat == nil:
+		problem(w, http.StatusBadRequest, "required", "lon", "lon and lat (WGS84) are required")
+	case len([]rune(description)) > 2000:
+		problem(w, http.StatusBadRequest, "invalid", "description", "description is longer than 2,000 characters")
+	default:
+		return true
+	}
+	return false
 }
 
 // actionInput is a transition's body; units are named by code and cases by
