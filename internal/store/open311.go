@@ -62,3 +62,49 @@ func (s *Store) Open311Requests(ctx context.Context, q Open311Query) ([]caseflow
 		fmt.Sprintf(` ORDER BY reported_at DESC, id DESC LIMIT %d OFFSET %d`, q.Limit, q.Offset)
 	return s.queryCases(ctx, query, args...)
 }
+
+// Update is a public state change of a case, for Open311 notes and
+// mySociety's servicerequestupdates.
+type Update struct {
+	CaseID int64
+	Number string
+	Seq    int
+	State  caseflow.State
+	At     time.Time
+}
+
+// Updates lists state changes of public cases in [from, to), oldest first,
+// or of the given cases when ids is not empty.
+func (s *Store) Updates(ctx context.Context, from, to time.Time, ids []int64, limit int) ([]Update, error) {
+	q := `SELECT e.case_id, c.number, e.seq, e.to_state, e.at FROM events e JOIN cases c ON c.id = e.case_id
+		WHERE (e.from_state <> e.to_state OR e.action = 'report') AND c.category_id IN (SELECT id FROM categories WHERE public)`
+	var args []any
+	if len(ids) > 0 {
+		var ph []string
+		for _, id := range ids {
+			args = append(args, id)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		q += ` AND e.case_id IN (` + strings.Join(ph, ", ") + `)`
+	} else {
+		args = append(args, from.UnixMilli(), to.UnixMilli())
+		q += ` AND e.at >= $1 AND e.at < $2`
+	}
+	q += fmt.Sprintf(` ORDER BY e.at, e.case_id, e.seq LIMIT %d`, limit)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: updates: %w", err)
+	}
+	defer rows.Close()
+	var out []Update
+	for rows.Next() {
+		var u Update
+		var at int64
+		if err := rows.Scan(&u.CaseID, &u.Number, &u.Seq, &u.State, &at); err != nil {
+			return nil, err
+		}
+		u.At = time.UnixMilli(at).UTC()
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}

@@ -92,6 +92,15 @@ type o311Request struct {
 	Long        float64        `json:"long" xml:"long"`
 	Extended    map[string]any `json:"extended_attributes,omitempty" xml:"-"`
 	ExtendedXML *o311Extended  `json:"-" xml:"extended_attributes,omitempty"`
+	Notes       []o311Note     `json:"notes,omitempty" xml:"notes>note,omitempty"`
+}
+
+// o311Note is a step of the request's history (extensions=true): when and
+// what state, never who or why.
+type o311Note struct {
+	Datetime string `json:"datetime" xml:"datetime"`
+	Summary  string `json:"summary" xml:"summary"`
+	Status   string `json:"status" xml:"status"`
 }
 
 type o311Extended struct {
@@ -107,13 +116,17 @@ var detailed = map[caseflow.State]string{
 	caseflow.Closed: "CLOSED", caseflow.Voided: "CLOSED",
 }
 
+func o311Status(s caseflow.State) string {
+	if s.Open() {
+		return "open"
+	}
+	return "closed"
+}
+
 func o311Time(t time.Time) string { return t.In(calendar.Shanghai).Format(time.RFC3339) }
 
 func (s *Server) o311Request(c *caseflow.Case, names map[string]string, units map[int64]string, extended bool) o311Request {
-	status := "open"
-	if !c.State.Open() {
-		status = "closed"
-	}
+	status := o311Status(c.State)
 	note := stateNames[c.State]
 	r := o311Request{ID: c.Number, Status: status, StatusNotes: &note, ServiceName: names[c.CategoryID], ServiceCode: c.CategoryID,
 		Description: c.Description, Requested: o311Time(c.ReportedAt), Updated: o311Time(c.UpdatedAt), Address: c.Address,
@@ -198,6 +211,8 @@ func (s *Server) open311Get(w http.ResponseWriter, r *http.Request) {
 		}{Services: list}, list)
 	case "requests":
 		s.o311List(w, r, f)
+	case "servicerequestupdates":
+		s.o311Updates(w, r, f)
 	default:
 		o311Error(w, f, http.StatusNotFound, "no such document: "+base)
 	}
@@ -311,8 +326,25 @@ func (s *Server) o311WriteRequests(w http.ResponseWriter, r *http.Request, f str
 		un[u.ID] = u.Name
 	}
 	list := make([]o311Request, 0, len(cs))
+	notes := map[int64][]o311Note{}
+	if extended && len(cs) > 0 {
+		ids := make([]int64, len(cs))
+		for i := range cs {
+			ids[i] = cs[i].ID
+		}
+		ups, err := s.app.Store.Updates(r.Context(), time.Time{}, time.Time{}, ids, 100_000)
+		if err != nil {
+			o311Error(w, f, http.StatusInternalServerError, "internal error")
+			return
+		}
+		for _, u := range ups {
+			notes[u.CaseID] = append(notes[u.CaseID], o311Note{Datetime: o311Time(u.At), Summary: stateNames[u.State], Status: o311Status(u.State)})
+		}
+	}
 	for i := range cs {
-		list = append(list, s.o311Request(&cs[i], names, un, extended))
+		req := s.o311Request(&cs[i], names, un, extended)
+		req.Notes = notes[cs[i].ID]
+		list = append(list, req)
 	}
 	o311Write(w, f, http.StatusOK, struct {
 		XMLName  xml.Name      `xml:"service_requests"`
@@ -443,4 +475,45 @@ func (s *Server) open311Post(w http.ResponseWriter, r *http.Request) {
 		XMLName xml.Name  `xml:"service_requests"`
 		R       []created `xml:"request"`
 	}{R: out}, out)
+}
+
+// o311Updates is mySociety's servicerequestupdates: state changes of
+// public requests between start_date and end_date (default: the last day).
+func (s *Server) o311Updates(w http.ResponseWriter, r *http.Request, f string) {
+	q := r.URL.Query()
+	to, err1 := o311Date(q.Get("end_date"))
+	from, err2 := o311Date(q.Get("start_date"))
+	if err1 != nil || err2 != nil {
+		o311Error(w, f, http.StatusBadRequest, "start_date and end_date must be w3c datetimes with a time zone")
+		return
+	}
+	if to.IsZero() {
+		to = s.app.Now()
+	}
+	if from.IsZero() {
+		from = to.Add(-24 * time.Hour)
+	}
+	ups, err := s.app.Store.Updates(r.Context(), from, to, nil, 1000)
+	if err != nil {
+		o311Error(w, f, http.StatusInternalServerError, "internal error")
+		return
+	}
+	type update struct {
+		XMLName     xml.Name `json:"-" xml:"request_update"`
+		UpdateID    string   `json:"update_id" xml:"update_id"`
+		RequestID   string   `json:"service_request_id" xml:"service_request_id"`
+		Status      string   `json:"status" xml:"status"`
+		Updated     string   `json:"updated_datetime" xml:"updated_datetime"`
+		Description string   `json:"description" xml:"description"`
+		MediaURL    string   `json:"media_url" xml:"media_url"`
+	}
+	list := make([]update, 0, len(ups))
+	for _, u := range ups {
+		list = append(list, update{UpdateID: fmt.Sprintf("%s-%d", u.Number, u.Seq), RequestID: u.Number, Status: o311Status(u.State),
+			Updated: o311Time(u.At), Description: stateNames[u.State]})
+	}
+	o311Write(w, f, http.StatusOK, struct {
+		XMLName xml.Name `xml:"service_request_updates"`
+		U       []update `xml:"request_update"`
+	}{U: list}, list)
 }

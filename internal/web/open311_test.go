@@ -88,6 +88,17 @@ func TestOpen311(t *testing.T) {
 	if len(reqs) == 0 || reqs[0]["extended_attributes"] == nil || !strings.Contains(reqs[0]["requested_datetime"].(string), "+08:00") {
 		t.Fatalf("requests %.300s", body)
 	}
+	if notes, ok := reqs[0]["notes"].([]any); !ok || len(notes) == 0 || !strings.Contains(notes[0].(map[string]any)["datetime"].(string), "+08:00") {
+		t.Fatalf("notes %v", reqs[0]["notes"])
+	}
+	code, body, _ = getAs(t, base+"servicerequestupdates.json?start_date=2026-11-01T00:00:00%2B08:00&end_date=2026-11-21T00:00:00%2B08:00", "")
+	var ups []map[string]any
+	if code != 200 || json.Unmarshal([]byte(body), &ups) != nil || len(ups) == 0 || ups[0]["update_id"] == "" || ups[0]["status"] == nil {
+		t.Fatalf("updates %d %.200s", code, body)
+	}
+	if code, body, _ := getAs(t, base+"servicerequestupdates.xml", ""); code != 200 || !strings.Contains(body, "<service_request_updates>") {
+		t.Fatalf("updates.xml %d %.100s", code, body)
+	}
 	if phone.MatchString(body) {
 		t.Fatal("a phone number in Open311 output")
 	}
@@ -158,7 +169,7 @@ func TestOpen311(t *testing.T) {
 			t.Errorf("%v: %d %+v", tt.form, resp.StatusCode, errs)
 		}
 	}
-	for _, bad := range []string{"requests.json?start_date=yesterday", "requests.json?status=pending", "requests.json?page_size=5000", "requests/none.json", "services/X0.json", "services.csv"} {
+	for _, bad := range []string{"requests.json?start_date=yesterday", "servicerequestupdates.json?end_date=today", "requests.json?status=pending", "requests.json?page_size=5000", "requests/none.json", "services/X0.json", "services.csv"} {
 		if code, body, _ := getAs(t, base+bad, ""); code < 400 || code >= 500 || !strings.Contains(body, "description") {
 			t.Errorf("%s: %d %s", bad, code, body)
 		}
