@@ -29,7 +29,6 @@ import (
 	"github.com/xiuhua/xiuhua/internal/metrics"
 	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
-	"github.com/xiuhua/xiuhua/internal/refdata"
 	"github.com/xiuhua/xiuhua/internal/routing"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/watch"
@@ -283,7 +282,7 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	if err != nil {
 		return err
 	}
-	var handler http.Handler = web.New(a)
+	var handler http.Handler = web.New(a, web.WithTiles(c.TileURL))
 	var mt *metrics.Metrics
 	if c.MetricsAddr != "" {
 		mt = metrics.New(st, a.Now)
@@ -393,25 +392,13 @@ func runImport(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("laid %d unit grids in %d grids, valid from %s\n", len(lay.Units), len(lay.Grids), from.Format(time.RFC3339))
 	case "grids":
-		outline, err := places.ParseOutline(refdata.Outline())
-		if err != nil {
-			return err
-		}
-		divs, err := st.Divisions(ctx)
-		if err != nil {
-			return err
-		}
-		known := map[string]bool{}
-		for _, d := range divs {
-			known[d.Code] = true
-		}
 		from := time.Now().UTC()
 		if validFrom != "" {
 			if from, err = time.ParseInLocation("2006-01-02", validFrom, calendar.Shanghai); err != nil {
 				return fmt.Errorf("-from %q: want YYYY-MM-DD", validFrom)
 			}
 		}
-		grids, units, err := places.ParseLayer(b, places.LayerOptions{Outline: outline, Divisions: known, ValidFrom: from})
+		grids, units, err := app.ParseGrids(ctx, st, b, from)
 		if err != nil {
 			return fmt.Errorf("%s: %w", filepath.Base(file), err)
 		}

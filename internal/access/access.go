@@ -88,3 +88,55 @@ func CanReport(p Principal, place caseflow.Place) error {
 	}
 	return nil
 }
+
+// Actions lists what p may do to c now: the role and scope rules of
+// CanAct, the case's state, and for task actions the state of the task
+// they need (a department signs a dispatched task and reports back on a
+// signed one; a dispatcher answers only a pending request). The UI offers
+// these; the case loop still checks each command when it arrives.
+func Actions(p Principal, c *caseflow.Case) []caseflow.Action {
+	var out []caseflow.Action
+	for _, rule := range caseflow.Rules {
+		if !slices.Contains(rule.From, c.State) || CanAct(p, c, rule.Action) != nil {
+			continue
+		}
+		if rule.Task && !taskReady(p, c, rule.Action) {
+			continue
+		}
+		out = append(out, rule.Action)
+	}
+	return out
+}
+
+func taskReady(p Principal, c *caseflow.Case, a caseflow.Action) bool {
+	pending := map[caseflow.Action]caseflow.RequestKind{
+		caseflow.ActApproveReturn: caseflow.RequestReturn, caseflow.ActRefuseReturn: caseflow.RequestReturn,
+		caseflow.ActApproveExtension: caseflow.RequestExtension, caseflow.ActRefuseExtension: caseflow.RequestExtension,
+		caseflow.ActApproveSuspension: caseflow.RequestSuspension, caseflow.ActRefuseSuspension: caseflow.RequestSuspension,
+	}
+	for _, t := range c.Tasks {
+		if !t.State.Active() {
+			continue
+		}
+		if kind, ok := pending[a]; ok {
+			if t.Request == kind {
+				return true
+			}
+			continue
+		}
+		if t.UnitID != p.UnitID {
+			continue
+		}
+		switch a {
+		case caseflow.ActSign:
+			return t.State == caseflow.TaskDispatched
+		case caseflow.ActReportBack:
+			return t.State == caseflow.TaskSigned
+		case caseflow.ActReply:
+			return t.State != caseflow.TaskDone
+		default: // requests
+			return t.State != caseflow.TaskDone && t.Request == caseflow.RequestNone
+		}
+	}
+	return false
+}

@@ -163,6 +163,7 @@ type ReportInput struct {
 	Address     string
 	Lon, Lat    float64
 	Reporter    caseflow.Reporter
+	Photos      []string // uploaded photo ids, the report's evidence
 }
 
 // ReportAs files a case for a signed-in person, who must be allowed to
@@ -216,6 +217,9 @@ func (a *App) prepare(in ReportInput, actor caseflow.Actor) (*caseflow.Case, cas
 		Point: caseflow.Point{Lon: in.Lon, Lat: in.Lat}, Reporter: in.Reporter,
 		Place: caseflow.Place{UnitGrid: u.Code, Grid: u.Grid, Community: u.Community, Street: u.Street}}
 	ev, err := caseflow.Report(c, actor, a.Now(), a.Policy)
+	if err == nil && len(in.Photos) > 0 {
+		ev.Data.Photos = in.Photos
+	}
 	return c, ev, err
 }
 

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"time"
 
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/ledger"
+	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/refdata"
+	"github.com/xiuhua/xiuhua/internal/store"
 )
 
 // ImportResult is a preview or the outcome of an import.
@@ -129,4 +133,36 @@ func numberColumn(t *ledger.Table, m ledger.Mapping) int {
 		}
 	}
 	return -1
+}
+
+// ImportGrids checks a grid layer (GeoJSON) against the district outline
+// and divisions and, with commit, stores it valid from from; cases keep
+// the places they were filed in. Nothing is written when anything is wrong.
+func (a *App) ImportGrids(ctx context.Context, b []byte, from time.Time, commit bool) (grids, units int, err error) {
+	g, u, err := ParseGrids(ctx, a.Store, b, from)
+	if err != nil || !commit {
+		return len(g), len(u), err
+	}
+	if err := a.Store.SaveLayer(ctx, g, u, from); err != nil {
+		return 0, 0, err
+	}
+	return len(g), len(u), a.ReloadPlaces(ctx)
+}
+
+// ParseGrids checks a grid layer against the outline and the stored
+// divisions.
+func ParseGrids(ctx context.Context, st *store.Store, b []byte, from time.Time) ([]places.Grid, []places.UnitGrid, error) {
+	outline, err := places.ParseOutline(refdata.Outline())
+	if err != nil {
+		return nil, nil, err
+	}
+	divs, err := st.Divisions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	known := map[string]bool{}
+	for _, d := range divs {
+		known[d.Code] = true
+	}
+	return places.ParseLayer(b, places.LayerOptions{Outline: outline, Divisions: known, ValidFrom: from})
 }

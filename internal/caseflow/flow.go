@@ -123,7 +123,7 @@ var Rules = []Rule{
 	{ActCheckPass, []Role{GridWorker}, []State{PendingCheck}, false, ""},
 	{ActCheckFail, []Role{GridWorker}, []State{PendingCheck}, false, "reason"},
 	{ActClose, []Role{Dispatcher}, []State{PendingClose}, false, "reason when special"},
-	{ActCallback, []Role{Operator}, []State{Closed}, false, "satisfied"},
+	{ActCallback, []Role{Operator, Resident}, []State{Closed}, false, "satisfied"},
 	{ActReopen, []Role{Operator, Dispatcher}, []State{Closed}, false, "reason"},
 	{ActRemind, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, ""},
 	{ActSupervise, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, "reason"},

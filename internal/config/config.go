@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,6 +33,7 @@ type Config struct {
 	WarnBefore    string
 	EscalateAfter string
 	MetricsAddr   string
+	TileURL       string
 	WorkHours     string
 	SummerHours   string
 	SummerDates   string
@@ -59,6 +61,7 @@ var settings = []setting{
 	{"sqlite-sync", "XIUHUA_SQLITE_SYNC", "FULL", "SQLite synchronous mode: FULL (every commit on disk) or NORMAL", false, func(c *Config) *string { return &c.Synchronous }},
 	{"log-format", "XIUHUA_LOG_FORMAT", "text", "log format: text or json", false, func(c *Config) *string { return &c.LogFormat }},
 	{"log-level", "XIUHUA_LOG_LEVEL", "info", "log level: debug, info, warn, error", false, func(c *Config) *string { return &c.LogLevel }},
+	{"tile-url", "XIUHUA_TILE_URL", "", "raster tiles behind the vector map, a template with {z} {x} {y} (e.g. Tianditu with your key); empty: the map works offline on vectors only", false, func(c *Config) *string { return &c.TileURL }},
 	{"metrics-addr", "XIUHUA_METRICS_ADDR", "", "serve Prometheus metrics at http://ADDR/metrics (empty: off); keep it on a private address", false, func(c *Config) *string { return &c.MetricsAddr }},
 	{"work-hours", "XIUHUA_WORK_HOURS", "08:30-12:00,14:30-18:00", "daily working windows (Asia/Shanghai)", false, func(c *Config) *string { return &c.WorkHours }},
 	{"summer-hours", "XIUHUA_SUMMER_HOURS", "", "working windows in summer, as long a day as -work-hours (empty: none)", false, func(c *Config) *string { return &c.SummerHours }},
@@ -137,6 +140,12 @@ func (c *Config) Validate() error {
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			errs = append(errs, fmt.Errorf("-metrics-addr %q: %v", c.MetricsAddr, err))
+		}
+	}
+	if c.TileURL != "" {
+		if u, err := url.Parse(c.TileURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			!strings.Contains(c.TileURL, "{z}") || !strings.Contains(c.TileURL, "{x}") || !strings.Contains(c.TileURL, "{y}") {
+			errs = append(errs, fmt.Errorf("-tile-url %q: want an http(s) URL with {z}, {x} and {y}", c.TileURL))
 		}
 	}
 	if _, err := calendar.ParseWindows(c.WorkHours); err != nil {

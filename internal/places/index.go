@@ -33,6 +33,9 @@ func NewIndex(units []UnitGrid) *Index {
 // Len is the number of cells.
 func (ix *Index) Len() int { return len(ix.units) }
 
+// Units are the indexed cells; callers must not modify them.
+func (ix *Index) Units() []UnitGrid { return ix.units }
+
 // Locate returns the unit grid containing the point. A point on an edge
 // shared by several cells resolves to the cell with the smallest code, so
 // the answer never depends on load order.

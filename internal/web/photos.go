@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 
@@ -71,4 +72,29 @@ func (s *Server) publicPhoto(w http.ResponseWriter, r *http.Request) {
 // originalPhoto serves the file as uploaded, to staff.
 func (s *Server) originalPhoto(w http.ResponseWriter, r *http.Request) {
 	s.photo(w, r, func(id string) ([]byte, error) { return photos.Original(r.Context(), s.app.Photos, id) }, "", "private, no-store")
+}
+
+// knownPhotos answers 400 unless every id names an uploaded photo, so a
+// case never points at evidence that is not there.
+func (s *Server) knownPhotos(w http.ResponseWriter, r *http.Request, ids []string) bool {
+	if len(ids) > 20 {
+		problem(w, http.StatusBadRequest, "invalid", "photos", "at most 20 photos")
+		return false
+	}
+	for i, id := range ids {
+		field := fmt.Sprintf("photos[%d]", i)
+		if !photos.ValidID(id) {
+			problem(w, http.StatusBadRequest, "invalid", field, "not a photo id: upload to POST /api/v1/photos first")
+			return false
+		}
+		if s.app.Photos == nil {
+			problem(w, http.StatusBadRequest, "invalid", field, "photo storage is not configured")
+			return false
+		}
+		if _, err := photos.Public(r.Context(), s.app.Photos, id, true); err != nil {
+			problem(w, http.StatusBadRequest, "invalid", field, "no uploaded photo "+id)
+			return false
+		}
+	}
+	return true
 }

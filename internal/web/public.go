@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -88,6 +89,8 @@ type PublicCase struct {
 	Overdue    bool           `json:"overdue"`
 	ClosedAt   *time.Time     `json:"closed_at,omitempty"`
 	Steps      []PublicStep   `json:"steps,omitempty"`
+	Rated      bool           `json:"rated"`    // the resident has rated it
+	Rateable   bool           `json:"rateable"` // closed, reported on the public site, not yet rated
 }
 
 // PublicStep is a state change, without who or why.
@@ -126,6 +129,8 @@ func (s *Server) publicView(c *caseflow.Case, name string) PublicCase {
 		d := local(c.ClosedAt)
 		v.ClosedAt = &d
 	}
+	v.Rated = c.Satisfied != nil
+	v.Rateable = c.State == caseflow.Closed && c.Channel == caseflow.ChannelWeb && !v.Rated
 	return v
 }
 
@@ -164,6 +169,15 @@ func (s *Server) followCase(w http.ResponseWriter, r *http.Request) {
 func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.CaseFilter{Street: q.Get("street"), Category: q.Get("category"), Now: s.app.Now(), Limit: 100}
+	closed := false
+	switch q.Get("status") {
+	case "", "open":
+	case "closed":
+		closed, f.State = true, caseflow.Closed
+	default:
+		problem(w, http.StatusBadRequest, "invalid", "status", "status must be open or closed")
+		return
+	}
 	if v := q.Get("cursor"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
@@ -181,7 +195,8 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 		Cases      []PublicCase `json:"cases"`
 		NextCursor string       `json:"next_cursor,omitempty"`
 	}{Cases: []PublicCase{}}
-	// Open states only; pages are by id so the cursor is stable.
+	// Open states (past the first check) or closed ones; pages are by id
+	// so the cursor is stable.
 	for len(out.Cases) < 50 {
 		cs, err := s.app.Store.Cases(r.Context(), f)
 		if err != nil {
@@ -189,7 +204,8 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for i := range cs {
-			if cs[i].State.Open() && cs[i].State != caseflow.Reported && cats[cs[i].CategoryID] != "" {
+			shown := closed || (cs[i].State.Open() && cs[i].State != caseflow.Reported)
+			if shown && cats[cs[i].CategoryID] != "" {
 				out.Cases = append(out.Cases, s.publicView(&cs[i], cats[cs[i].CategoryID]))
 			}
 		}
@@ -251,4 +267,68 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/public/cases/"+c.Number)
 	writeJSON(w, status, s.publicView(c, cats[c.CategoryID]))
+}
+
+// rate records a resident's satisfaction with a closed case they reported
+// on the public site. The reporter's phone number proves it is theirs; a
+// case is rated once. The answer is a callback (回访) by the resident.
+func (s *Server) rate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Phone     string `json:"phone"`
+		Satisfied *bool  `json:"satisfied"`
+		Solved    *bool  `json:"solved"`
+		Note      string `json:"note"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	switch {
+	case in.Satisfied == nil:
+		problem(w, http.StatusBadRequest, "required", "satisfied", "say whether you are satisfied (true or false)")
+		return
+	case len([]rune(in.Note)) > 500:
+		problem(w, http.StatusBadRequest, "invalid", "note", "the note is longer than 500 characters")
+		return
+	}
+	c, err := s.app.Store.CaseByNumber(r.Context(), r.PathValue("number"))
+	if errors.Is(err, store.ErrNotFound) {
+		problem(w, http.StatusNotFound, "not_found", "", "no such case")
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	digits := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+	}
+	if c.Channel != caseflow.ChannelWeb || c.Reporter.Phone == "" || digits(in.Phone) == "" || digits(in.Phone) != digits(c.Reporter.Phone) {
+		problem(w, http.StatusForbidden, "not_yours", "phone", "only the resident who reported the case, with the phone number given then, may rate it")
+		return
+	}
+	if c.State != caseflow.Closed {
+		problem(w, http.StatusConflict, "wrong_state", "", "a case can be rated once it is closed")
+		return
+	}
+	if c.Satisfied != nil {
+		problem(w, http.StatusConflict, "exists", "", "this case has been rated already")
+		return
+	}
+	n, _, err := s.app.Act(r.Context(), c.ID, caseflow.Command{Action: caseflow.ActCallback, Actor: caseflow.Actor{Role: caseflow.Resident},
+		ExpectedVersion: c.Version, Satisfied: in.Satisfied, Solved: in.Solved, Note: strings.TrimSpace(in.Note)})
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	cats, err := s.publicCategories(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.publicView(n, cats[n.CategoryID]))
 }

@@ -16,6 +16,7 @@ const (
 	public = "public" // anyone
 	staff  = "staff"  // signed in; results cut to the reader's scope
 	wide   = "wide"   // signed in as the centre or a leader
+	admin  = "admin"  // signed in as an administrator
 )
 
 type route struct {
@@ -44,7 +45,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/cases", access: staff, summary: "cases newest first, in the reader's scope",
 			query: append(caseFilters, "limit: 1–1000", "cursor: next_cursor of the previous page"), h: s.listCases},
 		{pattern: "POST /api/v1/cases", access: staff, summary: "report a case (Idempotency-Key header: a retry returns the first case)",
-			body: "category, description, lon, lat, address, urgency, channel", signed: s.report},
+			body: "category, description, lon, lat, address, urgency, channel, photos (ids from POST /api/v1/photos)", signed: s.report},
 		{pattern: "GET /api/v1/cases/{number}", access: staff, summary: "a case with tasks, running deadlines, repeats and timeline", h: s.getCase},
 		{pattern: "POST /api/v1/cases/{number}/actions/{action}", access: staff, summary: "one transition of the case loop (stale version: 409)",
 			body: "version, reason, note, photos, assignments[{unit, lead}], auto, task_unit, deadline, special, found, satisfied, solved, duplicate_of", signed: s.act},
@@ -76,8 +77,10 @@ func (s *Server) routeTable() []route {
 			body: "category, description, address, lon, lat, name, phone", h: limited(s.writeLimit, s.residentReport)},
 		{pattern: "GET /api/v1/public/cases/{number}", access: public, summary: "follow a case by its number: state and steps, no personal data",
 			h: limited(s.readLimit, s.followCase)},
-		{pattern: "GET /api/v1/public/board", access: public, summary: "问题挂牌: open public problems with their deadlines",
-			query: []string{"street: street code", "category: id or class", "cursor: next_cursor"}, h: limited(s.readLimit, s.board)},
+		{pattern: "POST /api/v1/public/cases/{number}/rating", access: public, summary: "the resident who reported a closed case rates it (phone as given in the report; once)",
+			body: "phone, satisfied, solved, note", h: limited(s.writeLimit, s.rate)},
+		{pattern: "GET /api/v1/public/board", access: public, summary: "问题挂牌: open public problems with their deadlines, or the closed ones",
+			query: []string{"status: open (default) or closed", "street: street code", "category: id or class", "cursor: next_cursor"}, h: limited(s.readLimit, s.board)},
 		{pattern: "GET /open311/v2/{doc}", access: public, summary: "Open311 GeoReport v2: discovery, services, requests (.json or .xml)",
 			h: limited(s.readLimit, s.open311Get)},
 		{pattern: "POST /open311/v2/{doc}", access: public, summary: "Open311 GeoReport v2: POST requests (form-encoded, api_key)",
@@ -85,7 +88,22 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /open311/v2/services/{code}", access: public, summary: "Open311 service definition", h: limited(s.readLimit, s.open311Service)},
 		{pattern: "GET /open311/v2/requests/{id}", access: public, summary: "Open311 service request", h: limited(s.readLimit, s.open311Request)},
 		{pattern: "GET /open311/v2/tokens/{token}", access: public, summary: "Open311 token lookup", h: limited(s.readLimit, s.open311Token)},
+		{pattern: "GET /api/v1/places/map", access: public, summary: "the map layer: outline, streets, communities, grids and every unit grid as a ring",
+			h: s.placesMap},
+		{pattern: "GET /api/v1/catalog", access: public, summary: "the problem catalog (public=true: what residents may report)",
+			query: []string{"public: true for the public categories only"}, h: s.categories},
+		{pattern: "GET /api/v1/units", access: staff, summary: "departments and street offices", h: s.units},
+		{pattern: "GET /api/v1/admin/users", access: admin, summary: "accounts (no password hashes, no phones)", query: []string{"role: a role"}, signed: s.adminUsers},
+		{pattern: "POST /api/v1/admin/users", access: admin, summary: "create an account", body: "username, name, role, unit, grids, password", signed: s.adminCreateUser},
+		{pattern: "POST /api/v1/admin/grids", access: admin, summary: "import a grid layer (GeoJSON body); dry_run=true only checks it",
+			query: []string{"from: first day it is valid, YYYY-MM-DD (default now)", "dry_run: true to check without importing"}, signed: s.adminGrids},
+		{pattern: "GET /api/v1/admin/time-limits", access: admin, summary: "the time-limit table", signed: s.adminTimeLimits},
+		{pattern: "GET /api/v1/admin/calendar", access: admin, summary: "the district's own days off and working days", signed: s.adminCalendar},
+		{pattern: "GET /api/v1/admin/webhooks", access: admin, summary: "webhook subscriptions (no secrets)", signed: s.adminWebhooks},
 		{pattern: "GET /{$}", access: public, summary: "home page", h: s.index},
+		{pattern: "GET /app", access: public, summary: "the staff web app (command centre, phone, desk, dashboard, admin)", h: page("app.html")},
+		{pattern: "GET /board", access: public, summary: "问题挂牌: the public board, case follow-up and resident reporting", h: page("board.html")},
+		{pattern: "GET /ui/{file...}", access: public, summary: "the web app's scripts, styles and message catalogs", h: s.uiFile},
 		{pattern: "GET /login", access: public, summary: "sign-in page", h: s.loginPage},
 		{pattern: "POST /login", access: public, summary: "sign-in form", h: s.loginForm},
 	}
@@ -95,6 +113,10 @@ func (s *Server) routeTable() []route {
 func (s *Server) register() {
 	for _, r := range s.routeTable() {
 		h := r.h
+		if r.access == admin {
+			s.mux.HandleFunc(r.pattern, s.admin(r.signed))
+			continue
+		}
 		if r.signed != nil {
 			sh := r.signed
 			h = func(w http.ResponseWriter, req *http.Request) { sh(w, req, principal(req)) }

@@ -34,11 +34,33 @@ type Server struct {
 	mux        *http.ServeMux
 	readLimit  *limiter // public reads per client a minute
 	writeLimit *limiter // public reports per client a minute
+	layer      layerCache
+	tileURL    string // a raster tile template behind the vector map; empty: none
+	tileSrc    string // its origin, for the Content-Security-Policy
+}
+
+// Option configures the server.
+type Option func(*Server)
+
+// WithTiles puts raster tiles behind the vector map, from a template such
+// as https://t0.tianditu.gov.cn/vec_w/wmts?...&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY.
+// Without it the map is vector-only and works offline.
+func WithTiles(template string) Option {
+	return func(s *Server) {
+		u, err := url.Parse(template)
+		if template == "" || err != nil || u.Host == "" {
+			return
+		}
+		s.tileURL, s.tileSrc = template, " "+u.Scheme+"://"+u.Host
+	}
 }
 
 // New builds the handler tree.
-func New(a *app.App) http.Handler {
+func New(a *app.App, opts ...Option) http.Handler {
 	s := &Server{app: a, mux: http.NewServeMux(), readLimit: newLimiter(120), writeLimit: newLimiter(10)}
+	for _, o := range opts {
+		o(s)
+	}
 	s.register()
 	return s.secure(s.mux)
 }
@@ -48,7 +70,7 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:"+s.tileSrc)
 		next.ServeHTTP(w, r)
 	})
 }
@@ -121,30 +143,37 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // CaseView is a case as this read-only view shows it: no reporter names or
 // phone numbers.
 type CaseView struct {
-	Number       string             `json:"number"`
-	State        caseflow.State     `json:"state"`
-	Channel      caseflow.Channel   `json:"channel"`
-	Category     string             `json:"category"`
-	Urgency      caseflow.Urgency   `json:"urgency"`
-	Description  string             `json:"description"`
-	Address      string             `json:"address,omitempty"`
-	Lon          float64            `json:"lon"`
-	Lat          float64            `json:"lat"`
-	Place        caseflow.Place     `json:"place"`
-	ReportedAt   time.Time          `json:"reported_at"`
-	RegisteredAt *time.Time         `json:"registered_at,omitempty"`
-	DispatchedAt *time.Time         `json:"dispatched_at,omitempty"`
-	ClosedAt     *time.Time         `json:"closed_at,omitempty"`
-	Deadline     *time.Time         `json:"deadline,omitempty"`
-	Overdue      bool               `json:"overdue"`
-	CloseType    caseflow.CloseType `json:"close_type,omitempty"`
-	Reworks      int                `json:"reworks"`
-	DuplicateOf  int64              `json:"duplicate_of,omitempty"`
-	Repeats      int                `json:"repeats"` // later reports merged into this case
-	Version      int                `json:"version"`
-	Tasks        []TaskView         `json:"tasks,omitempty"`
-	Deadlines    []DeadlineView     `json:"deadlines,omitempty"`
-	Timeline     []EventView        `json:"timeline,omitempty"`
+	Number       string           `json:"number"`
+	State        caseflow.State   `json:"state"`
+	Channel      caseflow.Channel `json:"channel"`
+	Category     string           `json:"category"`
+	Urgency      caseflow.Urgency `json:"urgency"`
+	Description  string           `json:"description"`
+	Address      string           `json:"address,omitempty"`
+	Lon          float64          `json:"lon"`
+	Lat          float64          `json:"lat"`
+	Place        caseflow.Place   `json:"place"`
+	ReportedAt   time.Time        `json:"reported_at"`
+	RegisteredAt *time.Time       `json:"registered_at,omitempty"`
+	DispatchedAt *time.Time       `json:"dispatched_at,omitempty"`
+	ClosedAt     *time.Time       `json:"closed_at,omitempty"`
+	Deadline     *time.Time       `json:"deadline,omitempty"`
+	Overdue      bool             `json:"overdue"`
+	// WorkLeft is the working time to the deadline in minutes, negative
+	// when past it; absent without a running deadline.
+	WorkLeft    *int               `json:"work_left_minutes,omitempty"`
+	CloseType   caseflow.CloseType `json:"close_type,omitempty"`
+	Reworks     int                `json:"reworks"`
+	DuplicateOf int64              `json:"duplicate_of,omitempty"`
+	Repeats     int                `json:"repeats"` // later reports merged into this case
+	Version     int                `json:"version"`
+	Tasks       []TaskView         `json:"tasks,omitempty"`
+	Deadlines   []DeadlineView     `json:"deadlines,omitempty"`
+	Timeline    []EventView        `json:"timeline,omitempty"`
+	// PlaceNames names the street, community and grid (case detail only).
+	PlaceNames map[string]string `json:"place_names,omitempty"`
+	// Actions are what the reader may do now (case detail only).
+	Actions []caseflow.Action `json:"actions,omitempty"`
 }
 
 // DeadlineView is a running deadline and what the watcher has done on it.
@@ -160,11 +189,14 @@ var stageNames = []string{"waiting", "warned", "overdue", "escalated"}
 
 // TaskView is one department's task.
 type TaskView struct {
-	UnitID     int64              `json:"unit_id"`
-	Lead       bool               `json:"lead"`
-	State      caseflow.TaskState `json:"state"`
-	Deadline   *time.Time         `json:"deadline,omitempty"`
-	Extensions int                `json:"extensions"`
+	UnitID       int64                `json:"unit_id"`
+	Lead         bool                 `json:"lead"`
+	State        caseflow.TaskState   `json:"state"`
+	Deadline     *time.Time           `json:"deadline,omitempty"`
+	Extensions   int                  `json:"extensions"`
+	Request      caseflow.RequestKind `json:"request,omitempty"` // a pending request: return, extension or suspension
+	RequestNote  string               `json:"request_note,omitempty"`
+	RequestedDue *time.Time           `json:"requested_due,omitempty"`
 }
 
 // EventView is one line of the timeline.
@@ -204,7 +236,18 @@ func view(c *caseflow.Case, now time.Time) CaseView {
 		DuplicateOf: c.DuplicateOf, Version: c.Version}
 	v.Overdue = c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && now.After(c.Deadline)
 	for _, t := range c.Tasks {
-		v.Tasks = append(v.Tasks, TaskView{UnitID: t.UnitID, Lead: t.Lead, State: t.State, Deadline: opt(t.Deadline), Extensions: t.Extensions})
+		v.Tasks = append(v.Tasks, TaskView{UnitID: t.UnitID, Lead: t.Lead, State: t.State, Deadline: opt(t.Deadline), Extensions: t.Extensions,
+			Request: t.Request, RequestNote: t.RequestNote, RequestedDue: opt(t.RequestedDue)})
+	}
+	return v
+}
+
+// caseView is view with the working time left on the working calendar.
+func (s *Server) caseView(c *caseflow.Case, now time.Time) CaseView {
+	v := view(c, now)
+	if c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() {
+		m := int(s.app.Policy.Calendar().Between(now, c.Deadline) / time.Minute)
+		v.WorkLeft = &m
 	}
 	return v
 }
@@ -298,7 +341,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 	}{Cases: make([]CaseView, 0, len(cs))}
 	now := s.app.Now()
 	for i := range cs {
-		out.Cases = append(out.Cases, view(&cs[i], now))
+		out.Cases = append(out.Cases, s.caseView(&cs[i], now))
 	}
 	lim := f.Limit
 	if lim == 0 {
@@ -330,7 +373,12 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	v := view(c, s.app.Now())
+	v := s.caseView(c, s.app.Now())
+	v.Actions = access.Actions(principal(r), c)
+	if v.PlaceNames, err = s.placeNames(r.Context(), c.Place); err != nil {
+		fail(w, r, err)
+		return
+	}
 	if v.Repeats, err = s.app.Store.Repeats(r.Context(), c.ID); err != nil {
 		fail(w, r, err)
 		return
@@ -599,6 +647,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 .n{font-variant-numeric:tabular-nums;text-align:right}.muted{color:#777}</style></head><body>
 <h1>绣花 Xiuhua</h1>
 <p>平城区城市精细化管理 · fine-grained city management for Pingcheng District, Datong</p>
+<p><a href="/app"><b>进入工作台 Open the staff app</b></a> · <a href="/board"><b>问题挂牌 Public board</b></a> · <a href="/board#report">我要反映 Report a problem</a></p>
 <p class="muted">街道、社区为国家统计局 2023 年区划；街道和社区的范围、网格为生成的示意区域，非官方边界。
 Streets and communities are the NBS 2023 divisions; their areas and the grids are generated, not official boundaries.</p>
 <h2>案件 Cases: {{.Total}}</h2>

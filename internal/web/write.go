@@ -144,8 +144,19 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p access.Princip
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) me(w http.ResponseWriter, _ *http.Request, p access.Principal) {
-	writeJSON(w, http.StatusOK, p)
+// me is the signed-in person; a browser session also gets its CSRF token
+// back (a same-origin read), so a reloaded page can keep writing.
+func (s *Server) me(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	out := struct {
+		access.Principal
+		CSRF string `json:"csrf_token,omitempty"`
+	}{Principal: p}
+	if token, ok := r.Context().Value(principalKey{}).(string); ok {
+		if _, csrf, err := s.app.SessionPrincipal(r.Context(), token); err == nil {
+			out.CSRF = csrf
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // refused records a permission refusal in the audit log and answers it.
@@ -165,11 +176,12 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 		Address     string           `json:"address"`
 		Lon         *float64         `json:"lon"`
 		Lat         *float64         `json:"lat"`
+		Photos      []string         `json:"photos"`
 	}
 	if !decode(w, r, &in) {
 		return
 	}
-	if !checkReport(w, in.Category, in.Lon, in.Lat, in.Description) {
+	if !checkReport(w, in.Category, in.Lon, in.Lat, in.Description) || !s.knownPhotos(w, r, in.Photos) {
 		return
 	}
 	if in.Urgency != "" && in.Urgency != caseflow.Normal && in.Urgency != caseflow.Urgent {
@@ -189,7 +201,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 	}
 	c, created, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: in.Channel, CategoryID: in.Category, Urgency: in.Urgency,
 		Description: in.Description, Address: in.Address, Lon: *in.Lon, Lat: *in.Lat,
-		Reporter: caseflow.Reporter{AccountID: p.AccountID}}, p, key)
+		Reporter: caseflow.Reporter{AccountID: p.AccountID}, Photos: in.Photos}, p, key)
 	var ce *caseflow.Error
 	if errors.As(err, &ce) && (ce.Code == caseflow.CodeWrongRole || ce.Code == caseflow.CodeNotYours) {
 		s.refused(w, r, p, err)
@@ -204,7 +216,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 		status = http.StatusOK
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+c.Number)
-	writeJSON(w, status, view(c, s.app.Now()))
+	writeJSON(w, status, s.caseView(c, s.app.Now()))
 }
 
 // checkReport answers 400 for what every report needs: a category, a
@@ -275,6 +287,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, p access.Principal)
 		problem(w, http.StatusBadRequest, "required", "version", "version is required: the case version you acted on")
 		return
 	}
+	if !s.knownPhotos(w, r, in.Photos) {
+		return
+	}
 	cmd := caseflow.Command{Action: a, Actor: p.Actor(), At: s.app.Now(), ExpectedVersion: in.Version, Reason: in.Reason,
 		Note: in.Note, Photos: in.Photos, Special: in.Special, Found: in.Found, Satisfied: in.Satisfied, Solved: in.Solved}
 	if in.Deadline != nil {
@@ -342,7 +357,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, p access.Principal)
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, view(n, s.app.Now()))
+	writeJSON(w, http.StatusOK, s.caseView(n, s.app.Now()))
 }
 
 var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>
@@ -383,5 +398,5 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: r.TLS != nil, MaxAge: int(app.SessionTTL.Seconds())})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, "/app", http.StatusSeeOther)
 }

@@ -86,6 +86,7 @@ func version(t *testing.T, a *app.App, number string) int {
 // out-of-scope cases look absent.
 func TestWritePermissions(t *testing.T) {
 	s, a := server(t)
+	a.Photos = photos.Dir(t.TempDir())
 	ctx := context.Background()
 	units, _ := a.Store.Units(ctx)
 	code := map[int64]string{}
@@ -159,7 +160,19 @@ func TestWritePermissions(t *testing.T) {
 	// A stale version after a real transition: 409.
 	u := signIn(t, s.URL, lead)
 	old := version(t, a, c.Number)
-	if got, body := u.do("POST", path("report_back"), map[string]any{"version": old, "note": "已处理", "photos": []string{"a.jpg"}}); got != 200 {
+	// Evidence must be an uploaded photo: a made-up id is refused.
+	fake := strings.Repeat("ab", 32)
+	if got, body := u.do("POST", path("report_back"), map[string]any{"version": old, "note": "已处理", "photos": []string{fake}}); got != 400 || !strings.Contains(body, "photos[0]") {
+		t.Fatalf("report back with a photo never uploaded: %d %s", got, body)
+	}
+	var png bytes.Buffer
+	jpeg.Encode(&png, image.NewRGBA(image.Rect(0, 0, 32, 32)), nil)
+	got, up := u.do("POST", "/api/v1/photos", png.String())
+	var photo struct{ ID string }
+	if got != 201 || json.Unmarshal([]byte(up), &photo) != nil {
+		t.Fatalf("upload: %d %s", got, up)
+	}
+	if got, body := u.do("POST", path("report_back"), map[string]any{"version": old, "note": "已处理", "photos": []string{photo.ID}}); got != 200 {
 		t.Fatalf("report back: %d %s", got, body)
 	}
 	if got, body := u.do("POST", path("request_extension"), map[string]any{"version": old, "reason": "x"}); got != 409 || !strings.Contains(body, "stale") {
@@ -426,8 +439,17 @@ func TestLoginForm(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), "dispatcher1 (dispatcher)") {
-		t.Fatalf("after signing in: %d %.300s", resp.StatusCode, b)
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/app" || !strings.Contains(string(b), "/ui/app.js") {
+		t.Fatalf("after signing in: %d at %s %.300s", resp.StatusCode, resp.Request.URL.Path, b)
+	}
+	resp, err = c.Get(s.URL + "/api/v1/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"username":"dispatcher1"`) || !strings.Contains(string(b), `"csrf_token":"`) {
+		t.Fatalf("me after the form: %d %s", resp.StatusCode, b)
 	}
 	resp, err = c.Get(s.URL + "/api/v1/cases?limit=1")
 	if err != nil {

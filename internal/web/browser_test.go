@@ -1,0 +1,377 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/demo"
+	"github.com/xiuhua/xiuhua/internal/photos"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+// End-to-end tests in Debian's Chromium, headless, against the real server
+// on loopback. They skip where Chromium is missing, and fail instead when
+// CI is set.
+
+const chromiumPath = "/usr/bin/chromium"
+
+// browser starts a headless Chromium for the test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set and %s is missing: install Debian's chromium (apt-get install chromium)", chromiumPath)
+		}
+		t.Skipf("no %s: browser tests skipped (they fail in CI)", chromiumPath)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "zh-CN"), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 900))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelA() })
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return ctx
+}
+
+// shots is where screenshots go: XIUHUA_SCREENSHOTS, or a temporary folder.
+func shots(t *testing.T) string {
+	if d := os.Getenv("XIUHUA_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+// page drives one tab with a deadline per step and screenshots on failure.
+type page struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	dir  string
+}
+
+func (p *page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
+		body, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.body.innerText.slice(0, 1500)`))
+		p.t.Fatalf("%s: %v\npage text:\n%s", what, err, body)
+	}
+}
+
+func (p *page) text(sel string) string {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		p.shot("failed-text")
+		p.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// wait polls a JavaScript condition.
+func (p *page) wait(what, expr string) {
+	p.t.Helper()
+	p.do(what, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(25*time.Second))(ctx, t)
+		return chromedp.Void{}, err
+	})
+}
+
+func (p *page) eval(expr string) string {
+	p.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("eval %s: %v", expr, err)
+	}
+	return s
+}
+
+func (p *page) shot(name string) {
+	b, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		os.WriteFile(filepath.Join(p.dir, name+".png"), b, 0o644)
+	}
+}
+
+// login signs in through the app's own form.
+func (p *page) login(user string) {
+	p.t.Helper()
+	p.do("sign out", chromedp.Navigate(p.base+"/app"), chromedp.WaitVisible(chromedp.CSS("#main")))
+	p.eval(`fetch('/api/v1/session', {method: 'DELETE', headers: {'X-CSRF-Token': sessionStorage.getItem('csrf') || ''}}).then(() => { sessionStorage.clear(); return 'ok' })`)
+	p.do("login "+user, chromedp.Navigate(p.base+"/app"), chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), user), chromedp.SendKeys(chromedp.CSS("#password"), demo.Password),
+		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#logout")))
+}
+
+// act opens an action's form on the case panel, fills it and submits.
+func (p *page) act(action string, fill ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	steps := []chromedp.Action[chromedp.Void]{chromedp.WaitVisible(chromedp.CSS(`button[data-action="` + action + `"]`)),
+		chromedp.Click(chromedp.CSS(`button[data-action="` + action + `"]`)), chromedp.WaitVisible(chromedp.CSS(`button[data-submit="` + action + `"]`))}
+	steps = append(steps, fill...)
+	steps = append(steps, chromedp.Click(chromedp.CSS(`button[data-submit="`+action+`"]`)))
+	p.do(action, steps...)
+	p.wait(action+" done", `!document.querySelector('button[data-submit="`+action+`"]')`)
+}
+
+func testJPEG(t *testing.T, dir, name string) string {
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	for y := 0; y < 240; y++ {
+		for x := 0; x < 320; x++ {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 90, 255})
+		}
+	}
+	var b bytes.Buffer
+	jpeg.Encode(&b, img, nil)
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A complete case through the UI: a grid worker reports with a photo on a
+// phone, the dispatcher registers and dispatches it, the department signs
+// and reports back with a photo, the grid worker checks it, the dispatcher
+// closes it, and the public board shows it closed. Along the way: a bad
+// upload is refused and another department cannot reach the case.
+func TestBrowserCaseLoop(t *testing.T) {
+	bctx := browser(t)
+	s, a := server(t)
+	a.Photos = photos.Dir(t.TempDir())
+	ctx := context.Background()
+	files := t.TempDir()
+	photo := testJPEG(t, files, "scene.jpg")
+	fake := filepath.Join(files, "virus.jpg")
+	os.WriteFile(fake, append([]byte("MZ\x90\x00\x03"), bytes.Repeat([]byte{0}, 2000)...), 0o644)
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+
+	// The grid worker of the first grid, and a point inside it.
+	worker := "gw14021305300101"
+	acct, err := a.Store.AccountByUsername(ctx, worker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	who, err := a.Principal(ctx, acct.ID)
+	if err != nil || len(who.Grids) == 0 {
+		t.Fatalf("demo worker %s: %v", worker, err)
+	}
+	lon, lat := pointIn(t, a, who.Grids[0])
+
+	// 1. Report on a phone-sized screen.
+	p.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	p.login(worker)
+	p.do("phone page", chromedp.WaitVisible(chromedp.CSS("#report-form")))
+	p.shot("phone")
+	// A renamed executable is refused with a clear message.
+	p.do("bad upload", chromedp.SetUploadFiles(chromedp.CSS(`#report-form input[type=file]`), []string{fake}))
+	p.wait("bad upload refused", `document.querySelector('#report-form .err') && /415/.test(document.querySelector('#report-form .err').textContent)`)
+	if msg := p.text("#report-form .err"); !strings.Contains(msg, "JPEG") && !strings.Contains(msg, "415") {
+		t.Errorf("bad upload message: %q", msg)
+	}
+	desc := fmt.Sprintf("北馨园小区门口垃圾堆积 e2e-%d", time.Now().UnixNano()%100000)
+	// The category by pinyin initials: bllj is 暴露垃圾.
+	p.do("choose category", chromedp.SendKeys(chromedp.CSS("#category-search"), "bllj"),
+		chromedp.WaitVisible(chromedp.CSS(`.suggest li[data-category]`)))
+	if first := p.text(`.suggest li[data-category]`); !strings.Contains(first, "暴露垃圾") {
+		t.Fatalf("pinyin initials bllj: first suggestion %q", first)
+	}
+	p.do("fill report", chromedp.Click(chromedp.CSS(`.suggest li[data-category]`)),
+		chromedp.SendKeys(chromedp.CSS("#description"), desc), chromedp.SendKeys(chromedp.CSS("#address"), "北馨园小区东门"),
+		chromedp.SetUploadFiles(chromedp.CSS(`#report-form input[type=file]`), []string{photo}))
+	p.wait("photo uploaded", `document.querySelectorAll('#report-form .photos img').length === 1`)
+	p.do("gps", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		acc := 8.0
+		if _, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: &cdpbrowser.PermissionDescriptor{Name: "geolocation"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: s.URL}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, tg, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{Latitude: &lat, Longitude: &lon, Accuracy: &acc})
+		return chromedp.Void{}, err
+	})
+	// The phone's GPS: the permission granted and the position set through
+	// the DevTools protocol, as a real phone would answer.
+	p.do("locate", chromedp.Click(chromedp.CSS("#gps")))
+	p.wait("located", `/GPS|地图|定位失败|failed/.test(document.querySelector('#where').textContent) && !/定位中/.test(document.querySelector('#where').textContent)`)
+	where := p.text("#where")
+	if !strings.Contains(where, "GPS") {
+		t.Fatalf("geolocation override not honoured: %q", where)
+	}
+	p.do("submit report", chromedp.Click(chromedp.CSS("#submit-report")))
+	p.wait("report sent", `localStorage.getItem('xiuhua.outbox') === '[]'`)
+	cs, err := a.Store.Cases(ctx, store.CaseFilter{Text: desc, Limit: 5})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("the reported case: %v, %d found", err, len(cs))
+	}
+	c := cs[0]
+	if c.State != caseflow.Reported || c.Place.Grid != who.Grids[0] {
+		t.Fatalf("reported case: %s in %s", c.State, c.Place.Grid)
+	}
+	evs, _ := a.Store.Events(ctx, c.ID)
+	if len(evs) == 0 || len(evs[0].Data.Photos) != 1 {
+		t.Fatalf("the report's photo was not kept: %+v", evs)
+	}
+	p.shot("phone-reported")
+
+	// 2. The dispatcher registers and dispatches it from the command centre.
+	p.do("desktop viewport", chromedp.EmulateViewport(1400, 900))
+	p.login("dispatcher1")
+	p.do("centre", chromedp.WaitVisible(chromedp.CSS(`[data-tab="reported"]`)),
+		chromedp.SendKeys(chromedp.CSS("#q"), desc), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="`+c.Number+`"]`)), chromedp.Click(chromedp.CSS(`tr[data-number="`+c.Number+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-case="`+c.Number+`"]`)))
+	p.wait("suggestion shown", `!!document.querySelector('[data-suggest]')`)
+	p.wait("map painted", `document.querySelector('.mapbox .legend') && /\d/.test(document.querySelector('.mapbox .legend').textContent)`)
+	p.shot("centre")
+	p.act("register")
+	p.act("dispatch") // by the dispatch table: the suggested department
+	c2, _ := a.Store.CaseByNumber(ctx, c.Number)
+	if c2.State != caseflow.Dispatched || len(c2.Tasks) == 0 {
+		t.Fatalf("after dispatch: %s, %d tasks", c2.State, len(c2.Tasks))
+	}
+	units, _ := a.Store.Units(ctx)
+	code := map[int64]string{}
+	for _, u := range units {
+		code[u.ID] = u.Code
+	}
+	var lead, other string
+	for _, k := range c2.Tasks {
+		if k.Lead {
+			lead = "h-" + code[k.UnitID]
+		}
+	}
+	for _, u := range []string{"h-ylc", "h-hwc", "h-szc"} {
+		if u != lead {
+			other = u
+			break
+		}
+	}
+
+	// 3. Another department cannot see or act on it.
+	p.login(other)
+	p.do("other desk", chromedp.WaitVisible(chromedp.CSS("#tasks h2")))
+	if n := p.eval(`String(document.querySelectorAll('tr[data-number="` + c.Number + `"]').length)`); n != "0" {
+		t.Fatalf("%s's desk lists another department's case", other)
+	}
+	got := p.eval(`fetch('/api/v1/cases/` + c.Number + `/actions/sign', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('csrf')}, body: JSON.stringify({version: ` + fmt.Sprint(c2.Version) + `})}).then(r => String(r.status))`)
+	if got != "404" {
+		t.Fatalf("another department signing: %s, want 404", got)
+	}
+
+	// 4. The lead department signs and reports back with a photo.
+	p.login(lead)
+	p.do("desk", chromedp.WaitVisible(chromedp.CSS(`tr[data-number="`+c.Number+`"]`)), chromedp.Click(chromedp.CSS(`tr[data-number="`+c.Number+`"]`)))
+	p.shot("desk")
+	p.act("sign")
+	p.act("report_back", chromedp.SendKeys(chromedp.CSS(`textarea[data-field="note"]`), "已清运完毕"),
+		chromedp.SetUploadFiles(chromedp.CSS(`.form input[type=file]`), []string{photo}),
+		chromedp.WaitVisible(chromedp.CSS(`.form .photos img`)))
+
+	// 5. The grid worker checks it on site, on the phone.
+	p.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	p.login(worker)
+	p.do("my checks", chromedp.WaitVisible(chromedp.CSS(`#mine tr[data-number="`+c.Number+`"]`)), chromedp.Click(chromedp.CSS(`#mine tr[data-number="`+c.Number+`"]`)))
+	p.act("check_pass", chromedp.SendKeys(chromedp.CSS(`textarea[data-field="note"]`), "现场已清理"))
+
+	// 6. The dispatcher closes it.
+	p.do("desktop viewport", chromedp.EmulateViewport(1400, 900))
+	p.login("dispatcher1")
+	p.do("to close", chromedp.WaitVisible(chromedp.CSS(`[data-tab="pending_close"]`)), chromedp.Click(chromedp.CSS(`[data-tab="pending_close"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="`+c.Number+`"]`)), chromedp.Click(chromedp.CSS(`tr[data-number="`+c.Number+`"]`)))
+	p.act("close")
+	c3, _ := a.Store.CaseByNumber(ctx, c.Number)
+	if c3.State != caseflow.Closed {
+		t.Fatalf("after close: %s", c3.State)
+	}
+	p.shot("centre-closed")
+
+	// 7. The public board shows it closed, without personal data.
+	p.do("board", chromedp.Navigate(s.URL+"/board#follow/"+c.Number), chromedp.WaitVisible(chromedp.CSS(`#follow-result [data-state]`)))
+	if st := p.eval(`document.querySelector('#follow-result [data-state]').dataset.state`); st != "closed" {
+		t.Fatalf("board shows %s", st)
+	}
+	p.do("closed list", chromedp.Navigate(s.URL+"/board#list"), chromedp.WaitVisible(chromedp.CSS(`[data-status="closed"]`)),
+		chromedp.Click(chromedp.CSS(`[data-status="closed"]`)), chromedp.WaitVisible(chromedp.CSS(`tr[data-number="`+c.Number+`"]`)))
+	body := p.eval(`document.body.innerText`)
+	for _, secret := range []string{acct.Name, "1390352"} {
+		if secret != "" && strings.Contains(body, secret) {
+			t.Fatalf("the public board shows personal data %q", secret)
+		}
+	}
+	p.shot("board")
+}
+
+// The other main pages render with real data, in both languages, and
+// their screenshots are saved.
+func TestBrowserPages(t *testing.T) {
+	bctx := browser(t)
+	s, _ := server(t)
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	p.login("leader")
+	p.eval(`location.hash = '#/dashboard'; 'ok'`)
+	p.do("dashboard", chromedp.WaitVisible(chromedp.CSS(`[data-n="total"]`)))
+	p.wait("charts drawn", `document.querySelectorAll('.chart canvas').length >= 4 && document.querySelectorAll('#zeroing tr[data-street]').length > 0`)
+	if n := p.eval(`document.querySelector('[data-n="total"]').textContent`); n == "0" || n == "" {
+		t.Fatalf("dashboard total: %q", n)
+	}
+	if href := p.eval(`document.querySelector('[data-export="ledger"]').getAttribute('href')`); !strings.Contains(href, "format=xlsx") {
+		t.Fatalf("ledger export link: %q", href)
+	}
+	p.shot("dashboard")
+	p.login("admin")
+	p.eval(`location.hash = '#/admin'; 'ok'`)
+	p.do("admin", chromedp.WaitVisible(chromedp.CSS(`#dry-result`)),
+		chromedp.Click(chromedp.CSS(`#admin-body form button.primary`)), chromedp.WaitVisible(chromedp.CSS(`#dry-result b`)))
+	p.shot("admin-dispatch")
+	p.do("admin users", chromedp.Click(chromedp.CSS(`[data-section="users"]`)), chromedp.WaitVisible(chromedp.CSS(`#new-username`)))
+	p.do("english", chromedp.Navigate(s.URL+"/board"), chromedp.WaitVisible(chromedp.CSS(`#board-rows tr`)))
+	zh := p.text("h1")
+	p.do("switch", chromedp.Click(chromedp.CSS("#lang")), chromedp.WaitVisible(chromedp.CSS(`#board-rows tr`)))
+	en := p.text("h1")
+	if zh != "问题挂牌" || en != "Public board" {
+		t.Fatalf("board title: %q then %q", zh, en)
+	}
+	p.shot("board-en")
+}
+
+// pointIn finds a point in one of a grid's unit grids.
+func pointIn(t *testing.T, a *app.App, grid string) (lon, lat float64) {
+	for _, u := range a.Index().Units() {
+		if u.Grid != grid {
+			continue
+		}
+		c := u.Geometry.Bound().Center()
+		if got, err := a.Index().Locate(c.Lon(), c.Lat()); err == nil && got.Grid == grid {
+			return c.Lon(), c.Lat()
+		}
+	}
+	t.Fatalf("no point in grid %s", grid)
+	return
+}

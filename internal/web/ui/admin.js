@@ -1,0 +1,106 @@
+// Admin pages: users and units, the grid layer (GeoJSON import with a
+// check first), the catalog with its time limits, the dispatch table with
+// its dry run, the calendar and the webhooks. Writes are for administrators;
+// dispatchers see the dispatch table and its dry run.
+import { api, catalog, errText, h, t, toast } from './lib.js';
+import { units } from './casepanel.js';
+
+const sections = ['dispatch', 'users', 'grids', 'catalog', 'calendar', 'webhooks'];
+
+export async function render(main, me) {
+  const box = h('div', { id: 'admin-body' });
+  const bar = h('div.tabs', { role: 'tablist' }, sections.filter(s => me.role === 'admin' || s === 'dispatch' || s === 'catalog').map(s =>
+    h('button', { type: 'button', 'data-section': s, onclick: e => { bar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b === e.currentTarget)); show(s); } }, t(`admin.${s}`))));
+  main.replaceChildren(h('h1', null, t('nav.admin')), bar, box);
+  async function show(s) {
+    box.replaceChildren(h('p.muted', null, t('app.loading')));
+    try { box.replaceChildren(await views[s](me)); } catch (e) { box.replaceChildren(h('p.err', null, errText(e))); }
+  }
+  bar.firstChild.classList.add('on');
+  await show(sections[0]);
+}
+
+const views = {
+  async dispatch() {
+    const [r, cat, us] = await Promise.all([api('GET', '/api/v1/dispatch-rules'), catalog(), units()]);
+    const byCode = new Map(us.list.map(u => [u.code, u.name]));
+    const name = code => byCode.get(code) || code;
+    const lon = h('input', { id: 'dry-lon', value: '113.3000', size: 10 }), lat = h('input', { id: 'dry-lat', value: '40.0800', size: 10 });
+    const catIn = h('input', { id: 'dry-category', value: 'M06011', size: 8, list: 'cats' });
+    const out = h('div', { id: 'dry-result' });
+    const dry = h('form.panel', { onsubmit: async e => {
+      e.preventDefault();
+      try {
+        const d = await api('GET', `/api/v1/route?lon=${lon.value}&lat=${lat.value}&category=${encodeURIComponent(catIn.value)}`);
+        out.replaceChildren(h('p', null, h('b', null, d.decision.lead.name), ' — ', d.decision.why),
+          h('ol', null, (d.decision.matched || []).map(m => h('li', null, `#${m.id} ${m.category} × ${m.area || '*'} → ${name(m.lead)}`))));
+      } catch (err) { out.replaceChildren(h('p.err', null, errText(err))); }
+    } }, h('h2', null, t('admin.dryrun')), h('div.actions', null, h('label', null, h('span', null, 'lon'), lon), h('label', null, h('span', null, 'lat'), lat),
+      h('label', null, h('span', null, t('case.category')), catIn)), h('datalist', { id: 'cats' }, cat.list.slice(0, 400).map(c => h('option', { value: c.id }, c.name))),
+    h('button.primary', { type: 'submit' }, t('admin.dryrun.go')), out);
+    return h('div', null, dry, h('section.panel', null, h('h2', null, t('admin.rules', { n: r.rules.length })), h('table', null,
+      h('tr', null, h('th', null, t('admin.rule.category')), h('th', null, t('admin.rule.area')), h('th', null, t('admin.rule.lead')), h('th', null, t('admin.rule.assist'))),
+      r.rules.slice(0, 500).map(x => h('tr', null, h('td', null, x.category || '*'), h('td', null, (x.area || '*') + (x.ownership ? ` (${x.ownership})` : '')),
+        h('td', null, name(x.lead)), h('td', null, (x.assist || []).map(name).join('、')))))));
+  },
+  async users() {
+    const [r, us] = await Promise.all([api('GET', '/api/v1/admin/users'), units()]);
+    const f = { username: h('input', { id: 'new-username', required: true }), name: h('input', { id: 'new-name' }),
+      role: h('select', { id: 'new-role' }, ['grid_worker', 'operator', 'dispatcher', 'handler', 'leader', 'admin'].map(x => h('option', { value: x }, t(`role.${x}`)))),
+      unit: h('select', { id: 'new-unit' }, us.list.map(u => h('option', { value: u.code }, u.name))),
+      grids: h('input', { id: 'new-grids', placeholder: '14021305300101' }), password: h('input', { id: 'new-password', type: 'password', minlength: 10, required: true }) };
+    const msg = h('p.err', { role: 'alert' });
+    const form = h('form.panel', { onsubmit: async e => {
+      e.preventDefault();
+      try {
+        await api('POST', '/api/v1/admin/users', { username: f.username.value.trim(), name: f.name.value.trim(), role: f.role.value, unit: f.unit.value,
+          grids: f.grids.value.split(/[,，\s]+/).filter(Boolean), password: f.password.value });
+        toast(t('admin.user.created')); form.replaceWith(await views.users());
+      } catch (err) { msg.textContent = errText(err); }
+    } }, h('h2', null, t('admin.user.new')), Object.entries(f).map(([k, el]) => h('label', null, h('span', null, t(`admin.user.${k}`)), el)), msg,
+    h('button.primary', { type: 'submit' }, t('submit')));
+    const unitName = new Map(us.list.map(u => [u.code, u.name]));
+    return h('div', null, form, h('section.panel', null, h('h2', null, t('admin.users', { n: r.users.length })), h('table', null,
+      h('tr', null, h('th', null, t('admin.user.username')), h('th', null, t('admin.user.name')), h('th', null, t('admin.user.role')), h('th', null, t('admin.user.unit'))),
+      r.users.slice(0, 300).map(u => h('tr', null, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`)), h('td', null, unitName.get(u.unit) || u.unit))))));
+  },
+  async grids() {
+    const file = h('input', { type: 'file', id: 'grids-file', accept: '.geojson,.json,application/geo+json' });
+    const from = h('input', { type: 'date', id: 'grids-from' });
+    const out = h('div', { id: 'grids-result' });
+    const send = async dry => {
+      if (!file.files[0]) { out.replaceChildren(h('p.err', null, t('admin.grids.pick'))); return; }
+      try {
+        const r = await api('POST', `/api/v1/admin/grids?dry_run=${dry}${from.value ? '&from=' + from.value : ''}`, file.files[0]);
+        out.replaceChildren(h('p', null, t(dry ? 'admin.grids.ok' : 'admin.grids.done', { g: r.grids, u: r.unit_grids })));
+      } catch (e) { out.replaceChildren(h('pre.err', { style: 'white-space:pre-wrap' }, errText(e))); }
+    };
+    return h('section.panel', null, h('h2', null, t('admin.grids')), h('p.muted', null, t('admin.grids.help')),
+      h('label', null, h('span', null, t('admin.grids.file')), file), h('label', null, h('span', null, t('admin.grids.from')), from),
+      h('div.actions', null, h('button', { type: 'button', onclick: () => send(true) }, t('admin.grids.check')), h('button.primary', { type: 'button', onclick: () => send(false) }, t('admin.grids.import'))), out,
+      h('p', null, h('a', { href: '/api/v1/places/map' }, t('admin.grids.current'))));
+  },
+  async catalog(me) {
+    const cat = await catalog();
+    const limits = me.role === 'admin' ? (await api('GET', '/api/v1/admin/time-limits')).limits : [];
+    return h('div', null, limits.length ? h('section.panel', null, h('h2', null, t('admin.limits')), h('table', null,
+      h('tr', null, h('th', null, t('admin.limit.scope')), h('th', null, t('admin.limit.step')), h('th', null, t('case.urgency')), h('th.n', null, t('admin.limit.amount'))),
+      limits.map(l => h('tr', null, h('td', null, l.scope || '*'), h('td', null, l.step), h('td', null, l.urgency || '*'), h('td.n', null, `${l.amount} ${l.unit}`, l.note ? h('div.muted', null, l.note) : ''))))) : null,
+    h('section.panel', null, h('h2', null, t('admin.catalog', { n: cat.list.length })), h('table', null,
+      h('tr', null, h('th', null, 'ID'), h('th', null, t('case.category')), h('th', null, t('admin.public'))),
+      cat.list.map(c => h('tr', null, h('td', null, c.id), h('td', null, c.name), h('td', null, c.public ? t('yes') : ''))))));
+  },
+  async calendar() {
+    const r = await api('GET', '/api/v1/admin/calendar');
+    return h('section.panel', null, h('h2', null, t('admin.calendar')), h('p.muted', null, t('admin.calendar.help', { m: r.day_minutes })),
+      r.missing_holiday_years.length ? h('p.err', null, t('admin.calendar.missing', { y: r.missing_holiday_years.join('、') })) : null,
+      h('table', null, h('tr', null, h('th', null, t('admin.day')), h('th', null, t('admin.working')), h('th', null, t('field.note'))),
+        r.days.map(d => h('tr', null, h('td', null, d.day), h('td', null, d.working ? t('yes') : t('no')), h('td', null, d.note || '')))));
+  },
+  async webhooks() {
+    const r = await api('GET', '/api/v1/admin/webhooks');
+    return h('section.panel', null, h('h2', null, t('admin.webhooks')), h('p.muted', null, t('admin.webhooks.help')),
+      h('table', null, h('tr', null, h('th', null, 'URL'), h('th', null, t('admin.topics')), h('th', null, t('admin.active'))),
+        (r.webhooks || []).map(x => h('tr', null, h('td', null, x.url), h('td', null, x.topics.join(', ')), h('td', null, x.active ? t('yes') : t('no'))))));
+  },
+};

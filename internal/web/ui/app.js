@@ -1,0 +1,83 @@
+// The staff web app: sign in, then a page per job, chosen by role.
+import { api, ApiError, errText, h, loadMessages, setCSRF, t, translate } from './lib.js';
+
+// Pages: hash route → module, and the roles whose menu shows it.
+const pages = [
+  { id: 'centre', roles: ['dispatcher', 'operator', 'admin', 'leader'], load: () => import('./centre.js') },
+  { id: 'phone', roles: ['grid_worker'], load: () => import('./phone.js') },
+  { id: 'desk', roles: ['handler'], load: () => import('./desk.js') },
+  { id: 'dashboard', roles: ['leader', 'dispatcher', 'admin', 'operator'], load: () => import('./dashboard.js') },
+  { id: 'admin', roles: ['admin', 'dispatcher'], load: () => import('./admin.js') },
+];
+
+let me = null;
+
+async function start() {
+  await loadMessages();
+  try {
+    me = await api('GET', '/api/v1/me');
+    setCSRF(me.csrf_token);
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 401) throw e;
+    return loginForm();
+  }
+  shell();
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+function loginForm() {
+  const main = document.getElementById('main');
+  const msg = h('p.err', { role: 'alert' });
+  const user = h('input', { name: 'username', autocomplete: 'username', required: true, id: 'username' });
+  const pass = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, id: 'password' });
+  const form = h('form.panel', { style: 'max-width:22rem;margin:2rem auto', onsubmit: async e => {
+    e.preventDefault();
+    try {
+      const r = await api('POST', '/api/v1/session', { username: user.value.trim(), password: pass.value });
+      setCSRF(r.csrf_token);
+      location.reload();
+    } catch (err) { msg.textContent = errText(err); }
+  } },
+  h('h1', null, t('login.title')), msg,
+  h('label', null, h('span', null, t('login.username')), user),
+  h('label', null, h('span', null, t('login.password')), pass),
+  h('button.primary', { type: 'submit' }, t('login.submit')),
+  h('p.muted', null, t('login.demo')));
+  main.replaceChildren(form);
+  user.focus();
+}
+
+function shell() {
+  const nav = document.getElementById('nav');
+  for (const p of pages) if (p.roles.includes(me.role)) nav.append(h('a', { href: `#/${p.id}`, 'data-page': p.id }, t(`nav.${p.id}`)));
+  nav.append(h('a', { href: '/board' }, t('nav.board')));
+  document.getElementById('who').textContent = `${me.name || me.username} · ${t('role.' + me.role)}`;
+  const out = document.getElementById('logout');
+  out.hidden = false;
+  out.onclick = async () => { await api('DELETE', '/api/v1/session').catch(() => {}); setCSRF(''); location.href = '/app'; };
+}
+
+async function route() {
+  const mine = pages.filter(p => p.roles.includes(me.role));
+  const id = location.hash.replace(/^#\/?/, '').split('/')[0];
+  const p = mine.find(x => x.id === id) || mine[0];
+  if (!p) { document.getElementById('main').replaceChildren(h('p', null, t('app.nopage'))); return; }
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('on', a.dataset.page === p.id);
+  // Each visit renders into its own view, so a slow page that finishes
+  // after the next one was chosen writes into a detached element.
+  const main = document.getElementById('main');
+  const view = h('div.view', null, h('p.muted', null, t('app.loading')));
+  main.replaceChildren(view);
+  main.dataset.page = '';
+  try {
+    const mod = await p.load();
+    await mod.render(view, me);
+    translate(view);
+    if (view.isConnected) main.dataset.page = p.id;
+  } catch (e) {
+    view.replaceChildren(h('p.err', { role: 'alert' }, errText(e)));
+  }
+}
+
+start().catch(e => { document.getElementById('main').replaceChildren(h('p.err', null, String(e))); });

@@ -1,0 +1,188 @@
+// A case in full: facts, photos, deadlines with working time left, tasks,
+// the timeline, and a form for every action the server says the reader may
+// take now. Used by the command centre, the desk and the phone.
+import { api, catalog, catName, errText, fill, fmtTime, h, photoStrip, stateTag, t, toast, uploadPhoto, workLeft } from './lib.js';
+
+let unitsP;
+export function units() {
+  unitsP ||= api('GET', '/api/v1/units').then(r => ({ list: r.units, byId: new Map(r.units.map(u => [u.id, u])) }));
+  return unitsP;
+}
+const unitName = (us, id) => (us.byId.get(id) || { name: `#${id}` }).name;
+
+// What each action asks for: [field, kind, required].
+const forms = {
+  verify: [['found', 'bool', true], ['note', 'text'], ['photos', 'photos']],
+  register: [['note', 'text']],
+  void: [['reason', 'text', true]],
+  merge: [['duplicate_of', 'case', true], ['reason', 'text']],
+  dispatch: [['assignments', 'dispatch', true]],
+  sign: [],
+  report_back: [['note', 'text', true], ['photos', 'photos', true]],
+  request_return: [['reason', 'text', true]],
+  approve_return: [['task_unit', 'task:return', true]],
+  refuse_return: [['task_unit', 'task:return', true], ['reason', 'text', true]],
+  request_extension: [['reason', 'text', true], ['deadline', 'datetime', true]],
+  approve_extension: [['task_unit', 'task:extension', true]],
+  refuse_extension: [['task_unit', 'task:extension', true], ['reason', 'text', true]],
+  request_suspension: [['reason', 'text', true]],
+  approve_suspension: [['task_unit', 'task:suspension', true]],
+  refuse_suspension: [['task_unit', 'task:suspension', true], ['reason', 'text', true]],
+  resume: [['note', 'text']],
+  check_pass: [['note', 'text'], ['photos', 'photos']],
+  check_fail: [['reason', 'text', true], ['photos', 'photos']],
+  close: [['special', 'check'], ['reason', 'text']],
+  callback: [['satisfied', 'bool', true], ['solved', 'bool']],
+  reopen: [['reason', 'text', true]],
+  remind: [['note', 'text']],
+  supervise: [['reason', 'text', true]],
+  reply: [['note', 'text', true]],
+};
+
+// photoInput lets people pick or shoot photos and uploads each at once.
+export function photoInput(ids) {
+  const list = h('div.photos');
+  const msg = h('span.err');
+  const input = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', capture: 'environment', multiple: true, 'data-field': 'photos' });
+  input.addEventListener('change', async () => {
+    msg.textContent = '';
+    for (const f of input.files) {
+      try {
+        const id = await uploadPhoto(f);
+        ids.push(id);
+        list.append(h('img', { src: `/api/v1/photos/${id}?thumb=1`, alt: f.name }));
+      } catch (e) { msg.textContent = errText(e); }
+    }
+    input.value = '';
+  });
+  return h('div', null, input, msg, list);
+}
+
+const placeName = c => {
+  const n = c.place_names || {};
+  return `${n.street || c.place.street} · ${n.community || c.place.community} · ${n.grid || c.place.grid}`;
+};
+
+// render draws case number into box; onChange runs after a transition.
+export async function renderCase(box, number, me, onChange) {
+  box.replaceChildren(h('p.muted', null, t('app.loading')));
+  const [c, cat, us] = await Promise.all([api('GET', `/api/v1/cases/${encodeURIComponent(number)}`), catalog(), units()]);
+  const photos = (c.timeline || []).flatMap(e => (e.data && e.data.photos) || []);
+  const facts = h('dl.kv', null,
+    h('dt', null, t('case.number')), h('dd', { 'data-case': c.number }, c.number),
+    h('dt', null, t('case.state')), h('dd', null, stateTag(c.state), c.overdue ? h('span.late', null, ' ', t('case.overdue')) : ''),
+    h('dt', null, t('case.category')), h('dd', null, catName(cat, c.category), ' ', h('span.muted', null, c.category)),
+    h('dt', null, t('case.urgency')), h('dd', null, t(`urgency.${c.urgency}`)),
+    h('dt', null, t('case.channel')), h('dd', null, t(`channel.${c.channel}`)),
+    h('dt', null, t('case.address')), h('dd', null, c.address || '—', h('br'), h('span.muted', null, placeName(c))),
+    h('dt', null, t('case.reported')), h('dd', null, fmtTime(c.reported_at)),
+    c.deadline ? [h('dt', null, t('case.deadline')), h('dd', null, fmtTime(c.deadline), ' ', h(c.work_left_minutes < 0 ? 'span.late' : 'span.muted', { 'data-work-left': c.work_left_minutes }, workLeft(c.work_left_minutes)))] : null,
+    c.repeats ? [h('dt', null, t('case.repeats')), h('dd', null, String(c.repeats))] : null);
+  const tasks = (c.tasks || []).length ? h('table', null, h('tr', null, h('th', null, t('case.unit')), h('th', null, t('case.task')), h('th', null, t('case.deadline'))),
+    c.tasks.map(k => h('tr', null, h('td', null, unitName(us, k.unit_id), k.lead ? h('span.muted', null, ' ', t('case.lead')) : ''),
+      h('td', null, t(`task.${k.state}`), k.request ? h('div.warn', null, t(`request.${k.request}`), k.request_note ? `：${k.request_note}` : '') : ''),
+      h('td', null, fmtTime(k.deadline))))) : null;
+  const timeline = h('ol.timeline', null, (c.timeline || []).map(e => h('li', null,
+    h('b', null, t(`action.${e.action}`)), ' ', h('span.muted', null, fmtTime(e.at), ' · ', t(`role.${e.role}`), e.unit_id ? ` · ${unitName(us, e.unit_id)}` : ''),
+    e.reason ? h('div', null, e.reason) : null, e.data && e.data.note ? h('div', null, e.data.note) : null,
+    e.data && e.data.assignments ? h('div.muted', null, e.data.assignments.map(a => `${unitName(us, a.unit_id)}${a.lead ? '（' + t('case.lead') + '）' : ''}${a.rule ? ' — ' + a.rule : ''}`).join('；')) : null,
+    e.data && e.data.photos ? photoStrip(e.data.photos) : null)));
+  const extra = h('div');
+  const actions = h('div.actions', { 'aria-label': t('case.actions') });
+  const formBox = h('div');
+  for (const a of c.actions || []) {
+    actions.append(h('button', { type: 'button', 'data-action': a, onclick: () => openForm(formBox, a, c, us, me, async () => {
+      toast(t('case.done', { action: t(`action.${a}`) }));
+      await renderCase(box, number, me, onChange);
+      if (onChange) onChange(c.number);
+    }) }, t(`action.${a}`)));
+  }
+  fill(box,
+    h('h2', null, c.description || c.number),
+    facts, photos.length ? [h('h3', null, t('case.photos')), photoStrip(photos)] : null,
+    tasks ? [h('h3', null, t('case.tasks')), tasks] : null,
+    (c.actions || []).length ? [h('h3', null, t('case.actions')), actions, formBox] : h('p.muted', null, t('case.noactions')),
+    extra,
+    h('h3', null, t('case.timeline')), timeline);
+  if (['dispatcher', 'operator', 'admin', 'leader'].includes(me.role) && c.state !== 'closed' && c.state !== 'voided') {
+    api('GET', `/api/v1/route?lon=${c.lon}&lat=${c.lat}&category=${c.category}`).then(r => {
+      const d = r.decision;
+      extra.append(h('div.panel', { 'data-suggest': d.lead.code }, h('b', null, t('case.suggest')), ' ', d.lead.name,
+        (d.assist || []).length ? ` + ${d.assist.map(u => u.name).join('、')}` : '', h('div.muted', null, t('case.rule'), ' ', d.why)));
+    }).catch(() => {});
+    api('GET', `/api/v1/cases/${c.number}/duplicates`).then(r => {
+      if (!r.candidates.length) return;
+      extra.append(h('div.panel', null, h('b', null, t('case.duplicates', { m: r.radius_m })),
+        h('ul', null, r.candidates.map(d => h('li', null, `${d.number} · ${Math.round(d.distance_m)} m · `, stateTag(d.state), ' ', d.description || '')))));
+    }).catch(() => {});
+  }
+  return c;
+}
+
+function openForm(box, action, c, us, me, done) {
+  const body = { version: c.version };
+  const msg = h('p.err', { role: 'alert' });
+  const photoIds = [];
+  const getters = [];
+  const rows = [];
+  for (const [field, kind, required] of forms[action] || []) {
+    const label = t(`field.${field}`) + (required ? ' *' : '');
+    if (kind === 'text') {
+      const el = h('textarea', { 'data-field': field, required: required || undefined });
+      rows.push(h('label', null, h('span', null, label), el));
+      getters.push(() => { if (el.value.trim()) body[field] = el.value.trim(); });
+    } else if (kind === 'bool') {
+      const el = h('select', { 'data-field': field }, h('option', { value: 'true' }, t('yes')), h('option', { value: 'false' }, t('no')));
+      rows.push(h('label', null, h('span', null, label), el));
+      getters.push(() => { body[field] = el.value === 'true'; });
+    } else if (kind === 'check') {
+      const el = h('input', { type: 'checkbox', 'data-field': field });
+      rows.push(h('label', null, el, ' ', label));
+      getters.push(() => { if (el.checked) body[field] = true; });
+    } else if (kind === 'case') {
+      const el = h('input', { 'data-field': field, placeholder: 'C2026…' });
+      rows.push(h('label', null, h('span', null, label), el));
+      getters.push(() => { body[field] = el.value.trim(); });
+    } else if (kind === 'datetime') {
+      const el = h('input', { type: 'datetime-local', 'data-field': field });
+      rows.push(h('label', null, h('span', null, label), el));
+      getters.push(() => { if (el.value) body[field] = new Date(el.value + ':00+08:00').toISOString(); });
+    } else if (kind === 'photos') {
+      rows.push(h('label', null, h('span', null, label)), photoInput(photoIds));
+      getters.push(() => { if (photoIds.length) body.photos = photoIds; });
+    } else if (kind.startsWith('task:')) {
+      const want = kind.slice(5);
+      const el = h('select', { 'data-field': field }, (c.tasks || []).filter(k => k.request === want).map(k => {
+        const u = us.byId.get(k.unit_id);
+        return h('option', { value: u ? u.code : '' }, `${u ? u.name : k.unit_id}：${k.request_note || ''}`);
+      }));
+      rows.push(h('label', null, h('span', null, label), el));
+      getters.push(() => { body[field] = el.value; });
+    } else if (kind === 'dispatch') {
+      const auto = h('input', { type: 'radio', name: 'dmode', value: 'auto', checked: true, 'data-field': 'auto' });
+      const manual = h('input', { type: 'radio', name: 'dmode', value: 'manual' });
+      const depts = us.list.filter(u => ['department', 'street', 'community', 'property'].includes(u.kind));
+      const lead = h('select', { 'data-field': 'lead' }, depts.map(u => h('option', { value: u.code }, u.name)));
+      const assist = h('select', { multiple: true, size: 4, 'data-field': 'assist' }, depts.map(u => h('option', { value: u.code }, u.name)));
+      rows.push(h('label', null, auto, ' ', t('dispatch.auto')), h('label', null, manual, ' ', t('dispatch.manual')),
+        h('label', null, h('span', null, t('dispatch.lead')), lead), h('label', null, h('span', null, t('dispatch.assist')), assist));
+      getters.push(() => {
+        if (auto.checked) { body.auto = true; return; }
+        body.assignments = [{ unit: lead.value, lead: true }, ...[...assist.selectedOptions].filter(o => o.value !== lead.value).map(o => ({ unit: o.value }))];
+      });
+    }
+  }
+  const submit = h('button.primary', { type: 'submit', 'data-submit': action }, t('submit'));
+  const form = h('form.form', { onsubmit: async e => {
+    e.preventDefault();
+    for (const g of getters) g();
+    submit.disabled = true;
+    try {
+      await api('POST', `/api/v1/cases/${c.number}/actions/${action}`, body);
+      await done();
+    } catch (err) { msg.textContent = errText(err); submit.disabled = false; }
+  } }, h('h3', null, t(`action.${action}`)), rows, msg, submit, ' ', h('button', { type: 'button', onclick: () => box.replaceChildren() }, t('cancel')));
+  box.replaceChildren(form);
+  const first = form.querySelector('textarea,select,input');
+  if (first) first.focus();
+}

@@ -1,0 +1,80 @@
+// The command centre: the queue to verify, register, dispatch and close;
+// the district map with cases by state; a case in full with its actions.
+// Keyboard: j/k or arrows move in the queue, Enter opens, / searches.
+import { api, catalog, catName, errText, fmtTime, h, stateTag, t, workLeft } from './lib.js';
+import { VectorMap } from './map.js';
+import { renderCase } from './casepanel.js';
+
+const tabs = [
+  { id: 'reported', q: 'state=reported' },
+  { id: 'registered', q: 'state=registered' },
+  { id: 'pending_close', q: 'state=pending_close' },
+  { id: 'in_progress', q: 'state=in_progress' },
+  { id: 'overdue', q: 'overdue=true' },
+  { id: 'all', q: '' },
+];
+
+export async function render(main, me) {
+  const cat = await catalog();
+  const queue = h('div', { 'aria-label': t('centre.queue') });
+  const detail = h('div.panel', { id: 'detail' }, h('p.muted', null, t('centre.pick')));
+  const mapBox = h('div');
+  const search = h('input', { type: 'search', 'data-i18n-ph': 'centre.search', placeholder: t('centre.search'), id: 'q' });
+  const tabBar = h('div.tabs', { role: 'tablist' });
+  let current = tabs[0], rows = [], pos = -1;
+  const map = new VectorMap(mapBox, {
+    onPick: p => open(p.number),
+    onView: bbox => loadMap(bbox),
+  });
+  async function loadMap(bbox) {
+    try {
+      const r = await api('GET', `/api/v1/map?bbox=${bbox.map(v => v.toFixed(5)).join(',')}&limit=5000`);
+      map.setCases(r.points, r.clusters);
+      map.legend.textContent = t('map.count', { n: r.total });
+    } catch (e) { map.legend.textContent = errText(e); }
+  }
+  async function open(number) {
+    map.select(number);
+    try { await renderCase(detail, number, me, () => loadQueue()); } catch (e) { detail.replaceChildren(h('p.err', null, errText(e))); }
+  }
+  async function loadQueue() {
+    const qs = [current.q, search.value.trim() ? 'q=' + encodeURIComponent(search.value.trim()) : '', 'limit=100'].filter(Boolean).join('&');
+    queue.replaceChildren(h('p.muted', null, t('app.loading')));
+    try {
+      const r = await api('GET', '/api/v1/cases?' + qs);
+      rows = r.cases;
+      pos = -1;
+      const body = h('tbody');
+      for (const [i, c] of rows.entries()) {
+        body.append(h('tr.pick', { tabindex: 0, 'data-number': c.number, onclick: () => { pos = i; mark(); open(c.number); } },
+          h('td', null, h('div', null, catName(cat, c.category)), h('div.muted', null, c.number, ' · ', fmtTime(c.reported_at))),
+          h('td', null, stateTag(c.state), c.work_left_minutes !== undefined ? h(c.work_left_minutes < 0 ? 'div.late' : 'div.muted', null, workLeft(c.work_left_minutes)) : '')));
+      }
+      queue.replaceChildren(rows.length ? h('table', null, body) : h('p.muted', null, t('centre.empty')));
+    } catch (e) { queue.replaceChildren(h('p.err', null, errText(e))); }
+  }
+  function mark() {
+    queue.querySelectorAll('tr').forEach((tr, i) => tr.classList.toggle('on', i === pos));
+    const tr = queue.querySelectorAll('tr')[pos];
+    if (tr) tr.focus();
+  }
+  for (const tb of tabs) {
+    tabBar.append(h('button', { type: 'button', role: 'tab', 'data-tab': tb.id, onclick: e => {
+      current = tb; tabBar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b === e.currentTarget)); loadQueue();
+    } }, t(`centre.tab.${tb.id}`)));
+  }
+  tabBar.firstChild.classList.add('on');
+  search.addEventListener('keydown', e => { if (e.key === 'Enter') loadQueue(); });
+  main.onkeydown = e => {
+    if (e.target.matches('input,textarea,select')) return;
+    if (e.key === '/') { e.preventDefault(); search.focus(); }
+    if ((e.key === 'j' || e.key === 'ArrowDown') && rows.length && e.target.closest('tr,body,main')) { pos = Math.min(rows.length - 1, pos + 1); mark(); e.preventDefault(); }
+    if ((e.key === 'k' || e.key === 'ArrowUp') && rows.length && e.target.closest('tr,body,main')) { pos = Math.max(0, pos - 1); mark(); e.preventDefault(); }
+    if (e.key === 'Enter' && pos >= 0 && e.target.matches('tr')) open(rows[pos].number);
+  };
+  main.replaceChildren(h('div.centre', null,
+    h('section.panel', null, h('h2', null, t('centre.queue')), search, tabBar, queue),
+    mapBox,
+    detail));
+  await Promise.all([loadQueue(), map.ready]);
+}

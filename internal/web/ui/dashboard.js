@@ -1,0 +1,92 @@
+// The leader dashboard: counts and trends, overdue by department, the
+// evaluation ranking, hotspots on the map and 问题归零 per street, with the
+// ledgers and their Excel files one click away. ECharts is loaded here only.
+import { api, catalog, catName, errText, fmtDay, h, lang, t } from './lib.js';
+import { VectorMap } from './map.js';
+
+let echartsP;
+function echarts() {
+  echartsP ||= new Promise((ok, bad) => {
+    const s = document.createElement('script');
+    s.src = '/ui/vendor/echarts.min.js';
+    s.onload = () => ok(window.echarts);
+    s.onerror = () => bad(new Error('echarts'));
+    document.head.append(s);
+  });
+  return echartsP;
+}
+
+function month(offset) {
+  const d = new Date(Date.now() + 8 * 3600e3);
+  d.setUTCDate(1); d.setUTCMonth(d.getUTCMonth() + offset);
+  return d.toISOString().slice(0, 7);
+}
+
+export async function render(main) {
+  const period = h('select', { id: 'period' }, [0, -1, -2].map(o => h('option', { value: month(o) }, month(o))));
+  const cards = h('div.cards', { id: 'cards' });
+  const charts = { states: h('div.chart'), trend: h('div.chart'), overdue: h('div.chart'), rank: h('div.chart') };
+  const zeroing = h('div', { id: 'zeroing' });
+  const rankTable = h('div', { id: 'ranking' });
+  const mapBox = h('div', { style: 'height:360px' });
+  const links = h('p.actions', { id: 'exports' });
+  main.replaceChildren(
+    h('div.actions', null, h('h1', null, t('dash.title')), h('label', null, h('span', null, t('dash.period')), period)),
+    cards, links,
+    h('div.cols', { style: 'grid-template-columns:repeat(auto-fit,minmax(22rem,1fr))' },
+      h('section.panel', null, h('h2', null, t('dash.states')), charts.states),
+      h('section.panel', null, h('h2', null, t('dash.trend')), charts.trend),
+      h('section.panel', null, h('h2', null, t('dash.overdue')), charts.overdue),
+      h('section.panel', null, h('h2', null, t('dash.rank')), charts.rank, rankTable),
+      h('section.panel', null, h('h2', null, t('dash.hotspots')), mapBox),
+      h('section.panel', null, h('h2', null, t('dash.zeroing')), zeroing)));
+  const map = new VectorMap(mapBox, {});
+  const [ec, cat] = await Promise.all([echarts(), catalog()]);
+  const made = [];
+  const chart = (el, option) => { const c = ec.init(el, null, { locale: lang === 'en' ? 'EN' : 'ZH' }); c.setOption(option); made.push(c); return c; };
+  new ResizeObserver(() => made.forEach(c => c.resize())).observe(main);
+
+  async function load() {
+    const p = period.value;
+    links.replaceChildren(
+      h('a', { href: '/api/v1/ledger?format=xlsx', 'data-export': 'ledger' }, t('dash.ledger.xlsx')),
+      h('a', { href: `/api/v1/evaluations?group=department&period=${p}&format=xlsx`, 'data-export': 'evaluation' }, t('dash.eval.xlsx')),
+      h('a', { href: `/api/v1/evaluations?group=street&period=${p}&format=xlsx` }, t('dash.evalstreet.xlsx')),
+      h('a', { href: `/reports/monthly?period=${p}` }, t('dash.monthly')));
+    try {
+      const [stats, trend, dept, street, hot] = await Promise.all([
+        api('GET', '/api/v1/stats'), api('GET', '/api/v1/zeroing?days=30'),
+        api('GET', `/api/v1/evaluations?group=department&period=${p}`), api('GET', `/api/v1/evaluations?group=street&period=${p}`),
+        api('GET', '/api/v1/hotspots?days=90')]);
+      const open = Object.entries(stats.by_state).filter(([s]) => s !== 'closed' && s !== 'voided').reduce((a, [, n]) => a + n, 0);
+      const overdue = dept.rows.reduce((a, r) => a + (r.counts.overdue_open || 0), 0);
+      cards.replaceChildren(
+        h('div.card', null, t('dash.total'), h('b', { 'data-n': 'total' }, String(stats.total))),
+        h('div.card', null, t('dash.open'), h('b', { 'data-n': 'open' }, String(open))),
+        h('div.card', null, t('dash.closed'), h('b', null, String(stats.by_state.closed || 0))),
+        h('div.card', null, t('dash.overdue.n'), h('b.late', null, String(overdue))),
+        h('div.card', null, t('dash.zero.days'), h('b', null, String(trend.open_now))));
+      const states = Object.keys(stats.by_state);
+      chart(charts.states, { tooltip: {}, grid: { left: 50, right: 10, bottom: 60 }, xAxis: { type: 'category', data: states.map(s => t(`state.${s}`)), axisLabel: { rotate: 30 } },
+        yAxis: { type: 'value' }, series: [{ type: 'bar', data: states.map(s => stats.by_state[s]), itemStyle: { color: '#7d1a1f' } }] });
+      chart(charts.trend, { tooltip: { trigger: 'axis' }, grid: { left: 50, right: 10 }, xAxis: { type: 'category', data: trend.days.map(d => fmtDay(d.day + 'T12:00:00+08:00')) },
+        yAxis: { type: 'value' }, series: [{ type: 'line', name: t('dash.open'), data: trend.days.map(d => d.open), smooth: true, areaStyle: {} }] });
+      const od = [...dept.rows].sort((a, b) => (b.counts.overdue_open || 0) - (a.counts.overdue_open || 0)).slice(0, 12).reverse();
+      chart(charts.overdue, { tooltip: {}, grid: { left: 150, right: 20 }, xAxis: { type: 'value' }, yAxis: { type: 'category', data: od.map(r => r.name) },
+        series: [{ type: 'bar', data: od.map(r => r.counts.overdue_open || 0), itemStyle: { color: '#c4161c' } }] });
+      const ranked = dept.rows.filter(r => r.rank > 0).slice(0, 12);
+      chart(charts.rank, { tooltip: {}, grid: { left: 150, right: 20 }, xAxis: { type: 'value', max: 100 }, yAxis: { type: 'category', data: [...ranked].reverse().map(r => r.name) },
+        series: [{ type: 'bar', data: [...ranked].reverse().map(r => +(r.score || 0).toFixed(1)), itemStyle: { color: '#23824a' } }] });
+      rankTable.replaceChildren(h('table', null, h('tr', null, h('th.n', null, t('dash.rankn')), h('th', null, t('case.unit')), h('th.n', null, t('dash.score')), h('th.n', null, t('dash.closerate'))),
+        dept.rows.slice(0, 20).map(r => h('tr', null, h('td.n', null, r.rank || '—'), h('td', null, r.name), h('td.n', null, r.score == null ? '—' : r.score.toFixed(1)),
+          h('td.n', null, r.rates.close_rate == null ? '—' : (r.rates.close_rate * 100).toFixed(1) + '%')))));
+      map.ready.then(() => map.setCases([], hot.hotspots.map(x => ({ lon: x.lon, lat: x.lat, count: x.count }))));
+      const zs = await Promise.all(street.rows.map(r => api('GET', `/api/v1/zeroing?days=1&street=${r.key}`).then(z => [r, z])));
+      zeroing.replaceChildren(h('table', null, h('tr', null, h('th', null, t('dash.street')), h('th.n', null, t('dash.open')), h('th.n', null, t('dash.sincenew'))),
+        zs.map(([r, z]) => h('tr', { 'data-street': r.key }, h('td', null, r.name), h('td.n', null, String(z.open_now)), h('td.n', null, z.days_since_new < 0 ? '—' : String(z.days_since_new))))),
+        h('h3', null, t('dash.hotlist')), h('ul', null, hot.hotspots.slice(0, 8).map(x => h('li', null, `${catName(cat, x.category)} · ${x.count} · ${x.cases.slice(0, 3).join(' ')}`))));
+    } catch (e) { cards.replaceChildren(h('p.err', null, errText(e))); }
+  }
+  period.onchange = () => { made.splice(0).forEach(c => c.dispose()); load(); };
+  await load();
+}

@@ -1,0 +1,169 @@
+// Shared helpers: messages, the API, formatting, small DOM builders.
+
+export const lang = localStorage.getItem('lang') === 'en' ? 'en' : 'zh-CN';
+let messages = {};
+
+// loadMessages fetches the message catalog of the current language.
+export async function loadMessages() {
+  const r = await fetch(`/ui/i18n/${lang}.json`);
+  messages = await r.json();
+  document.documentElement.lang = lang;
+  const b = document.getElementById('lang');
+  if (b) {
+    b.textContent = lang === 'en' ? '中文' : 'English';
+    b.onclick = () => { localStorage.setItem('lang', lang === 'en' ? 'zh-CN' : 'en'); location.reload(); };
+  }
+  translate(document);
+}
+
+// t returns the message for key with {name} placeholders filled.
+export function t(key, vars) {
+  let m = messages[key];
+  if (m === undefined) m = key;
+  if (vars) for (const [k, v] of Object.entries(vars)) m = m.replaceAll(`{${k}}`, v);
+  return m;
+}
+
+// translate fills every [data-i18n] element under root.
+export function translate(root) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-ph]')) el.placeholder = t(el.dataset.i18nPh);
+}
+
+const tz = 'Asia/Shanghai';
+export function fmtTime(iso) {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString(lang, { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+export function fmtDay(d) {
+  return new Date(d).toLocaleDateString(lang, { timeZone: tz, month: '2-digit', day: '2-digit' });
+}
+
+// workLeft says the working time left before a deadline, or how late.
+export function workLeft(min) {
+  if (min === undefined || min === null) return '';
+  const a = Math.abs(min), h = Math.floor(a / 60), m = a % 60;
+  const s = h ? t('time.hm', { h, m }) : t('time.m', { m });
+  return min < 0 ? t('time.late', { d: s }) : t('time.left', { d: s });
+}
+
+// ApiError is a refused request with its RFC 9457 problem.
+export class ApiError extends Error {
+  constructor(status, p) {
+    super(p && p.detail ? p.detail : `HTTP ${status}`);
+    this.status = status; this.problem = p || {};
+  }
+}
+
+let csrf = sessionStorage.getItem('csrf') || '';
+export function setCSRF(v) { csrf = v || ''; sessionStorage.setItem('csrf', csrf); }
+
+// api calls the JSON API; writes carry the session's CSRF token.
+export async function api(method, path, body, headers = {}) {
+  const h = { ...headers };
+  let b;
+  if (body instanceof Blob) { b = body; h['Content-Type'] = body.type || 'application/octet-stream'; }
+  else if (body !== undefined) { b = JSON.stringify(body); h['Content-Type'] = 'application/json'; }
+  if (method !== 'GET') h['X-CSRF-Token'] = csrf;
+  const r = await fetch(path, { method, headers: h, body: b, credentials: 'same-origin' });
+  if (r.status === 204) return null;
+  const ct = r.headers.get('Content-Type') || '';
+  const data = ct.includes('json') ? await r.json() : await r.text();
+  if (!r.ok) throw new ApiError(r.status, typeof data === 'object' ? data : { detail: String(data).slice(0, 200) });
+  return data;
+}
+
+// errText says what went wrong, naming the field.
+export function errText(e) {
+  if (e instanceof ApiError) {
+    const f = e.problem.field ? `${e.problem.field}: ` : '';
+    return t('err.http', { status: e.status }) + ' ' + f + (e.problem.detail || '');
+  }
+  return t('err.network') + ' ' + (e && e.message ? e.message : '');
+}
+
+export function toast(msg) {
+  const el = document.getElementById('toast');
+  el.textContent = msg; el.classList.add('show');
+  clearTimeout(toast.timer); toast.timer = setTimeout(() => el.classList.remove('show'), 3500);
+}
+
+// h builds an element: h('div.a.b', {attr}, children...).
+export function h(tag, attrs, ...kids) {
+  const [name, ...cls] = tag.split('.');
+  const el = document.createElement(name || 'div');
+  if (cls.length) el.className = cls.join(' ');
+  if (attrs) for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'text') el.textContent = v;
+    else if (k === 'html') throw new Error('no html');
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat(Infinity)) if (k !== null && k !== undefined && k !== false) el.append(k instanceof Node ? k : String(k));
+  return el;
+}
+
+// fill replaces el's children with kids, flattened, skipping empty ones.
+export function fill(el, ...kids) {
+  el.replaceChildren(...kids.flat(Infinity).filter(k => k !== null && k !== undefined && k !== false && k !== ''));
+  return el;
+}
+
+export function stateTag(state) { return h(`span.state.${state}`, { 'data-state': state }, t(`state.${state}`)); }
+
+// catalog is the problem catalog, loaded once.
+let catalogP;
+export function catalog() {
+  catalogP ||= api('GET', '/api/v1/catalog').then(r => {
+    const byId = new Map(r.categories.map(c => [c.id, c]));
+    return { list: r.categories, byId };
+  });
+  return catalogP;
+}
+export function catName(cat, id) { const c = cat.byId.get(id); return c ? c.name : id; }
+
+// Pinyin initials by the zh-CN collation: each letter's first character.
+const initialsTable = '阿八嚓哒妸发旮哈讥咔垃妈拏噢妑七呥扨它穵夕丫帀';
+const letters = 'ABCDEFGHJKLMNOPQRSTWXYZ';
+const coll = new Intl.Collator('zh-CN');
+export function initials(s) {
+  let out = '';
+  for (const ch of s) {
+    if (/[a-z0-9]/i.test(ch)) { out += ch.toUpperCase(); continue; }
+    if (!/[\u4e00-\u9fff]/.test(ch)) continue;
+    let l = '';
+    for (let i = letters.length - 1; i >= 0; i--) if (coll.compare(ch, initialsTable[i]) >= 0) { l = letters[i]; break; }
+    out += l;
+  }
+  return out;
+}
+
+// searchCategories finds categories by Chinese text, id or pinyin initials.
+export function searchCategories(list, q, limit = 12) {
+  q = q.trim();
+  if (!q) return list.slice(0, limit);
+  const up = q.toUpperCase();
+  const hits = [];
+  for (const c of list) {
+    c.py ||= initials(c.name);
+    let score = -1;
+    if (c.name.includes(q)) score = c.name.startsWith(q) ? 0 : 1;
+    else if (c.id.toUpperCase().startsWith(up)) score = 2;
+    else if (/^[A-Z]+$/.test(up) && c.py.includes(up)) score = c.py.startsWith(up) ? 3 : 4;
+    if (score >= 0) hits.push([score, c]);
+  }
+  hits.sort((a, b) => a[0] - b[0] || a[1].name.length - b[1].name.length);
+  return hits.slice(0, limit).map(x => x[1]);
+}
+
+// uploadPhoto sends one image and returns its id.
+export async function uploadPhoto(file) {
+  const r = await api('POST', '/api/v1/photos', file);
+  return r.id;
+}
+
+export function photoStrip(ids) {
+  return h('div.photos', null, ids.map(id => h('a', { href: `/api/v1/photos/${id}`, target: '_blank' },
+    h('img', { src: `/api/v1/photos/${id}?thumb=1`, alt: t('case.photo'), loading: 'lazy' }))));
+}
