@@ -31,9 +31,14 @@ type user struct {
 
 func signIn(t *testing.T, base, name string) *user {
 	t.Helper()
+	return signInWith(t, base, name, demo.Password)
+}
+
+func signInWith(t *testing.T, base, name, password string) *user {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	u := &user{t: t, base: base, c: &http.Client{Jar: jar}}
-	code, body := u.do("POST", "/api/v1/session", map[string]string{"username": name, "password": demo.Password})
+	code, body := u.do("POST", "/api/v1/session", map[string]string{"username": name, "password": password})
 	if code != 200 {
 		t.Fatalf("login %s: %d %s", name, code, body)
 	}

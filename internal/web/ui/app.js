@@ -52,7 +52,7 @@ function shell() {
   const nav = document.getElementById('nav');
   for (const p of pages) if (p.roles.includes(me.role)) nav.append(h('a', { href: `#/${p.id}`, 'data-page': p.id }, t(`nav.${p.id}`)));
   nav.append(h('a', { href: '/board' }, t('nav.board')));
-  document.getElementById('who').textContent = `${me.name || me.username} · ${t('role.' + me.role)}`;
+  document.getElementById('who').textContent = `${me.name || me.username} · ${t(`role.${me.role}`)}`;
   const out = document.getElementById('logout');
   out.hidden = false;
   out.onclick = async () => { await api('DELETE', '/api/v1/session').catch(() => {}); setCSRF(''); location.href = '/app'; };

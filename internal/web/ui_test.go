@@ -1,0 +1,380 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xiuhua/xiuhua/internal/access"
+	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/store"
+)
+
+// The map layer carries every unit grid of the index, the outline and the
+// names, and a client that takes gzip gets it compressed.
+func TestMapLayer(t *testing.T) {
+	s, a := server(t)
+	code, body, _ := getAs(t, s.URL+"/api/v1/places/map", "")
+	var l struct {
+		Bbox        [4]float64    `json:"bbox"`
+		Outline     [][][]float64 `json:"outline"`
+		Streets     []struct{ Code, Name string }
+		Communities []struct{ Code, Name, Street string }
+		Grids       []struct{ Code, Name, Street string }
+		Scale       float64
+		Cells       [][]int64
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &l) != nil {
+		t.Fatalf("layer: %d %.200s", code, body)
+	}
+	if len(l.Cells) < a.Index().Len() || len(l.Streets) == 0 || len(l.Communities) == 0 || len(l.Grids) == 0 || len(l.Outline) == 0 {
+		t.Fatalf("layer: %d cells for %d unit grids, %d streets, %d communities, %d grids", len(l.Cells), a.Index().Len(), len(l.Streets), len(l.Communities), len(l.Grids))
+	}
+	// A cell decodes back to a ring inside the box, whose centre lies in a
+	// unit grid of the cell's grid.
+	c := l.Cells[len(l.Cells)/2]
+	var lon, lat, sx, sy float64
+	x, y := c[1], c[2]
+	for i := 1; i < len(c); i += 2 {
+		if i > 1 {
+			x, y = x+c[i], y+c[i+1]
+		}
+		sx, sy = sx+float64(x), sy+float64(y)
+	}
+	n := float64((len(c) - 1) / 2)
+	lon, lat = sx/n/l.Scale, sy/n/l.Scale
+	if lon < l.Bbox[0] || lon > l.Bbox[2] || lat < l.Bbox[1] || lat > l.Bbox[3] {
+		t.Fatalf("cell centre %f,%f outside %v", lon, lat, l.Bbox)
+	}
+	if u, err := a.Index().Locate(lon, lat); err != nil || u.Grid != l.Grids[c[0]].Code {
+		t.Errorf("cell centre %f,%f: %v, want grid %s", lon, lat, err, l.Grids[c[0]].Code)
+	}
+	req, _ := http.NewRequest("GET", s.URL+"/api/v1/places/map", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("ETag") == "" {
+		t.Errorf("layer headers: %v", resp.Header)
+	}
+	req.Header.Set("If-None-Match", resp.Header.Get("ETag"))
+	resp, err = http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidation: %d", resp.StatusCode)
+	}
+}
+
+// The pages and their assets are served from the binary; nothing else is.
+func TestUIAssets(t *testing.T) {
+	s, _ := server(t)
+	for path, want := range map[string]string{
+		"/app": "/ui/app.js", "/board": "/ui/board.js", "/ui/app.js": "import", "/ui/i18n/zh-CN.json": "指挥中心",
+		"/ui/style.css": ".centre", "/ui/vendor/echarts.min.js": "echarts",
+	} {
+		code, body, h := getAs(t, s.URL+path, "")
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d, no %q", path, code, want)
+		}
+		if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+	}
+	for _, path := range []string{"/ui/app.html", "/ui/../ui.go", "/ui/nothing.js"} {
+		if code, _, _ := getAs(t, s.URL+path, ""); code != 404 {
+			t.Errorf("%s: %d, want 404", path, code)
+		}
+	}
+}
+
+// Every message the scripts ask for is in both catalogs, and so is every
+// state, role, action, task state, request, channel and urgency the API
+// can return.
+func TestMessageCatalogs(t *testing.T) {
+	cat := map[string]map[string]string{}
+	for _, lang := range []string{"zh-CN", "en"} {
+		b, err := os.ReadFile(filepath.Join("ui", "i18n", lang+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		cat[lang] = m
+	}
+	for k := range cat["zh-CN"] {
+		if cat["en"][k] == "" {
+			t.Errorf("en lacks %s", k)
+		}
+	}
+	for k := range cat["en"] {
+		if cat["zh-CN"][k] == "" {
+			t.Errorf("zh-CN lacks %s", k)
+		}
+	}
+	want := []string{}
+	for _, s := range caseflow.States {
+		want = append(want, "state."+string(s))
+	}
+	for _, r := range append(caseflow.StaffRoles, caseflow.Resident, caseflow.System) {
+		want = append(want, "role."+string(r))
+	}
+	for _, r := range caseflow.Rules {
+		want = append(want, "action."+string(r.Action))
+	}
+	for _, s := range []caseflow.TaskState{caseflow.TaskDispatched, caseflow.TaskSigned, caseflow.TaskDone, caseflow.TaskReturned} {
+		want = append(want, "task."+string(s))
+	}
+	for _, r := range []caseflow.RequestKind{caseflow.RequestReturn, caseflow.RequestExtension, caseflow.RequestSuspension} {
+		want = append(want, "request."+string(r))
+	}
+	for _, c := range caseflow.Channels {
+		want = append(want, "channel."+string(c))
+	}
+	want = append(want, "urgency.normal", "urgency.urgent", "action.report")
+	literal := regexp.MustCompile(`\bt\('([a-zA-Z0-9_.]+)'`)
+	fs.WalkDir(os.DirFS("ui"), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !strings.HasSuffix(path, ".js") || strings.HasPrefix(path, "vendor") {
+			return err
+		}
+		b, _ := os.ReadFile(filepath.Join("ui", path))
+		for _, m := range literal.FindAllStringSubmatch(string(b), -1) {
+			want = append(want, m[1])
+		}
+		return nil
+	})
+	for _, k := range want {
+		if cat["zh-CN"][k] == "" || cat["en"][k] == "" {
+			t.Errorf("no message %s", k)
+		}
+	}
+	if len(want) < 150 {
+		t.Errorf("only %d keys found in the scripts", len(want))
+	}
+}
+
+// Case detail offers what the reader may do now, and only that.
+func TestCaseActionsOffered(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	cs, _ := a.Store.Cases(ctx, store.CaseFilter{State: caseflow.Dispatched, Limit: 50})
+	if len(cs) == 0 {
+		t.Skip("no dispatched case in the demo")
+	}
+	c := cs[0]
+	units, _ := a.Store.Units(ctx)
+	code := map[int64]string{}
+	for _, u := range units {
+		code[u.ID] = u.Code
+	}
+	actions := func(user string) []string {
+		code, body, _ := getAs(t, s.URL+"/api/v1/cases/"+c.Number, tokenOf(t, a, user))
+		var v struct {
+			Actions    []string          `json:"actions"`
+			PlaceNames map[string]string `json:"place_names"`
+			WorkLeft   *int              `json:"work_left_minutes"`
+		}
+		if code != 200 || json.Unmarshal([]byte(body), &v) != nil {
+			t.Fatalf("%s reads %s: %d %.200s", user, c.Number, code, body)
+		}
+		if v.PlaceNames["street"] == "" || v.PlaceNames["grid"] == "" || v.WorkLeft == nil {
+			t.Errorf("detail lacks place names or working time left: %.300s", body)
+		}
+		return v.Actions
+	}
+	lead := "h-" + code[c.Tasks[0].UnitID]
+	if got := actions(lead); !slices.Contains(got, "sign") || slices.Contains(got, "report_back") || slices.Contains(got, "register") {
+		t.Errorf("the department on a dispatched task is offered %v", got)
+	}
+	if got := actions("dispatcher1"); slices.Contains(got, "sign") || !slices.Contains(got, "remind") || slices.Contains(got, "approve_return") {
+		t.Errorf("the dispatcher is offered %v", got)
+	}
+	if got := actions("leader"); !slices.Equal(got, []string{"remind", "supervise"}) {
+		t.Errorf("the leader is offered %v", got)
+	}
+	// The access rule itself: a pending return request is what a
+	// dispatcher may answer.
+	c.Tasks[0].Request = caseflow.RequestReturn
+	p := access.Principal{Role: caseflow.Dispatcher}
+	if got := access.Actions(p, &c); !slices.Contains(got, caseflow.ActApproveReturn) || slices.Contains(got, caseflow.ActApproveExtension) {
+		t.Errorf("with a return request the dispatcher may %v", got)
+	}
+}
+
+// Administrators create accounts and import grid layers; others are
+// refused and the refusal is audited; bad input names its field.
+func TestAdminOverHTTP(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	admin := signIn(t, s.URL, "admin")
+	grids, _ := a.Store.Grids(ctx, a.Now())
+	for _, tt := range []struct {
+		body  map[string]any
+		want  int
+		field string
+	}{
+		{map[string]any{"username": "X Y", "role": "handler", "unit": "hwc", "password": "long-enough-1"}, 400, "username"},
+		{map[string]any{"username": "new1", "role": "boss", "unit": "hwc", "password": "long-enough-1"}, 400, "role"},
+		{map[string]any{"username": "new1", "role": "handler", "unit": "nope", "password": "long-enough-1"}, 400, "unit"},
+		{map[string]any{"username": "new1", "role": "handler", "unit": "hwc", "password": "short"}, 400, "password"},
+		{map[string]any{"username": "new1", "role": "grid_worker", "unit": "hwc", "password": "long-enough-1"}, 400, "grids"},
+		{map[string]any{"username": "new1", "role": "grid_worker", "unit": "hwc", "grids": []string{"999"}, "password": "long-enough-1"}, 400, "grids[0]"},
+		{map[string]any{"username": "dispatcher1", "role": "handler", "unit": "hwc", "password": "long-enough-1"}, 409, "username"},
+		{map[string]any{"username": "new1", "role": "grid_worker", "unit": "hwc", "grids": []string{grids[0].Code}, "password": "long-enough-1", "name": "新网格员"}, 201, ""},
+	} {
+		code, body := admin.do("POST", "/api/v1/admin/users", tt.body)
+		if code != tt.want || (tt.field != "" && !strings.Contains(body, `"field":"`+tt.field+`"`)) {
+			t.Errorf("%v: %d %s, want %d naming %s", tt.body, code, body, tt.want, tt.field)
+		}
+	}
+	// The new account signs in and sees its grid.
+	u := signInWith(t, s.URL, "new1", "long-enough-1")
+	if code, body := u.do("GET", "/api/v1/me", nil); code != 200 || !strings.Contains(body, grids[0].Code) {
+		t.Fatalf("new account: %d %s", code, body)
+	}
+	// Others may not administer.
+	for _, who := range []string{"dispatcher1", "leader", "h-hwc"} {
+		if code, _ := signIn(t, s.URL, who).do("GET", "/api/v1/admin/users", nil); code != 403 {
+			t.Errorf("%s lists accounts: %d", who, code)
+		}
+	}
+	if code, body := admin.do("GET", "/api/v1/admin/users", nil); code != 200 || strings.Contains(body, "password") || strings.Contains(body, "1390352") {
+		t.Errorf("account list: %d, leaks a hash or a phone: %.200s", code, body)
+	}
+	// The current layer, exported, checks clean and imports from a date;
+	// a broken one is refused with the reason and changes nothing.
+	layer, err := places.MarshalLayer(a.Index().Units(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := admin.do("POST", "/api/v1/admin/grids?dry_run=true", string(layer)); code != 200 || !strings.Contains(body, `"imported":false`) {
+		t.Fatalf("dry run: %d %.300s", code, body)
+	}
+	before := a.Index()
+	if code, body := admin.do("POST", "/api/v1/admin/grids", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"1"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,1]]]}}]}`); code != 422 || !strings.Contains(body, "layer") {
+		t.Fatalf("broken layer: %d %s", code, body)
+	}
+	if a.Index() != before {
+		t.Fatal("a refused layer replaced the index")
+	}
+	if code, body := admin.do("POST", "/api/v1/admin/grids?from=2027-01-01", string(layer)); code != 200 || !strings.Contains(body, `"imported":true`) {
+		t.Fatalf("import: %d %.300s", code, body)
+	}
+	for _, path := range []string{"/api/v1/admin/time-limits", "/api/v1/admin/calendar", "/api/v1/admin/webhooks"} {
+		if code, body := admin.do("GET", path, nil); code != 200 || len(body) < 10 {
+			t.Errorf("%s: %d %s", path, code, body)
+		}
+	}
+	audit, _ := a.Store.AuditEntries(ctx, 100)
+	var created, imported bool
+	for _, e := range audit {
+		created = created || e["event"] == "account_created"
+		imported = imported || e["event"] == "grids_imported"
+	}
+	if !created || !imported {
+		t.Errorf("audit: account_created %v, grids_imported %v", created, imported)
+	}
+}
+
+// A resident rates a closed case they reported, once, with their phone.
+func TestResidentRating(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	anon := &user{t: t, base: s.URL, c: http.DefaultClient}
+	grid := a.Index().Units()[len(a.Index().Units())/3]
+	c := grid.Geometry.Bound().Center()
+	code, body := anon.do("POST", "/api/v1/public/reports", map[string]any{"category": "M06010", "description": "楼下垃圾没人清", "lon": c.Lon(), "lat": c.Lat(), "name": "张三", "phone": "139-0352-1234"})
+	if code != 201 {
+		t.Fatalf("resident report: %d %s", code, body)
+	}
+	var pc struct{ Number string }
+	json.Unmarshal([]byte(body), &pc)
+	rate := func(phone string) (int, string) {
+		return anon.do("POST", "/api/v1/public/cases/"+pc.Number+"/rating", map[string]any{"phone": phone, "satisfied": true, "solved": true})
+	}
+	if code, body := rate("13903521234"); code != 409 {
+		t.Fatalf("rating an open case: %d %s", code, body)
+	}
+	closeCase(t, a, pc.Number)
+	if code, body := rate("13903520000"); code != 403 || !strings.Contains(body, "phone") {
+		t.Fatalf("someone else's phone: %d %s", code, body)
+	}
+	if code, body := rate("139 0352 1234"); code != 200 || !strings.Contains(body, `"rated":true`) || strings.Contains(body, "张三") {
+		t.Fatalf("rating: %d %s", code, body)
+	}
+	if code, _ := rate("13903521234"); code != 409 {
+		t.Fatalf("second rating: %d", code)
+	}
+	after, _ := a.Store.CaseByNumber(ctx, pc.Number)
+	if after.Satisfied == nil || !*after.Satisfied {
+		t.Fatalf("satisfaction not recorded")
+	}
+	if code, body := anon.do("GET", "/api/v1/public/board?status=closed", nil); code != 200 || !strings.Contains(body, pc.Number) {
+		t.Fatalf("closed board lacks the case: %d %.200s", code, body)
+	}
+	if code, _ := anon.do("GET", "/api/v1/public/board?status=bogus", nil); code != 400 {
+		t.Fatalf("bad status: %d", code)
+	}
+}
+
+// closeCase drives a case through the loop to closed as the demo's staff.
+func closeCase(t *testing.T, a *app.App, number string) {
+	t.Helper()
+	ctx := context.Background()
+	as := func(username string) caseflow.Actor {
+		acct, err := a.Store.AccountByUsername(ctx, username)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := a.Principal(ctx, acct.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Actor()
+	}
+	units, _ := a.Store.Units(ctx)
+	code := map[int64]string{}
+	for _, u := range units {
+		code[u.ID] = u.Code
+	}
+	step := func(act caseflow.Action, who string, cmd caseflow.Command) {
+		c, err := a.Store.CaseByNumber(ctx, number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Action, cmd.Actor, cmd.ExpectedVersion = act, as(who), c.Version
+		if act == caseflow.ActDispatch {
+			d, err := a.Routes().Route(c.CategoryID, c.Place, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Assignments = d.Assignments()
+		}
+		if _, _, err := a.Act(ctx, c.ID, cmd); err != nil {
+			t.Fatalf("%s by %s: %v", act, who, err)
+		}
+	}
+	step(caseflow.ActRegister, "dispatcher1", caseflow.Command{})
+	step(caseflow.ActDispatch, "dispatcher1", caseflow.Command{})
+	c, _ := a.Store.CaseByNumber(ctx, number)
+	lead := "h-" + code[c.Tasks[0].UnitID]
+	step(caseflow.ActSign, lead, caseflow.Command{})
+	step(caseflow.ActReportBack, lead, caseflow.Command{Note: "已处理", Photos: []string{"x"}})
+	step(caseflow.ActCheckPass, "gw"+c.Place.Grid, caseflow.Command{})
+	step(caseflow.ActClose, "dispatcher1", caseflow.Command{})
+}
