@@ -16,6 +16,7 @@ import (
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/xiuhua/xiuhua/internal/app"
@@ -32,7 +33,7 @@ import (
 const chromiumPath = "/usr/bin/chromium"
 
 // browser starts a headless Chromium for the test.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") != "" {
@@ -54,7 +55,7 @@ func browser(t *testing.T) context.Context {
 }
 
 // shots is where screenshots go: XIUHUA_SCREENSHOTS, or a temporary folder.
-func shots(t *testing.T) string {
+func shots(t testing.TB) string {
 	if d := os.Getenv("XIUHUA_SCREENSHOTS"); d != "" {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -66,7 +67,7 @@ func shots(t *testing.T) string {
 
 // page drives one tab with a deadline per step and screenshots on failure.
 type page struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	base string
 	dir  string
@@ -374,4 +375,68 @@ func pointIn(t *testing.T, a *app.App, grid string) (lon, lat float64) {
 	}
 	t.Fatalf("no point in grid %s", grid)
 	return
+}
+
+// BenchmarkBrowser measures the pages in headless Chromium with a demo of
+// about 10,000 cases and the ~23,000 unit grids: the command centre with
+// every case on the map, the list pages, and what the phone page's first
+// load transfers with an empty cache. The figures are reported as metrics,
+// not checked: BENCHMARKS.md has them.
+func BenchmarkBrowser(b *testing.B) {
+	bctx := browser(b)
+	s, a := serverWith(b, 10000)
+	n, _ := a.Store.CountCases(context.Background())
+	var total int64
+	for _, v := range n {
+		total += v
+	}
+	p := &page{t: b, ctx: bctx, base: s.URL, dir: shots(b)}
+	ready := func(id string, url string) float64 {
+		p.do("open "+id, chromedp.Navigate(url))
+		p.wait(id+" ready", `performance.getEntriesByName('xiuhua:ready:`+id+`').length > 0`)
+		ms, err := chromedp.Run(p.ctx, chromedp.Evaluate[float64](`performance.getEntriesByName('xiuhua:ready:`+id+`')[0].startTime`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ms
+	}
+	measure := func(id, user, path, setup string) (ms float64) {
+		if user != "" {
+			p.login(user)
+		}
+		if setup != "" {
+			p.eval(setup)
+		}
+		for i := 0; i < b.N; i++ {
+			ms += ready(id, fmt.Sprintf("%s%s", s.URL, strings.Replace(path, "?", fmt.Sprintf("?n=%d&", i), 1)))
+		}
+		return ms / float64(b.N)
+	}
+	b.ResetTimer()
+	centre := measure("centre", "dispatcher1", "/app?#/centre", `localStorage.setItem('xiuhua.map.all', '1'); 'ok'`)
+	drawn := p.eval(`document.querySelector('.mapbox .legend').textContent`)
+	b.Logf("centre timeline: %s", p.eval(`performance.getEntriesByType('mark').map(m => m.name + ' ' + Math.round(m.startTime)).join(', ') + '; responses: ' +
+		performance.getEntriesByType('resource').filter(r => r.name.includes('/api/')).map(r => r.name.replace(location.origin, '').slice(0, 40) + ' ' + Math.round(r.responseEnd - r.startTime) + 'ms').join(', ')`))
+	p.shot("bench-centre")
+	desk := measure("desk", "h-hwc", "/app?#/desk", "")
+	board := measure("board", "", "/board?#list", "")
+	phone := measure("phone", "gw14021305300101", "/app?#/phone", "")
+	// The phone's first load with an empty cache.
+	p.do("clear cache", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, network.ClearBrowserCache, cdp.Empty{})
+		return chromedp.Void{}, err
+	})
+	ready("phone", s.URL+"/app?first=1#/phone")
+	kb, err := chromedp.Run(p.ctx, chromedp.Evaluate[float64](`(performance.getEntriesByType('navigation')[0].transferSize +
+		performance.getEntriesByType('resource').reduce((a, r) => a + r.transferSize, 0)) / 1024`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(centre, "ms/centre")
+	b.ReportMetric(desk, "ms/desk")
+	b.ReportMetric(board, "ms/board")
+	b.ReportMetric(phone, "ms/phone")
+	b.ReportMetric(kb, "KB/phone-first-load")
+	b.Logf("%d cases, %d unit grids; centre map legend: %s", total, a.Index().Len(), drawn)
 }

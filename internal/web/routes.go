@@ -59,7 +59,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/hotspots", access: wide, summary: "recurring problems (长效)",
 			query: []string{"street: street code", "category: id or class", "bbox: min_lon,min_lat,max_lon,max_lat", "days: 1–366", "radius: metres", "min: cases"}, h: s.hotspots},
 		{pattern: "GET /api/v1/map", access: wide, summary: "cases in a box: points, or counts per unit grid",
-			query: []string{"bbox: min_lon,min_lat,max_lon,max_lat", "state: all (default open)", "category: id or class", "limit: 1–5000"}, h: s.mapCases},
+			query: []string{"bbox: min_lon,min_lat,max_lon,max_lat", "state: all (default open)", "category: id or class", "limit: 1–10000"}, h: s.mapCases},
 		{pattern: "GET /api/v1/ledger", access: staff, summary: "台账: totals and rows (format=csv|xlsx for the whole file)",
 			query: append(caseFilters, "format: json, csv or xlsx"), h: s.ledger},
 		{pattern: "GET /api/v1/zeroing", access: staff, summary: "问题归零: open problems day by day", query: append(caseFilters, "days: 1–366"), h: s.zeroing},

@@ -601,7 +601,7 @@ func (s *Server) mapCases(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	limit, ok := intParam(w, q, "limit", 2000, 1, 5000)
+	limit, ok := intParam(w, q, "limit", 2000, 1, 10000)
 	if !ok {
 		return
 	}

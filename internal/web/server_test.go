@@ -26,10 +26,16 @@ import (
 // server serves a small demo city over real HTTP on loopback.
 func server(t testing.TB) (*httptest.Server, *app.App) {
 	t.Helper()
+	return serverWith(t, 400)
+}
+
+// serverWith serves a demo city with about n cases.
+func serverWith(t testing.TB, n int) (*httptest.Server, *app.App) {
+	t.Helper()
 	end := time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC)
 	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
-	if _, err := demo.Build(ctx, st, demo.Options{Cases: 400, Seed: 5, End: end}); err != nil {
+	if _, err := demo.Build(ctx, st, demo.Options{Cases: n, Seed: 5, End: end}); err != nil {
 		t.Fatal(err)
 	}
 	a, err := app.New(ctx, st, app.Config{})

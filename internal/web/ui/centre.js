@@ -26,9 +26,14 @@ export async function render(main, me) {
     onPick: p => open(p.number),
     onView: bbox => loadMap(bbox),
   });
+  let all = localStorage.getItem('xiuhua.map.all') === '1';
+  const allBox = h('input', { type: 'checkbox', id: 'map-all', checked: all || undefined, onchange: () => {
+    all = allBox.checked; localStorage.setItem('xiuhua.map.all', all ? '1' : '0'); loadMap(map.bbox());
+  } });
   async function loadMap(bbox) {
     try {
-      const r = await api('GET', `/api/v1/map?bbox=${bbox.map(v => v.toFixed(5)).join(',')}&limit=5000`);
+      const r = await api('GET', `/api/v1/map?bbox=${bbox.map(v => v.toFixed(5)).join(',')}&limit=10000${all ? '&state=all' : ''}`);
+      performance.mark('xiuhua:map-data');
       map.setCases(r.points, r.clusters);
       map.legend.textContent = t('map.count', { n: r.total });
     } catch (e) { map.legend.textContent = errText(e); }
@@ -74,7 +79,8 @@ export async function render(main, me) {
   };
   main.replaceChildren(h('div.centre', null,
     h('section.panel', null, h('h2', null, t('centre.queue')), search, tabBar, queue),
-    mapBox,
+    h('div', { style: 'display:flex;flex-direction:column;gap:.3rem;min-height:0' }, h('label', null, allBox, ' ', t('centre.mapall')), h('div', { style: 'flex:1;min-height:0;display:flex' }, mapBox)),
     detail));
-  await Promise.all([loadQueue(), map.ready]);
+  mapBox.style.flex = '1';
+  await Promise.all([loadQueue(), map.ready.then(() => loadMap(map.bbox()))]);
 }

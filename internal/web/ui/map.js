@@ -7,7 +7,8 @@ import { h, t } from './lib.js';
 
 let layerP;
 export function loadLayer() {
-  layerP ||= fetch('/api/v1/places/map').then(r => { if (!r.ok) throw new Error('map layer ' + r.status); return r.json(); });
+  layerP ||= fetch('/api/v1/places/map').then(r => { if (!r.ok) throw new Error('map layer ' + r.status); return r.json(); })
+    .then(l => { performance.mark('xiuhua:layer-loaded'); return l; });
   return layerP;
 }
 
@@ -47,7 +48,6 @@ export class VectorMap {
     for (const ring of l.outline) ring.forEach(([lon, lat], i) => { const [x, y] = P(lon, lat); i ? this.outline.lineTo(x, y) : this.outline.moveTo(x, y); });
     const streetIdx = new Map(l.streets.map((s, i) => [s.code, i]));
     this.streetPaths = l.streets.map(() => new Path2D());
-    this.cellPath = new Path2D();
     const sc = l.scale;
     for (const c of l.cells) {
       const g = l.grids[c[0]];
@@ -57,11 +57,12 @@ export class VectorMap {
       for (let i = 1; i < c.length; i += 2) {
         lon += c[i]; lat += c[i + 1];
         const [x, y] = P(lon / sc, lat / sc);
-        if (i === 1) { path.moveTo(x, y); this.cellPath.moveTo(x, y); } else { path.lineTo(x, y); this.cellPath.lineTo(x, y); }
+        if (i === 1) path.moveTo(x, y); else path.lineTo(x, y);
       }
-      path.closePath(); this.cellPath.closePath();
+      path.closePath();
     }
-    this.fit(l.bbox);
+    performance.mark('xiuhua:layer-built');
+    if (!this.w) this.resize(); else this.fit(l.bbox);
   }
 
   resize() {
@@ -97,6 +98,7 @@ export class VectorMap {
     return [unx(lx / this.K + this.origin[0]), uny(ly / this.K + this.origin[1])];
   }
   bbox() {
+    if (!this.view) return this.layer ? this.layer.bbox : [0, 0, 0, 0];
     const [a, b] = this.toLonLat(0, this.hgt), [c, d] = this.toLonLat(this.w, 0);
     return [a, b, c, d];
   }
@@ -175,7 +177,10 @@ export class VectorMap {
     ctx.globalAlpha = alpha;
     this.streetPaths.forEach((p, i) => { ctx.fillStyle = streetColors[i % streetColors.length]; ctx.fill(p); });
     ctx.globalAlpha = 1;
-    if (v.s > 2.5) { ctx.strokeStyle = 'rgba(80,90,100,.25)'; ctx.lineWidth = 1 / v.s; ctx.stroke(this.cellPath); }
+    if (v.s > 2.5) { // unit grid edges: every cell is a subpath of its street
+      ctx.strokeStyle = 'rgba(80,90,100,.25)'; ctx.lineWidth = 1 / v.s;
+      for (const p of this.streetPaths) ctx.stroke(p);
+    }
     ctx.strokeStyle = '#7d1a1f'; ctx.lineWidth = 2 / v.s; ctx.stroke(this.outline);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     for (const cl of this.clusters) {
