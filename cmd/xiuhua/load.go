@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -22,11 +23,20 @@ import (
 //
 //	xiuhua load -url http://127.0.0.1:8080 -token T -mode create -rate 500 -for 30s
 //	xiuhua load -url … -token T -mode read -clients 64 -for 30s
+//	xiuhua load -url http://127.0.0.1:8081,http://127.0.0.1:8082 -token T -mode loop -acks acks.txt
+//
+// Several URLs are used round-robin. Mode loop files a case, registers it
+// and dispatches it by the table, as the dispatcher whose token it has;
+// -acks appends every acknowledged write to a file, one line each
+// ("case NUMBER", "register NUMBER VERSION", "dispatch NUMBER VERSION"),
+// written before the next request so a crash test can check that nothing
+// acknowledged was lost.
 func runLoad(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	base := fs.String("url", "http://127.0.0.1:8080", "server URL (loopback only)")
+	base := fs.String("url", "http://127.0.0.1:8080", "server URL (loopback only); several, comma-separated, are used round-robin")
 	token := fs.String("token", "", "API token (xiuhua token create -user dispatcher1 -name load)")
-	mode := fs.String("mode", "read", "create (POST /api/v1/cases at -rate) or read (case lists and map boxes from -clients)")
+	mode := fs.String("mode", "read", "create (POST /api/v1/cases at -rate), read (case lists and map boxes from -clients) or loop (create, register, dispatch)")
+	acks := fs.String("acks", "", "append every acknowledged write to this file (mode create or loop)")
 	rate := fs.Int("rate", 0, "create: requests a second (0: as fast as -clients allow)")
 	clients := fs.Int("clients", 64, "concurrent clients")
 	dur := fs.Duration("for", 30*time.Second, "how long")
@@ -34,12 +44,41 @@ func runLoad(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	u, err := url.Parse(*base)
-	if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1") {
-		return fmt.Errorf("load: -url must be a loopback address, not %q", *base)
+	bases := strings.Split(*base, ",")
+	for _, b := range bases {
+		u, err := url.Parse(b)
+		if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1") {
+			return fmt.Errorf("load: -url must be loopback addresses, not %q", b)
+		}
 	}
+	*base = bases[0]
+	var next atomic.Uint64
+	pick := func() string { return bases[next.Add(1)%uint64(len(bases))] }
 	if *token == "" {
 		return fmt.Errorf("load: -token is required")
+	}
+	switch *mode {
+	case "create", "read", "loop":
+	default:
+		return fmt.Errorf("load: -mode must be create, read or loop, not %q", *mode)
+	}
+	var ackMu sync.Mutex
+	var ackFile *os.File
+	if *acks != "" {
+		f, err := os.OpenFile(*acks, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("load: -acks: %w", err)
+		}
+		defer f.Close()
+		ackFile = f
+	}
+	ack := func(line string) {
+		if ackFile == nil {
+			return
+		}
+		ackMu.Lock()
+		ackFile.WriteString(line + "\n") // unbuffered: on disk before the next request
+		ackMu.Unlock()
 	}
 	var b [4]float64
 	if _, err := fmt.Sscanf(*bbox, "%f,%f,%f,%f", &b[0], &b[1], &b[2], &b[3]); err != nil {
@@ -93,29 +132,65 @@ func runLoad(ctx context.Context, args []string) error {
 	do := func(rng *rand.Rand) {
 		var req *http.Request
 		lon, latv := b[0]+rng.Float64()*(b[2]-b[0]), b[1]+rng.Float64()*(b[3]-b[1])
-		if len(points) > 0 && *mode == "create" {
+		if len(points) > 0 && *mode != "read" {
 			p := points[rng.IntN(len(points))]
 			lon, latv = p[0], p[1]
 		}
-		if *mode == "create" {
-			body, _ := json.Marshal(map[string]any{"category": "M06011", "description": "负载测试：路边垃圾堆积", "lon": lon, "lat": latv})
-			req, _ = http.NewRequest("POST", *base+"/api/v1/cases", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-		} else if rng.IntN(2) == 0 {
-			req, _ = http.NewRequest("GET", *base+"/api/v1/cases?limit=50&street="+streets[rng.IntN(len(streets))], nil)
-		} else {
-			req, _ = http.NewRequest("GET", fmt.Sprintf("%s/api/v1/map?state=all&limit=2000&bbox=%.5f,%.5f,%.5f,%.5f", *base, lon, latv, lon+0.005, latv+0.005), nil)
+		send := func(method, path string, body any) (int, []byte) {
+			var r io.Reader
+			if body != nil {
+				j, _ := json.Marshal(body)
+				r = bytes.NewReader(j)
+			}
+			req, _ = http.NewRequest(method, pick()+path, r)
+			if body != nil {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			req.Header.Set("Authorization", "Bearer "+*token)
+			start := time.Now()
+			resp, err := client.Do(req)
+			code := 0
+			var out []byte
+			if err == nil {
+				out, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				code = resp.StatusCode
+			}
+			record(time.Since(start), code)
+			return code, out
 		}
-		req.Header.Set("Authorization", "Bearer "+*token)
-		start := time.Now()
-		resp, err := client.Do(req)
-		code := 0
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			code = resp.StatusCode
+		switch *mode {
+		case "create", "loop":
+			code, out := send("POST", "/api/v1/cases", map[string]any{"category": "M06011", "description": "负载测试：路边垃圾堆积", "lon": lon, "lat": latv})
+			var c struct {
+				Number  string `json:"number"`
+				Version int    `json:"version"`
+			}
+			if code != 201 || json.Unmarshal(out, &c) != nil {
+				return
+			}
+			ack("case " + c.Number)
+			if *mode == "create" {
+				return
+			}
+			for _, step := range []struct {
+				action string
+				body   map[string]any
+			}{{"register", map[string]any{}}, {"dispatch", map[string]any{"auto": true}}} {
+				step.body["version"] = c.Version
+				code, out := send("POST", "/api/v1/cases/"+c.Number+"/actions/"+step.action, step.body)
+				if code != 200 || json.Unmarshal(out, &c) != nil {
+					return
+				}
+				ack(fmt.Sprintf("%s %s %d", step.action, c.Number, c.Version))
+			}
+		default:
+			if rng.IntN(2) == 0 {
+				send("GET", "/api/v1/cases?limit=50&street="+streets[rng.IntN(len(streets))], nil)
+			} else {
+				send("GET", fmt.Sprintf("/api/v1/map?state=all&limit=2000&bbox=%.5f,%.5f,%.5f,%.5f", lon, latv, lon+0.005, latv+0.005), nil)
+			}
 		}
-		record(time.Since(start), code)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *dur)
 	defer cancel()
