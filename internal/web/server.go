@@ -35,8 +35,10 @@ type Server struct {
 	readLimit  *limiter // public reads per client a minute
 	writeLimit *limiter // public reports per client a minute
 	layer      layerCache
-	tileURL    string // a raster tile template behind the vector map; empty: none
-	tileSrc    string // its origin, for the Content-Security-Policy
+	tileURL    string        // a raster tile template behind the vector map; empty: none
+	tileSrc    string        // its origin, for the Content-Security-Policy
+	slots      chan struct{} // requests in flight (WithMaxInFlight)
+	slotWait   time.Duration
 }
 
 // Option configures the server.
@@ -62,7 +64,7 @@ func New(a *app.App, opts ...Option) http.Handler {
 		o(s)
 	}
 	s.register()
-	return s.secure(s.mux)
+	return s.secure(s.shed(s.mux))
 }
 
 func (s *Server) secure(next http.Handler) http.Handler {
