@@ -282,7 +282,8 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	if err != nil {
 		return err
 	}
-	var handler http.Handler = web.New(a, web.WithTiles(c.TileURL), web.WithMaxInFlight(c.InFlight, 100*time.Millisecond))
+	var handler http.Handler = web.New(a, web.WithTiles(c.TileURL), web.WithMaxInFlight(c.InFlight, 100*time.Millisecond),
+		web.WithTrustedProxies(strings.Split(c.Proxies, ",")))
 	var mt *metrics.Metrics
 	if c.MetricsAddr != "" {
 		mt = metrics.New(st, a.Now)

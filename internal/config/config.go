@@ -35,6 +35,7 @@ type Config struct {
 	MetricsAddr   string
 	TileURL       string
 	MaxInFlight   string
+	Proxies       string
 	InFlight      int
 	WorkHours     string
 	SummerHours   string
@@ -65,6 +66,7 @@ var settings = []setting{
 	{"log-level", "XIUHUA_LOG_LEVEL", "info", "log level: debug, info, warn, error", false, func(c *Config) *string { return &c.LogLevel }},
 	{"tile-url", "XIUHUA_TILE_URL", "", "raster tiles behind the vector map, a template with {z} {x} {y} (e.g. Tianditu with your key); empty: the map works offline on vectors only", false, func(c *Config) *string { return &c.TileURL }},
 	{"max-inflight", "XIUHUA_MAX_INFLIGHT", "256", "requests worked on at once; more wait up to 100 ms, then get 503 with Retry-After (0: no bound)", false, func(c *Config) *string { return &c.MaxInFlight }},
+	{"trusted-proxies", "XIUHUA_TRUSTED_PROXIES", "", "comma-separated IP addresses of reverse proxies whose X-Forwarded-For names the client (rate limits, audit log); empty: none", false, func(c *Config) *string { return &c.Proxies }},
 	{"metrics-addr", "XIUHUA_METRICS_ADDR", "", "serve Prometheus metrics at http://ADDR/metrics (empty: off); keep it on a private address", false, func(c *Config) *string { return &c.MetricsAddr }},
 	{"work-hours", "XIUHUA_WORK_HOURS", "08:30-12:00,14:30-18:00", "daily working windows (Asia/Shanghai)", false, func(c *Config) *string { return &c.WorkHours }},
 	{"summer-hours", "XIUHUA_SUMMER_HOURS", "", "working windows in summer, as long a day as -work-hours (empty: none)", false, func(c *Config) *string { return &c.SummerHours }},
@@ -149,6 +151,11 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("-max-inflight %q: want a whole number, 0 for no bound", c.MaxInFlight))
 	} else {
 		c.InFlight = n
+	}
+	for _, ip := range strings.Split(c.Proxies, ",") {
+		if ip = strings.TrimSpace(ip); ip != "" && net.ParseIP(ip) == nil {
+			errs = append(errs, fmt.Errorf("-trusted-proxies: %q is not an IP address", ip))
+		}
 	}
 	if c.TileURL != "" {
 		if u, err := url.Parse(c.TileURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -48,4 +49,44 @@ func (s *Server) shed(next http.Handler) http.Handler {
 		defer func() { <-s.slots }()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// WithTrustedProxies names the reverse proxies (IP addresses) whose
+// X-Forwarded-For is believed: behind them, the client address — for rate
+// limits and the audit log — is the nearest address in that header that
+// is not itself a trusted proxy. Without it the header is ignored.
+func WithTrustedProxies(ips []string) Option {
+	return func(s *Server) {
+		for _, ip := range ips {
+			if p := net.ParseIP(strings.TrimSpace(ip)); p != nil {
+				if s.trusted == nil {
+					s.trusted = map[string]bool{}
+				}
+				s.trusted[p.String()] = true
+			}
+		}
+	}
+}
+
+// realClient rewrites RemoteAddr from X-Forwarded-For when the peer is a
+// trusted proxy.
+func (s *Server) realClient(r *http.Request) {
+	if s.trusted == nil {
+		return
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil || !s.trusted[host] {
+		return
+	}
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip := net.ParseIP(strings.TrimSpace(hops[i]))
+		if ip == nil {
+			return
+		}
+		if !s.trusted[ip.String()] {
+			r.RemoteAddr = net.JoinHostPort(ip.String(), "0")
+			return
+		}
+	}
 }

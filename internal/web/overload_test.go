@@ -58,3 +58,27 @@ func TestOverloadSheds(t *testing.T) {
 		t.Fatalf("after the load: %v %v", err, resp)
 	}
 }
+
+// Behind a trusted proxy the client is the nearest untrusted address in
+// X-Forwarded-For; from anyone else the header is ignored.
+func TestTrustedProxies(t *testing.T) {
+	s := &Server{}
+	WithTrustedProxies([]string{"10.0.0.2", " 10.0.0.3", "bogus"})(s)
+	for _, tt := range []struct{ peer, xff, want string }{
+		{"10.0.0.2:5000", "203.0.113.7", "203.0.113.7"},
+		{"10.0.0.2:5000", "198.51.100.1, 203.0.113.7, 10.0.0.3", "203.0.113.7"}, // a spoofed first hop is not believed
+		{"192.0.2.9:5000", "203.0.113.7", "192.0.2.9"},                          // not a proxy: header ignored
+		{"10.0.0.2:5000", "", "10.0.0.2"},
+		{"10.0.0.2:5000", "not-an-ip", "10.0.0.2"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tt.peer
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		s.realClient(r)
+		if got := client(r); got != tt.want {
+			t.Errorf("peer %s, X-Forwarded-For %q: client %s, want %s", tt.peer, tt.xff, got, tt.want)
+		}
+	}
+}

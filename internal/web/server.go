@@ -39,6 +39,7 @@ type Server struct {
 	tileSrc    string        // its origin, for the Content-Security-Policy
 	slots      chan struct{} // requests in flight (WithMaxInFlight)
 	slotWait   time.Duration
+	trusted    map[string]bool // reverse proxies whose X-Forwarded-For counts
 }
 
 // Option configures the server.
@@ -70,6 +71,7 @@ func New(a *app.App, opts ...Option) http.Handler {
 func (s *Server) secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		s.realClient(r)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:"+s.tileSrc)
