@@ -7,9 +7,12 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +27,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/store"
+	"github.com/xiuhua/xiuhua/internal/web"
 )
 
 // End-to-end tests in Debian's Chromium, headless, against the real server
@@ -439,4 +443,69 @@ func BenchmarkBrowser(b *testing.B) {
 	b.ReportMetric(phone, "ms/phone")
 	b.ReportMetric(kb, "KB/phone-first-load")
 	b.Logf("%d cases, %d unit grids; centre map legend: %s", total, a.Index().Len(), drawn)
+}
+
+// A phone on a flaky connection: the first send of a report is committed
+// but its answer is lost (the connection drops). The report stays in the
+// phone's outbox; when the connection is back it is sent again with the
+// same Idempotency-Key, and exactly one case exists.
+func TestBrowserFlakyConnection(t *testing.T) {
+	bctx := browser(t)
+	_, a := server(t)
+	var drop atomic.Bool
+	var dropped atomic.Int32
+	h := web.New(a)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if drop.Load() && r.Method == "POST" && r.URL.Path == "/api/v1/cases" {
+			h.ServeHTTP(httptest.NewRecorder(), r) // the server commits…
+			dropped.Add(1)
+			conn, _, err := w.(http.Hijacker).Hijack() // …and the answer never arrives
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer s.Close()
+	ctx := context.Background()
+	worker := "gw14021305300101"
+	acct, _ := a.Store.AccountByUsername(ctx, worker)
+	who, err := a.Principal(ctx, acct.ID)
+	if err != nil || len(who.Grids) == 0 {
+		t.Fatalf("worker: %v", err)
+	}
+	lon, lat := pointIn(t, a, who.Grids[0])
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	p.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	p.login(worker)
+	desc := fmt.Sprintf("断网重试 %d", time.Now().UnixNano()%100000)
+	p.do("fill", chromedp.WaitVisible(chromedp.CSS("#report-form")), chromedp.SendKeys(chromedp.CSS("#category-search"), "暴露垃圾"),
+		chromedp.WaitVisible(chromedp.CSS(`.suggest li[data-category]`)), chromedp.Click(chromedp.CSS(`.suggest li[data-category]`)),
+		chromedp.SendKeys(chromedp.CSS("#description"), desc),
+		func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			if _, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+				Permission: &cdpbrowser.PermissionDescriptor{Name: "geolocation"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: s.URL}); err != nil {
+				return chromedp.Void{}, err
+			}
+			acc := 5.0
+			_, err := cdp.Call(ctx, tg, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{Latitude: &lat, Longitude: &lon, Accuracy: &acc})
+			return chromedp.Void{}, err
+		},
+		chromedp.Click(chromedp.CSS("#gps")))
+	p.wait("located", `/GPS/.test(document.querySelector('#where').textContent)`)
+	drop.Store(true)
+	p.do("send while flaky", chromedp.Click(chromedp.CSS("#submit-report")))
+	p.wait("kept in the outbox", `!document.querySelector('#outbox').hidden && JSON.parse(localStorage.getItem('xiuhua.outbox')).length === 1`)
+	if dropped.Load() < 1 { // Chromium itself may retry a POST whose connection dropped: more commits, same key
+		t.Fatalf("no send dropped")
+	}
+	p.shot("phone-outbox")
+	drop.Store(false)
+	p.eval(`window.dispatchEvent(new Event('online')); 'ok'`)
+	p.wait("sent", `localStorage.getItem('xiuhua.outbox') === '[]'`)
+	cs, err := a.Store.Cases(ctx, store.CaseFilter{Text: desc, Limit: 10})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("after the retry: %v, %d cases with the report's text, want exactly 1", err, len(cs))
+	}
 }
