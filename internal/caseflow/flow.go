@@ -36,12 +36,15 @@ const (
 	ActRemind            Action = "remind"             // 催办
 	ActSupervise         Action = "supervise"          // 督办
 	ActReply             Action = "reply"              // 督办回复
+	ActComment           Action = "comment"            // 补充说明: a note, no change of state
 )
 
 // Overlay reports whether an action leaves the case where it is: a reminder,
 // a supervision order or its reply. A command prepared on an older version
 // is not stale when only overlays happened since.
-func (a Action) Overlay() bool { return a == ActRemind || a == ActSupervise || a == ActReply }
+func (a Action) Overlay() bool {
+	return a == ActRemind || a == ActSupervise || a == ActReply || a == ActComment
+}
 
 // Step is a stage of the loop that has a time limit.
 type Step string
@@ -128,6 +131,7 @@ var Rules = []Rule{
 	{ActRemind, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, ""},
 	{ActSupervise, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, "reason"},
 	{ActReply, []Role{Handler}, []State{Dispatched, InProgress, Suspended}, true, "note"},
+	{ActComment, []Role{GridWorker, Operator, Dispatcher, Handler, Leader}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose, Closed}, false, "note"},
 }
 
 // ReportRoles may create a case.
@@ -448,6 +452,13 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		n.CloseType = ""
 		n.ClosedAt = time.Time{}
 		n.Satisfied = nil
+
+	case ActComment:
+		// An overlay: the note is the event (from staff, or an Open311
+		// client's update).
+		if err := need("note", cmd.Note); err != nil {
+			return err
+		}
 
 	case ActRemind:
 		// An overlay: the event is the reminder, to one department when a

@@ -198,6 +198,12 @@ func TestAllowedTransitions(t *testing.T) {
 			}
 		}},
 		{"void", nil, step1{ActVoid, dispatcher, reason("非城管问题")}, Voided, nil},
+		{"comment keeps the state", []step1{sRegister, sDispatch}, step1{ActComment, operator, func(c *Command) { c.Note = "群众补充：晚上更严重" }}, Dispatched,
+			func(t *testing.T, c *Case, ev Event) {
+				if ev.Data.Note == "" || !ev.Action.Overlay() || len(c.Tasks) != 1 {
+					t.Error("a comment is a note on the case and changes nothing else")
+				}
+			}},
 		{"void registered", []step1{sRegister}, step1{ActVoid, dispatcher, reason("重复")}, Voided, nil},
 		{"merge", nil, step1{ActMerge, operator, func(c *Command) { c.DuplicateOf = 3 }}, Voided,
 			func(t *testing.T, c *Case, ev Event) {
@@ -419,6 +425,7 @@ func TestRequirements(t *testing.T) {
 		field string
 	}{
 		{"void without reason", nil, step1{ActVoid, dispatcher, nil}, ErrRequired, "reason"},
+		{"comment without a note", nil, step1{ActComment, operator, nil}, ErrRequired, "note"},
 		{"merge into itself", nil, step1{ActMerge, dispatcher, func(c *Command) { c.DuplicateOf = 7 }}, ErrInvalid, "duplicate_of"},
 		{"verify without finding", nil, step1{ActVerify, gridWorker, nil}, ErrRequired, "found"},
 		{"dispatch to nobody", []step1{sRegister}, step1{ActDispatch, dispatcher, nil}, ErrRequired, "assignments"},
@@ -490,7 +497,7 @@ func TestReportValidation(t *testing.T) {
 
 // TestEveryActionIsCovered keeps the rules table and the tests above in step.
 func TestEveryActionIsCovered(t *testing.T) {
-	if len(Rules) != 25 {
+	if len(Rules) != 26 {
 		t.Fatalf("rules changed (%d); add tests for the new transitions", len(Rules))
 	}
 }

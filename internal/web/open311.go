@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
@@ -398,8 +399,8 @@ func (s *Server) open311Post(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if base != "requests" {
-		o311Error(w, f, http.StatusNotFound, "POST only to requests")
+	if base != "requests" && base != "servicerequestupdates" {
+		o311Error(w, f, http.StatusNotFound, "POST only to requests or servicerequestupdates")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
@@ -417,6 +418,10 @@ func (s *Server) open311Post(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		_ = s.app.Store.Audit(r.Context(), s.app.Now(), "", 0, "token_refused", client(r), "open311 POST requests")
 		o311Error(w, f, http.StatusForbidden, "api_key is not valid")
+		return
+	}
+	if base == "servicerequestupdates" {
+		s.o311PostUpdate(w, r, f, p)
 		return
 	}
 	_, names, ok := s.o311Services(w, r)
@@ -512,6 +517,73 @@ func (s *Server) o311Updates(w http.ResponseWriter, r *http.Request, f string) {
 		list = append(list, update{UpdateID: fmt.Sprintf("%s-%d", u.Number, u.Seq), RequestID: u.Number, Status: o311Status(u.State),
 			Updated: o311Time(u.At), Description: stateNames[u.State]})
 	}
+	o311Write(w, f, http.StatusOK, struct {
+		XMLName xml.Name `xml:"service_request_updates"`
+		U       []update `xml:"request_update"`
+	}{U: list}, list)
+}
+
+// o311PostUpdate takes an update from an Open311 client (mySociety's
+// servicerequestupdates): its description becomes a note on the case (the
+// comment action). A client cannot change the state: status CLOSED or OPEN
+// is recorded in the note for the centre to act on. Names and e-mail are
+// not kept.
+func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f string, p access.Principal) {
+	v := r.PostForm
+	id, desc := v.Get("service_request_id"), strings.TrimSpace(v.Get("description"))
+	switch {
+	case id == "":
+		o311Error(w, f, http.StatusBadRequest, "service_request_id is required")
+		return
+	case desc == "":
+		o311Error(w, f, http.StatusBadRequest, "description is required")
+		return
+	case len([]rune(desc)) > 4000:
+		o311Error(w, f, http.StatusBadRequest, "description is longer than 4,000 characters")
+		return
+	}
+	status := strings.ToLower(v.Get("status"))
+	if status != "" && status != "open" && status != "closed" {
+		o311Error(w, f, http.StatusBadRequest, "status must be open or closed")
+		return
+	}
+	if t := v.Get("updated_datetime"); t != "" {
+		if _, err := o311Date(t); err != nil {
+			o311Error(w, f, http.StatusBadRequest, "updated_datetime must be a w3c datetime with a time zone")
+			return
+		}
+	}
+	c, err := s.app.Store.CaseByNumber(r.Context(), id)
+	if err != nil || !access.CanSee(p, c) {
+		o311Error(w, f, http.StatusNotFound, "service_request_id "+id+" not found")
+		return
+	}
+	note := desc
+	if status != "" {
+		note = "[" + status + "] " + note
+	}
+	if m := v.Get("media_url"); m != "" {
+		note += "\n[media_url] " + m
+	}
+	n, ev, err := s.app.Act(r.Context(), c.ID, caseflow.Command{Action: caseflow.ActComment, Actor: p.Actor(), ExpectedVersion: c.Version, Note: note})
+	var ce *caseflow.Error
+	switch {
+	case errors.As(err, &ce) && (ce.Code == caseflow.CodeWrongRole || ce.Code == caseflow.CodeNotYours):
+		_ = s.app.Store.Audit(r.Context(), s.app.Now(), p.Username, p.AccountID, "forbidden", client(r), "open311 POST servicerequestupdates: "+err.Error())
+		o311Error(w, f, http.StatusForbidden, "this api_key may not update requests")
+		return
+	case errors.As(err, &ce):
+		o311Error(w, f, http.StatusBadRequest, ce.Msg)
+		return
+	case err != nil:
+		o311Error(w, f, http.StatusInternalServerError, "internal error")
+		return
+	}
+	type update struct {
+		XMLName  xml.Name `json:"-" xml:"request_update"`
+		UpdateID string   `json:"update_id" xml:"update_id"`
+	}
+	list := []update{{UpdateID: fmt.Sprintf("%s-%d", n.Number, ev.Seq)}}
 	o311Write(w, f, http.StatusOK, struct {
 		XMLName xml.Name `xml:"service_request_updates"`
 		U       []update `xml:"request_update"`

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"io"
 	"encoding/xml"
 	"net/http"
 	"net/url"
@@ -142,6 +143,47 @@ func TestOpen311(t *testing.T) {
 	}
 	if code, body, _ := getAs(t, base+"tokens/"+created[0].ID+".json", ""); code != 200 || !strings.Contains(body, created[0].ID) {
 		t.Fatalf("token %d", code)
+	}
+	// mySociety's POST servicerequestupdates: the description becomes a
+	// note on the case (a comment), its state unchanged; XML works too.
+	before, _ := a.Store.CaseByNumber(t.Context(), created[0].ID)
+	up := url.Values{"api_key": {key}, "service_request_id": {created[0].ID}, "description": {"晚上又堆了很多"}, "status": {"OPEN"},
+		"updated_datetime": {"2026-11-20T11:00:00+08:00"}, "email": {"li@example.com"}, "media_url": {"https://example.org/p.jpg"}}
+	resp, err = http.PostForm(base+"servicerequestupdates.xml", up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ub, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(ub), "<update_id>"+created[0].ID+"-") || resp.Header.Get("Content-Type") != "text/xml; charset=utf-8" {
+		t.Fatalf("POST servicerequestupdates: %d %s", resp.StatusCode, ub)
+	}
+	after, _ := a.Store.CaseByNumber(t.Context(), created[0].ID)
+	evs, _ := a.Store.Events(t.Context(), after.ID)
+	last := evs[len(evs)-1]
+	if after.State != before.State || last.Action != caseflow.ActComment || !strings.Contains(last.Data.Note, "晚上又堆了很多") || !strings.Contains(last.Data.Note, "example.org/p.jpg") || strings.Contains(last.Data.Note, "li@example.com") {
+		t.Fatalf("after the update: %s, last event %s %q", after.State, last.Action, last.Data.Note)
+	}
+	for _, bad := range []struct {
+		form url.Values
+		want int
+	}{
+		{url.Values{"service_request_id": {created[0].ID}, "description": {"x"}}, 403},
+		{url.Values{"api_key": {key}, "description": {"x"}}, 400},
+		{url.Values{"api_key": {key}, "service_request_id": {created[0].ID}}, 400},
+		{url.Values{"api_key": {key}, "service_request_id": {"nope"}, "description": {"x"}}, 404},
+		{url.Values{"api_key": {key}, "service_request_id": {created[0].ID}, "description": {"x"}, "status": {"fixed"}}, 400},
+		{url.Values{"api_key": {key}, "service_request_id": {created[0].ID}, "description": {"x"}, "updated_datetime": {"yesterday"}}, 400},
+	} {
+		resp, err := http.PostForm(base+"servicerequestupdates.json", bad.form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != bad.want || !strings.Contains(string(b), "description") {
+			t.Errorf("update %v: %d %s", bad.form, resp.StatusCode, b)
+		}
 	}
 	// Errors in the spec's format.
 	for _, tt := range []struct {

@@ -7,9 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +20,6 @@ import (
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/store"
-	"github.com/xiuhua/xiuhua/internal/store/storetest"
 	"github.com/xiuhua/xiuhua/internal/watch"
 	"github.com/xiuhua/xiuhua/internal/web"
 	"github.com/xuri/excelize/v2"
@@ -33,11 +35,21 @@ func server(t testing.TB) (*httptest.Server, *app.App) {
 func serverWith(t testing.TB, n int) (*httptest.Server, *app.App) {
 	t.Helper()
 	end := time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC)
-	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
-	if _, err := demo.Build(ctx, st, demo.Options{Cases: n, Seed: 5, End: end}); err != nil {
+	// Each test gets its own copy of a demo database built once.
+	path := filepath.Join(t.TempDir(), "xiuhua.db")
+	b, err := os.ReadFile(demoDB(t, n, end))
+	if err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, path, store.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	a, err := app.New(ctx, st, app.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +66,54 @@ func serverWith(t testing.TB, n int) (*httptest.Server, *app.App) {
 	}
 	adminToken = token
 	return s, a
+}
+
+var (
+	templatesMu sync.Mutex
+	templates   = map[int]string{} // cases → demo database file
+)
+
+// demoDB builds the demo with about n cases once per test binary and
+// returns its file (closed, so the file is whole).
+func demoDB(t testing.TB, n int, end time.Time) string {
+	t.Helper()
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	if p, ok := templates[n]; ok {
+		return p
+	}
+	dir, err := os.MkdirTemp("", "xiuhua-web-demo-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "xiuhua.db")
+	ctx := context.Background()
+	st, err := store.Open(ctx, path, store.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Build(ctx, st, demo.Options{Cases: n, Seed: 5, End: end}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + "-wal"); err == nil {
+		t.Fatal("demo template: the WAL was not checkpointed on close")
+	}
+	templates[n] = path
+	return path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, p := range templates {
+		os.RemoveAll(filepath.Dir(p))
+	}
+	os.Exit(code)
 }
 
 // adminToken signs the tests' reads in as the demo's administrator.

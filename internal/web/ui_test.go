@@ -204,7 +204,7 @@ func TestCaseActionsOffered(t *testing.T) {
 	if got := actions("dispatcher1"); slices.Contains(got, "sign") || !slices.Contains(got, "remind") || slices.Contains(got, "approve_return") {
 		t.Errorf("the dispatcher is offered %v", got)
 	}
-	if got := actions("leader"); !slices.Equal(got, []string{"remind", "supervise"}) {
+	if got := actions("leader"); !slices.Equal(got, []string{"remind", "supervise", "comment"}) {
 		t.Errorf("the leader is offered %v", got)
 	}
 	// The access rule itself: a pending return request is what a

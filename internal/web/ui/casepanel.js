@@ -37,6 +37,7 @@ const forms = {
   remind: [['note', 'text']],
   supervise: [['reason', 'text', true]],
   reply: [['note', 'text', true]],
+  comment: [['note', 'text', true]],
 };
 
 // photoInput lets people pick or shoot photos and uploads each at once.
