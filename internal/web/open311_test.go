@@ -2,8 +2,8 @@ package web_test
 
 import (
 	"encoding/json"
-	"io"
 	"encoding/xml"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
