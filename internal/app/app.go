@@ -26,7 +26,7 @@ import (
 // App is the running system.
 type App struct {
 	Store  *store.Store
-	Policy *deadline.Policy
+	Policy *Policy // the time-limit policy in force (swapped by ReloadPolicy)
 	Now    func() time.Time
 	Photos photos.Blobs // where photos live; nil: uploads are refused
 	index  atomic.Pointer[places.Index]
@@ -34,6 +34,7 @@ type App struct {
 	// placesUntil is when the loaded layer stops being the valid one
 	// (Unix ms; 0: no redraw scheduled).
 	placesUntil atomic.Int64
+	cfg         Config
 }
 
 // Config is how a district sets its working calendar and alerts.
@@ -87,14 +88,31 @@ func Calendar(ctx context.Context, st *store.Store, cfg Config) (*calendar.Calen
 
 // New loads the calendar, the time limits and the current grid layer.
 func New(ctx context.Context, st *store.Store, cfg Config) (*App, error) {
-	cal, err := Calendar(ctx, st, cfg)
-	if err != nil {
+	a := &App{Store: st, Policy: &Policy{}, Now: time.Now, cfg: cfg}
+	if err := a.ReloadPolicy(ctx); err != nil {
 		return nil, err
 	}
 	now := time.Now()
-	if miss := cal.MissingYears(now.Year(), now.Year()+1); len(miss) > 0 {
+	if miss := a.Policy.Calendar().MissingYears(now.Year(), now.Year()+1); len(miss) > 0 {
 		slog.Warn("NO HOLIDAY FILE: working time in these years counts weekends only; add the State Council's holiday file",
 			"years", miss)
+	}
+	if err := a.ReloadPlaces(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.ReloadRoutes(ctx); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// BuildPolicy makes the time-limit policy from the configuration and the
+// store: the calendar with the district's own days and the time-limit
+// table (the defaults when it is empty).
+func BuildPolicy(ctx context.Context, st *store.Store, cfg Config) (*deadline.Policy, error) {
+	cal, err := Calendar(ctx, st, cfg)
+	if err != nil {
+		return nil, err
 	}
 	limits, err := st.TimeLimits(ctx)
 	if err != nil {
@@ -112,14 +130,19 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*App, error) {
 			return nil, err
 		}
 	}
-	a := &App{Store: st, Policy: pol, Now: time.Now}
-	if err := a.ReloadPlaces(ctx); err != nil {
-		return nil, err
+	return pol, nil
+}
+
+// ReloadPolicy rebuilds the policy after the calendar or the time limits
+// changed; every holder of a.Policy sees the new one. Deadlines already
+// running keep their times; new steps use the new policy.
+func (a *App) ReloadPolicy(ctx context.Context) error {
+	pol, err := BuildPolicy(ctx, a.Store, a.cfg)
+	if err != nil {
+		return err
 	}
-	if err := a.ReloadRoutes(ctx); err != nil {
-		return nil, err
-	}
-	return a, nil
+	a.Policy.Set(pol)
+	return nil
 }
 
 // ReloadPlaces rebuilds the point index from the grid layer valid now,

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -14,8 +16,11 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/routing"
+	"github.com/xiuhua/xiuhua/internal/store"
 )
 
 // Admin resources: accounts, the grid layer, and read views of the
@@ -199,7 +204,7 @@ func (s *Server) adminCalendar(w http.ResponseWriter, r *http.Request, _ access.
 		return
 	}
 	cal := s.app.Policy.Calendar()
-	writeJSON(w, http.StatusOK, map[string]any{"days": days, "day_minutes": int(cal.DayLength() / time.Minute),
+	writeJSON(w, http.StatusOK, map[string]any{"days": append([]store.CalendarDay{}, days...), "day_minutes": int(cal.DayLength() / time.Minute),
 		"missing_holiday_years": cal.MissingYears(s.app.Now().Year(), s.app.Now().Year()+1)})
 }
 
@@ -210,4 +215,161 @@ func (s *Server) adminWebhooks(w http.ResponseWriter, r *http.Request, _ access.
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"webhooks": hs})
+}
+
+// adminSetDay makes a day a working day or a day off for the district
+// (PUT /api/v1/admin/calendar/{day}); new deadlines count it at once.
+func (s *Server) adminSetDay(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	day := r.PathValue("day")
+	if _, err := time.Parse("2006-01-02", day); err != nil {
+		problem(w, http.StatusBadRequest, "invalid", "day", "the day must be YYYY-MM-DD")
+		return
+	}
+	var in struct {
+		Working *bool  `json:"working"`
+		Note    string `json:"note"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	if in.Working == nil {
+		problem(w, http.StatusBadRequest, "required", "working", "working is required: true for a working day, false for a day off")
+		return
+	}
+	if len([]rune(in.Note)) > 100 {
+		problem(w, http.StatusBadRequest, "invalid", "note", "the note is longer than 100 characters")
+		return
+	}
+	if err := s.app.Store.SaveCalendarDay(r.Context(), store.CalendarDay{Day: day, Working: *in.Working, Note: strings.TrimSpace(in.Note)}, s.app.Now()); err != nil {
+		fail(w, r, err)
+		return
+	}
+	s.policyChanged(w, r, p, "calendar_day_set", day)
+}
+
+// adminUnsetDay removes the district's own setting for a day.
+func (s *Server) adminUnsetDay(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	day := r.PathValue("day")
+	if _, err := time.Parse("2006-01-02", day); err != nil {
+		problem(w, http.StatusBadRequest, "invalid", "day", "the day must be YYYY-MM-DD")
+		return
+	}
+	if err := s.app.Store.DeleteCalendarDay(r.Context(), day); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			problem(w, http.StatusNotFound, "not_found", "day", "the district has no setting for "+day)
+			return
+		}
+		fail(w, r, err)
+		return
+	}
+	s.policyChanged(w, r, p, "calendar_day_unset", day)
+}
+
+// adminSetTimeLimits replaces the time-limit table (PUT, the whole table);
+// it is checked whole and nothing changes when any limit is wrong.
+func (s *Server) adminSetTimeLimits(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	var in struct {
+		Limits []deadline.Limit `json:"limits"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	if len(in.Limits) == 0 {
+		problem(w, http.StatusBadRequest, "required", "limits", "send the whole table: at least one limit")
+		return
+	}
+	seen := map[string]int{}
+	for i, l := range in.Limits {
+		if err := l.Validate(); err != nil {
+			problem(w, http.StatusBadRequest, "invalid", fmt.Sprintf("limits[%d]", i), err.Error())
+			return
+		}
+		k := l.Scope + "|" + string(l.Urgency) + "|" + string(l.Step)
+		if j, ok := seen[k]; ok {
+			problem(w, http.StatusBadRequest, "invalid", fmt.Sprintf("limits[%d]", i), fmt.Sprintf("the same scope, urgency and step as limits[%d]", j))
+			return
+		}
+		seen[k] = i
+	}
+	if _, err := deadline.NewPolicy(s.app.Policy.Calendar(), in.Limits); err != nil {
+		problem(w, http.StatusBadRequest, "invalid", "limits", err.Error())
+		return
+	}
+	if err := s.app.Store.SaveTimeLimits(r.Context(), in.Limits); err != nil {
+		fail(w, r, err)
+		return
+	}
+	s.policyChanged(w, r, p, "time_limits_set", fmt.Sprintf("%d limits", len(in.Limits)))
+}
+
+// policyChanged reloads the policy after a change and answers with the
+// calendar view.
+func (s *Server) policyChanged(w http.ResponseWriter, r *http.Request, p access.Principal, event, detail string) {
+	if err := s.app.ReloadPolicy(r.Context()); err != nil {
+		fail(w, r, err)
+		return
+	}
+	_ = s.app.Store.Audit(r.Context(), s.app.Now(), p.Username, p.AccountID, event, client(r), detail)
+	s.adminCalendar(w, r, p)
+}
+
+// adminAddRule adds a dispatch rule, checked against the catalog, the
+// units and the places; the table in force changes at once.
+func (s *Server) adminAddRule(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	var in routing.Rule
+	if !decode(w, r, &in) {
+		return
+	}
+	if in.ID != 0 {
+		problem(w, http.StatusBadRequest, "invalid", "id", "a new rule has no id")
+		return
+	}
+	ctx := r.Context()
+	k, err := app.Known(ctx, s.app.Store, s.app.Now())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	var bad error
+	err = s.app.Store.AddDispatchRule(ctx, &in, s.app.Now(), func(rules []routing.Rule) error {
+		_, bad = routing.New(rules, k)
+		return bad
+	})
+	if bad != nil {
+		problem(w, http.StatusBadRequest, "invalid", "rule", bad.Error())
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if err := s.app.ReloadRoutes(ctx); err != nil {
+		fail(w, r, err)
+		return
+	}
+	_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "dispatch_rule_added", client(r), in.String())
+	writeJSON(w, http.StatusCreated, in)
+}
+
+// adminDeleteRule removes a dispatch rule.
+func (s *Server) adminDeleteRule(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		problem(w, http.StatusBadRequest, "invalid", "id", "the rule id is a whole number")
+		return
+	}
+	if err := s.app.Store.DeleteDispatchRule(r.Context(), id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			problem(w, http.StatusNotFound, "not_found", "id", fmt.Sprintf("no rule #%d", id))
+			return
+		}
+		fail(w, r, err)
+		return
+	}
+	if err := s.app.ReloadRoutes(r.Context()); err != nil {
+		fail(w, r, err)
+		return
+	}
+	_ = s.app.Store.Audit(r.Context(), s.app.Now(), p.Username, p.AccountID, "dispatch_rule_deleted", client(r), fmt.Sprintf("#%d", id))
+	w.WriteHeader(http.StatusNoContent)
 }

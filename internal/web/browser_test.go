@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/photos"
@@ -337,7 +338,7 @@ func TestBrowserCaseLoop(t *testing.T) {
 // their screenshots are saved.
 func TestBrowserPages(t *testing.T) {
 	bctx := browser(t)
-	s, _ := server(t)
+	s, a := server(t)
 	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
 	p.login("leader")
 	p.eval(`location.hash = '#/dashboard'; 'ok'`)
@@ -356,6 +357,16 @@ func TestBrowserPages(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#admin-body form button.primary`)), chromedp.WaitVisible(chromedp.CSS(`#dry-result b`)))
 	p.shot("admin-dispatch")
 	p.do("admin users", chromedp.Click(chromedp.CSS(`[data-section="users"]`)), chromedp.WaitVisible(chromedp.CSS(`#new-username`)))
+	// A day off set on the calendar page is in force at once.
+	p.do("calendar", chromedp.Click(chromedp.CSS(`[data-section="calendar"]`)), chromedp.WaitVisible(chromedp.CSS(`#cal-day`)),
+		chromedp.SetValue(chromedp.CSS(`#cal-day`), "2026-12-31"), chromedp.SendKeys(chromedp.CSS(`#cal-note`), "跨年保障调休"),
+		chromedp.Click(chromedp.CSS(`#admin-body form button.primary`)))
+	p.wait("day saved", `[...document.querySelectorAll('#admin-body td')].some(td => td.textContent === '2026-12-31')`)
+	dec31, _ := time.ParseInLocation("2006-01-02 15:04", "2026-12-31 10:00", calendar.Shanghai)
+	if a.Policy.Calendar().IsWorkingDay(dec31) {
+		t.Error("the day off set in the browser is not in force")
+	}
+	p.shot("admin-calendar")
 	p.do("english", chromedp.Navigate(s.URL+"/board"), chromedp.WaitVisible(chromedp.CSS(`#board-rows tr`)))
 	zh := p.text("h1")
 	p.do("switch", chromedp.Click(chromedp.CSS("#lang")), chromedp.WaitVisible(chromedp.CSS(`#board-rows tr`)))

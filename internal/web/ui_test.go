@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -11,9 +12,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/store"
@@ -377,4 +380,100 @@ func closeCase(t *testing.T, a *app.App, number string) {
 	step(caseflow.ActReportBack, lead, caseflow.Command{Note: "已处理", Photos: []string{"x"}})
 	step(caseflow.ActCheckPass, "gw"+c.Place.Grid, caseflow.Command{})
 	step(caseflow.ActClose, "dispatcher1", caseflow.Command{})
+}
+
+// The calendar, the time limits and the dispatch table change over HTTP
+// and take effect at once, without a restart; bad input changes nothing.
+func TestAdminPolicyOverHTTP(t *testing.T) {
+	s, a := server(t)
+	admin := signIn(t, s.URL, "admin")
+	day := "2026-11-23" // a Monday
+	monday, _ := time.ParseInLocation("2006-01-02 15:04", day+" 10:00", calendar.Shanghai)
+	if !a.Policy.Calendar().IsWorkingDay(monday) {
+		t.Fatal("the Monday should be a working day")
+	}
+	for _, tt := range []struct {
+		path  string
+		body  any
+		want  int
+		field string
+	}{
+		{"/api/v1/admin/calendar/23-11-2026", map[string]any{"working": false}, 400, "day"},
+		{"/api/v1/admin/calendar/" + day, map[string]any{}, 400, "working"},
+		{"/api/v1/admin/calendar/" + day, map[string]any{"working": "no"}, 400, "working"},
+	} {
+		if code, body := admin.do("PUT", tt.path, tt.body); code != tt.want || !strings.Contains(body, `"field":"`+tt.field+`"`) {
+			t.Errorf("PUT %s %v: %d %s", tt.path, tt.body, code, body)
+		}
+	}
+	if code, body := signIn(t, s.URL, "dispatcher1").do("PUT", "/api/v1/admin/calendar/"+day, map[string]any{"working": false}); code != 403 {
+		t.Fatalf("a dispatcher sets the calendar: %d %s", code, body)
+	}
+	if code, body := admin.do("PUT", "/api/v1/admin/calendar/"+day, map[string]any{"working": false, "note": "区里停电检修"}); code != 200 || !strings.Contains(body, day) {
+		t.Fatalf("day off: %d %s", code, body)
+	}
+	if a.Policy.Calendar().IsWorkingDay(monday) {
+		t.Fatal("the day off did not take effect")
+	}
+	if code, _ := admin.do("DELETE", "/api/v1/admin/calendar/"+day, nil); code != 200 || !a.Policy.Calendar().IsWorkingDay(monday) {
+		t.Fatalf("unset: %d", code)
+	}
+	if code, _ := admin.do("DELETE", "/api/v1/admin/calendar/"+day, nil); code != 404 {
+		t.Fatalf("unset twice: %d", code)
+	}
+	// Time limits: the whole table, checked whole.
+	_, body := admin.do("GET", "/api/v1/admin/time-limits", nil)
+	var tl struct {
+		Limits []map[string]any `json:"limits"`
+	}
+	if err := json.Unmarshal([]byte(body), &tl); err != nil || len(tl.Limits) == 0 {
+		t.Fatalf("limits: %s", body)
+	}
+	bad := append([]map[string]any{{"scope": "M06011", "step": "handle", "amount": 0, "unit": "working_days"}}, tl.Limits...)
+	if code, body := admin.do("PUT", "/api/v1/admin/time-limits", map[string]any{"limits": bad}); code != 400 || !strings.Contains(body, "limits[0]") {
+		t.Fatalf("a zero limit: %d %s", code, body)
+	}
+	if code, body := admin.do("PUT", "/api/v1/admin/time-limits", map[string]any{"limits": append(tl.Limits, tl.Limits[0])}); code != 400 || !strings.Contains(body, fmt.Sprintf("limits[%d]", len(tl.Limits))) {
+		t.Fatalf("a repeated limit: %d %s", code, body)
+	}
+	before := a.Policy.Due(caseflow.StepHandle, "M06011", caseflow.Normal, monday)
+	tighter := []map[string]any{{"scope": "M06011", "step": "handle", "amount": 1, "unit": "working_hours", "note": "试行"}}
+	for _, l := range tl.Limits {
+		if !(l["scope"] == "M06011" && l["step"] == "handle") {
+			tighter = append(tighter, l)
+		}
+	}
+	if code, body := admin.do("PUT", "/api/v1/admin/time-limits", map[string]any{"limits": tighter}); code != 200 {
+		t.Fatalf("new limits: %d %s", code, body)
+	}
+	if after := a.Policy.Due(caseflow.StepHandle, "M06011", caseflow.Normal, monday); !after.Before(before) || !after.Equal(monday.Add(time.Hour)) {
+		t.Fatalf("handle deadline for M06011 from %s: %s, was %s", monday, after, before)
+	}
+	// A dispatch rule for one street sends its cases to another department.
+	u := a.Index().Units()[0]
+	c := u.Geometry.Bound().Center()
+	route := func() string {
+		_, body := admin.do("GET", fmt.Sprintf("/api/v1/route?lon=%f&lat=%f&category=M06011", c.Lon(), c.Lat()), nil)
+		return body
+	}
+	if code, body := admin.do("POST", "/api/v1/admin/dispatch-rules", map[string]any{"category": "M06011", "area": u.Street, "lead": "nobody"}); code != 400 || !strings.Contains(body, "nobody") {
+		t.Fatalf("unknown lead: %d %s", code, body)
+	}
+	code, body := admin.do("POST", "/api/v1/admin/dispatch-rules", map[string]any{"category": "M06011", "area": u.Street, "lead": "ylc", "note": "试点"})
+	var rule struct{ ID int64 }
+	if code != 201 || json.Unmarshal([]byte(body), &rule) != nil || rule.ID == 0 {
+		t.Fatalf("add rule: %d %s", code, body)
+	}
+	if got := route(); !strings.Contains(got, `"code":"ylc"`) || !strings.Contains(got, fmt.Sprintf("#%d", rule.ID)) {
+		t.Fatalf("route after the new rule: %s", got)
+	}
+	if code, _ := admin.do("DELETE", fmt.Sprintf("/api/v1/admin/dispatch-rules/%d", rule.ID), nil); code != 204 {
+		t.Fatalf("delete rule: %d", code)
+	}
+	if got := route(); strings.Contains(got, fmt.Sprintf("#%d", rule.ID)) {
+		t.Fatalf("the deleted rule still routes: %s", got)
+	}
+	if code, _ := admin.do("DELETE", fmt.Sprintf("/api/v1/admin/dispatch-rules/%d", rule.ID), nil); code != 404 {
+		t.Fatalf("delete twice: %d", code)
+	}
 }

@@ -21,7 +21,7 @@ export async function render(main, me) {
 }
 
 const views = {
-  async dispatch() {
+  async dispatch(me) {
     const [r, cat, us] = await Promise.all([api('GET', '/api/v1/dispatch-rules'), catalog(), units()]);
     const byCode = new Map(us.list.map(u => [u.code, u.name]));
     const name = code => byCode.get(code) || code;
@@ -38,10 +38,29 @@ const views = {
     } }, h('h2', null, t('admin.dryrun')), h('div.actions', null, h('label', null, h('span', null, 'lon'), lon), h('label', null, h('span', null, 'lat'), lat),
       h('label', null, h('span', null, t('case.category')), catIn)), h('datalist', { id: 'cats' }, cat.list.slice(0, 400).map(c => h('option', { value: c.id }, c.name))),
     h('button.primary', { type: 'submit' }, t('admin.dryrun.go')), out);
-    return h('div', null, dry, h('section.panel', null, h('h2', null, t('admin.rules', { n: r.rules.length })), h('table', null,
-      h('tr', null, h('th', null, t('admin.rule.category')), h('th', null, t('admin.rule.area')), h('th', null, t('admin.rule.lead')), h('th', null, t('admin.rule.assist'))),
-      r.rules.slice(0, 500).map(x => h('tr', null, h('td', null, x.category || '*'), h('td', null, (x.area || '*') + (x.ownership ? ` (${x.ownership})` : '')),
-        h('td', null, name(x.lead)), h('td', null, (x.assist || []).map(name).join('、')))))));
+    const isAdmin = me.role === 'admin';
+    const reload = async box => box.replaceWith(await views.dispatch(me));
+    const f = { category: h('input', { id: 'rule-category', placeholder: 'M06011 / M06 / *', required: true }), area: h('input', { id: 'rule-area', placeholder: '140213053 / *' }),
+      ownership: h('input', { id: 'rule-ownership', placeholder: 'property' }),
+      lead: h('select', { id: 'rule-lead' }, us.list.map(u => h('option', { value: u.code }, u.name))), note: h('input', { id: 'rule-note' }) };
+    const msg = h('p.err', { role: 'alert' });
+    const wrap = h('div');
+    const add = isAdmin ? h('form.panel', { onsubmit: async e => {
+      e.preventDefault();
+      try {
+        await api('POST', '/api/v1/admin/dispatch-rules', { category: f.category.value.trim(), area: f.area.value.trim() || '*', ownership: f.ownership.value.trim(), lead: f.lead.value, note: f.note.value.trim() });
+        toast(t('admin.saved')); await reload(wrap);
+      } catch (err) { msg.textContent = errText(err); }
+    } }, h('h2', null, t('admin.rule.new')), h('div.actions', null, Object.entries(f).map(([k, el]) => h('label', null, h('span', null, t(`admin.rule.${k}`)), el))), msg,
+    h('button.primary', { type: 'submit' }, t('submit'))) : null;
+    const del = x => isAdmin ? h('button.link', { type: 'button', 'data-delete-rule': x.id, onclick: async () => {
+      try { await api('DELETE', `/api/v1/admin/dispatch-rules/${x.id}`); toast(t('admin.saved')); await reload(wrap); } catch (err) { toast(errText(err)); }
+    } }, t('admin.delete')) : '';
+    wrap.append(dry, add || '', h('section.panel', null, h('h2', null, t('admin.rules', { n: r.rules.length })), h('table', null,
+      h('tr', null, h('th', null, '#'), h('th', null, t('admin.rule.category')), h('th', null, t('admin.rule.area')), h('th', null, t('admin.rule.lead')), h('th', null, t('admin.rule.assist')), h('th', null, '')),
+      r.rules.slice(0, 500).map(x => h('tr', null, h('td', null, String(x.id)), h('td', null, x.category || '*'), h('td', null, (x.area || '*') + (x.ownership ? ` (${x.ownership})` : '')),
+        h('td', null, name(x.lead)), h('td', null, (x.assist || []).map(name).join('、')), h('td', null, del(x)))))));
+    return wrap;
   },
   async users() {
     const [r, us] = await Promise.all([api('GET', '/api/v1/admin/users'), units()]);
@@ -83,7 +102,14 @@ const views = {
   async catalog(me) {
     const cat = await catalog();
     const limits = me.role === 'admin' ? (await api('GET', '/api/v1/admin/time-limits')).limits : [];
-    return h('div', null, limits.length ? h('section.panel', null, h('h2', null, t('admin.limits')), h('table', null,
+    const editor = h('textarea', { id: 'limits-json', style: 'min-height:14rem;font-family:monospace' }, JSON.stringify({ limits }, null, 1));
+    const lmsg = h('p.err', { role: 'alert' });
+    const edit = me.role === 'admin' ? h('details.panel', null, h('summary', null, t('admin.limits.edit')), h('p.muted', null, t('admin.limits.help')), editor, lmsg,
+      h('button.primary', { type: 'button', onclick: async () => {
+        try { const body = JSON.parse(editor.value); await api('PUT', '/api/v1/admin/time-limits', body); toast(t('admin.saved')); lmsg.textContent = ''; }
+        catch (err) { lmsg.textContent = errText(err); }
+      } }, t('submit'))) : null;
+    return h('div', null, edit, limits.length ? h('section.panel', null, h('h2', null, t('admin.limits')), h('table', null,
       h('tr', null, h('th', null, t('admin.limit.scope')), h('th', null, t('admin.limit.step')), h('th', null, t('case.urgency')), h('th.n', null, t('admin.limit.amount'))),
       limits.map(l => h('tr', null, h('td', null, l.scope || '*'), h('td', null, l.step), h('td', null, l.urgency || '*'), h('td.n', null, `${l.amount} ${l.unit}`, l.note ? h('div.muted', null, l.note) : ''))))) : null,
     h('section.panel', null, h('h2', null, t('admin.catalog', { n: cat.list.length })), h('table', null,
@@ -92,10 +118,24 @@ const views = {
   },
   async calendar() {
     const r = await api('GET', '/api/v1/admin/calendar');
-    return h('section.panel', null, h('h2', null, t('admin.calendar')), h('p.muted', null, t('admin.calendar.help', { m: r.day_minutes })),
-      r.missing_holiday_years.length ? h('p.err', null, t('admin.calendar.missing', { y: r.missing_holiday_years.join('、') })) : null,
-      h('table', null, h('tr', null, h('th', null, t('admin.day')), h('th', null, t('admin.working')), h('th', null, t('field.note'))),
-        r.days.map(d => h('tr', null, h('td', null, d.day), h('td', null, d.working ? t('yes') : t('no')), h('td', null, d.note || '')))));
+    const wrap = h('section.panel');
+    const reload = async () => wrap.replaceWith(await views.calendar());
+    const day = h('input', { type: 'date', id: 'cal-day', required: true });
+    const working = h('select', { id: 'cal-working' }, h('option', { value: 'false' }, t('admin.dayoff')), h('option', { value: 'true' }, t('admin.working')));
+    const note = h('input', { id: 'cal-note', maxlength: 100 });
+    const msg = h('p.err', { role: 'alert' });
+    const form = h('form.form', { onsubmit: async e => {
+      e.preventDefault();
+      try { await api('PUT', `/api/v1/admin/calendar/${day.value}`, { working: working.value === 'true', note: note.value.trim() }); toast(t('admin.saved')); await reload(); }
+      catch (err) { msg.textContent = errText(err); }
+    } }, h('div.actions', null, h('label', null, h('span', null, t('admin.day')), day), h('label', null, h('span', null, t('admin.working')), working),
+      h('label', null, h('span', null, t('field.note')), note)), msg, h('button.primary', { type: 'submit' }, t('submit')));
+    wrap.append(h('h2', null, t('admin.calendar')), h('p.muted', null, t('admin.calendar.help', { m: r.day_minutes })),
+      r.missing_holiday_years.length ? h('p.err', null, t('admin.calendar.missing', { y: r.missing_holiday_years.join('、') })) : '', form,
+      h('table', null, h('tr', null, h('th', null, t('admin.day')), h('th', null, t('admin.working')), h('th', null, t('field.note')), h('th', null, '')),
+        (r.days || []).map(d => h('tr', null, h('td', null, d.day), h('td', null, d.working ? t('yes') : t('no')), h('td', null, d.note || ''),
+          h('td', null, h('button.link', { type: 'button', onclick: async () => { try { await api('DELETE', `/api/v1/admin/calendar/${d.day}`); await reload(); } catch (err) { toast(errText(err)); } } }, t('admin.delete')))))));
+    return wrap;
   },
   async webhooks() {
     const r = await api('GET', '/api/v1/admin/webhooks');
