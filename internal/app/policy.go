@@ -13,7 +13,9 @@ import (
 // store.Alerting that reads the current deadline.Policy on every call, so
 // the watcher and the handlers see a calendar or time-limit change made
 // through the admin API without a restart.
-type Policy struct{ p atomic.Pointer[deadline.Policy] }
+type Policy struct {
+	p atomic.Pointer[deadline.Policy]
+}
 
 // NewPolicy wraps a fixed policy.
 func NewPolicy(p *deadline.Policy) *Policy {
