@@ -373,3 +373,64 @@ func (s *Server) adminDeleteRule(w http.ResponseWriter, r *http.Request, p acces
 	_ = s.app.Store.Audit(r.Context(), s.app.Now(), p.Username, p.AccountID, "dispatch_rule_deleted", client(r), fmt.Sprintf("#%d", id))
 	w.WriteHeader(http.StatusNoContent)
 }
+
+var unitCodeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,31}$`)
+
+// adminCreateUnit adds a department, street office, community, property
+// company or leadership unit; the routing table sees it at once.
+func (s *Server) adminCreateUnit(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	var in org.Unit
+	if !decode(w, r, &in) {
+		return
+	}
+	ctx := r.Context()
+	in.Name = strings.TrimSpace(in.Name)
+	switch {
+	case in.ID != 0:
+		problem(w, http.StatusBadRequest, "invalid", "id", "a new unit has no id")
+		return
+	case !unitCodeRE.MatchString(in.Code):
+		problem(w, http.StatusBadRequest, "invalid", "code", "code: 2–32 lower-case letters, digits or dashes, e.g. hwc")
+		return
+	case in.Name == "" || len([]rune(in.Name)) > 60:
+		problem(w, http.StatusBadRequest, "invalid", "name", "name: 1–60 characters")
+		return
+	case !slices.Contains([]org.UnitKind{org.KindCentre, org.KindDepartment, org.KindStreet, org.KindCommunity, org.KindProperty, org.KindLeadership}, in.Kind):
+		problem(w, http.StatusBadRequest, "invalid", "kind", "kind must be centre, department, street, community, property or leadership")
+		return
+	}
+	if in.Street != "" {
+		divs, err := s.app.Store.Divisions(ctx)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		if !slices.ContainsFunc(divs, func(d places.Division) bool { return d.Code == in.Street && d.Level == places.LevelStreet }) {
+			problem(w, http.StatusBadRequest, "invalid", "street", "unknown street "+in.Street)
+			return
+		}
+	}
+	units, err := s.app.Store.Units(ctx)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if slices.ContainsFunc(units, func(u org.Unit) bool { return u.Code == in.Code }) {
+		problem(w, http.StatusConflict, "exists", "code", "the unit code "+in.Code+" is taken")
+		return
+	}
+	if in.Parent != 0 && !slices.ContainsFunc(units, func(u org.Unit) bool { return u.ID == in.Parent }) {
+		problem(w, http.StatusBadRequest, "invalid", "parent", "unknown parent unit")
+		return
+	}
+	if err := s.app.Store.CreateUnit(ctx, &in); err != nil {
+		fail(w, r, err)
+		return
+	}
+	if err := s.app.ReloadRoutes(ctx); err != nil {
+		fail(w, r, err)
+		return
+	}
+	_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "unit_created", client(r), in.Code+" "+in.Name)
+	writeJSON(w, http.StatusCreated, in)
+}

@@ -95,6 +95,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/units", access: staff, summary: "departments and street offices", h: s.units},
 		{pattern: "GET /api/v1/admin/users", access: admin, summary: "accounts (no password hashes, no phones)", query: []string{"role: a role"}, signed: s.adminUsers},
 		{pattern: "POST /api/v1/admin/users", access: admin, summary: "create an account", body: "username, name, role, unit, grids, password", signed: s.adminCreateUser},
+		{pattern: "POST /api/v1/admin/units", access: admin, summary: "add a unit (department, street office, community, property company, leadership)",
+			body: "code, name, kind, street, parent", signed: s.adminCreateUnit},
 		{pattern: "POST /api/v1/admin/grids", access: admin, summary: "import a grid layer (GeoJSON body); dry_run=true only checks it",
 			query: []string{"from: first day it is valid, YYYY-MM-DD (default now)", "dry_run: true to check without importing"}, signed: s.adminGrids},
 		{pattern: "GET /api/v1/admin/time-limits", access: admin, summary: "the time-limit table", signed: s.adminTimeLimits},

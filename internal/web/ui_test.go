@@ -278,6 +278,30 @@ func TestAdminOverHTTP(t *testing.T) {
 	if code, body := admin.do("POST", "/api/v1/admin/grids?from=2027-01-01", string(layer)); code != 200 || !strings.Contains(body, `"imported":true`) {
 		t.Fatalf("import: %d %.300s", code, body)
 	}
+	// Units: a new department, then an account in it.
+	for _, tt := range []struct {
+		body  map[string]any
+		want  int
+		field string
+	}{
+		{map[string]any{"code": "A B", "name": "x", "kind": "department"}, 400, "code"},
+		{map[string]any{"code": "scjg", "name": "", "kind": "department"}, 400, "name"},
+		{map[string]any{"code": "scjg", "name": "市场监管所", "kind": "ministry"}, 400, "kind"},
+		{map[string]any{"code": "scjg", "name": "市场监管所", "kind": "department", "street": "999"}, 400, "street"},
+		{map[string]any{"code": "hwc", "name": "又一个环卫处", "kind": "department"}, 409, "code"},
+		{map[string]any{"code": "scjg", "name": "平城区市场监督管理局", "kind": "department"}, 201, ""},
+	} {
+		code, body := admin.do("POST", "/api/v1/admin/units", tt.body)
+		if code != tt.want || (tt.field != "" && !strings.Contains(body, `"field":"`+tt.field+`"`)) {
+			t.Errorf("unit %v: %d %s, want %d naming %s", tt.body, code, body, tt.want, tt.field)
+		}
+	}
+	if code, body := admin.do("POST", "/api/v1/admin/users", map[string]any{"username": "h-scjg", "role": "handler", "unit": "scjg", "password": "long-enough-1"}); code != 201 {
+		t.Fatalf("an account in the new unit: %d %s", code, body)
+	}
+	if code, body := admin.do("GET", "/api/v1/units", nil); code != 200 || !strings.Contains(body, "平城区市场监督管理局") {
+		t.Fatalf("units: %d", code)
+	}
 	for _, path := range []string{"/api/v1/admin/time-limits", "/api/v1/admin/calendar", "/api/v1/admin/webhooks"} {
 		if code, body := admin.do("GET", path, nil); code != 200 || len(body) < 10 {
 			t.Errorf("%s: %d %s", path, code, body)

@@ -79,7 +79,19 @@ const views = {
     } }, h('h2', null, t('admin.user.new')), Object.entries(f).map(([k, el]) => h('label', null, h('span', null, t(`admin.user.${k}`)), el)), msg,
     h('button.primary', { type: 'submit' }, t('submit')));
     const unitName = new Map(us.list.map(u => [u.code, u.name]));
-    return h('div', null, form, h('section.panel', null, h('h2', null, t('admin.users', { n: r.users.length })), h('table', null,
+    const uf = { code: h('input', { id: 'unit-code', required: true, placeholder: 'scjg' }), name: h('input', { id: 'unit-name', required: true }),
+      kind: h('select', { id: 'unit-kind' }, ['department', 'street', 'community', 'property', 'centre', 'leadership'].map(k => h('option', { value: k }, t(`admin.kind.${k}`)))),
+      street: h('input', { id: 'unit-street', placeholder: '140213053' }) };
+    const umsg = h('p.err', { role: 'alert' });
+    const unitForm = h('form.panel', { onsubmit: async e => {
+      e.preventDefault();
+      try {
+        await api('POST', '/api/v1/admin/units', { code: uf.code.value.trim(), name: uf.name.value.trim(), kind: uf.kind.value, street: uf.street.value.trim() });
+        toast(t('admin.saved')); location.reload();
+      } catch (err) { umsg.textContent = errText(err); }
+    } }, h('h2', null, t('admin.unit.new')), h('div.actions', null, Object.entries(uf).map(([k, el]) => h('label', null, h('span', null, t(`admin.unit.${k}`)), el))), umsg,
+    h('button.primary', { type: 'submit' }, t('submit')));
+    return h('div', null, form, unitForm, h('section.panel', null, h('h2', null, t('admin.users', { n: r.users.length })), h('table', null,
       h('tr', null, h('th', null, t('admin.user.username')), h('th', null, t('admin.user.name')), h('th', null, t('admin.user.role')), h('th', null, t('admin.user.unit'))),
       r.users.slice(0, 300).map(u => h('tr', null, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`)), h('td', null, unitName.get(u.unit) || u.unit))))));
   },
