@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -50,6 +51,7 @@ type Store struct {
 	wst     map[string]*sql.Stmt // prepared on the write pool (SQLite)
 	rst     map[string]*sql.Stmt // prepared on the read pool (SQLite)
 	observe func(kind string)    // told of committed events (metrics)
+	gaps    sync.Map             // webhook id → outboxGap: where FanOut waits
 }
 
 // SetObserver registers f to be told, after each commit, the kind of every

@@ -145,7 +145,20 @@ func (s *Store) FanOut(ctx context.Context, now time.Time, limit int) (int, erro
 			if err := rows.Err(); err != nil || len(ms) == 0 {
 				return err
 			}
+			// On PostgreSQL ids are taken when a row is inserted and seen
+			// when its transaction commits, so a lower id can appear after
+			// a higher one. The watermark stops at a gap until the missing
+			// row arrives, or for GapWait (then the gap is a rolled-back
+			// insert); rows past the gap are fanned out meanwhile and again
+			// on the next pass, which the unique key makes harmless.
+			mark, stuck := from, false
 			for _, m := range ms {
+				if !stuck && m.id != mark+1 && !s.gapExpired(h.ID, mark+1) {
+					stuck = true
+				}
+				if !stuck {
+					mark = m.id
+				}
 				if !h.Wants(m.topic) {
 					continue
 				}
@@ -157,7 +170,10 @@ func (s *Store) FanOut(ctx context.Context, now time.Time, limit int) (int, erro
 				n, _ := res.RowsAffected()
 				created += int(n)
 			}
-			_, err = tx.ExecContext(ctx, `UPDATE webhooks SET fanned_to = $1 WHERE id = $2`, ms[len(ms)-1].id, h.ID)
+			if mark == from {
+				return nil
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE webhooks SET fanned_to = $1 WHERE id = $2`, mark, h.ID)
 			return err
 		})
 		if err != nil {
@@ -165,6 +181,28 @@ func (s *Store) FanOut(ctx context.Context, now time.Time, limit int) (int, erro
 		}
 	}
 	return created, nil
+}
+
+// GapWait is how long FanOut waits for a missing outbox id to commit
+// before taking the gap for a rolled-back insert.
+const GapWait = 30 * time.Second
+
+// outboxGap is the first missing outbox id after a webhook's watermark and
+// when this process first saw it missing (wall clock: it is about real
+// transactions, not the application's clock).
+type outboxGap struct {
+	id    int64
+	since time.Time
+}
+
+// gapExpired says whether the missing id has been missing for GapWait.
+func (s *Store) gapExpired(webhook, missing int64) bool {
+	now := time.Now()
+	if g, ok := s.gaps.Load(webhook); ok && g.(outboxGap).id == missing {
+		return now.Sub(g.(outboxGap).since) >= GapWait
+	}
+	s.gaps.Store(webhook, outboxGap{id: missing, since: now})
+	return false
 }
 
 // Delivery is one message on its way to one subscriber.
