@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -19,26 +17,8 @@ import (
 // startServe runs `xiuhua serve` on db and waits until it listens.
 func startServe(t *testing.T, bin, db string, extra ...string) *exec.Cmd {
 	t.Helper()
-	args := append([]string{"serve", "-db", db, "-data", t.TempDir(), "-addr", "127.0.0.1:0",
-		"-watch-every", "200ms", "-watch-lease", "2s"}, extra...)
-	cmd := exec.Command(bin, args...)
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	sc := bufio.NewScanner(stdout)
-	kill := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
-	defer kill.Stop()
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "running at") {
-			go io.Copy(io.Discard, stdout)
-			return cmd
-		}
-	}
-	t.Fatal("serve did not start")
-	return nil
+	cmd, _ := serveOn(t, bin, append([]string{"-db", db, "-data", t.TempDir()}, extra...)...)
+	return cmd
 }
 
 // Two `xiuhua serve` processes share one PostgreSQL while many cases are
