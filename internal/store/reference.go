@@ -220,7 +220,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *org.Account) error {
 	})
 }
 
-// Accounts lists accounts (without grids) by id.
+// Accounts lists accounts by id, with a grid worker's grids.
 func (s *Store) Accounts(ctx context.Context) ([]org.Account, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, username, name, role, unit_id, phone, password_hash, active FROM accounts ORDER BY id`)
 	if err != nil {
@@ -228,14 +228,34 @@ func (s *Store) Accounts(ctx context.Context) ([]org.Account, error) {
 	}
 	defer rows.Close()
 	var out []org.Account
+	at := map[int64]int{}
 	for rows.Next() {
 		var a org.Account
 		if err := rows.Scan(&a.ID, &a.Username, &a.Name, &a.Role, &a.UnitID, &a.Phone, &a.PasswordHash, &a.Active); err != nil {
 			return nil, err
 		}
+		at[a.ID] = len(out)
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	grids, err := s.r.QueryContext(ctx, `SELECT account_id, grid FROM account_grids ORDER BY account_id, grid`)
+	if err != nil {
+		return nil, err
+	}
+	defer grids.Close()
+	for grids.Next() {
+		var id int64
+		var g string
+		if err := grids.Scan(&id, &g); err != nil {
+			return nil, err
+		}
+		if i, ok := at[id]; ok {
+			out[i].Grids = append(out[i].Grids, g)
+		}
+	}
+	return out, grids.Err()
 }
 
 // AccountByUsername reads one account.
