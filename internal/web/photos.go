@@ -7,8 +7,15 @@ import (
 	"net/http"
 
 	"github.com/xiuhua/xiuhua/internal/access"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/photos"
 )
+
+// publicUpload takes a resident's photo: the same checks as staff uploads,
+// under the public write limit.
+func (s *Server) publicUpload(w http.ResponseWriter, r *http.Request) {
+	s.uploadPhoto(w, r, access.Principal{Role: caseflow.Resident})
+}
 
 func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request, _ access.Principal) {
 	if s.app.Photos == nil {

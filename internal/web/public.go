@@ -227,13 +227,18 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 		Address     string   `json:"address"`
 		Lon         *float64 `json:"lon"`
 		Lat         *float64 `json:"lat"`
-		Name        string   `json:"name"`  // kept for staff, never shown
-		Phone       string   `json:"phone"` // kept for staff, never shown
+		Name        string   `json:"name"`   // kept for staff, never shown
+		Phone       string   `json:"phone"`  // kept for staff, never shown
+		Photos      []string `json:"photos"` // ids from POST /api/v1/public/photos
 	}
 	if !decode(w, r, &in) {
 		return
 	}
-	if !checkReport(w, in.Category, in.Lon, in.Lat, in.Description) {
+	if !checkReport(w, in.Category, in.Lon, in.Lat, in.Description) || !s.knownPhotos(w, r, in.Photos) {
+		return
+	}
+	if len(in.Photos) > 4 {
+		problem(w, http.StatusBadRequest, "invalid", "photos", "at most 4 photos with a resident's report")
 		return
 	}
 	if len([]rune(in.Name)) > 50 || len(in.Phone) > 20 {
@@ -256,7 +261,7 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 	}
 	c, created, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: caseflow.ChannelWeb, CategoryID: in.Category,
 		Description: in.Description, Address: in.Address, Lon: *in.Lon, Lat: *in.Lat,
-		Reporter: caseflow.Reporter{Name: in.Name, Phone: in.Phone}}, resident, key)
+		Reporter: caseflow.Reporter{Name: in.Name, Phone: in.Phone}, Photos: in.Photos}, resident, key)
 	if err != nil {
 		fail(w, r, err)
 		return

@@ -19,6 +19,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/demo"
+	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/watch"
 	"github.com/xiuhua/xiuhua/internal/web"
@@ -55,6 +56,7 @@ func serverWith(t testing.TB, n int) (*httptest.Server, *app.App) {
 		t.Fatal(err)
 	}
 	a.Now = func() time.Time { return end }
+	a.Photos = photos.Dir(filepath.Join(t.TempDir(), "photos"))
 	if err := a.ReloadPlaces(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"io/fs"
 	"net/http"
 	"os"
@@ -326,7 +329,21 @@ func TestResidentRating(t *testing.T) {
 	anon := &user{t: t, base: s.URL, c: http.DefaultClient}
 	grid := a.Index().Units()[len(a.Index().Units())/3]
 	c := grid.Geometry.Bound().Center()
-	code, body := anon.do("POST", "/api/v1/public/reports", map[string]any{"category": "M06010", "description": "楼下垃圾没人清", "lon": c.Lon(), "lat": c.Lat(), "name": "张三", "phone": "139-0352-1234"})
+	// A resident's photo: images only, then with the report.
+	if code, body := anon.do("POST", "/api/v1/public/photos", "MZ\x90\x00 not a picture"); code != 415 {
+		t.Fatalf("a renamed executable from a resident: %d %s", code, body)
+	}
+	var img bytes.Buffer
+	jpeg.Encode(&img, image.NewRGBA(image.Rect(0, 0, 40, 30)), nil)
+	code, body := anon.do("POST", "/api/v1/public/photos", img.String())
+	var ph struct{ ID string }
+	if code != 201 || json.Unmarshal([]byte(body), &ph) != nil {
+		t.Fatalf("resident photo: %d %s", code, body)
+	}
+	if code, body := anon.do("POST", "/api/v1/public/reports", map[string]any{"category": "M06010", "description": "x", "lon": c.Lon(), "lat": c.Lat(), "photos": []string{strings.Repeat("0", 64)}}); code != 400 || !strings.Contains(body, "photos[0]") {
+		t.Fatalf("a report with a photo never uploaded: %d %s", code, body)
+	}
+	code, body = anon.do("POST", "/api/v1/public/reports", map[string]any{"category": "M06010", "description": "楼下垃圾没人清", "lon": c.Lon(), "lat": c.Lat(), "name": "张三", "phone": "139-0352-1234", "photos": []string{ph.ID}})
 	if code != 201 {
 		t.Fatalf("resident report: %d %s", code, body)
 	}
@@ -351,6 +368,9 @@ func TestResidentRating(t *testing.T) {
 	after, _ := a.Store.CaseByNumber(ctx, pc.Number)
 	if after.Satisfied == nil || !*after.Satisfied {
 		t.Fatalf("satisfaction not recorded")
+	}
+	if evs, _ := a.Store.Events(ctx, after.ID); len(evs) == 0 || len(evs[0].Data.Photos) != 1 || evs[0].Data.Photos[0] != ph.ID {
+		t.Fatalf("the resident's photo is not on the report")
 	}
 	if code, body := anon.do("GET", "/api/v1/public/board?status=closed", nil); code != 200 || !strings.Contains(body, pc.Number) {
 		t.Fatalf("closed board lacks the case: %d %.200s", code, body)

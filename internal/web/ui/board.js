@@ -87,18 +87,35 @@ async function report() {
   const name = h('input', { id: 'r-name', maxlength: 50 }), phone = h('input', { id: 'r-phone', type: 'tel', maxlength: 20 });
   const where = h('div.muted', null, t('phone.where.none'));
   const mapBox = h('div', { style: 'height:300px' });
+  const photoIds = [];
+  const photoList = h('div.photos');
+  const photoMsg = h('span.err');
+  const photoIn = h('input', { type: 'file', id: 'r-photos', accept: 'image/jpeg,image/png,image/webp', capture: 'environment', multiple: true });
+  photoIn.addEventListener('change', async () => {
+    photoMsg.textContent = '';
+    for (const f of photoIn.files) {
+      if (photoIds.length >= 4) break;
+      try {
+        const r = await api('POST', '/api/v1/public/photos', f);
+        photoIds.push(r.id);
+        photoList.append(h('img', { src: `/api/v1/photos/${r.id}?thumb=1`, alt: f.name }));
+      } catch (e) { photoMsg.textContent = errText(e); }
+    }
+    photoIn.value = '';
+  });
   const msg = h('p.err', { role: 'alert' });
   const form = h('form.panel.phone', { onsubmit: async e => {
     e.preventDefault();
     if (!chosen) { msg.textContent = t('phone.need.category'); return; }
     if (!point) { msg.textContent = t('phone.need.point'); return; }
     try {
-      const c = await api('POST', '/api/v1/public/reports', { category: chosen.id, description: desc.value.trim(), address: addr.value.trim(), lon: point[0], lat: point[1], name: name.value.trim(), phone: phone.value.trim() });
+      const c = await api('POST', '/api/v1/public/reports', { category: chosen.id, description: desc.value.trim(), address: addr.value.trim(), lon: point[0], lat: point[1], name: name.value.trim(), phone: phone.value.trim(), photos: photoIds });
       main.replaceChildren(h('section.panel', null, h('h1', null, t('board.reported')), h('p', null, t('board.keep'), ' ', h('b', { id: 'new-number' }, c.number)), h('a', { href: `#follow/${c.number}` }, t('board.follow'))));
     } catch (err) { msg.textContent = errText(err); }
   } }, h('h1', null, t('board.report')), h('p.muted', null, t('board.privacy')),
   h('label', null, h('span', null, t('phone.category') + ' *'), q), sug,
   h('label', null, h('span', null, t('phone.description')), desc),
+  h('label', null, h('span', null, t('board.photos')), photoIn), photoMsg, photoList,
   h('div.muted', null, t('board.pick')), mapBox, where,
   h('label', null, h('span', null, t('phone.address')), addr),
   h('label', null, h('span', null, t('board.name')), name), h('label', null, h('span', null, t('board.phone')), phone), msg,
