@@ -253,6 +253,7 @@ func runDemo(ctx context.Context, args []string) error {
 			fmt.Printf("  %-20s %-12s %s — %s\n", l.Username, l.Role, l.Unit, l.Note)
 		}
 		fmt.Printf("\nXiuhua is running at %s (Ctrl+C stops it)\n", url)
+		fmt.Printf("  staff app 工作台: %sapp    public board 问题挂牌: %sboard\n", url, url)
 	})
 }
 
