@@ -111,11 +111,7 @@ func (a *App) Evaluate(ctx context.Context, g ledger.Group, p Period, w ledger.W
 	if err := w.Validate(); err != nil {
 		return nil, err
 	}
-	asOf := a.Now()
-	if asOf.After(p.To) {
-		asOf = p.To
-	}
-	counts, err := a.Store.EvaluationCounts(ctx, store.EvalQuery{Group: g, From: p.From, To: p.To, AsOf: asOf}, a.Policy)
+	counts, asOf, err := a.EvaluationCounts(ctx, g, p, false)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +121,23 @@ func (a *App) Evaluate(ctx context.Context, g ledger.Group, p Period, w ledger.W
 	}
 	return &Evaluation{Group: g, Period: p, From: p.From, To: p.To, AsOf: asOf.In(calendar.Shanghai), Weights: w,
 		Rows: ledger.Evaluate(rows, w)}, nil
+}
+
+// EvaluationCounts counts a period's figures as of now: for a past period
+// as of its end, for the current one with everything recorded so far (a
+// close today counts, an overdue case is overdue by the minute). recount
+// counts from the cases instead of the maintained aggregates.
+func (a *App) EvaluationCounts(ctx context.Context, g ledger.Group, p Period, recount bool) (map[string]map[string]int64, time.Time, error) {
+	asOf, cutoff := a.Now(), p.To
+	if asOf.After(p.To) {
+		asOf = p.To
+	} else {
+		d := asOf.In(calendar.Shanghai)
+		cutoff = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, calendar.Shanghai)
+	}
+	counts, err := a.Store.EvaluationCounts(ctx, store.EvalQuery{Group: g, From: p.From, To: p.To, AsOf: asOf, Cutoff: cutoff,
+		Recount: recount}, a.Policy)
+	return counts, asOf, err
 }
 
 // members names the group's members: every department (or street, or

@@ -33,7 +33,9 @@ type Count struct {
 
 // Counts are every figure the store computes. "The period" is [from, to);
 // "as of" is the moment the evaluation looks at (the end of the period for
-// a past period, now for the current one).
+// a past period, now for the current one): closes, reports back and
+// dispatches count up to the end of a past period, and for the current
+// period everything recorded so far; "overdue" is measured at that moment.
 var Counts = []Count{
 	{"registered", "立案数", "cases registered (立案) in the period; for a department, cases it leads"},
 	{"due", "应结案数", "registered cases that should be closed: all of them except voided or merged ones and those suspended (挂账) as of the evaluation"},

@@ -180,6 +180,21 @@ func (l *Loader) Flush() error {
 		if err := l.execChunks(l.ctx, tx, l.evSQL, `INSERT INTO events (`+eventCols+`)`, 13, args, 1000); err != nil {
 			return fmt.Errorf("store: bulk events: %w", err)
 		}
+		agg := map[aggKey]int64{}
+		for i, c := range l.cases {
+			var callbacks []callback
+			for j := range l.events[i] {
+				if e := &l.events[i][j]; e.Action == caseflow.ActCallback {
+					callbacks = append(callbacks, callbackOf(e))
+				} else {
+					contributeEvent(agg, c, e)
+				}
+			}
+			contribute(agg, c, callbacks, 1)
+		}
+		if err := applyAgg(l.ctx, tx, agg); err != nil {
+			return err
+		}
 		if l.Alerting == nil {
 			return nil
 		}

@@ -175,6 +175,11 @@ func (s *Store) createCaseTx(ctx context.Context, tx *wtx, c *caseflow.Case, ev 
 	if _, err := tx.ExecContext(ctx, insertEventSQL, args...); err != nil {
 		return fmt.Errorf("store: insert event: %w", err)
 	}
+	agg := map[aggKey]int64{}
+	contribute(agg, c, nil, 1)
+	if err := applyAgg(ctx, tx, agg); err != nil {
+		return err
+	}
 	return s.afterEvent(ctx, tx, c, ev, clock)
 }
 
@@ -238,6 +243,11 @@ func (s *Store) transitionTx(ctx context.Context, tx *wtx, c *caseflow.Case, cmd
 		return caseflow.Event{}, err
 	}
 	oldVersion := c.Version
+	before := cloneCase(c)
+	callbacks, err := loadCallbacks(ctx, tx, c)
+	if err != nil {
+		return caseflow.Event{}, err
+	}
 	ev, err := caseflow.Apply(c, cmd, clock)
 	if err != nil {
 		return ev, err
@@ -274,6 +284,17 @@ func (s *Store) transitionTx(ctx context.Context, tx *wtx, c *caseflow.Case, cmd
 	}
 	if _, err := tx.ExecContext(ctx, insertEventSQL, args...); err != nil {
 		return ev, fmt.Errorf("store: insert event: %w", err)
+	}
+	// The evaluation aggregates: the case's share before and after.
+	agg := map[aggKey]int64{}
+	contribute(agg, before, callbacks, -1)
+	if ev.Action == caseflow.ActCallback {
+		callbacks = append(callbacks, callbackOf(&ev))
+	}
+	contribute(agg, c, callbacks, 1)
+	contributeEvent(agg, c, &ev)
+	if err := applyAgg(ctx, tx, agg); err != nil {
+		return ev, err
 	}
 	return ev, s.afterEvent(ctx, tx, c, &ev, clock)
 }

@@ -211,6 +211,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	for _, r := range res {
 		slog.Debug("migrated", "version", r.Source.Version, "took", r.Duration)
 	}
+	if !s.aggregatesBuilt(ctx) {
+		if _, err := s.RebuildAggregates(ctx); err != nil {
+			return fmt.Errorf("store: building the evaluation aggregates: %w", err)
+		}
+	}
 	return s.prepareHot(ctx)
 }
 

@@ -1,0 +1,247 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/ledger"
+	"github.com/xiuhua/xiuhua/internal/store"
+	"github.com/xiuhua/xiuhua/internal/store/storetest"
+)
+
+// TestAggregatesAgreeWithRecount walks cases through random transitions —
+// returns, extensions, suspensions, rework, reopening, callbacks, merges,
+// voids — over two months, then asks for evaluations of every aggregated
+// group over months, weeks, a quarter and odd ranges of days, past and
+// current, from the maintained aggregates and by counting the cases: they
+// must agree figure for figure. The maintained table must also equal one
+// rebuilt from scratch.
+func TestAggregatesAgreeWithRecount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := storetest.NewFixture(t, s)
+		rng := rand.New(rand.NewPCG(42, 7))
+		streets := []caseflow.Place{
+			{UnitGrid: storetest.Grid + "001", Grid: storetest.Grid, Community: "140213053001", Street: "140213053"},
+			{UnitGrid: "14021300100101001", Grid: "14021300100101", Community: "140213001001", Street: "140213001"},
+			{UnitGrid: "14021300100201001", Grid: "14021300100201", Community: "140213001002", Street: "140213001"},
+		}
+		units := []int64{f.Env.ID, f.Gar.ID}
+		now := storetest.T0
+		var ids []int64
+		applied := map[caseflow.Action]int{}
+		for step := 0; step < 2500; step++ {
+			now = now.Add(time.Duration(rng.IntN(90)) * time.Minute)
+			if len(ids) == 0 || rng.Float64() < 0.2 {
+				c := &caseflow.Case{Channel: caseflow.ChannelPatrol, CategoryID: "M06011", Urgency: caseflow.Normal,
+					Description: "垃圾", Address: "路口", Point: caseflow.Point{Lon: 113.3, Lat: 40.09},
+					Place: streets[rng.IntN(len(streets))], Reporter: caseflow.Reporter{AccountID: f.Worker.AccountID}}
+				actor := f.Worker
+				if rng.Float64() < 0.5 {
+					c.Channel, actor, c.Reporter = caseflow.ChannelHotline, f.Operator, caseflow.Reporter{Name: "王先生", Phone: "13900000000"}
+				}
+				if rng.Float64() < 0.2 {
+					c.CategoryID, c.Urgency = "M06045", caseflow.Urgent
+				}
+				ev, err := caseflow.Report(c, actor, now, f.Policy)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := s.CreateCase(ctx, c, &ev, f.Policy); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, c.ID)
+				continue
+			}
+			c, err := s.Case(ctx, ids[rng.IntN(len(ids))])
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Moving forward is likelier than side steps, so that cases
+			// close, get callbacks and reopen.
+			var rules []caseflow.Rule
+			total := 0.0
+			for _, r := range caseflow.Rules {
+				if slices.Contains(r.From, c.State) {
+					rules = append(rules, r)
+					total += weight[r.Action]
+				}
+			}
+			if total == 0 {
+				continue
+			}
+			x := rng.Float64() * total
+			var r caseflow.Rule
+			for _, r = range rules {
+				if x -= weight[r.Action]; x < 0 {
+					break
+				}
+			}
+			yes, no := true, false
+			pick := func() *bool {
+				if rng.Float64() < 0.7 {
+					return &yes
+				}
+				return &no
+			}
+			cmd := caseflow.Command{Action: r.Action, At: now, ExpectedVersion: c.Version, Reason: "原因", Note: "说明",
+				Photos: []string{"p.jpg"}, Deadline: now.Add(time.Duration(24+rng.IntN(200)) * time.Hour),
+				Found: pick(), Satisfied: pick(), Solved: pick(), Special: rng.Float64() < 0.1}
+			role := r.Roles[rng.IntN(len(r.Roles))]
+			cmd.Actor = caseflow.Actor{Role: role, UnitID: f.Centre.ID}
+			switch role {
+			case caseflow.GridWorker:
+				cmd.Actor = f.Worker
+			case caseflow.Resident:
+				cmd.Actor = caseflow.Actor{Role: caseflow.Resident}
+			}
+			var active []int64
+			for _, tk := range c.Tasks {
+				if tk.State.Active() {
+					active = append(active, tk.UnitID)
+				}
+			}
+			if len(active) > 0 {
+				u := active[rng.IntN(len(active))]
+				cmd.TaskUnit = u
+				if role == caseflow.Handler {
+					cmd.Actor = caseflow.Actor{AccountID: f.Handler.AccountID, Role: caseflow.Handler, UnitID: u}
+				}
+			}
+			switch r.Action {
+			case caseflow.ActDispatch:
+				lead := units[rng.IntN(2)]
+				cmd.Assignments = []caseflow.Assignment{{UnitID: lead, Lead: true}}
+				if rng.Float64() < 0.3 {
+					cmd.Assignments = append(cmd.Assignments, caseflow.Assignment{UnitID: units[0] + units[1] - lead})
+				}
+			case caseflow.ActMerge:
+				cmd.DuplicateOf = ids[rng.IntN(len(ids))]
+			}
+			if _, _, err := s.Transition(ctx, c.ID, cmd, f.Policy); err != nil {
+				var ce *caseflow.Error
+				if !errors.As(err, &ce) {
+					t.Fatalf("%s on case %d: %v", r.Action, c.ID, err)
+				}
+				continue
+			}
+			applied[r.Action]++
+		}
+		for _, a := range []caseflow.Action{caseflow.ActClose, caseflow.ActCallback, caseflow.ActReopen, caseflow.ActCheckFail,
+			caseflow.ActApproveReturn, caseflow.ActApproveExtension, caseflow.ActApproveSuspension, caseflow.ActResume,
+			caseflow.ActMerge, caseflow.ActVoid, caseflow.ActReportBack} {
+			if applied[a] == 0 {
+				t.Errorf("the walk never made a %s; it proves less than it should", a)
+			}
+		}
+		t.Logf("%d cases, transitions %v, last at %s", len(ids), applied, now.Format(time.DateTime))
+
+		day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, calendar.Shanghai) }
+		type period struct{ from, to, asOf, cutoff time.Time }
+		mid := now.Add(-20 * 24 * time.Hour) // a "now" inside the walk: its period is current
+		midDay := mid.In(calendar.Shanghai)
+		periods := []period{
+			{day(2026, 3, 1), day(2026, 4, 1), day(2026, 4, 1), day(2026, 4, 1)},
+			{day(2026, 4, 1), day(2026, 5, 1), day(2026, 5, 1), day(2026, 5, 1)},
+			{day(2026, 1, 1), day(2026, 4, 1), day(2026, 4, 1), day(2026, 4, 1)},
+			{day(2026, 3, 9), day(2026, 3, 16), day(2026, 3, 16), day(2026, 3, 16)},
+			{day(2026, 3, 5), day(2026, 3, 24), day(2026, 3, 24), day(2026, 3, 24)},
+			{day(2026, 1, 1), day(2027, 1, 1), day(2027, 1, 1), day(2027, 1, 1)},
+			{day(midDay.Year(), midDay.Month(), 1), day(midDay.Year(), midDay.Month()+1, 1), mid,
+				day(midDay.Year(), midDay.Month(), midDay.Day()+1)},
+		}
+		compared := 0
+		for _, g := range []ledger.Group{ledger.ByDepartment, ledger.ByStreet, ledger.ByCommunity} {
+			for _, p := range periods {
+				q := store.EvalQuery{Group: g, From: p.from, To: p.to, AsOf: p.asOf, Cutoff: p.cutoff}
+				fast, err := s.EvaluationCounts(ctx, q, f.Policy)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q.Recount = true
+				slow, err := s.EvaluationCounts(ctx, q, f.Policy)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := fmt.Sprintf("%s %s..%s", g, p.from.Format(time.DateOnly), p.to.Format(time.DateOnly))
+				compared += diffCounts(t, name, fast, slow)
+			}
+		}
+		if compared < 1000 {
+			t.Fatalf("only %d counted figures compared", compared)
+		}
+		t.Logf("%d counted figures agree", compared)
+
+		kept := dumpAggregates(t, s)
+		if _, err := s.RebuildAggregates(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rebuilt := dumpAggregates(t, s)
+		if len(kept) != len(rebuilt) {
+			t.Errorf("maintained aggregates have %d non-zero cells, rebuilt %d", len(kept), len(rebuilt))
+		}
+		for k, n := range rebuilt {
+			if kept[k] != n {
+				t.Errorf("aggregate %s: maintained %d, rebuilt %d", k, kept[k], n)
+			}
+		}
+	})
+}
+
+// weight is how likely the walk takes each action when it may.
+var weight = map[caseflow.Action]float64{
+	caseflow.ActVerify: 1, caseflow.ActRegister: 3, caseflow.ActVoid: 0.2, caseflow.ActMerge: 0.2, caseflow.ActDispatch: 3,
+	caseflow.ActSign: 3, caseflow.ActReportBack: 3, caseflow.ActRequestReturn: 0.4, caseflow.ActApproveReturn: 1,
+	caseflow.ActRefuseReturn: 0.5, caseflow.ActRequestExtension: 0.4, caseflow.ActApproveExtension: 1,
+	caseflow.ActRefuseExtension: 0.5, caseflow.ActRequestSuspension: 0.3, caseflow.ActApproveSuspension: 1,
+	caseflow.ActRefuseSuspension: 0.5, caseflow.ActResume: 2, caseflow.ActCheckPass: 3, caseflow.ActCheckFail: 1,
+	caseflow.ActClose: 3, caseflow.ActCallback: 1, caseflow.ActReopen: 0.4, caseflow.ActRemind: 0.1,
+	caseflow.ActSupervise: 0.1, caseflow.ActReply: 0.2,
+}
+
+// diffCounts reports every figure where got and want differ and returns
+// the sum of the figures compared.
+func diffCounts(t *testing.T, name string, got, want map[string]map[string]int64) int {
+	t.Helper()
+	sum := 0
+	for _, m := range []map[string]map[string]int64{got, want} {
+		for key := range m {
+			for _, c := range ledger.Counts {
+				if got[key][c.Key] != want[key][c.Key] {
+					t.Errorf("%s, %s %s: aggregates %d, recount %d", name, key, c.Key, got[key][c.Key], want[key][c.Key])
+				}
+				sum += int(want[key][c.Key])
+			}
+		}
+	}
+	return sum / 2
+}
+
+func dumpAggregates(t *testing.T, s *store.Store) map[string]int64 {
+	t.Helper()
+	rows, err := s.DB().Query(`SELECT grp, key, measure, day, day2, n FROM eval_agg WHERE n <> 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var g, key, m string
+		var d, d2, n int64
+		if err := rows.Scan(&g, &key, &m, &d, &d2, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[fmt.Sprintf("%s/%s/%s/%d/%d", g, key, m, d, d2)] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,20 @@
+-- +goose Up
+-- Maintained evaluation aggregates (see internal/store/aggregates.go): each
+-- case's share of the evaluation counts by group, member, count and day,
+-- moved in the transaction that changes the case. Store.Migrate fills the
+-- table from the cases once (built = 0 until then).
+CREATE TABLE eval_agg (
+    grp     TEXT NOT NULL,
+    day     INTEGER NOT NULL,
+    measure TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    day2    INTEGER NOT NULL,
+    n       BIGINT NOT NULL,
+    PRIMARY KEY (grp, day, measure, key, day2)
+);
+CREATE TABLE eval_agg_state (built INTEGER NOT NULL);
+INSERT INTO eval_agg_state (built) VALUES (0);
+
+-- +goose Down
+DROP TABLE eval_agg_state;
+DROP TABLE eval_agg;
