@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -293,7 +294,13 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 		if err != nil {
 			return fmt.Errorf("-metrics-addr: %w", err)
 		}
-		msrv := &http.Server{Handler: mt.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		// The profiler shares the private metrics address.
+		mmux := http.NewServeMux()
+		mmux.Handle("/metrics", mt.Handler())
+		mmux.HandleFunc("/debug/pprof/", pprof.Index)
+		mmux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mmux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		msrv := &http.Server{Handler: mmux, ReadHeaderTimeout: 10 * time.Second}
 		go msrv.Serve(mln)
 		defer msrv.Close()
 		slog.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")

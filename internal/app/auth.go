@@ -99,15 +99,17 @@ func (a *App) Principal(ctx context.Context, accountID int64) (access.Principal,
 		return access.Principal{}, fmt.Errorf("account %s is disabled: %w", acc.Username, store.ErrNotFound)
 	}
 	p := access.Principal{AccountID: acc.ID, Username: acc.Username, Name: acc.Name, Role: acc.Role, UnitID: acc.UnitID, Grids: acc.Grids}
-	units, err := a.Store.Units(ctx)
+	if acc.UnitID == 0 {
+		return p, nil
+	}
+	u, err := a.Store.Unit(ctx, acc.UnitID)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, nil
+	}
 	if err != nil {
 		return p, err
 	}
-	for _, u := range units {
-		if u.ID == acc.UnitID {
-			p.UnitKind, p.Street = u.Kind, u.Street
-		}
-	}
+	p.UnitKind, p.Street = u.Kind, u.Street
 	return p, nil
 }
 

@@ -28,7 +28,7 @@ func (s *Store) CreateSession(ctx context.Context, token, csrf string, accountID
 
 // Session finds a live session: its account and CSRF token.
 func (s *Store) Session(ctx context.Context, token string, now time.Time) (accountID int64, csrf string, err error) {
-	err = s.r.QueryRowContext(ctx, `SELECT account_id, csrf FROM sessions WHERE token_hash = $1 AND expires_at > $2`,
+	err = rdb{s}.QueryRowContext(ctx, `SELECT account_id, csrf FROM sessions WHERE token_hash = $1 AND expires_at > $2`,
 		HashToken(token), now.UnixMilli()).Scan(&accountID, &csrf)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", ErrNotFound
@@ -53,7 +53,7 @@ func (s *Store) CreateToken(ctx context.Context, accountID int64, name, token st
 // TokenAccount finds the account of a live API token.
 func (s *Store) TokenAccount(ctx context.Context, token string) (int64, error) {
 	var id int64
-	err := s.r.QueryRowContext(ctx, `SELECT account_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, HashToken(token)).Scan(&id)
+	err := rdb{s}.QueryRowContext(ctx, `SELECT account_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, HashToken(token)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}
@@ -112,7 +112,7 @@ func (s *Store) AccountByID(ctx context.Context, id int64) (*org.Account, error)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT grid FROM account_grids WHERE account_id = $1 ORDER BY grid`, id)
+	rows, err := rdb{s}.QueryContext(ctx, `SELECT grid FROM account_grids WHERE account_id = $1 ORDER BY grid`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (s *Store) CreateCaseOnce(ctx context.Context, c *caseflow.Case, ev *casefl
 	accountID int64, key string) (id int64, created bool, err error) {
 	lookup := func() (int64, error) {
 		var id int64
-		err := s.r.QueryRowContext(ctx, `SELECT case_id FROM idempotency_keys WHERE account_id = $1 AND key = $2`, accountID, key).Scan(&id)
+		err := rdb{s}.QueryRowContext(ctx, `SELECT case_id FROM idempotency_keys WHERE account_id = $1 AND key = $2`, accountID, key).Scan(&id)
 		return id, err
 	}
 	if id, err := lookup(); err == nil {

@@ -531,7 +531,7 @@ func (s *Store) Ledger(ctx context.Context, f CaseFilter) (LedgerCounts, error) 
 	args = append(args, f.Now.UnixMilli())
 	n := len(args)
 	var c LedgerCounts
-	err := s.r.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*),
+	err := rdb{s}.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*),
 		COALESCE(sum(CASE WHEN state NOT IN ('closed', 'voided') THEN 1 ELSE 0 END), 0),
 		COALESCE(sum(CASE WHEN state = 'closed' THEN 1 ELSE 0 END), 0),
 		COALESCE(sum(CASE WHEN state NOT IN ('closed', 'voided', 'suspended') AND deadline < $%d THEN 1 ELSE 0 END), 0),
@@ -557,7 +557,7 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]caseflow.Case, error
 
 // queryCases runs a query of caseCols and attaches the cases' tasks.
 func (s *Store) queryCases(ctx context.Context, query string, args ...any) ([]caseflow.Case, error) {
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	rows, err := rdb{s}.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list cases: %w", err)
 	}

@@ -43,7 +43,7 @@ type Nearby struct {
 // def when it has none of its own.
 func (s *Store) DuplicateRadius(ctx context.Context, categoryID string, def float64) (float64, error) {
 	var r int64
-	err := s.r.QueryRowContext(ctx, `SELECT duplicate_radius FROM categories WHERE id = $1`, categoryID).Scan(&r)
+	err := rdb{s}.QueryRowContext(ctx, `SELECT duplicate_radius FROM categories WHERE id = $1`, categoryID).Scan(&r)
 	if err != nil {
 		return 0, fmt.Errorf("store: category %s: %w", categoryID, err)
 	}
@@ -81,7 +81,7 @@ func scanNearby(r scanner, n *Nearby) error {
 // the duplicate candidates of a new report.
 func (s *Store) OpenNearby(ctx context.Context, categoryID string, lon, lat, radius float64, since time.Time, exclude int64, limit int) ([]Nearby, error) {
 	dLat, dLon := metresToDegrees(radius, lat)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+nearbyCols+` FROM cases
+	rows, err := rdb{s}.QueryContext(ctx, `SELECT `+nearbyCols+` FROM cases
 		WHERE category_id = $1 AND lat BETWEEN $2 AND $3 AND lon BETWEEN $4 AND $5
 		AND state NOT IN ('closed', 'voided') AND reported_at >= $6 AND id <> $7`,
 		categoryID, lat-dLat, lat+dLat, lon-dLon, lon+dLon, since.UnixMilli(), exclude)
@@ -128,7 +128,7 @@ func cmpFloat(a, b float64) int {
 // Repeats counts the cases merged into a case as repeat reports.
 func (s *Store) Repeats(ctx context.Context, caseID int64) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE duplicate_of = $1`, caseID).Scan(&n)
+	err := rdb{s}.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE duplicate_of = $1`, caseID).Scan(&n)
 	return n, err
 }
 
@@ -260,7 +260,7 @@ func (s *Store) Map(ctx context.Context, f MapFilter) (MapResult, error) {
 	var pts []Nearby
 	for _, rg := range ranges {
 		args[4], args[5] = rg[0], rg[1]
-		rows, err := s.r.QueryContext(ctx, `SELECT `+mapCols+` FROM cases WHERE `+where+
+		rows, err := rdb{s}.QueryContext(ctx, `SELECT `+mapCols+` FROM cases WHERE `+where+
 			fmt.Sprintf(` LIMIT %d`, f.Limit+1-len(pts)), args...)
 		if err != nil {
 			return MapResult{}, fmt.Errorf("store: map: %w", err)
@@ -290,7 +290,7 @@ func (s *Store) Map(ctx context.Context, f MapFilter) (MapResult, error) {
 	var order []string
 	for _, rg := range ranges {
 		args[4], args[5] = rg[0], rg[1]
-		rows, err := s.r.QueryContext(ctx, `SELECT unit_grid, count(*), sum(lon), sum(lat) FROM cases WHERE `+where+
+		rows, err := rdb{s}.QueryContext(ctx, `SELECT unit_grid, count(*), sum(lon), sum(lat) FROM cases WHERE `+where+
 			` GROUP BY unit_grid`, args...)
 		if err != nil {
 			return MapResult{}, fmt.Errorf("store: map clusters: %w", err)

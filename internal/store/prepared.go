@@ -19,7 +19,10 @@ func (s *Store) hotQueries() []string {
 }
 
 func (s *Store) prepareHot(ctx context.Context) error {
-	if s.dialect != SQLite || s.wst != nil {
+	s.stmtMu.Lock()
+	done := s.dialect != SQLite || s.wst != nil
+	s.stmtMu.Unlock()
+	if done {
 		return nil
 	}
 	wst, rst := map[string]*sql.Stmt{}, map[string]*sql.Stmt{}
@@ -33,8 +36,80 @@ func (s *Store) prepareHot(ctx context.Context) error {
 			rst[q] = r // writes fail to prepare on the query_only pool; that is fine
 		}
 	}
+	s.stmtMu.Lock()
 	s.wst, s.rst = wst, rst
+	s.stmtMu.Unlock()
 	return nil
+}
+
+// maxPrepared bounds each pool's statement cache: queries built from
+// filters come in many shapes, and only the common ones are worth keeping.
+const maxPrepared = 256
+
+// writeStmt returns the write pool's prepared statement for q, or nil. A
+// query seen without one is prepared after the current group commit (not
+// inside it: SQLite's write pool has one connection, which the
+// transaction holds).
+func (s *Store) writeStmt(q string) *sql.Stmt {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.wst[q]; ok {
+		return st
+	}
+	if s.wst != nil && len(s.wst)+len(s.wmiss) < maxPrepared {
+		if s.wmiss == nil {
+			s.wmiss = map[string]bool{}
+		}
+		s.wmiss[q] = true
+	}
+	return nil
+}
+
+// prepareMissed prepares the write statements seen unprepared; the
+// committer calls it between transactions.
+func (s *Store) prepareMissed(ctx context.Context) {
+	s.stmtMu.Lock()
+	miss := s.wmiss
+	s.wmiss = nil
+	s.stmtMu.Unlock()
+	for q := range miss {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			continue // it will run unprepared
+		}
+		s.stmtMu.Lock()
+		s.wst[q] = st
+		s.stmtMu.Unlock()
+	}
+}
+
+// readStmt returns the read pool's prepared statement for q, preparing it
+// on first use (database/sql prepares it on each connection as needed).
+func (s *Store) readStmt(ctx context.Context, q string) *sql.Stmt {
+	if s.dialect != SQLite {
+		return nil
+	}
+	s.stmtMu.Lock()
+	st, ok := s.rst[q]
+	full := s.rst == nil || len(s.rst) >= maxPrepared
+	s.stmtMu.Unlock()
+	if ok || full {
+		return st
+	}
+	st, err := s.r.PrepareContext(context.WithoutCancel(ctx), q)
+	if err != nil {
+		st = nil // a write on the query_only pool, say: keep running it plainly
+	}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if prev, ok := s.rst[q]; ok {
+		if st != nil {
+			st.Close()
+		}
+		return prev
+	}
+	s.rst[q] = st
+	return st
 }
 
 // wtx is a write transaction that uses the prepared statements.
@@ -44,21 +119,21 @@ type wtx struct {
 }
 
 func (t *wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if st, ok := t.s.wst[q]; ok {
+	if st := t.s.writeStmt(q); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return t.Tx.QueryRowContext(ctx, q, args...)
 }
 
 func (t *wtx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st, ok := t.s.wst[q]; ok {
+	if st := t.s.writeStmt(q); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return t.Tx.QueryContext(ctx, q, args...)
 }
 
 func (t *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if st, ok := t.s.wst[q]; ok {
+	if st := t.s.writeStmt(q); st != nil {
 		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return t.Tx.ExecContext(ctx, q, args...)
@@ -68,14 +143,14 @@ func (t *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 type rdb struct{ s *Store }
 
 func (r rdb) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if st, ok := r.s.rst[q]; ok {
+	if st := r.s.readStmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return r.s.r.QueryRowContext(ctx, q, args...)
 }
 
 func (r rdb) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st, ok := r.s.rst[q]; ok {
+	if st := r.s.readStmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return r.s.r.QueryContext(ctx, q, args...)

@@ -198,6 +198,17 @@ func (s *Store) Units(ctx context.Context) ([]org.Unit, error) {
 	return out, rows.Err()
 }
 
+// Unit reads one unit.
+func (s *Store) Unit(ctx context.Context, id int64) (org.Unit, error) {
+	var u org.Unit
+	err := rdb{s}.QueryRowContext(ctx, `SELECT id, code, name, kind, street, COALESCE(parent, 0) FROM units WHERE id = $1`, id).
+		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Street, &u.Parent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("store: unit %d: %w", id, ErrNotFound)
+	}
+	return u, err
+}
+
 // CreateAccount stores an account with its grids and sets its id.
 func (s *Store) CreateAccount(ctx context.Context, a *org.Account) error {
 	if !a.Role.Valid() {
@@ -266,7 +277,7 @@ func (s *Store) AccountByUsername(ctx context.Context, username string) (*org.Ac
 // account loads one account by a unique column.
 func (s *Store) account(ctx context.Context, col string, v any) (*org.Account, error) {
 	var a org.Account
-	err := s.r.QueryRowContext(ctx, `SELECT id, username, name, role, unit_id, phone, password_hash, active FROM accounts WHERE `+col+` = $1`,
+	err := rdb{s}.QueryRowContext(ctx, `SELECT id, username, name, role, unit_id, phone, password_hash, active FROM accounts WHERE `+col+` = $1`,
 		v).Scan(&a.ID, &a.Username, &a.Name, &a.Role, &a.UnitID, &a.Phone, &a.PasswordHash, &a.Active)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: account %v: %w", v, ErrNotFound)

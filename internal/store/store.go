@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -52,6 +53,14 @@ type Store struct {
 	rst     map[string]*sql.Stmt // prepared on the read pool (SQLite)
 	observe func(kind string)    // told of committed events (metrics)
 	gaps    sync.Map             // webhook id → outboxGap: where FanOut waits
+
+	txq                    chan *txReq   // write transactions waiting for the group commit (SQLite)
+	quit                   chan struct{} // closed by Close
+	stopped                chan struct{} // closed when the committer has stopped
+	closeOnce              sync.Once
+	groupTxs, groupCommits atomic.Int64
+	stmtMu                 sync.Mutex      // guards wst, rst and wmiss
+	wmiss                  map[string]bool // write queries to prepare after this group
 }
 
 // SetObserver registers f to be told, after each commit, the kind of every
@@ -151,7 +160,9 @@ func Open(ctx context.Context, target string, o Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(o.ReadConns)
 	r.SetMaxIdleConns(o.ReadConns)
-	return &Store{dialect: SQLite, w: w, r: r, dsn: path}, nil
+	s := &Store{dialect: SQLite, w: w, r: r, dsn: path}
+	s.startGroupCommit()
+	return s, nil
 }
 
 // Dialect says which engine the store runs on.
@@ -162,6 +173,10 @@ func (s *Store) DB() *sql.DB { return s.w }
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	if s.quit != nil {
+		s.closeOnce.Do(func() { close(s.quit) })
+		<-s.stopped
+	}
 	for _, st := range s.wst {
 		st.Close()
 	}
@@ -229,8 +244,16 @@ func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
 	return !pending, err
 }
 
-// tx runs fn in a write transaction.
+// tx runs fn in a write transaction: on SQLite, in the next group commit.
 func (s *Store) tx(ctx context.Context, fn func(*wtx) error) error {
+	if s.txq != nil {
+		return s.groupTx(ctx, fn)
+	}
+	return s.plainTx(ctx, fn)
+}
+
+// plainTx runs fn in a transaction of its own.
+func (s *Store) plainTx(ctx context.Context, fn func(*wtx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
