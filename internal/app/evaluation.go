@@ -132,8 +132,7 @@ func (a *App) EvaluationCounts(ctx context.Context, g ledger.Group, p Period, re
 	if asOf.After(p.To) {
 		asOf = p.To
 	} else {
-		d := asOf.In(calendar.Shanghai)
-		cutoff = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, calendar.Shanghai)
+		cutoff = store.Forever
 	}
 	counts, err := a.Store.EvaluationCounts(ctx, store.EvalQuery{Group: g, From: p.From, To: p.To, AsOf: asOf, Cutoff: cutoff,
 		Recount: recount}, a.Policy)

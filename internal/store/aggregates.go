@@ -22,16 +22,63 @@ import (
 // Reading every case of a period cannot answer a month of a
 // 10,000,000-case city in 200 ms, so each case's share of the evaluation's
 // counts is kept in eval_agg, by group (department, street, community),
-// member, count, day and a second day, and moved in the transaction that
-// changes the case. A case registered on day D and closed on day E adds 1
-// to (…, "closed", D, E): the month's closed count "as of" a cutoff day C
-// is the sum over D in the month and E < C. Days are Asia/Shanghai dates
-// (UTC+8 without daylight saving since 1991) as days since 1970-01-01.
+// member, count and day, and moved in the transaction that changes the
+// case. Days are Asia/Shanghai dates (UTC+8 without daylight saving since
+// 1991) as days since 1970-01-01.
+//
+// Some counts depend on a cutoff: a case registered in a past month counts
+// as closed if it was closed before that month ended. Those counts are
+// kept five times, by "cut": 0 counts every close recorded (the current
+// period), and 1–4 count closes before the end of the registration day's
+// week, month, quarter or year. A past calendar week, month, quarter or
+// year is therefore answered exactly; other past ranges of days are
+// counted from the cases.
 //
 // contribute below is the one definition of a case's share; the plain SQL
 // in EvaluationCounts stays as the recount it must agree with
 // (TestAggregatesAgreeWithRecount), and RebuildAggregates recomputes the
 // table from the cases with contribute.
+
+// Cuts: the calendar units a cutoff count is kept for.
+const (
+	cutNone = iota // every close recorded so far
+	cutWeek        // before the end of the registration day's ISO week
+	cutMonth
+	cutQuarter
+	cutYear
+	cuts
+)
+
+// cutMeasures are the counts kept by cut (see addCut in contribute).
+const cutMeasures = `'closed', 'closed_on_time', 'handled', 'handled_on_time', 'responded'`
+
+// cutEnds returns, for a day, the first day after its week, month,
+// quarter and year (index by cut; index 0 is unused).
+func cutEnds(day int64) [cuts]int64 {
+	t := time.Unix(day*86400, 0).UTC()
+	y, m, d := t.Date()
+	num := func(t time.Time) int64 { return t.Unix() / 86400 }
+	q := time.Month((int(m)-1)/3*3 + 1)
+	return [cuts]int64{0,
+		num(time.Date(y, m, d+7-(int(t.Weekday())+6)%7, 0, 0, 0, 0, time.UTC)),
+		num(time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC)),
+		num(time.Date(y, q+3, 1, 0, 0, 0, 0, time.UTC)),
+		num(time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC))}
+}
+
+// periodCut says which cut answers a period [from, to) of days with its
+// counts cut at to: a calendar week, month, quarter or year; ok false for
+// any other range.
+func periodCut(from, to int64) (int, bool) {
+	e := cutEnds(from)
+	starts := cutEnds(from - 1) // the unit holding the day before starts at from
+	for c := cutWeek; c < cuts; c++ {
+		if starts[c] == from && e[c] == to {
+			return c, true
+		}
+	}
+	return 0, false
+}
 
 // aggKey is one cell of eval_agg.
 type aggKey struct {
@@ -39,7 +86,7 @@ type aggKey struct {
 	key     string // unit id, or division code
 	measure string
 	day     int64
-	day2    int64 // 0 when the count has no second day
+	cut     int64 // a cut for the counts that have one, else 0
 }
 
 // aggGroups are the groups kept in eval_agg; grid workers are counted
@@ -72,11 +119,22 @@ type callback struct {
 // contribute adds sign × the case's share of the evaluation counts to m.
 // It mirrors EvaluationCounts' SQL: change both together.
 func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign int64) {
-	add := func(g ledger.Group, key, measure string, day, day2 int64) {
-		k := aggKey{g, key, measure, day, day2}
+	add := func(g ledger.Group, key, measure string, day, cut int64) {
+		k := aggKey{g, key, measure, day, cut}
 		m[k] += sign
 		if m[k] == 0 {
 			delete(m, k)
+		}
+	}
+	// addCut counts something done on day done, for the day it counts by,
+	// under every cut it falls within.
+	addCut := func(g ledger.Group, key, measure string, day, done int64) {
+		add(g, key, measure, day, cutNone)
+		ends := cutEnds(day)
+		for c := cutWeek; c < cuts; c++ {
+			if done < ends[c] {
+				add(g, key, measure, day, int64(c))
+			}
 		}
 	}
 	type member struct {
@@ -102,9 +160,9 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 			add(mb.g, mb.key, "due", rd, 0)
 			if !c.ClosedAt.IsZero() {
 				cd := DayOf(c.ClosedAt)
-				add(mb.g, mb.key, "closed", rd, cd)
+				addCut(mb.g, mb.key, "closed", rd, cd)
 				if c.CloseType == caseflow.CloseNormal {
-					add(mb.g, mb.key, "closed_on_time", rd, cd)
+					addCut(mb.g, mb.key, "closed_on_time", rd, cd)
 				}
 			}
 			if c.Reworks > 0 || c.Reopens > 0 {
@@ -126,9 +184,9 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 					continue
 				}
 				hd := DayOf(t.DoneAt)
-				add(mb.g, mb.key, "handled", dd, hd)
+				addCut(mb.g, mb.key, "handled", dd, hd)
 				if !t.Deadline.IsZero() && t.DoneAt.UnixMilli() <= t.Deadline.UnixMilli() {
-					add(mb.g, mb.key, "handled_on_time", dd, hd)
+					addCut(mb.g, mb.key, "handled_on_time", dd, hd)
 				}
 			}
 		}
@@ -141,7 +199,7 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 		for _, mb := range members {
 			add(mb.g, mb.key, "hotline", rd, 0)
 			if !c.DispatchedAt.IsZero() {
-				add(mb.g, mb.key, "responded", rd, DayOf(c.DispatchedAt))
+				addCut(mb.g, mb.key, "responded", rd, DayOf(c.DispatchedAt))
 			}
 		}
 	}
@@ -220,8 +278,8 @@ func loadCallbacks(ctx context.Context, q interface {
 
 const (
 	selectCallbacksSQL = `SELECT at, data FROM events WHERE case_id = $1 AND action = 'callback'`
-	upsertAggSQL       = `INSERT INTO eval_agg (grp, key, measure, day, day2, n) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (grp, day, measure, key, day2) DO UPDATE SET n = eval_agg.n + excluded.n`
+	upsertAggSQL       = `INSERT INTO eval_agg (grp, key, measure, day, cut, n) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (grp, day, measure, key, cut) DO UPDATE SET n = eval_agg.n + excluded.n`
 )
 
 // applyAgg writes the changes in m, in a fixed order so that concurrent
@@ -232,10 +290,10 @@ func applyAgg(ctx context.Context, tx *wtx, m map[aggKey]int64) error {
 	}
 	keys := slices.SortedFunc(maps.Keys(m), func(a, b aggKey) int {
 		return cmp.Or(strings.Compare(string(a.grp), string(b.grp)), cmp.Compare(a.day, b.day),
-			strings.Compare(a.measure, b.measure), strings.Compare(a.key, b.key), cmp.Compare(a.day2, b.day2))
+			strings.Compare(a.measure, b.measure), strings.Compare(a.key, b.key), cmp.Compare(a.cut, b.cut))
 	})
 	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, upsertAggSQL, k.grp, k.key, k.measure, k.day, k.day2, m[k]); err != nil {
+		if _, err := tx.ExecContext(ctx, upsertAggSQL, k.grp, k.key, k.measure, k.day, k.cut, m[k]); err != nil {
 			return fmt.Errorf("store: evaluation aggregates: %w", err)
 		}
 	}
@@ -381,11 +439,12 @@ func rangeEvents(ctx context.Context, q *sql.Tx, lo, hi int64, m map[aggKey]int6
 	return out, rows.Err()
 }
 
-// aggregateCounts answers an evaluation from eval_agg: the period's days
-// [from, to) and the second days before cutoff.
-func (s *Store) aggregateCounts(ctx context.Context, g ledger.Group, from, to, cutoff int64, add func(string, string, int64)) error {
-	rows, err := s.r.QueryContext(ctx, `SELECT key, measure, sum(n) FROM eval_agg
-		WHERE grp = $1 AND day >= $2 AND day < $3 AND day2 < $4 GROUP BY key, measure`, g, from, to, cutoff)
+// aggregateCounts answers an evaluation from eval_agg: the days [from,
+// to), with the counts that have a cut taken at cut.
+func (s *Store) aggregateCounts(ctx context.Context, g ledger.Group, from, to int64, cut int, add func(string, string, int64)) error {
+	rows, err := rdb{s}.QueryContext(ctx, `SELECT key, measure, sum(n) FROM eval_agg
+		WHERE grp = $1 AND day >= $2 AND day < $3 AND (cut = $4 OR (cut = 0 AND measure NOT IN (`+cutMeasures+`)))
+		GROUP BY key, measure`, g, from, to, cut)
 	if err != nil {
 		return fmt.Errorf("store: evaluation aggregates: %w", err)
 	}

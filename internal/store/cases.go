@@ -587,7 +587,7 @@ func (s *Store) attachTasks(ctx context.Context, cs []caseflow.Case) error {
 		idx[c.ID] = i
 		args[i] = c.ID
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+taskCols+` FROM tasks WHERE case_id IN (`+placeholders(1, len(cs))+`) ORDER BY id`, args...)
+	rows, err := rdb{s}.QueryContext(ctx, `SELECT `+taskCols+` FROM tasks WHERE case_id IN (`+placeholders(1, len(cs))+`) ORDER BY id`, args...)
 	if err != nil {
 		return fmt.Errorf("store: tasks of a page: %w", err)
 	}

@@ -19,18 +19,38 @@ type EvalQuery struct {
 	From, To time.Time // the period, [From, To)
 	AsOf     time.Time // the moment looked at: To for a past period, now for the current one
 	// Cutoff is when closes, reports back and dispatches stop counting: To
-	// for a past period, the next midnight for the current one (everything
-	// recorded so far counts). Zero means AsOf.
+	// for a past period, Forever for the current one (everything recorded
+	// so far counts). Zero means AsOf.
 	Cutoff time.Time
 	// Recount counts from the cases even when the maintained aggregates
 	// could answer (for checks and benchmarks).
 	Recount bool
 }
 
-// Fast reports whether the maintained aggregates answer q: a department,
-// street or community evaluation over whole days in Asia/Shanghai.
-func (q EvalQuery) fast() bool {
-	return !q.Recount && q.Group != ledger.ByWorker && dayAligned(q.From) && dayAligned(q.To) && dayAligned(q.cutoff())
+// Forever is the cutoff that counts everything recorded.
+var Forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// fastCut says whether the maintained aggregates answer q, and with which
+// cut: a department, street or community evaluation over whole days in
+// Asia/Shanghai, current (no cutoff) or a past calendar week, month,
+// quarter or year cut at its end.
+func (q EvalQuery) fastCut() (int, bool) {
+	if q.Recount || q.Group == ledger.ByWorker || !dayAligned(q.From) || !dayAligned(q.To) {
+		return 0, false
+	}
+	if q.cutoff().Equal(Forever) {
+		return cutNone, true
+	}
+	if !q.cutoff().Equal(q.To) {
+		return 0, false
+	}
+	return periodCut(DayOf(q.From), DayOf(q.To))
+}
+
+// Fast reports whether the maintained aggregates answer q (once built).
+func (q EvalQuery) Fast() bool {
+	_, ok := q.fastCut()
+	return ok
 }
 
 func (q EvalQuery) cutoff() time.Time {
@@ -117,8 +137,8 @@ func (s *Store) EvaluationCounts(ctx context.Context, q EvalQuery, clock caseflo
 		GROUP BY `+key, []string{"overdue_open"}, from, to, asOf); err != nil {
 		return nil, err
 	}
-	if q.fast() && s.aggregatesBuilt(ctx) {
-		return out, s.aggregateCounts(ctx, q.Group, DayOf(q.From), DayOf(q.To), DayOf(q.cutoff()), add)
+	if cut, ok := q.fastCut(); ok && s.aggregatesBuilt(ctx) {
+		return out, s.aggregateCounts(ctx, q.Group, DayOf(q.From), DayOf(q.To), cut, add)
 	}
 	const due = `c.state NOT IN ('voided', 'suspended')`
 	if err := scan(`SELECT `+key+`, count(*),

@@ -8,9 +8,9 @@ CREATE TABLE eval_agg (
     day     INTEGER NOT NULL,
     measure TEXT NOT NULL,
     key     TEXT NOT NULL,
-    day2    INTEGER NOT NULL,
+    cut     INTEGER NOT NULL, -- see cuts in aggregates.go
     n       BIGINT NOT NULL,
-    PRIMARY KEY (grp, day, measure, key, day2)
+    PRIMARY KEY (grp, day, measure, key, cut)
 );
 CREATE TABLE eval_agg_state (built INTEGER NOT NULL);
 INSERT INTO eval_agg_state (built) VALUES (0);
