@@ -25,15 +25,17 @@ const eventCols = `id, case_id, seq, action, from_state, to_state, task_id, acto
 
 type scanner interface{ Scan(...any) error }
 
-func scanCase(r scanner, c *caseflow.Case) error {
+// scanCase reads caseCols, then any extra columns into extra.
+func scanCase(r scanner, c *caseflow.Case, extra ...any) error {
 	var reporter, dup sql.NullInt64
 	var suspAt, regAt, dispAt, closedAt, deadline sql.NullInt64
 	var reportedAt, updatedAt int64
 	var satisfied sql.NullBool
-	err := r.Scan(&c.ID, &c.Number, &c.Version, &c.Channel, &c.CategoryID, &c.Urgency, &c.State, &c.Description,
+	c.Satisfied = nil
+	err := r.Scan(append([]any{&c.ID, &c.Number, &c.Version, &c.Channel, &c.CategoryID, &c.Urgency, &c.State, &c.Description,
 		&c.Address, &c.Point.Lon, &c.Point.Lat, &c.Place.UnitGrid, &c.Place.Grid, &c.Place.Community, &c.Place.Street,
 		&reporter, &c.Reporter.Name, &c.Reporter.Phone, &c.Verified, &dup, &c.SuspendedFrom, &suspAt, &c.CloseType,
-		&c.Reworks, &c.Reopens, &satisfied, &reportedAt, &regAt, &dispAt, &closedAt, &updatedAt, &deadline)
+		&c.Reworks, &c.Reopens, &satisfied, &reportedAt, &regAt, &dispAt, &closedAt, &updatedAt, &deadline}, extra...)...)
 	if err != nil {
 		return err
 	}
@@ -553,6 +555,31 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]caseflow.Case, error
 		f.Limit = 50
 	}
 	return s.queryCases(ctx, `SELECT `+caseCols+` FROM cases`+where+fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit), args...)
+}
+
+// EachLedgerRow streams every case of a filter, newest first, in one
+// query (one snapshot), with its active lead task's unit and handler (0
+// when none), for exports. The filter's Limit is ignored.
+func (s *Store) EachLedgerRow(ctx context.Context, f CaseFilter, fn func(c *caseflow.Case, leadUnit, handler int64) error) error {
+	where, args := f.where()
+	const lead = `FROM tasks t WHERE t.case_id = cases.id AND t.lead AND t.state <> 'returned' ORDER BY t.id DESC LIMIT 1`
+	rows, err := s.r.QueryContext(ctx, `SELECT `+caseCols+`, (SELECT t.unit_id `+lead+`), (SELECT t.handler_id `+lead+`)
+		FROM cases`+where+` ORDER BY id DESC`, args...)
+	if err != nil {
+		return fmt.Errorf("store: ledger rows: %w", err)
+	}
+	defer rows.Close()
+	var c caseflow.Case
+	var unit, handler sql.NullInt64
+	for rows.Next() {
+		if err := scanCase(rows, &c, &unit, &handler); err != nil {
+			return err
+		}
+		if err := fn(&c, unit.Int64, handler.Int64); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // queryCases runs a query of caseCols and attaches the cases' tasks.

@@ -110,38 +110,24 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	// Page through by id; every row the counts count.
-	f.Limit = 1000
+	// One streaming query: every row the counts count.
 	var reworked int64
-	for {
-		cs, err := s.app.Store.Cases(r.Context(), f)
-		if err != nil {
-			s.abort(r, err)
-			return
+	err = s.app.Store.EachLedgerRow(r.Context(), f, func(c *caseflow.Case, leadUnit, handler int64) error {
+		var lead, handlerName string
+		if leadUnit != 0 {
+			lead, handlerName = names[leadUnit], accounts[handler]
 		}
-		for i := range cs {
-			c := &cs[i]
-			var lead, handler string
-			for _, t := range c.Tasks {
-				if t.Lead && t.State.Active() {
-					lead, handler = names[t.UnitID], accounts[t.HandlerID]
-				}
-			}
-			overdue := c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && f.Now.After(c.Deadline)
-			if c.Reworks > 0 || c.Reopens > 0 {
-				reworked++
-			}
-			if err := sw.Row(c.Number, c.CategoryID, c.Place.Street, c.Place.Community, c.Place.Grid, string(c.Channel),
-				stateNames[c.State], c.ReportedAt, c.RegisteredAt, c.DispatchedAt, c.ClosedAt, c.Deadline, overdue,
-				c.Reworks+c.Reopens, lead, handler, c.Description); err != nil {
-				s.abort(r, err)
-				return
-			}
+		overdue := c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && f.Now.After(c.Deadline)
+		if c.Reworks > 0 || c.Reopens > 0 {
+			reworked++
 		}
-		if len(cs) < f.Limit {
-			break
-		}
-		f.Before = cs[len(cs)-1].ID
+		return sw.Row(c.Number, c.CategoryID, c.Place.Street, c.Place.Community, c.Place.Grid, string(c.Channel),
+			stateNames[c.State], c.ReportedAt, c.RegisteredAt, c.DispatchedAt, c.ClosedAt, c.Deadline, overdue,
+			c.Reworks+c.Reopens, lead, handlerName, c.Description)
+	})
+	if err != nil {
+		s.abort(r, err)
+		return
 	}
 	if err := sw.Totals(fmt.Sprintf("合计 %d 件", counts.Total), fmt.Sprintf("未结 %d", counts.Open), fmt.Sprintf("已结 %d", counts.Closed),
 		fmt.Sprintf("超期 %d", counts.Overdue), fmt.Sprintf("返工 %d", reworked), fmt.Sprintf("挂账 %d", counts.Suspended),

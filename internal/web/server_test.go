@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -391,6 +392,40 @@ func TestLedgerAndEvaluationOverHTTP(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(body, "\ufeff案件编号,") || int64(len(lines)) != l.Counts.Total+2 ||
 		!strings.HasPrefix(lines[len(lines)-1], fmt.Sprintf("合计 %d 件", l.Counts.Total)) || !strings.Contains(hdr.Get("Content-Disposition"), "ledger.csv") {
 		t.Fatalf("csv: %d, %d lines for %d cases; last %q", code, len(lines), l.Counts.Total, lines[len(lines)-1])
+	}
+	// The lead department column names each case's active lead task's unit.
+	units, _ := a.Store.Units(ctx)
+	unitName := map[int64]string{}
+	for _, u := range units {
+		unitName[u.ID] = u.Name
+	}
+	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff")))
+	cr.FieldsPerRecord = -1 // the totals row is shorter
+	recs, err := cr.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	withLead := 0
+	for _, rec := range recs[1:min(len(recs)-1, 200)] {
+		c, err := a.Store.CaseByNumber(ctx, rec[0])
+		if err != nil {
+			t.Fatalf("csv row %q: %v", rec[0], err)
+		}
+		want := ""
+		for _, tk := range c.Tasks {
+			if tk.Lead && tk.State.Active() {
+				want = unitName[tk.UnitID]
+			}
+		}
+		if rec[14] != want {
+			t.Fatalf("csv: case %s lead %q, want %q", rec[0], rec[14], want)
+		}
+		if want != "" {
+			withLead++
+		}
+	}
+	if withLead == 0 {
+		t.Fatal("csv: no row names a lead department")
 	}
 	code, body, hdr = get(t, s.URL+"/api/v1/ledger?street="+street+"&format=xlsx")
 	x, err := excelize.OpenReader(strings.NewReader(body))
