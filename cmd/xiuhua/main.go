@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	runtimepprof "runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -71,6 +72,14 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// XIUHUA_CPUPROFILE=FILE profiles any command (for BENCHMARKS.md work).
+	if path := os.Getenv("XIUHUA_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if runtimepprof.StartCPUProfile(f) == nil {
+				defer runtimepprof.StopCPUProfile()
+			}
+		}
+	}
 	var err error
 	switch os.Args[1] {
 	case "demo":

@@ -292,8 +292,19 @@ func applyAgg(ctx context.Context, tx *wtx, m map[aggKey]int64) error {
 		return cmp.Or(strings.Compare(string(a.grp), string(b.grp)), cmp.Compare(a.day, b.day),
 			strings.Compare(a.measure, b.measure), strings.Compare(a.key, b.key), cmp.Compare(a.cut, b.cut))
 	})
+	exec := func(args ...any) error { _, err := tx.ExecContext(ctx, upsertAggSQL, args...); return err }
+	if len(keys) > 32 && tx.s.writeStmt(upsertAggSQL) == nil {
+		// Many changes (a bulk load, a rebuild) and no statement prepared
+		// yet: prepare one on the transaction.
+		st, err := tx.PrepareContext(ctx, upsertAggSQL)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		exec = func(args ...any) error { _, err := st.ExecContext(ctx, args...); return err }
+	}
 	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, upsertAggSQL, k.grp, k.key, k.measure, k.day, k.cut, m[k]); err != nil {
+		if err := exec(k.grp, k.key, k.measure, k.day, k.cut, m[k]); err != nil {
 			return fmt.Errorf("store: evaluation aggregates: %w", err)
 		}
 	}
@@ -321,6 +332,12 @@ func (s *Store) aggregatesBuilt(ctx context.Context) bool {
 func (s *Store) RebuildAggregates(ctx context.Context) (cases int64, err error) {
 	start := time.Now()
 	err = s.tx(ctx, func(tx *wtx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM eval_agg`); err != nil {
+			return err
+		}
+		// Cases come in id order, which is nearly time order, so a chunk's
+		// shares fall on few days: each chunk is added to the table and
+		// forgotten, and memory stays small at any size.
 		m := map[aggKey]int64{}
 		const chunk = 20000
 		var last int64
@@ -342,12 +359,10 @@ func (s *Store) RebuildAggregates(ctx context.Context) (cases int64, err error) 
 			}
 			cases += int64(len(cs))
 			last = hi
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM eval_agg`); err != nil {
-			return err
-		}
-		if err := applyAgg(ctx, tx, m); err != nil {
-			return err
+			if err := applyAgg(ctx, tx, m); err != nil {
+				return err
+			}
+			clear(m)
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE eval_agg_state SET built = 1`)
 		return err
@@ -404,7 +419,8 @@ func (s *Store) readCasesAfter(ctx context.Context, q *sql.Tx, after int64, n in
 // are returned by case, approvals added to m.
 func rangeEvents(ctx context.Context, q *sql.Tx, lo, hi int64, m map[aggKey]int64, cs []caseflow.Case) (map[int64][]callback, error) {
 	rows, err := q.QueryContext(ctx, `SELECT case_id, action, task_id, at, data FROM events
-		WHERE case_id >= $1 AND case_id <= $2 AND action IN ('callback', 'approve_return', 'approve_extension', 'approve_suspension')`, lo, hi)
+		WHERE case_id >= $1 AND case_id <= $2
+		AND action || '' IN ('callback', 'approve_return', 'approve_extension', 'approve_suspension')`, lo, hi) // by case, not by the action index
 	if err != nil {
 		return nil, err
 	}
