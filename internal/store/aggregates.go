@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math"
 	"cmp"
 	"context"
 	"database/sql"
@@ -89,10 +90,6 @@ type aggKey struct {
 	cut     int64 // a cut for the counts that have one, else 0
 }
 
-// aggGroups are the groups kept in eval_agg; grid workers are counted
-// from the events each time.
-var aggGroups = []ledger.Group{ledger.ByDepartment, ledger.ByStreet, ledger.ByCommunity}
-
 const shanghaiOffsetMS = 8 * 3600 * 1000
 
 // DayOf is t's date in Asia/Shanghai as days since 1970-01-01.
@@ -149,6 +146,7 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 			members = append(members, member{ledger.ByDepartment, strconv.FormatInt(t.UnitID, 10)})
 		}
 	}
+	contributeLedger(add, c)
 	due := c.State != caseflow.Voided && c.State != caseflow.Suspended
 	if !c.RegisteredAt.IsZero() {
 		rd := DayOf(c.RegisteredAt)
@@ -213,6 +211,49 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 			if cb.satisfied {
 				add(mb.g, mb.key, "satisfied", d, 0)
 			}
+		}
+	}
+}
+
+// Ledger groups: the 台账 totals of a street, community, category or
+// department (cases with an active task of the unit), and of the whole
+// district, by report day. They count the case's current state.
+const (
+	ledgerAll       ledger.Group = "ledger"
+	ledgerStreet    ledger.Group = "ledger.street"
+	ledgerCommunity ledger.Group = "ledger.community"
+	ledgerCategory  ledger.Group = "ledger.category"
+	ledgerUnit      ledger.Group = "ledger.unit"
+)
+
+// contributeLedger adds sign × the case's share of the ledger totals.
+func contributeLedger(add func(g ledger.Group, key, measure string, day, cut int64), c *caseflow.Case) {
+	d := DayOf(c.ReportedAt)
+	members := [][2]string{{string(ledgerAll), ""}, {string(ledgerStreet), c.Place.Street},
+		{string(ledgerCommunity), c.Place.Community}, {string(ledgerCategory), c.CategoryID}}
+	var units []int64
+	for _, t := range c.Tasks {
+		if t.State != caseflow.TaskReturned && !slices.Contains(units, t.UnitID) {
+			units = append(units, t.UnitID)
+			members = append(members, [2]string{string(ledgerUnit), strconv.FormatInt(t.UnitID, 10)})
+		}
+	}
+	for _, mb := range members {
+		g := ledger.Group(mb[0])
+		add(g, mb[1], "total", d, 0)
+		switch c.State {
+		case caseflow.Closed:
+			add(g, mb[1], "closed", d, 0)
+		case caseflow.Voided:
+			add(g, mb[1], "voided", d, 0)
+		case caseflow.Suspended:
+			add(g, mb[1], "suspended", d, 0)
+		}
+		if c.Reworks > 0 || c.Reopens > 0 {
+			add(g, mb[1], "reworked", d, 0)
+		}
+		if c.DuplicateOf != 0 {
+			add(g, mb[1], "duplicates", d, 0)
 		}
 	}
 }
@@ -318,12 +359,16 @@ func cloneCase(c *caseflow.Case) *caseflow.Case {
 	return &old
 }
 
-// aggregatesBuilt reports whether eval_agg is complete; until
-// RebuildAggregates has run once, evaluations are counted from the cases.
+// aggVersion is the version of contribute's definition: a table built by
+// another version is rebuilt at start-up.
+const aggVersion = 2
+
+// aggregatesBuilt reports whether eval_agg is complete and current; until
+// RebuildAggregates has run, evaluations and ledgers count the cases.
 func (s *Store) aggregatesBuilt(ctx context.Context) bool {
 	var built int
-	err := s.r.QueryRowContext(ctx, `SELECT built FROM eval_agg_state`).Scan(&built)
-	return err == nil && built == 1
+	err := rdb{s}.QueryRowContext(ctx, `SELECT built FROM eval_agg_state`).Scan(&built)
+	return err == nil && built == aggVersion
 }
 
 // RebuildAggregates recomputes eval_agg from every case, in one
@@ -364,7 +409,7 @@ func (s *Store) RebuildAggregates(ctx context.Context) (cases int64, err error) 
 			}
 			clear(m)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE eval_agg_state SET built = 1`)
+		_, err := tx.ExecContext(ctx, `UPDATE eval_agg_state SET built = $1`, aggVersion)
 		return err
 	})
 	if err == nil {
@@ -476,4 +521,79 @@ func (s *Store) aggregateCounts(ctx context.Context, g ledger.Group, from, to in
 		}
 	}
 	return rows.Err()
+}
+
+// ledgerFromAggregates answers a ledger's totals from eval_agg when the
+// filter is whole days of reports and at most one street, community,
+// category or department; ok false otherwise. Overdue is counted from the
+// open cases.
+func (s *Store) ledgerFromAggregates(ctx context.Context, f CaseFilter) (c LedgerCounts, ok bool, err error) {
+	if f.Recount || f.State != "" || f.Grid != "" || f.Grids != nil || f.Text != "" || f.Overdue ||
+		(f.Category != "" && len(f.Category) < 6) {
+		return c, false, nil
+	}
+	g, key, n := ledgerAll, "", 0
+	for _, d := range []struct {
+		g ledger.Group
+		v string
+	}{{ledgerStreet, f.Street}, {ledgerCommunity, f.Community}, {ledgerCategory, f.Category}} {
+		if d.v != "" {
+			g, key, n = d.g, d.v, n+1
+		}
+	}
+	if f.UnitID != 0 {
+		g, key, n = ledgerUnit, strconv.FormatInt(f.UnitID, 10), n+1
+	}
+	from, to := int64(math.MinInt32), int64(math.MaxInt32)
+	if !f.From.IsZero() {
+		from = DayOf(f.From)
+	}
+	if !f.To.IsZero() {
+		to = DayOf(f.To)
+	}
+	if n > 1 || (!f.From.IsZero() && !dayAligned(f.From)) || (!f.To.IsZero() && !dayAligned(f.To)) || !s.aggregatesBuilt(ctx) {
+		return c, false, nil
+	}
+	rows, err := rdb{s}.QueryContext(ctx, `SELECT measure, sum(n) FROM eval_agg
+		WHERE grp = $1 AND day >= $2 AND day < $3 AND key = $4 AND cut = 0 GROUP BY measure`, g, from, to, key)
+	if err != nil {
+		return c, false, fmt.Errorf("store: ledger aggregates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m string
+		var v int64
+		if err := rows.Scan(&m, &v); err != nil {
+			return c, false, err
+		}
+		switch m {
+		case "total":
+			c.Total = v
+		case "closed":
+			c.Closed = v
+		case "voided":
+			c.Voided = v
+		case "suspended":
+			c.Suspended = v
+		case "reworked":
+			c.Reworked = v
+		case "duplicates":
+			c.Duplicates = v
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return c, false, err
+	}
+	c.Open = c.Total - c.Closed - c.Voided
+	// Overdue: the open cases past their deadline now, found through the
+	// (state, deadline) index (materialized, so that no planner prefers a
+	// street's or a period's index and reads all its cases), then filtered.
+	where, args := f.where()
+	args = append(args, f.Now.UnixMilli())
+	q := fmt.Sprintf(`WITH o AS MATERIALIZED (SELECT * FROM cases WHERE state IN (%s) AND deadline < $%d) SELECT count(*) FROM o`,
+		openUnsuspended, len(args)) + where
+	if err := (rdb{s}).QueryRowContext(ctx, q, args...).Scan(&c.Overdue); err != nil {
+		return c, false, fmt.Errorf("store: ledger overdue: %w", err)
+	}
+	return c, true, nil
 }

@@ -185,6 +185,34 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 		}
 		t.Logf("%d counted figures agree", compared)
 
+		// Ledger totals: the district, a street, a community, a category or a
+		// department, over all time or whole days.
+		ledgers := 0
+		for _, base := range []store.CaseFilter{{}, {Street: streets[1].Street}, {Community: streets[0].Community},
+			{Category: "M06045"}, {UnitID: f.Env.ID}, {UnitID: f.Gar.ID}} {
+			for _, p := range [][2]time.Time{{}, {day(2026, 3, 1), day(2026, 4, 1)}, {day(2026, 3, 10), {}},
+				{day(2026, 4, 2), day(2026, 4, 9)}} {
+				lf := base
+				lf.From, lf.To, lf.Now = p[0], p[1], mid
+				fast, err := s.Ledger(ctx, lf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lf.Recount = true
+				slow, err := s.Ledger(ctx, lf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fast != slow {
+					t.Errorf("ledger %+v: aggregates %+v, recount %+v", base, fast, slow)
+				}
+				ledgers += int(slow.Total)
+			}
+		}
+		if ledgers < 500 {
+			t.Fatalf("the ledgers compared hold only %d cases", ledgers)
+		}
+
 		kept := dumpAggregates(t, s)
 		if _, err := s.RebuildAggregates(ctx); err != nil {
 			t.Fatal(err)

@@ -2,7 +2,8 @@
 -- Maintained evaluation aggregates (see internal/store/aggregates.go): each
 -- case's share of the evaluation counts by group, member, count and day,
 -- moved in the transaction that changes the case. Store.Migrate fills the
--- table from the cases once (built = 0 until then).
+-- table from the cases (built holds the version of the definition it was
+-- built with; 0 until then).
 CREATE TABLE eval_agg (
     grp     TEXT NOT NULL,
     day     INTEGER NOT NULL,
