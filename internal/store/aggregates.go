@@ -1,7 +1,6 @@
 package store
 
 import (
-	"math"
 	"cmp"
 	"context"
 	"database/sql"
@@ -9,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
