@@ -75,15 +75,30 @@ func BenchmarkEvaluateMonth(b *testing.B) {
 	}
 }
 
-// BenchmarkEvaluateYear: the same for the year before the last full month.
+// BenchmarkEvaluateYear: the same for the calendar year holding the last
+// full month (the year so far when that is the current year).
 func BenchmarkEvaluateYear(b *testing.B) {
 	a := benchApp(b)
-	m := lastFullMonth(a)
-	p := app.Period{Name: "year", From: m.To.AddDate(-1, 0, 0), To: m.To}
+	p, _ := app.ParsePeriod(lastFullMonth(a).From.Format("2006"))
 	ctx := context.Background()
 	for b.Loop() {
 		for _, g := range []ledger.Group{ledger.ByDepartment, ledger.ByStreet} {
 			if _, err := a.Evaluate(ctx, g, p, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkEvaluateMonthRecount: the month's counts for departments and
+// streets counted from the cases, as before the maintained aggregates.
+func BenchmarkEvaluateMonthRecount(b *testing.B) {
+	a := benchApp(b)
+	p := lastFullMonth(a)
+	ctx := context.Background()
+	for b.Loop() {
+		for _, g := range []ledger.Group{ledger.ByDepartment, ledger.ByStreet} {
+			if _, _, err := a.EvaluationCounts(ctx, g, p, true); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -97,6 +112,22 @@ func BenchmarkLedgerPage(b *testing.B) {
 	p := lastFullMonth(a)
 	ctx := context.Background()
 	f := store.CaseFilter{Street: "140213053", From: p.From, To: p.To, Now: a.Now(), Limit: 100}
+	for b.Loop() {
+		if _, err := a.Store.Ledger(ctx, f); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.Store.Cases(ctx, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLedgerPageDistrict: the whole district's ledger for a month.
+func BenchmarkLedgerPageDistrict(b *testing.B) {
+	a := benchApp(b)
+	p := lastFullMonth(a)
+	ctx := context.Background()
+	f := store.CaseFilter{From: p.From, To: p.To, Now: a.Now(), Limit: 100}
 	for b.Loop() {
 		if _, err := a.Store.Ledger(ctx, f); err != nil {
 			b.Fatal(err)

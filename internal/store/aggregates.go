@@ -320,7 +320,7 @@ func loadCallbacks(ctx context.Context, q interface {
 const (
 	selectCallbacksSQL = `SELECT at, data FROM events WHERE case_id = $1 AND action = 'callback'`
 	upsertAggSQL       = `INSERT INTO eval_agg (grp, key, measure, day, cut, n) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (grp, day, measure, key, cut) DO UPDATE SET n = eval_agg.n + excluded.n`
+		ON CONFLICT (grp, cut, day, measure, key) DO UPDATE SET n = eval_agg.n + excluded.n`
 )
 
 // applyAgg writes the changes in m, in a fixed order so that concurrent
@@ -330,8 +330,8 @@ func applyAgg(ctx context.Context, tx *wtx, m map[aggKey]int64) error {
 		return nil
 	}
 	keys := slices.SortedFunc(maps.Keys(m), func(a, b aggKey) int {
-		return cmp.Or(strings.Compare(string(a.grp), string(b.grp)), cmp.Compare(a.day, b.day),
-			strings.Compare(a.measure, b.measure), strings.Compare(a.key, b.key), cmp.Compare(a.cut, b.cut))
+		return cmp.Or(strings.Compare(string(a.grp), string(b.grp)), cmp.Compare(a.cut, b.cut), cmp.Compare(a.day, b.day),
+			strings.Compare(a.measure, b.measure), strings.Compare(a.key, b.key))
 	})
 	exec := func(args ...any) error { _, err := tx.ExecContext(ctx, upsertAggSQL, args...); return err }
 	if len(keys) > 32 && tx.s.writeStmt(upsertAggSQL) == nil {
@@ -361,7 +361,7 @@ func cloneCase(c *caseflow.Case) *caseflow.Case {
 
 // aggVersion is the version of contribute's definition: a table built by
 // another version is rebuilt at start-up.
-const aggVersion = 2
+const aggVersion = 3
 
 // aggregatesBuilt reports whether eval_agg is complete and current; until
 // RebuildAggregates has run, evaluations and ledgers count the cases.
@@ -504,7 +504,7 @@ func rangeEvents(ctx context.Context, q *sql.Tx, lo, hi int64, m map[aggKey]int6
 // to), with the counts that have a cut taken at cut.
 func (s *Store) aggregateCounts(ctx context.Context, g ledger.Group, from, to int64, cut int, add func(string, string, int64)) error {
 	rows, err := rdb{s}.QueryContext(ctx, `SELECT key, measure, sum(n) FROM eval_agg
-		WHERE grp = $1 AND day >= $2 AND day < $3 AND (cut = $4 OR (cut = 0 AND measure NOT IN (`+cutMeasures+`)))
+		WHERE grp = $1 AND cut IN (0, $4) AND day >= $2 AND day < $3 AND (cut = $4 OR measure NOT IN (`+cutMeasures+`))
 		GROUP BY key, measure`, g, from, to, cut)
 	if err != nil {
 		return fmt.Errorf("store: evaluation aggregates: %w", err)
@@ -555,7 +555,7 @@ func (s *Store) ledgerFromAggregates(ctx context.Context, f CaseFilter) (c Ledge
 		return c, false, nil
 	}
 	rows, err := rdb{s}.QueryContext(ctx, `SELECT measure, sum(n) FROM eval_agg
-		WHERE grp = $1 AND day >= $2 AND day < $3 AND key = $4 AND cut = 0 GROUP BY measure`, g, from, to, key)
+		WHERE grp = $1 AND cut = 0 AND day >= $2 AND day < $3 AND key = $4 GROUP BY measure`, g, from, to, key)
 	if err != nil {
 		return c, false, fmt.Errorf("store: ledger aggregates: %w", err)
 	}

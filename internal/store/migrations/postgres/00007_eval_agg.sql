@@ -6,12 +6,12 @@
 -- built with; 0 until then).
 CREATE TABLE eval_agg (
     grp     TEXT NOT NULL,
+    cut     INTEGER NOT NULL, -- see cuts in aggregates.go
     day     INTEGER NOT NULL,
     measure TEXT NOT NULL,
     key     TEXT NOT NULL,
-    cut     INTEGER NOT NULL, -- see cuts in aggregates.go
     n       BIGINT NOT NULL,
-    PRIMARY KEY (grp, day, measure, key, cut)
+    PRIMARY KEY (grp, cut, day, measure, key)
 );
 CREATE TABLE eval_agg_state (built INTEGER NOT NULL);
 INSERT INTO eval_agg_state (built) VALUES (0);
