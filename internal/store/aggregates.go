@@ -29,18 +29,19 @@ import (
 //
 // Some counts depend on a cutoff: a case registered in a past month counts
 // as closed if it was closed before that month ended. Those counts are
-// kept five times, by "cut": 0 counts every close recorded (the current
-// period), and 1–4 count closes before the end of the registration day's
-// week, month, quarter or year. A past calendar week, month, quarter or
-// year is therefore answered exactly; other past ranges of days are
-// counted from the cases.
+// kept with a "cut" column saying when, relative to the registration
+// day's calendar units, the thing was done: the tightest of its month,
+// quarter, year or later (the units nest), times two, plus one when within
+// its ISO week. A past calendar week, month, quarter or year sums the cuts
+// that fall inside it; the current period sums them all. Other past ranges
+// of days are counted from the cases.
 //
 // contribute below is the one definition of a case's share; the plain SQL
 // in EvaluationCounts stays as the recount it must agree with
 // (TestAggregatesAgreeWithRecount), and RebuildAggregates recomputes the
 // table from the cases with contribute.
 
-// Cuts: the calendar units a cutoff count is kept for.
+// Cuts: the calendar units a cutoff count can be asked for.
 const (
 	cutNone = iota // every close recorded so far
 	cutWeek        // before the end of the registration day's ISO week
@@ -49,9 +50,6 @@ const (
 	cutYear
 	cuts
 )
-
-// cutMeasures are the counts kept by cut (see addCut in contribute).
-const cutMeasures = `'closed', 'closed_on_time', 'handled', 'handled_on_time', 'responded'`
 
 // cutEnds returns, for a day, the first day after its week, month,
 // quarter and year (index by cut; index 0 is unused).
@@ -65,6 +63,42 @@ func cutEnds(day int64) [cuts]int64 {
 		num(time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC)),
 		num(time.Date(y, q+3, 1, 0, 0, 0, 0, time.UTC)),
 		num(time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC))}
+}
+
+// cutOf is the cut column of something counted by day and done on done:
+// 2 × (1 month, 2 quarter, 3 year, 4 later: the tightest unit of day's
+// that done falls in) + 1 if done falls in day's week. Values 2 to 9;
+// uncut counts have 0.
+func cutOf(day, done int64) int64 {
+	e := cutEnds(day)
+	level := int64(4)
+	for _, c := range []int{cutYear, cutQuarter, cutMonth} { // widest first: the units nest
+		if done < e[c] {
+			level = int64(c - 1)
+		}
+	}
+	v := 2 * level
+	if done < e[cutWeek] {
+		v++
+	}
+	return v
+}
+
+// cutValues lists the cut column values counted for a cut.
+func cutValues(cut int) []int64 {
+	var out []int64
+	for v := int64(2); v <= 9; v++ {
+		level, week := v/2, v%2 == 1
+		switch {
+		case cut == cutNone,
+			cut == cutWeek && week,
+			cut == cutMonth && level <= 1,
+			cut == cutQuarter && level <= 2,
+			cut == cutYear && level <= 3:
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // periodCut says which cut answers a period [from, to) of days with its
@@ -123,16 +157,9 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 			delete(m, k)
 		}
 	}
-	// addCut counts something done on day done, for the day it counts by,
-	// under every cut it falls within.
+	// addCut counts something done on day done, for the day it counts by.
 	addCut := func(g ledger.Group, key, measure string, day, done int64) {
-		add(g, key, measure, day, cutNone)
-		ends := cutEnds(day)
-		for c := cutWeek; c < cuts; c++ {
-			if done < ends[c] {
-				add(g, key, measure, day, int64(c))
-			}
-		}
+		add(g, key, measure, day, cutOf(day, done))
 	}
 	type member struct {
 		g   ledger.Group
@@ -319,8 +346,9 @@ func loadCallbacks(ctx context.Context, q interface {
 
 const (
 	selectCallbacksSQL = `SELECT at, data FROM events WHERE case_id = $1 AND action = 'callback'`
-	upsertAggSQL       = `INSERT INTO eval_agg (grp, key, measure, day, cut, n) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (grp, cut, day, measure, key) DO UPDATE SET n = eval_agg.n + excluded.n`
+	aggInsertHead      = `INSERT INTO eval_agg (grp, key, measure, day, cut, n)`
+	aggOnConflict      = ` ON CONFLICT (grp, cut, day, measure, key) DO UPDATE SET n = eval_agg.n + excluded.n`
+	upsertAggSQL       = aggInsertHead + ` VALUES ($1, $2, $3, $4, $5, $6)` + aggOnConflict
 )
 
 // applyAgg writes the changes in m, in a fixed order so that concurrent
@@ -333,19 +361,34 @@ func applyAgg(ctx context.Context, tx *wtx, m map[aggKey]int64) error {
 		return cmp.Or(strings.Compare(string(a.grp), string(b.grp)), cmp.Compare(a.cut, b.cut), cmp.Compare(a.day, b.day),
 			strings.Compare(a.measure, b.measure), strings.Compare(a.key, b.key))
 	})
-	exec := func(args ...any) error { _, err := tx.ExecContext(ctx, upsertAggSQL, args...); return err }
-	if len(keys) > 32 && tx.s.writeStmt(upsertAggSQL) == nil {
-		// Many changes (a bulk load, a rebuild) and no statement prepared
-		// yet: prepare one on the transaction.
-		st, err := tx.PrepareContext(ctx, upsertAggSQL)
-		if err != nil {
-			return err
+	// Many changes (a bulk load, a rebuild) go 100 rows a statement.
+	const rows = 100
+	if len(keys) >= rows {
+		q := multiInsert(map[int]string{}, aggInsertHead, 6, rows, tx.s.dialect == SQLite) + aggOnConflict
+		st := tx.s.writeStmt(q)
+		if st == nil {
+			var err error
+			if st, err = tx.PrepareContext(ctx, q); err != nil {
+				return err
+			}
+			defer st.Close()
+		} else {
+			st = tx.StmtContext(ctx, st)
 		}
-		defer st.Close()
-		exec = func(args ...any) error { _, err := st.ExecContext(ctx, args...); return err }
+		args := make([]any, 0, 6*rows)
+		for len(keys) >= rows {
+			args = args[:0]
+			for _, k := range keys[:rows] {
+				args = append(args, k.grp, k.key, k.measure, k.day, k.cut, m[k])
+			}
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("store: evaluation aggregates: %w", err)
+			}
+			keys = keys[rows:]
+		}
 	}
 	for _, k := range keys {
-		if err := exec(k.grp, k.key, k.measure, k.day, k.cut, m[k]); err != nil {
+		if _, err := tx.ExecContext(ctx, upsertAggSQL, k.grp, k.key, k.measure, k.day, k.cut, m[k]); err != nil {
 			return fmt.Errorf("store: evaluation aggregates: %w", err)
 		}
 	}
@@ -361,7 +404,7 @@ func cloneCase(c *caseflow.Case) *caseflow.Case {
 
 // aggVersion is the version of contribute's definition: a table built by
 // another version is rebuilt at start-up.
-const aggVersion = 3
+const aggVersion = 4
 
 // aggregatesBuilt reports whether eval_agg is complete and current; until
 // RebuildAggregates has run, evaluations and ledgers count the cases.
@@ -503,9 +546,12 @@ func rangeEvents(ctx context.Context, q *sql.Tx, lo, hi int64, m map[aggKey]int6
 // aggregateCounts answers an evaluation from eval_agg: the days [from,
 // to), with the counts that have a cut taken at cut.
 func (s *Store) aggregateCounts(ctx context.Context, g ledger.Group, from, to int64, cut int, add func(string, string, int64)) error {
+	var in []string
+	for _, v := range append([]int64{0}, cutValues(cut)...) {
+		in = append(in, strconv.FormatInt(v, 10))
+	}
 	rows, err := rdb{s}.QueryContext(ctx, `SELECT key, measure, sum(n) FROM eval_agg
-		WHERE grp = $1 AND cut IN (0, $4) AND day >= $2 AND day < $3 AND (cut = $4 OR measure NOT IN (`+cutMeasures+`))
-		GROUP BY key, measure`, g, from, to, cut)
+		WHERE grp = $1 AND cut IN (`+strings.Join(in, ", ")+`) AND day >= $2 AND day < $3 GROUP BY key, measure`, g, from, to)
 	if err != nil {
 		return fmt.Errorf("store: evaluation aggregates: %w", err)
 	}
