@@ -138,11 +138,26 @@ func BenchmarkLedgerPageDistrict(b *testing.B) {
 	}
 }
 
-type discard struct{ h http.Header }
+// discard is a ResponseWriter that keeps the status and counts the bytes.
+type discard struct {
+	h    http.Header
+	code int
+	n    int64
+}
 
-func (d *discard) Header() http.Header         { return d.h }
-func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
-func (d *discard) WriteHeader(int)             {}
+func (d *discard) Header() http.Header { return d.h }
+func (d *discard) Write(p []byte) (int, error) {
+	if d.code == 0 {
+		d.code = http.StatusOK
+	}
+	d.n += int64(len(p))
+	return len(p), nil
+}
+func (d *discard) WriteHeader(code int) {
+	if d.code == 0 {
+		d.code = code
+	}
+}
 
 // BenchmarkExportLedgerXLSX: the ledger of the most recent 100,000 cases
 // (fewer in the smoke run) as .xlsx through the HTTP handler, with the
@@ -164,11 +179,24 @@ func BenchmarkExportLedgerXLSX(b *testing.B) {
 	h := web.New(a)
 	url := "/api/v1/ledger?format=xlsx&from=" + from.In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 1).Format("2006-01-02")
 	counts, _ := a.Store.Ledger(ctx, store.CaseFilter{From: from.AddDate(0, 0, 1), Now: a.Now()})
+	token, _, err := a.CreateToken(ctx, "dispatcher1", fmt.Sprintf("bench-%d", time.Now().UnixNano()))
+	if err != nil {
+		b.Fatal(err)
+	}
 	peak := storetest.HeapPeak()
+	var size int64
 	for b.Loop() {
-		h.ServeHTTP(&discard{h: http.Header{}}, httptest.NewRequest("GET", url, nil))
+		w := &discard{h: http.Header{}}
+		r := httptest.NewRequest("GET", url, nil)
+		r.Header.Set("Authorization", "Bearer "+token)
+		h.ServeHTTP(w, r)
+		if w.code != http.StatusOK || w.n < counts.Total*50 {
+			b.Fatalf("export: status %d, %d bytes for %d rows", w.code, w.n, counts.Total)
+		}
+		size = w.n
 	}
 	b.ReportMetric(float64(counts.Total), "rows")
+	b.ReportMetric(float64(size)/1e6, "MB")
 	b.ReportMetric(peak(), "peak-heap-MB")
 }
 
