@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -346,14 +347,33 @@ func loadCallbacks(ctx context.Context, q interface {
 
 const (
 	selectCallbacksSQL = `SELECT at, data FROM events WHERE case_id = $1 AND action = 'callback'`
-	aggInsertHead      = `INSERT INTO eval_agg (grp, key, measure, day, cut, n)`
-	aggOnConflict      = ` ON CONFLICT (grp, cut, day, measure, key) DO UPDATE SET n = eval_agg.n + excluded.n`
-	upsertAggSQL       = aggInsertHead + ` VALUES ($1, $2, $3, $4, $5, $6)` + aggOnConflict
+	aggInsertHead      = `INSERT INTO eval_agg (grp, key, measure, day, cut, shard, n)`
+	aggOnConflict      = ` ON CONFLICT (grp, cut, day, measure, key, shard) DO UPDATE SET n = eval_agg.n + excluded.n`
+	upsertAggSQL       = aggInsertHead + ` VALUES ($1, $2, $3, $4, $5, $6, $7)` + aggOnConflict
 )
 
 // applyAgg writes the changes in m, in a fixed order so that concurrent
 // PostgreSQL transactions lock rows in the same order.
 func applyAgg(ctx context.Context, tx *wtx, m map[aggKey]int64) error {
+	return applyAggShard(ctx, tx, m, 0)
+}
+
+// aggShards spreads one case's changes on PostgreSQL: every report adds to
+// today's district total, and transactions adding to one row wait for each
+// other's commits. Each transaction picks one of aggShards rows per cell;
+// the readers sum them. SQLite has one writer and keeps one row.
+const aggShards = 16
+
+// applyAggCase writes one case's changes, on a random shard on PostgreSQL.
+func applyAggCase(ctx context.Context, tx *wtx, m map[aggKey]int64) error {
+	shard := 0
+	if tx.s.dialect == Postgres {
+		shard = rand.IntN(aggShards)
+	}
+	return applyAggShard(ctx, tx, m, shard)
+}
+
+func applyAggShard(ctx context.Context, tx *wtx, m map[aggKey]int64, shard int) error {
 	if len(m) == 0 {
 		return nil
 	}
@@ -364,7 +384,7 @@ func applyAgg(ctx context.Context, tx *wtx, m map[aggKey]int64) error {
 	// Many changes (a bulk load, a rebuild) go 100 rows a statement.
 	const rows = 100
 	if len(keys) >= rows {
-		q := multiInsert(map[int]string{}, aggInsertHead, 6, rows, tx.s.dialect == SQLite) + aggOnConflict
+		q := multiInsert(map[int]string{}, aggInsertHead, 7, rows, tx.s.dialect == SQLite) + aggOnConflict
 		st := tx.s.writeStmt(q)
 		if st == nil {
 			var err error
@@ -375,11 +395,11 @@ func applyAgg(ctx context.Context, tx *wtx, m map[aggKey]int64) error {
 		} else {
 			st = tx.StmtContext(ctx, st)
 		}
-		args := make([]any, 0, 6*rows)
+		args := make([]any, 0, 7*rows)
 		for len(keys) >= rows {
 			args = args[:0]
 			for _, k := range keys[:rows] {
-				args = append(args, k.grp, k.key, k.measure, k.day, k.cut, m[k])
+				args = append(args, k.grp, k.key, k.measure, k.day, k.cut, shard, m[k])
 			}
 			if _, err := st.ExecContext(ctx, args...); err != nil {
 				return fmt.Errorf("store: evaluation aggregates: %w", err)
@@ -388,7 +408,7 @@ func applyAgg(ctx context.Context, tx *wtx, m map[aggKey]int64) error {
 		}
 	}
 	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, upsertAggSQL, k.grp, k.key, k.measure, k.day, k.cut, m[k]); err != nil {
+		if _, err := tx.ExecContext(ctx, upsertAggSQL, k.grp, k.key, k.measure, k.day, k.cut, shard, m[k]); err != nil {
 			return fmt.Errorf("store: evaluation aggregates: %w", err)
 		}
 	}
@@ -404,7 +424,7 @@ func cloneCase(c *caseflow.Case) *caseflow.Case {
 
 // aggVersion is the version of contribute's definition: a table built by
 // another version is rebuilt at start-up.
-const aggVersion = 4
+const aggVersion = 5
 
 // aggregatesBuilt reports whether eval_agg is complete and current; until
 // RebuildAggregates has run, evaluations and ledgers count the cases.

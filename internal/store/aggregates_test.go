@@ -260,7 +260,8 @@ func diffCounts(t *testing.T, name string, got, want map[string]map[string]int64
 
 func dumpAggregates(t *testing.T, s *store.Store) map[string]int64 {
 	t.Helper()
-	rows, err := s.DB().Query(`SELECT grp, key, measure, day, cut, n FROM eval_agg WHERE n <> 0`)
+	rows, err := s.DB().Query(`SELECT grp, key, measure, day, cut, sum(n) FROM eval_agg
+		GROUP BY grp, key, measure, day, cut HAVING sum(n) <> 0`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -179,7 +179,7 @@ func (s *Store) createCaseTx(ctx context.Context, tx *wtx, c *caseflow.Case, ev 
 	}
 	agg := map[aggKey]int64{}
 	contribute(agg, c, nil, 1)
-	if err := applyAgg(ctx, tx, agg); err != nil {
+	if err := applyAggCase(ctx, tx, agg); err != nil {
 		return err
 	}
 	return s.afterEvent(ctx, tx, c, ev, clock)
@@ -295,7 +295,7 @@ func (s *Store) transitionTx(ctx context.Context, tx *wtx, c *caseflow.Case, cmd
 	}
 	contribute(agg, c, callbacks, 1)
 	contributeEvent(agg, c, &ev)
-	if err := applyAgg(ctx, tx, agg); err != nil {
+	if err := applyAggCase(ctx, tx, agg); err != nil {
 		return ev, err
 	}
 	return ev, s.afterEvent(ctx, tx, c, &ev, clock)

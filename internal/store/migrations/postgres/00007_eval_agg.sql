@@ -10,8 +10,9 @@ CREATE TABLE eval_agg (
     day     INTEGER NOT NULL,
     measure TEXT NOT NULL,
     key     TEXT NOT NULL,
+    shard   INTEGER NOT NULL, -- PostgreSQL: concurrent transactions add to different rows
     n       BIGINT NOT NULL,
-    PRIMARY KEY (grp, cut, day, measure, key)
+    PRIMARY KEY (grp, cut, day, measure, key, shard)
 );
 CREATE TABLE eval_agg_state (built INTEGER NOT NULL);
 INSERT INTO eval_agg_state (built) VALUES (0);
