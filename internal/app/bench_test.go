@@ -111,7 +111,7 @@ func BenchmarkLedgerPage(b *testing.B) {
 	a := benchApp(b)
 	p := lastFullMonth(a)
 	ctx := context.Background()
-	f := store.CaseFilter{Street: "140213053", From: p.From, To: p.To, Now: a.Now(), Limit: 100}
+	f := store.CaseFilter{Street: "140213053", From: p.From, To: p.To, Now: a.Now(), Limit: 100, ByReport: true}
 	for b.Loop() {
 		if _, err := a.Store.Ledger(ctx, f); err != nil {
 			b.Fatal(err)
@@ -127,7 +127,7 @@ func BenchmarkLedgerPageDistrict(b *testing.B) {
 	a := benchApp(b)
 	p := lastFullMonth(a)
 	ctx := context.Background()
-	f := store.CaseFilter{From: p.From, To: p.To, Now: a.Now(), Limit: 100}
+	f := store.CaseFilter{From: p.From, To: p.To, Now: a.Now(), Limit: 100, ByReport: true}
 	for b.Loop() {
 		if _, err := a.Store.Ledger(ctx, f); err != nil {
 			b.Fatal(err)

@@ -445,6 +445,18 @@ type CaseFilter struct {
 	Before    int64     // cursor: cases with id < Before
 	Limit     int
 	Recount   bool // Ledger counts the cases even when the aggregates could answer
+	// ByReport orders newest report first (a ledger's order, served by the
+	// report-time indexes) instead of newest case first; Before is then
+	// ignored.
+	ByReport bool
+}
+
+// order is the filter's ORDER BY.
+func (f CaseFilter) order() string {
+	if f.ByReport {
+		return ` ORDER BY reported_at DESC, id DESC`
+	}
+	return ` ORDER BY id DESC`
 }
 
 // where is the filter as SQL; the cursor (Before) is included.
@@ -559,17 +571,25 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]caseflow.Case, error
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 50
 	}
-	return s.queryCases(ctx, `SELECT `+caseCols+` FROM cases`+where+fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit), args...)
+	// The page's ids first, from an index alone where the filter allows;
+	// then its rows. (Sorting whole rows made a district's month of
+	// 830,000 cases take seconds at 10,000,000.)
+	if f.ByReport {
+		f.Before = 0
+		where, args = f.where()
+	}
+	return s.queryCases(ctx, `SELECT `+caseCols+` FROM cases WHERE id IN (SELECT id FROM cases`+where+
+		f.order()+fmt.Sprintf(` LIMIT %d)`, f.Limit)+f.order(), args...)
 }
 
-// EachLedgerRow streams every case of a filter, newest first, in one
+// EachLedgerRow streams every case of a filter, in its order, in one
 // query (one snapshot), with its active lead task's unit and handler (0
 // when none), for exports. The filter's Limit is ignored.
 func (s *Store) EachLedgerRow(ctx context.Context, f CaseFilter, fn func(c *caseflow.Case, leadUnit, handler int64) error) error {
 	where, args := f.where()
 	const lead = `FROM tasks t WHERE t.case_id = cases.id AND t.lead AND t.state <> 'returned' ORDER BY t.id DESC LIMIT 1`
 	rows, err := s.r.QueryContext(ctx, `SELECT `+caseCols+`, (SELECT t.unit_id `+lead+`), (SELECT t.handler_id `+lead+`)
-		FROM cases`+where+` ORDER BY id DESC`, args...)
+		FROM cases`+where+f.order(), args...)
 	if err != nil {
 		return fmt.Errorf("store: ledger rows: %w", err)
 	}

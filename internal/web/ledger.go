@@ -73,6 +73,7 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scope(principal(r), &f)
+	f.ByReport = true // newest report first, as ledgers are kept
 	fm, ok := format(w, r)
 	if !ok {
 		return

@@ -387,6 +387,17 @@ func TestLedgerAndEvaluationOverHTTP(t *testing.T) {
 	if code != 200 || json.Unmarshal([]byte(body), &l) != nil || l.Counts.Total == 0 || l.Counts.Open+l.Counts.Closed+l.Counts.Voided != l.Counts.Total {
 		t.Fatalf("ledger %d %.300s", code, body)
 	}
+	// A ledger lists newest reports first.
+	var prev time.Time
+	for i, raw := range l.Cases {
+		var c struct {
+			ReportedAt time.Time `json:"reported_at"`
+		}
+		if json.Unmarshal(raw, &c) != nil || (i > 0 && c.ReportedAt.After(prev)) {
+			t.Fatalf("ledger row %d reported %s after row %d's %s", i, c.ReportedAt, i-1, prev)
+		}
+		prev = c.ReportedAt
+	}
 	code, body, hdr := get(t, s.URL+"/api/v1/ledger?street="+street+"&format=csv")
 	lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")
 	if code != 200 || !strings.HasPrefix(body, "\ufeff案件编号,") || int64(len(lines)) != l.Counts.Total+2 ||
