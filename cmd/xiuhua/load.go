@@ -35,6 +35,7 @@ func runLoad(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	base := fs.String("url", "http://127.0.0.1:8080", "server URL (loopback only); several, comma-separated, are used round-robin")
 	token := fs.String("token", "", "API token (xiuhua token create -user dispatcher1 -name load)")
+	mapState := fs.String("map", "all", "read: map boxes of every case (all) or of open cases (open), as the command centre shows by default")
 	mode := fs.String("mode", "read", "create (POST /api/v1/cases at -rate), read (case lists and map boxes from -clients) or loop (create, register, dispatch)")
 	acks := fs.String("acks", "", "append every acknowledged write to this file (mode create or loop)")
 	rate := fs.Int("rate", 0, "create: requests a second (0: as fast as -clients allow)")
@@ -188,7 +189,7 @@ func runLoad(ctx context.Context, args []string) error {
 			if rng.IntN(2) == 0 {
 				send("GET", "/api/v1/cases?limit=50&street="+streets[rng.IntN(len(streets))], nil)
 			} else {
-				send("GET", fmt.Sprintf("/api/v1/map?state=all&limit=2000&bbox=%.5f,%.5f,%.5f,%.5f", lon, latv, lon+0.005, latv+0.005), nil)
+				send("GET", fmt.Sprintf("/api/v1/map?state=%s&limit=2000&bbox=%.5f,%.5f,%.5f,%.5f", *mapState, lon, latv, lon+0.005, latv+0.005), nil)
 			}
 		}
 	}
