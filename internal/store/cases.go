@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	crand "crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,7 +153,7 @@ func (s *Store) CreateCase(ctx context.Context, c *caseflow.Case, ev *caseflow.E
 	return err
 }
 
-func (s *Store) createCaseTx(ctx context.Context, tx *wtx, c *caseflow.Case, ev *caseflow.Event, clock caseflow.Clock) error {
+func (s *Store) createCaseTx(ctx context.Context, tx *wtx, c *caseflow.Case, ev *caseflow.Event, clock caseflow.Clock) (err error) {
 	var exists int
 	if err := tx.QueryRowContext(ctx, categoryExistsSQL, c.CategoryID).Scan(&exists); err != nil {
 		return err
@@ -159,7 +161,20 @@ func (s *Store) createCaseTx(ctx context.Context, tx *wtx, c *caseflow.Case, ev 
 	if exists == 0 {
 		return &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "category", Msg: "unknown category " + c.CategoryID}
 	}
-	if c.Number == "" {
+	// The day's number row is one row every report of the day updates, and
+	// it stays locked until the transaction commits. SQLite has one writer
+	// anyway; on PostgreSQL the number is taken last, under a provisional
+	// one, so that concurrent reports wait on it for as short a time as
+	// possible.
+	late := c.Number == "" && s.dialect == Postgres
+	if late {
+		c.Number = provisionalNumber()
+		defer func() {
+			if err != nil {
+				c.Number = "" // nothing was written
+			}
+		}()
+	} else if c.Number == "" {
 		n, err := nextNumber(ctx, tx, c.ReportedAt, calendar.Shanghai)
 		if err != nil {
 			return err
@@ -182,7 +197,25 @@ func (s *Store) createCaseTx(ctx context.Context, tx *wtx, c *caseflow.Case, ev 
 	if err := applyAggCase(ctx, tx, agg); err != nil {
 		return err
 	}
+	if late {
+		n, err := nextNumber(ctx, tx, c.ReportedAt, calendar.Shanghai)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET number = $1 WHERE id = $2`, n, c.ID); err != nil {
+			return fmt.Errorf("store: number case %d: %w", c.ID, err)
+		}
+		c.Number = n
+	}
 	return s.afterEvent(ctx, tx, c, ev, clock)
+}
+
+// provisionalNumber is a case's number until its day's number is taken:
+// unique, and never a day's number (those are digits only).
+func provisionalNumber() string {
+	var b [12]byte
+	_, _ = crand.Read(b[:])
+	return "~" + hex.EncodeToString(b[:])
 }
 
 // Transition loads a case, applies cmd with the clock, and writes the new
