@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 )
 
 // Group commit (SQLite).
@@ -89,7 +91,7 @@ func (s *Store) commitGroup(group []*txReq) {
 			r.done <- err
 			return
 		}
-		r.done <- s.plainTx(context.WithoutCancel(r.ctx), r.fn)
+		r.done <- s.plainTx(context.WithoutCancel(r.ctx), func(tx *wtx) error { return safely(r.fn, tx) })
 		return
 	}
 	results := make([]error, len(group))
@@ -129,7 +131,7 @@ func (s *Store) commitGroup(group []*txReq) {
 			abort(i, err)
 			return
 		}
-		if err := r.fn(&wtx{Tx: tx, s: s}); err != nil {
+		if err := safely(r.fn, &wtx{Tx: tx, s: s}); err != nil {
 			results[i] = err
 			if _, err := tx.Exec(`ROLLBACK TO g`); err != nil {
 				abort(i+1, err)
@@ -148,4 +150,16 @@ func (s *Store) commitGroup(group []*txReq) {
 			results[i] = err
 		}
 	}
+}
+
+// safely runs fn, turning a panic into its error: the committer serves
+// every writer, and one bad transaction must not take the process down.
+func safely(fn func(*wtx) error, tx *wtx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: write transaction panicked: %v", p)
+			slog.Error("store: write transaction panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	return fn(tx)
 }

@@ -124,3 +124,17 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupCommitSurvivesAPanic: a write that panics gets an error, and the
+// committer goes on serving the next ones.
+func TestGroupCommitSurvivesAPanic(t *testing.T) {
+	s := storetest.Open(t, store.SQLite)
+	f := storetest.NewFixture(t, s)
+	if err := s.PanicInWriteForTest(); err == nil {
+		t.Fatal("a panicking write reported success")
+	}
+	c := f.Report(t, storetest.T0) // the committer still works
+	if c.ID == 0 {
+		t.Fatal("no case after the panic")
+	}
+}
