@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/xiuhua/xiuhua/internal/app"
@@ -17,8 +18,9 @@ import (
 // evaluation.
 func runEvaluate(ctx context.Context, args []string) error {
 	var group, period, out, by string
-	var publish bool
+	var publish, check bool
 	c, st, err := parseOpen(ctx, "evaluate", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&check, "check", false, "compare the maintained aggregates with counting the cases, figure by figure")
 		fs.StringVar(&group, "group", "street", "department, street, community or worker")
 		fs.StringVar(&period, "period", "", "2026-11, 2026-Q4, 2026, 2026-W47 or 2026-11-01..2026-11-15")
 		fs.BoolVar(&publish, "publish", false, "freeze the period's figures (once, after it has ended)")
@@ -36,6 +38,9 @@ func runEvaluate(ctx context.Context, args []string) error {
 	a, err := newApp(ctx, c, st)
 	if err != nil {
 		return err
+	}
+	if check {
+		return checkAggregates(ctx, a, ledger.Group(group), p)
 	}
 	var e *app.Evaluation
 	if publish {
@@ -63,6 +68,42 @@ func runEvaluate(ctx context.Context, args []string) error {
 		fmt.Printf("%-4d %-26s %8s %8d %8d %8d %8d\n", r.Rank, r.Name, score, r.Counts["due"], r.Counts["closed"],
 			r.Counts["closed_on_time"], r.Counts["overdue_open"])
 	}
+	return nil
+}
+
+// checkAggregates compares the period's figures from the maintained
+// aggregates with counting the cases; any difference is an error.
+func checkAggregates(ctx context.Context, a *app.App, g ledger.Group, p app.Period) error {
+	fast, _, err := a.EvaluationCounts(ctx, g, p, false)
+	if err != nil {
+		return err
+	}
+	slow, _, err := a.EvaluationCounts(ctx, g, p, true)
+	if err != nil {
+		return err
+	}
+	keys := map[string]bool{}
+	for k := range fast {
+		keys[k] = true
+	}
+	for k := range slow {
+		keys[k] = true
+	}
+	var diffs []string
+	var n int64
+	for k := range keys {
+		for _, c := range ledger.Counts {
+			if fast[k][c.Key] != slow[k][c.Key] {
+				diffs = append(diffs, fmt.Sprintf("%s %s: aggregates %d, cases %d", k, c.Key, fast[k][c.Key], slow[k][c.Key]))
+			}
+			n += slow[k][c.Key]
+		}
+	}
+	if len(diffs) > 0 {
+		slices.Sort(diffs)
+		return fmt.Errorf("%s %s: %d figures differ:\n%s", g, p.Name, len(diffs), strings.Join(diffs, "\n"))
+	}
+	fmt.Printf("%s %s: the aggregates agree with counting the cases (%d members, %d counted)\n", g, p.Name, len(keys), n)
 	return nil
 }
 

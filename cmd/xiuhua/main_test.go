@@ -83,6 +83,15 @@ func TestDemoCommandServes(t *testing.T) {
 			t.Fatalf("run %d: did not stop cleanly: %v", run, err)
 		}
 	}
+	// An operator can check the maintained evaluation figures against
+	// counting the cases.
+	month := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01")
+	for _, g := range []string{"department", "street", "community"} {
+		out, err := exec.Command(bin, "evaluate", "-check", "-group", g, "-period", month, "-data", data).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "the aggregates agree with counting the cases") {
+			t.Fatalf("evaluate -check -group %s: %v\n%s", g, err, out)
+		}
+	}
 }
 
 func TestBadInputNamesTheProblem(t *testing.T) {
