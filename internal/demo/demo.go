@@ -141,6 +141,11 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 		return nil, err
 	}
 	loader.Alerting, loader.Now = pol, o.End
+	// The store is empty (checked above): its indexes are built once at
+	// the end instead of row by row.
+	if err := loader.DeferIndexes(); err != nil {
+		return nil, err
+	}
 	units, err := st.Units(ctx)
 	if err != nil {
 		return nil, err

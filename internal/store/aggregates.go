@@ -175,6 +175,13 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 		}
 	}
 	contributeLedger(add, c)
+	contributeMap(func(tile int64, unitGrid, measure string, open, v int64) {
+		k := aggKey{mapGroup, unitGrid, measure, tile, open}
+		m[k] += sign * v
+		if m[k] == 0 {
+			delete(m, k)
+		}
+	}, c)
 	due := c.State != caseflow.Voided && c.State != caseflow.Suspended
 	if !c.RegisteredAt.IsZero() {
 		rd := DayOf(c.RegisteredAt)
@@ -286,6 +293,30 @@ func contributeLedger(add func(g ledger.Group, key, measure string, day, cut int
 	}
 }
 
+// mapGroup marks the map's counts, kept in map_agg rather than eval_agg:
+// per 0.0025° tile and unit grid, open (1) or closed and voided (0), the
+// number of cases ("n") and the sums of their points ("lon", "lat") in
+// millionths of a degree, so that a cluster is placed at its cases' mean.
+// In an aggKey the tile is the day and open the cut.
+const mapGroup ledger.Group = "map"
+
+// mapOpen is a case's open column in map_agg.
+func mapOpen(st caseflow.State) int64 {
+	if st == caseflow.Closed || st == caseflow.Voided {
+		return 0
+	}
+	return 1
+}
+
+// contributeMap adds the case's share of the map's counts.
+func contributeMap(add func(tile int64, unitGrid, measure string, open, v int64), c *caseflow.Case) {
+	r, col := tileOf(c.Point.Lon, c.Point.Lat)
+	tile, open := r*tileRow+col, mapOpen(c.State)
+	add(tile, c.Place.UnitGrid, "n", open, 1)
+	add(tile, c.Place.UnitGrid, "lon", open, int64(math.Round(c.Point.Lon*1e6)))
+	add(tile, c.Place.UnitGrid, "lat", open, int64(math.Round(c.Point.Lat*1e6)))
+}
+
 // approvalCounts names the approvals counted by the day they happen.
 var approvalCounts = map[caseflow.Action]string{caseflow.ActApproveReturn: "returned",
 	caseflow.ActApproveExtension: "extended", caseflow.ActApproveSuspension: "suspended"}
@@ -377,14 +408,66 @@ func applyAggShard(ctx context.Context, tx *wtx, m map[aggKey]int64, shard int) 
 	if len(m) == 0 {
 		return nil
 	}
-	keys := slices.SortedFunc(maps.Keys(m), func(a, b aggKey) int {
+	type cell struct {
+		tile int64
+		grid string
+		open int64
+	}
+	cells := map[cell]*[3]int64{}
+	keys := make([]aggKey, 0, len(m))
+	for k, v := range m {
+		if k.grp != mapGroup {
+			keys = append(keys, k)
+			continue
+		}
+		c := cell{k.day, k.key, k.cut}
+		if cells[c] == nil {
+			cells[c] = new([3]int64)
+		}
+		cells[c][slices.Index(mapMeasures, k.measure)] += v
+	}
+	slices.SortFunc(keys, func(a, b aggKey) int {
 		return cmp.Or(strings.Compare(string(a.grp), string(b.grp)), cmp.Compare(a.cut, b.cut), cmp.Compare(a.day, b.day),
 			strings.Compare(a.measure, b.measure), strings.Compare(a.key, b.key))
 	})
-	// Many changes (a bulk load, a rebuild) go 100 rows a statement.
-	const rows = 100
-	if len(keys) >= rows {
-		q := multiInsert(map[int]string{}, aggInsertHead, 7, rows, tx.s.dialect == SQLite) + aggOnConflict
+	rows := make([][]any, 0, len(keys))
+	for _, k := range keys {
+		rows = append(rows, []any{k.grp, k.key, k.measure, k.day, k.cut, shard, m[k]})
+	}
+	if err := upsertRows(ctx, tx, aggInsertHead, aggOnConflict, upsertAggSQL, 7, rows); err != nil {
+		return fmt.Errorf("store: evaluation aggregates: %w", err)
+	}
+	cs := slices.SortedFunc(maps.Keys(cells), func(a, b cell) int {
+		return cmp.Or(cmp.Compare(a.tile, b.tile), strings.Compare(a.grid, b.grid), cmp.Compare(a.open, b.open))
+	})
+	rows = rows[:0]
+	for _, c := range cs {
+		if v := cells[c]; *v != [3]int64{} {
+			rows = append(rows, []any{c.tile, c.grid, c.open, shard, v[0], v[1], v[2]})
+		}
+	}
+	if err := upsertRows(ctx, tx, mapInsertHead, mapOnConflict, upsertMapSQL, 7, rows); err != nil {
+		return fmt.Errorf("store: map aggregates: %w", err)
+	}
+	return nil
+}
+
+// mapMeasures are the map's counts in the order of a map_agg row.
+var mapMeasures = []string{"n", "lon", "lat"}
+
+const (
+	mapInsertHead = `INSERT INTO map_agg (tile, unit_grid, open, shard, n, lon, lat)`
+	mapOnConflict = ` ON CONFLICT (tile, unit_grid, open, shard) DO UPDATE SET n = map_agg.n + excluded.n,
+		lon = map_agg.lon + excluded.lon, lat = map_agg.lat + excluded.lat`
+	upsertMapSQL = mapInsertHead + ` VALUES ($1, $2, $3, $4, $5, $6, $7)` + mapOnConflict
+)
+
+// upsertRows runs one (head VALUES (…) onConflict) for each row of cols
+// values; many rows (a bulk load, a rebuild) go 100 a statement.
+func upsertRows(ctx context.Context, tx *wtx, head, onConflict, one string, cols int, rows [][]any) error {
+	const per = 100
+	if len(rows) >= per {
+		q := multiInsert(map[int]string{}, head, cols, per, tx.s.dialect == SQLite) + onConflict
 		st := tx.s.writeStmt(q)
 		if st == nil {
 			var err error
@@ -395,21 +478,24 @@ func applyAggShard(ctx context.Context, tx *wtx, m map[aggKey]int64, shard int) 
 		} else {
 			st = tx.StmtContext(ctx, st)
 		}
-		args := make([]any, 0, 7*rows)
-		for len(keys) >= rows {
+		args := make([]any, 0, cols*per)
+		for len(rows) >= per {
 			args = args[:0]
-			for _, k := range keys[:rows] {
-				args = append(args, k.grp, k.key, k.measure, k.day, k.cut, shard, m[k])
+			for _, r := range rows[:per] {
+				args = append(args, r...)
 			}
 			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("store: evaluation aggregates: %w", err)
+				return err
 			}
-			keys = keys[rows:]
+			rows = rows[per:]
 		}
 	}
-	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, upsertAggSQL, k.grp, k.key, k.measure, k.day, k.cut, shard, m[k]); err != nil {
-			return fmt.Errorf("store: evaluation aggregates: %w", err)
+	if len(rows) == 0 {
+		return nil
+	}
+	for _, r := range rows {
+		if _, err := tx.ExecContext(ctx, one, r...); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -424,14 +510,21 @@ func cloneCase(c *caseflow.Case) *caseflow.Case {
 
 // aggVersion is the version of contribute's definition: a table built by
 // another version is rebuilt at start-up.
-const aggVersion = 5
+const aggVersion = 6
 
 // aggregatesBuilt reports whether eval_agg is complete and current; until
 // RebuildAggregates has run, evaluations and ledgers count the cases.
+// Once seen complete it stays so (a rebuild replaces the table in one
+// transaction), so later calls ask no more.
 func (s *Store) aggregatesBuilt(ctx context.Context) bool {
+	if s.aggBuilt.Load() {
+		return true
+	}
 	var built int
 	err := rdb{s}.QueryRowContext(ctx, `SELECT built FROM eval_agg_state`).Scan(&built)
-	return err == nil && built == aggVersion
+	ok := err == nil && built == aggVersion
+	s.aggBuilt.Store(ok)
+	return ok
 }
 
 // RebuildAggregates recomputes eval_agg from every case, in one
@@ -440,8 +533,10 @@ func (s *Store) aggregatesBuilt(ctx context.Context) bool {
 func (s *Store) RebuildAggregates(ctx context.Context) (cases int64, err error) {
 	start := time.Now()
 	err = s.tx(ctx, func(tx *wtx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM eval_agg`); err != nil {
-			return err
+		for _, t := range []string{"eval_agg", "map_agg"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+				return err
+			}
 		}
 		// Cases come in id order, which is nearly time order, so a chunk's
 		// shares fall on few days: each chunk is added to the table and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -32,6 +33,7 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 			{UnitGrid: storetest.Grid + "001", Grid: storetest.Grid, Community: "140213053001", Street: "140213053"},
 			{UnitGrid: "14021300100101001", Grid: "14021300100101", Community: "140213001001", Street: "140213001"},
 			{UnitGrid: "14021300100201001", Grid: "14021300100201", Community: "140213001002", Street: "140213001"},
+			{UnitGrid: "14021300100201002", Grid: "14021300100201", Community: "140213001002", Street: "140213001"},
 		}
 		units := []int64{f.Env.ID, f.Gar.ID}
 		now := storetest.T0
@@ -41,7 +43,8 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 			now = now.Add(time.Duration(rng.IntN(90)) * time.Minute)
 			if len(ids) == 0 || rng.Float64() < 0.2 {
 				c := &caseflow.Case{Channel: caseflow.ChannelPatrol, CategoryID: "M06011", Urgency: caseflow.Normal,
-					Description: "垃圾", Address: "路口", Point: caseflow.Point{Lon: 113.3, Lat: 40.09},
+					Description: "垃圾", Address: "路口",
+					Point: caseflow.Point{Lon: 113.3 + float64(len(ids)%37)*0.0007, Lat: 40.09 + float64(len(ids)%23)*0.0009},
 					Place: streets[rng.IntN(len(streets))], Reporter: caseflow.Reporter{AccountID: f.Worker.AccountID}}
 				actor := f.Worker
 				if rng.Float64() < 0.5 {
@@ -213,6 +216,8 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 			t.Fatalf("the ledgers compared hold only %d cases", ledgers)
 		}
 
+		compareMap(t, s, ids)
+
 		kept := dumpAggregates(t, s)
 		if _, err := s.RebuildAggregates(ctx); err != nil {
 			t.Fatal(err)
@@ -227,6 +232,103 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 			}
 		}
 	})
+}
+
+// compareMap checks the map against the cases: clusters (forced by a
+// limit of 1) count the cases of every 0.0025° tile a box touches, per
+// unit grid, placed at their mean; points are exactly the box's cases.
+func compareMap(t *testing.T, s *store.Store, ids []int64) {
+	t.Helper()
+	ctx := context.Background()
+	var cs []*caseflow.Case
+	for _, id := range ids {
+		c, err := s.Case(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	tile := func(lon, lat float64) (int64, int64) { return int64((lat + 90) / 0.0025), int64((lon + 180) / 0.0025) }
+	type cell struct {
+		n        int
+		lon, lat float64
+	}
+	compared := 0
+	for _, b := range []store.Bound{{MinLon: 113.29, MinLat: 40.08, MaxLon: 113.34, MaxLat: 40.12},
+		{MinLon: 113.3031, MinLat: 40.0952, MaxLon: 113.3107, MaxLat: 40.1013},
+		{MinLon: 113.3, MinLat: 40.09, MaxLon: 113.3001, MaxLat: 40.1}, // one column of tiles
+		{MinLon: 113.0, MinLat: 39.0, MaxLon: 113.35, MaxLat: 40.5}} {  // taller than the tile rows read one by one
+		r0, c0 := tile(b.MinLon, b.MinLat)
+		r1, c1 := tile(b.MaxLon, b.MaxLat)
+		for _, open := range []bool{false, true} {
+			want, inBox, total := map[string]*cell{}, 0, 0
+			for _, c := range cs {
+				if open && (c.State == caseflow.Closed || c.State == caseflow.Voided) {
+					continue
+				}
+				if r, col := tile(c.Point.Lon, c.Point.Lat); r >= r0 && r <= r1 && col >= c0 && col <= c1 {
+					w := want[c.Place.UnitGrid]
+					if w == nil {
+						w = &cell{}
+						want[c.Place.UnitGrid] = w
+					}
+					w.n++
+					w.lon += c.Point.Lon
+					w.lat += c.Point.Lat
+					total++
+				}
+				if c.Point.Lon >= b.MinLon && c.Point.Lon <= b.MaxLon && c.Point.Lat >= b.MinLat && c.Point.Lat <= b.MaxLat {
+					inBox++
+				}
+			}
+			if total < 2 {
+				t.Fatalf("map box %+v open %v: only %d cases; the comparison proves little", b, open, total)
+			}
+			// Per grid: the unit grids' counts added up (a unit grid's code
+			// is its grid's and three digits).
+			wantGrid := map[string]*cell{}
+			for code, w := range want {
+				g := wantGrid[code[:len(code)-3]]
+				if g == nil {
+					g = &cell{}
+					wantGrid[code[:len(code)-3]] = g
+				}
+				g.n, g.lon, g.lat = g.n+w.n, g.lon+w.lon, g.lat+w.lat
+			}
+			for _, limit := range []int{len(want), len(want) - 1} {
+				if limit < 1 || limit >= total {
+					continue
+				}
+				got, err := s.Map(ctx, store.MapFilter{Box: b, OpenOnly: open, Limit: limit})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cells := want
+				if limit < len(want) {
+					cells = wantGrid
+				}
+				if got.Total != total || len(got.Clusters) != len(cells) || len(got.Points) != 0 {
+					t.Errorf("map box %+v open %v limit %d: %d cases in %d clusters, want %d in %d", b, open, limit, got.Total, len(got.Clusters), total, len(cells))
+				}
+				for _, g := range got.Clusters {
+					w := cells[g.UnitGrid+g.Grid]
+					if w == nil || w.n != g.Count || math.Abs(w.lon/float64(w.n)-g.Lon) > 1e-6 || math.Abs(w.lat/float64(w.n)-g.Lat) > 1e-6 ||
+						(limit < len(want)) != (g.Grid != "") {
+						t.Errorf("map box %+v open %v limit %d: cluster %+v, want %+v", b, open, limit, g, w)
+					}
+				}
+				compared++
+			}
+			pts, err := s.Map(ctx, store.MapFilter{Box: b, OpenOnly: open, Limit: 10000})
+			if err != nil || pts.Total != inBox || len(pts.Points) != inBox {
+				t.Errorf("map box %+v open %v: %d points (%v), want %d", b, open, len(pts.Points), err, inBox)
+			}
+		}
+	}
+	if compared < 8 {
+		t.Fatalf("map: only %d clustered answers compared", compared)
+	}
+	t.Logf("map: %d clustered answers agree", compared)
 }
 
 // weight is how likely the walk takes each action when it may.
@@ -274,6 +376,25 @@ func dumpAggregates(t *testing.T, s *store.Store) map[string]int64 {
 			t.Fatal(err)
 		}
 		out[fmt.Sprintf("%s/%s/%s/%d/%d", g, key, m, d, d2)] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = s.DB().Query(`SELECT tile, unit_grid, open, sum(n), sum(lon), sum(lat) FROM map_agg
+		GROUP BY tile, unit_grid, open HAVING sum(n) <> 0 OR sum(lon) <> 0 OR sum(lat) <> 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tile, open, n, lon, lat int64
+		var grid string
+		if err := rows.Scan(&tile, &grid, &open, &n, &lon, &lat); err != nil {
+			t.Fatal(err)
+		}
+		out[fmt.Sprintf("map/%d/%s/%d", tile, grid, open)] = n
+		out[fmt.Sprintf("map/%d/%s/%d/lon", tile, grid, open)] = lon
+		out[fmt.Sprintf("map/%d/%s/%d/lat", tile, grid, open)] = lat
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)

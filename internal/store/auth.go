@@ -39,6 +39,7 @@ func (s *Store) Session(ctx context.Context, token string, now time.Time) (accou
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, HashToken(token))
+	s.gen.Add(1) // whoever remembers the session forgets it (Generation)
 	return err
 }
 
@@ -63,6 +64,7 @@ func (s *Store) TokenAccount(ctx context.Context, token string) (int64, error) {
 // RevokeToken revokes an API token by id.
 func (s *Store) RevokeToken(ctx context.Context, id int64, now time.Time) error {
 	res, err := s.w.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, now.UnixMilli(), id)
+	s.gen.Add(1) // whoever remembers the token forgets it (Generation)
 	if err != nil {
 		return err
 	}
@@ -142,6 +144,10 @@ func (s *Store) CreateCaseOnce(ctx context.Context, c *caseflow.Case, ev *casefl
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return 0, false, err
 	}
+	forget, err := s.preNumber(ctx, c)
+	if err != nil {
+		return 0, false, err
+	}
 	err = s.tx(ctx, func(tx *wtx) error {
 		if err := s.createCaseTx(ctx, tx, c, ev, clock); err != nil {
 			return err
@@ -151,6 +157,7 @@ func (s *Store) CreateCaseOnce(ctx context.Context, c *caseflow.Case, ev *casefl
 		return err
 	})
 	if err != nil {
+		forget()
 		// A concurrent request with the same key won: answer with its case.
 		if id, lerr := lookup(); lerr == nil {
 			return id, false, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ type Loader struct {
 	caseSQL, taskSQL, evSQL map[int]string
 	stmts                   map[string]*sql.Stmt
 	Loaded                  int64
+	bigCache                bool // the writer's page cache raised for the load
 
 	// Alerting and Now, when set, start watching the deadlines of open
 	// cases as of Now: stages that fell before Now count as done (their
@@ -266,6 +268,14 @@ func (l *Loader) Close() error {
 	if err != nil {
 		return err
 	}
+	if err := l.s.buildDeferredIndexes(l.ctx); err != nil {
+		return err
+	}
+	if l.bigCache {
+		if _, err := l.s.w.ExecContext(l.ctx, `PRAGMA cache_size = -65536`); err != nil {
+			return fmt.Errorf("store: loader: %w", err)
+		}
+	}
 	// Live numbering continues after the loaded numbers of each day.
 	if _, err := l.s.w.ExecContext(l.ctx, `INSERT INTO case_numbers (day, last)
 		SELECT substr(number, 1, 8), max(CAST(substr(number, 9) AS INTEGER)) FROM cases
@@ -275,4 +285,123 @@ func (l *Loader) Close() error {
 		return fmt.Errorf("store: loader: case numbers: %w", err)
 	}
 	return l.s.resetSequences(l.ctx)
+}
+
+// DeferIndexes drops the secondary indexes of cases, tasks and events for
+// the rest of the load; Close builds them again, each by one sort, instead
+// of a random insert into each of them for every row (at millions of cases
+// those inserts are most of a load's time). Only for a store without
+// cases: rebuilding the indexes of a large table costs more than an import
+// into it saves. The definitions are kept in deferred_indexes in the same
+// transaction as the drop, so a load killed half-way gets its indexes back
+// at the next open (Migrate). On SQLite the writer's page cache is also
+// raised to 512 MB for the load.
+func (l *Loader) DeferIndexes() error {
+	var n int64
+	if err := l.s.w.QueryRowContext(l.ctx, `SELECT count(*) FROM cases`).Scan(&n); err != nil {
+		return fmt.Errorf("store: loader: %w", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("store: loader: indexes are deferred only on a store without cases (it holds %d)", n)
+	}
+	defs, err := l.s.SecondaryIndexes(l.ctx)
+	if err != nil {
+		return fmt.Errorf("store: loader: %w", err)
+	}
+	err = l.s.plainTx(l.ctx, func(tx *wtx) error {
+		for name, def := range defs {
+			if _, err := tx.ExecContext(l.ctx, `INSERT INTO deferred_indexes (name, def) VALUES ($1, $2)`, name, def); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(l.ctx, `DROP INDEX `+name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: loader: deferring indexes: %w", err)
+	}
+	if l.s.dialect == SQLite {
+		if _, err := l.s.w.ExecContext(l.ctx, `PRAGMA cache_size = -524288`); err != nil {
+			return fmt.Errorf("store: loader: %w", err)
+		}
+		l.bigCache = true
+	}
+	return nil
+}
+
+// SecondaryIndexes are the indexes of cases, tasks and events that back
+// no key or constraint, by name, with the statement that creates each.
+func (s *Store) SecondaryIndexes(ctx context.Context) (map[string]string, error) {
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+		AND tbl_name IN ('cases', 'tasks', 'events')`
+	if s.dialect == Postgres {
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()
+			AND tablename IN ('cases', 'tasks', 'events')
+			AND indexname NOT IN (SELECT conname FROM pg_constraint)`
+	}
+	rows, err := s.w.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	defs := map[string]string{}
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			return nil, err
+		}
+		defs[name] = def
+	}
+	return defs, rows.Err()
+}
+
+// buildDeferredIndexes builds every index in deferred_indexes, each with
+// the deletion of its row in one transaction.
+func (s *Store) buildDeferredIndexes(ctx context.Context) error {
+	rows, err := s.w.QueryContext(ctx, `SELECT name, def FROM deferred_indexes ORDER BY name`)
+	if err != nil {
+		return fmt.Errorf("store: deferred indexes: %w", err)
+	}
+	var defs [][2]string
+	for rows.Next() {
+		var d [2]string
+		if err := rows.Scan(&d[0], &d[1]); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: deferred indexes: %w", err)
+		}
+		defs = append(defs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: deferred indexes: %w", err)
+	}
+	all := time.Now()
+	for _, d := range defs {
+		start := time.Now()
+		err := s.plainTx(ctx, func(tx *wtx) error {
+			if _, err := tx.ExecContext(ctx, d[1]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `DELETE FROM deferred_indexes WHERE name = $1`, d[0])
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: building index %s: %w", d[0], err)
+		}
+		slog.Debug("store: index built", "index", d[0], "took", time.Since(start).Round(time.Millisecond))
+	}
+	if len(defs) > 0 {
+		// PostgreSQL's planner needs statistics of the new indexes at once
+		// (autovacuum would take them later). SQLite's queries are written
+		// for its planner without statistics, as on every other database.
+		if s.dialect == Postgres {
+			if _, err := s.w.ExecContext(ctx, `ANALYZE`); err != nil {
+				return fmt.Errorf("store: analyze: %w", err)
+			}
+		}
+		slog.Info("store: deferred indexes built", "indexes", len(defs), "took", time.Since(all).Round(time.Millisecond))
+	}
+	return nil
 }

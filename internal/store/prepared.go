@@ -14,7 +14,7 @@ func (s *Store) hotQueries() []string {
 	return []string{
 		selectCaseSQL, selectCaseSQL + s.forUpdate(), selectTasksSQL, selectEventsSQL, selectCaseIDByNumberSQL,
 		insertCaseSQL, insertTaskSQL, insertEventSQL, updateCaseSQL, updateTaskSQL, nextNumberSQL,
-		categoryExistsSQL, unitKindSQL, mergeTargetSQL, selectCallbacksSQL, upsertAggSQL,
+		categoryExistsSQL, unitKindSQL, mergeTargetSQL, selectCallbacksSQL, upsertAggSQL, upsertMapSQL,
 	}
 }
 

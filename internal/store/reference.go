@@ -221,13 +221,55 @@ func (s *Store) CreateAccount(ctx context.Context, a *org.Account) error {
 		if err != nil {
 			return fmt.Errorf("store: account %s: %w", a.Username, err)
 		}
-		for _, g := range a.Grids {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO account_grids (account_id, grid) VALUES ($1, $2)`, a.ID, g); err != nil {
-				return fmt.Errorf("store: account %s grid %s: %w", a.Username, g, err)
-			}
+		if err := saveGrids(ctx, tx, a); err != nil {
+			return err
 		}
 		a.Active = true
 		return nil
+	})
+}
+
+// saveGrids replaces an account's grids.
+func saveGrids(ctx context.Context, tx *wtx, a *org.Account) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM account_grids WHERE account_id = $1`, a.ID); err != nil {
+		return err
+	}
+	for _, g := range a.Grids {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_grids (account_id, grid) VALUES ($1, $2)`, a.ID, g); err != nil {
+			return fmt.Errorf("store: account %s grid %s: %w", a.Username, g, err)
+		}
+	}
+	return nil
+}
+
+// UpdateAccount stores an account's name, role, unit, grids, password hash
+// and whether it is active. Deactivating ends its sessions and revokes its
+// API tokens in the same transaction (reactivating does not bring them
+// back).
+func (s *Store) UpdateAccount(ctx context.Context, a *org.Account, now time.Time) error {
+	if !a.Role.Valid() {
+		return fmt.Errorf("store: account %s: unknown role %q", a.Username, a.Role)
+	}
+	return s.tx(ctx, func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE accounts SET name = $1, role = $2, unit_id = $3, password_hash = $4, active = $5 WHERE id = $6`,
+			a.Name, a.Role, a.UnitID, a.PasswordHash, a.Active, a.ID)
+		if err != nil {
+			return fmt.Errorf("store: account %s: %w", a.Username, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: account %s: %w", a.Username, ErrNotFound)
+		}
+		if err := saveGrids(ctx, tx, a); err != nil {
+			return err
+		}
+		if a.Active {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = $1`, a.ID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`, now.UnixMilli(), a.ID)
+		return err
 	})
 }
 

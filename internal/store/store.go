@@ -61,6 +61,9 @@ type Store struct {
 	groupTxs, groupCommits atomic.Int64
 	stmtMu                 sync.Mutex      // guards wst, rst and wmiss
 	wmiss                  map[string]bool // write queries to prepare after this group
+	aggBuilt               atomic.Bool     // eval_agg seen complete (aggregatesBuilt)
+	gen                    atomic.Int64    // committed write transactions (Generation)
+	numbers                numberBlocks    // case numbers reserved in blocks (PostgreSQL)
 }
 
 // SetObserver registers f to be told, after each commit, the kind of every
@@ -226,6 +229,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	for _, r := range res {
 		slog.Debug("migrated", "version", r.Source.Version, "took", r.Duration)
 	}
+	// A bulk load killed before its end left its indexes to build.
+	if err := s.buildDeferredIndexes(ctx); err != nil {
+		return err
+	}
 	if !s.aggregatesBuilt(ctx) {
 		if _, err := s.RebuildAggregates(ctx); err != nil {
 			return fmt.Errorf("store: building the evaluation aggregates: %w", err)
@@ -246,11 +253,23 @@ func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
 
 // tx runs fn in a write transaction: on SQLite, in the next group commit.
 func (s *Store) tx(ctx context.Context, fn func(*wtx) error) error {
+	var err error
 	if s.txq != nil {
-		return s.groupTx(ctx, fn)
+		err = s.groupTx(ctx, fn)
+	} else {
+		err = s.plainTx(ctx, fn)
 	}
-	return s.plainTx(ctx, fn)
+	if err == nil {
+		s.gen.Add(1)
+	}
+	return err
 }
+
+// Generation counts the write transactions this process has committed
+// through the store, and the revocations of tokens and sessions, bumped
+// before the writer hears of its commit: an answer computed when it read g
+// is current while it still reads g, as far as this process's writes go.
+func (s *Store) Generation() int64 { return s.gen.Load() }
 
 // plainTx runs fn in a transaction of its own.
 func (s *Store) plainTx(ctx context.Context, fn func(*wtx) error) error {

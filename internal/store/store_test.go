@@ -3,7 +3,10 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -329,4 +332,88 @@ func TestListFilters(t *testing.T) {
 			t.Fatalf("class filter %d %d", len(byClass), len(none))
 		}
 	})
+}
+
+// Two instances on one database reporting at once: every case gets its own
+// number of the day, each instance hands its numbers out in order, and on
+// SQLite (one writer) the day's numbers have no gaps.
+func TestCaseNumbersFromTwoInstances(t *testing.T) {
+	ctx := context.Background()
+	check := func(t *testing.T, target string) {
+		open := func() *store.Store {
+			s, err := store.Open(ctx, target, store.Options{Synchronous: "NORMAL"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		a := open()
+		if err := a.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f := setup(t, a)
+		b := open()
+		const each, clients = 60, 4
+		numbers := make(chan [2]string, 2*each*clients)
+		errs := make(chan error, 2*clients)
+		for i, s := range []*store.Store{a, b, a, b, a, b, a, b} {
+			go func() {
+				var last string
+				for j := range each {
+					c := &caseflow.Case{Channel: caseflow.ChannelPatrol, CategoryID: "M06011", Urgency: caseflow.Normal,
+						Description: "并发报告", Point: caseflow.Point{Lon: 113.31, Lat: 40.09},
+						Place: caseflow.Place{UnitGrid: storetest.Grid + "001", Grid: storetest.Grid, Community: "140213053001", Street: "140213053"}}
+					ev, err := caseflow.Report(c, f.Worker, t0.Add(time.Duration(j)*time.Second), f.Policy)
+					if err == nil {
+						err = s.CreateCase(ctx, c, &ev, f.Policy)
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+					// One client's cases follow one another, so within an
+					// instance their numbers rise.
+					if c.Number <= last {
+						errs <- fmt.Errorf("client %d: %s after %s", i, c.Number, last)
+						return
+					}
+					last = c.Number
+					numbers <- [2]string{fmt.Sprint(i % 2), c.Number}
+				}
+				errs <- nil
+			}()
+		}
+		for range 2 * clients {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		close(numbers)
+		seen := map[string]bool{}
+		var top int
+		for n := range numbers {
+			if seen[n[1]] {
+				t.Fatalf("number %s given twice", n[1])
+			}
+			seen[n[1]] = true
+			if !strings.HasPrefix(n[1], "20260302") || len(n[1]) != 13 {
+				t.Fatalf("number %s is not of 2 March", n[1])
+			}
+			var k int
+			fmt.Sscan(strings.TrimLeft(n[1][8:], "0"), &k)
+			top = max(top, k)
+		}
+		if len(seen) != 2*each*clients {
+			t.Fatalf("%d numbers for %d cases", len(seen), 2*each*clients)
+		}
+		if a.Dialect() == store.SQLite && top != len(seen) {
+			t.Fatalf("SQLite numbers go up to %d for %d cases: a gap", top, len(seen))
+		}
+		if top > len(seen)+2*15 {
+			t.Fatalf("numbers go up to %d for %d cases: more than a block unused per instance", top, len(seen))
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) { check(t, filepath.Join(t.TempDir(), "xiuhua.db")) })
+	t.Run("postgres", func(t *testing.T) { check(t, storetest.PostgresURL(t)) })
 }
