@@ -294,7 +294,7 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 		return err
 	}
 	var handler http.Handler = web.New(a, web.WithTiles(c.TileURL), web.WithMaxInFlight(c.InFlight, 100*time.Millisecond),
-		web.WithTrustedProxies(strings.Split(c.Proxies, ",")))
+		web.WithTrustedProxies(strings.Split(c.Proxies, ",")), web.WithReadCache(c.CacheReads))
 	var mt *metrics.Metrics
 	if c.MetricsAddr != "" {
 		mt = metrics.New(st, a.Now)

@@ -35,6 +35,7 @@ type App struct {
 	// (Unix ms; 0: no redraw scheduled).
 	placesUntil atomic.Int64
 	cfg         Config
+	holders     holders // who holds a token or session, for a moment
 }
 
 // Config is how a district sets its working calendar and alerts.

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/access"
@@ -72,21 +73,74 @@ func (a *App) Logout(ctx context.Context, token string, p access.Principal, clie
 
 // SessionPrincipal is who holds a session, with its CSRF token.
 func (a *App) SessionPrincipal(ctx context.Context, token string) (access.Principal, string, error) {
+	second, gen := a.Now().Unix(), a.Store.Generation()
+	if w, ok := a.holders.get("s\x00"+token, second, gen); ok {
+		return w.p, w.csrf, nil
+	}
 	id, csrf, err := a.Store.Session(ctx, token, a.Now())
 	if err != nil {
 		return access.Principal{}, "", err
 	}
 	p, err := a.Principal(ctx, id)
+	if err == nil {
+		a.holders.put("s\x00"+token, second, holder{gen, p, csrf})
+	}
 	return p, csrf, err
 }
 
 // TokenPrincipal is who holds an API token.
 func (a *App) TokenPrincipal(ctx context.Context, token string) (access.Principal, error) {
+	second, gen := a.Now().Unix(), a.Store.Generation()
+	if w, ok := a.holders.get("t\x00"+token, second, gen); ok {
+		return w.p, nil
+	}
 	id, err := a.Store.TokenAccount(ctx, token)
 	if err != nil {
 		return access.Principal{}, err
 	}
-	return a.Principal(ctx, id)
+	p, err := a.Principal(ctx, id)
+	if err == nil {
+		a.holders.put("t\x00"+token, second, holder{gen, p, ""})
+	}
+	return p, err
+}
+
+// holders remembers who holds a token or session for the rest of the
+// second of the app's clock while no write or revocation is committed
+// through this process's store (store.Generation): each request would
+// otherwise read the token, the account and its unit. A revocation by
+// another process takes effect within the second.
+type holders struct {
+	mu     sync.Mutex
+	second int64
+	m      map[string]holder
+}
+
+type holder struct {
+	gen  int64
+	p    access.Principal
+	csrf string
+}
+
+func (h *holders) get(key string, second, gen int64) (holder, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	w, ok := h.m[key]
+	return w, ok && h.second == second && w.gen == gen
+}
+
+func (h *holders) put(key string, second int64, w holder) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.second != second {
+		if second < h.second {
+			return
+		}
+		h.second, h.m = second, map[string]holder{}
+	}
+	if len(h.m) < 4096 {
+		h.m[key] = w
+	}
 }
 
 // Principal loads an active account with its unit and grids.

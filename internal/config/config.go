@@ -37,6 +37,8 @@ type Config struct {
 	MaxInFlight   string
 	Proxies       string
 	InFlight      int
+	ReadCache     string
+	CacheReads    bool // parsed from ReadCache by Validate
 	WorkHours     string
 	SummerHours   string
 	SummerDates   string
@@ -66,6 +68,7 @@ var settings = []setting{
 	{"log-level", "XIUHUA_LOG_LEVEL", "info", "log level: debug, info, warn, error", false, func(c *Config) *string { return &c.LogLevel }},
 	{"tile-url", "XIUHUA_TILE_URL", "", "raster tiles behind the vector map, a template with {z} {x} {y} (e.g. Tianditu with your key); empty: the map works offline on vectors only", false, func(c *Config) *string { return &c.TileURL }},
 	{"max-inflight", "XIUHUA_MAX_INFLIGHT", "256", "requests worked on at once; more wait up to 100 ms, then get 503 with Retry-After (0: no bound)", false, func(c *Config) *string { return &c.MaxInFlight }},
+	{"read-cache", "XIUHUA_READ_CACHE", "on", "keep the answers of case lists and map boxes for the rest of the second (a reader's own writes show at once, everyone else's and other instances' within the second): on or off", false, func(c *Config) *string { return &c.ReadCache }},
 	{"trusted-proxies", "XIUHUA_TRUSTED_PROXIES", "", "comma-separated IP addresses of reverse proxies whose X-Forwarded-For names the client (rate limits, audit log); empty: none", false, func(c *Config) *string { return &c.Proxies }},
 	{"metrics-addr", "XIUHUA_METRICS_ADDR", "", "serve Prometheus metrics at http://ADDR/metrics (empty: off); keep it on a private address", false, func(c *Config) *string { return &c.MetricsAddr }},
 	{"work-hours", "XIUHUA_WORK_HOURS", "08:30-12:00,14:30-18:00", "daily working windows (Asia/Shanghai)", false, func(c *Config) *string { return &c.WorkHours }},
@@ -151,6 +154,12 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("-max-inflight %q: want a whole number, 0 for no bound", c.MaxInFlight))
 	} else {
 		c.InFlight = n
+	}
+	switch c.ReadCache {
+	case "on", "off":
+		c.CacheReads = c.ReadCache == "on"
+	default:
+		errs = append(errs, fmt.Errorf("-read-cache %q: want on or off", c.ReadCache))
 	}
 	for _, ip := range strings.Split(c.Proxies, ",") {
 		if ip = strings.TrimSpace(ip); ip != "" && net.ParseIP(ip) == nil {

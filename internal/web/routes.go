@@ -27,6 +27,7 @@ type route struct {
 	body    string   // JSON body, for writes
 	h       http.HandlerFunc
 	signed  func(http.ResponseWriter, *http.Request, access.Principal) // instead of h, for writes
+	cache   bool                                                       // a hot read: answers kept in the read cache
 }
 
 func (s *Server) routeTable() []route {
@@ -43,7 +44,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "DELETE /api/v1/session", access: staff, summary: "sign out", signed: s.logout},
 		{pattern: "GET /api/v1/me", access: staff, summary: "the signed-in person", signed: s.me},
 		{pattern: "GET /api/v1/cases", access: staff, summary: "cases newest first, in the reader's scope",
-			query: append(caseFilters, "limit: 1–1000", "cursor: next_cursor of the previous page"), h: s.listCases},
+			query: append(caseFilters, "limit: 1–1000", "cursor: next_cursor of the previous page"), h: s.listCases, cache: true},
 		{pattern: "POST /api/v1/cases", access: staff, summary: "report a case (Idempotency-Key header: a retry returns the first case)",
 			body: "category, description, lon, lat, address, urgency, channel, photos (ids from POST /api/v1/photos)", signed: s.report},
 		{pattern: "GET /api/v1/cases/{number}", access: staff, summary: "a case with tasks, running deadlines, repeats and timeline", h: s.getCase},
@@ -58,8 +59,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/dispatch-rules", access: wide, summary: "the dispatch table", h: s.dispatchRules},
 		{pattern: "GET /api/v1/hotspots", access: wide, summary: "recurring problems (长效)",
 			query: []string{"street: street code", "category: id or class", "bbox: min_lon,min_lat,max_lon,max_lat", "days: 1–366", "radius: metres", "min: cases"}, h: s.hotspots},
-		{pattern: "GET /api/v1/map", access: wide, summary: "cases in a box: points, or counts per unit grid",
-			query: []string{"bbox: min_lon,min_lat,max_lon,max_lat", "state: all (default open)", "category: id or class", "limit: 1–10000"}, h: s.mapCases},
+		{pattern: "GET /api/v1/map", access: wide, summary: "cases in a box: points, or, above limit, counts per unit grid (per grid above limit unit grids) of the 0.0025° tiles the box touches",
+			query: []string{"bbox: min_lon,min_lat,max_lon,max_lat", "state: all (default open)", "category: id or class", "limit: 1–10000"}, h: s.mapCases, cache: true},
 		{pattern: "GET /api/v1/ledger", access: staff, summary: "台账: totals and rows (format=csv|xlsx for the whole file)",
 			query: append(caseFilters, "format: json, csv or xlsx"), h: s.ledger},
 		{pattern: "GET /api/v1/zeroing", access: staff, summary: "问题归零: open problems day by day", query: append(caseFilters, "days: 1–366"), h: s.zeroing},
@@ -131,6 +132,9 @@ func (s *Server) register() {
 		if r.signed != nil {
 			sh := r.signed
 			h = func(w http.ResponseWriter, req *http.Request) { sh(w, req, principal(req)) }
+		}
+		if r.cache {
+			h = s.cached(h)
 		}
 		switch r.access {
 		case staff:

@@ -40,6 +40,8 @@ type Server struct {
 	slots      chan struct{} // requests in flight (WithMaxInFlight)
 	slotWait   time.Duration
 	trusted    map[string]bool // reverse proxies whose X-Forwarded-For counts
+	cache      readCache       // hot reads (cached)
+	noCache    bool
 }
 
 // Option configures the server.
