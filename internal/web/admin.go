@@ -16,6 +16,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/places"
@@ -98,14 +99,8 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, p acces
 	case !in.Role.Valid():
 		problem(w, http.StatusBadRequest, "invalid", "role", "role must be one of grid_worker, operator, dispatcher, handler, leader, admin")
 		return
-	case len(in.Password) < 10:
-		problem(w, http.StatusBadRequest, "invalid", "password", "the password needs at least 10 characters")
-		return
-	case len([]rune(in.Name)) > 50:
-		problem(w, http.StatusBadRequest, "invalid", "name", "the name is longer than 50 characters")
-		return
-	case in.Role == caseflow.GridWorker && len(in.Grids) == 0:
-		problem(w, http.StatusBadRequest, "required", "grids", "a grid worker needs at least one grid")
+	case passwordProblem(in.Password) != "":
+		problem(w, http.StatusBadRequest, "invalid", "password", passwordProblem(in.Password))
 		return
 	}
 	units, err := s.app.Store.Units(ctx)
@@ -113,23 +108,9 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, p acces
 		fail(w, r, err)
 		return
 	}
-	i := slices.IndexFunc(units, func(u org.Unit) bool { return u.Code == in.Unit })
-	if i < 0 {
-		problem(w, http.StatusBadRequest, "invalid", "unit", "unknown unit "+in.Unit)
+	unitID, ok := s.checkAccount(w, r, units, in.Role, in.Unit, in.Grids, in.Name)
+	if !ok {
 		return
-	}
-	if len(in.Grids) > 0 {
-		grids, err := s.app.Store.Grids(ctx, s.app.Now())
-		if err != nil {
-			fail(w, r, err)
-			return
-		}
-		for j, g := range in.Grids {
-			if !slices.ContainsFunc(grids, func(x places.Grid) bool { return x.Code == g }) {
-				problem(w, http.StatusBadRequest, "invalid", "grids["+strconv.Itoa(j)+"]", "unknown grid "+g)
-				return
-			}
-		}
 	}
 	if a, err := s.app.Store.AccountByUsername(ctx, in.Username); err == nil && a != nil {
 		problem(w, http.StatusConflict, "exists", "username", "the username "+in.Username+" is taken")
@@ -143,13 +124,147 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, p acces
 	if in.Name == "" {
 		in.Name = in.Username
 	}
-	a := org.Account{Username: in.Username, Name: strings.TrimSpace(in.Name), Role: in.Role, UnitID: units[i].ID, PasswordHash: hash, Grids: in.Grids, Active: true}
+	a := org.Account{Username: in.Username, Name: strings.TrimSpace(in.Name), Role: in.Role, UnitID: unitID, PasswordHash: hash, Grids: in.Grids, Active: true}
 	if err := s.app.Store.CreateAccount(ctx, &a); err != nil {
 		fail(w, r, err)
 		return
 	}
 	_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "account_created", client(r), in.Username+" as "+string(in.Role))
 	writeJSON(w, http.StatusCreated, AccountView{ID: a.ID, Username: a.Username, Name: a.Name, Role: a.Role, Unit: in.Unit, Grids: a.Grids, Active: true})
+}
+
+// passwordProblem says what is wrong with a new password, or "".
+func passwordProblem(pw string) string {
+	switch n := len([]rune(pw)); {
+	case n < 10:
+		return "the password needs at least 10 characters"
+	case n > 200:
+		return "the password is longer than 200 characters"
+	}
+	return ""
+}
+
+// checkAccount checks what an account is given: a grid worker has grids,
+// the unit and every grid exist, the name is not too long. It answers the
+// request when something is wrong, and returns the unit's id.
+func (s *Server) checkAccount(w http.ResponseWriter, r *http.Request, units []org.Unit, role caseflow.Role, unit string, grids []string, name string) (int64, bool) {
+	ctx := r.Context()
+	switch {
+	case len([]rune(name)) > 50:
+		problem(w, http.StatusBadRequest, "invalid", "name", "the name is longer than 50 characters")
+		return 0, false
+	case role == caseflow.GridWorker && len(grids) == 0:
+		problem(w, http.StatusBadRequest, "required", "grids", "a grid worker needs at least one grid")
+		return 0, false
+	}
+	i := slices.IndexFunc(units, func(u org.Unit) bool { return u.Code == unit })
+	if i < 0 {
+		problem(w, http.StatusBadRequest, "invalid", "unit", "unknown unit "+unit)
+		return 0, false
+	}
+	if len(grids) > 0 {
+		all, err := s.app.Store.Grids(ctx, s.app.Now())
+		if err != nil {
+			fail(w, r, err)
+			return 0, false
+		}
+		for j, g := range grids {
+			if !slices.ContainsFunc(all, func(x places.Grid) bool { return x.Code == g }) {
+				problem(w, http.StatusBadRequest, "invalid", "grids["+strconv.Itoa(j)+"]", "unknown grid "+g)
+				return 0, false
+			}
+		}
+	}
+	return units[i].ID, true
+}
+
+// adminUpdateUser changes an account: name, role, unit, grids, a new
+// password, or active (false signs it out everywhere and revokes its
+// tokens). Fields left out stay as they are. An administrator cannot
+// deactivate or demote themselves.
+func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	var in struct {
+		Name     *string        `json:"name"`
+		Role     *caseflow.Role `json:"role"`
+		Unit     *string        `json:"unit"`
+		Grids    *[]string      `json:"grids"`
+		Password *string        `json:"password"`
+		Active   *bool          `json:"active"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	ctx := r.Context()
+	a, err := s.app.Store.AccountByUsername(ctx, r.PathValue("username"))
+	if err == nil {
+		a, err = s.app.Store.AccountByID(ctx, a.ID) // with its grids
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		problem(w, http.StatusNotFound, "not_found", "username", "no account "+r.PathValue("username"))
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	units, err := s.app.Store.Units(ctx)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	unit := ""
+	for _, u := range units {
+		if u.ID == a.UnitID {
+			unit = u.Code
+		}
+	}
+	if in.Name != nil {
+		a.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Role != nil {
+		if !in.Role.Valid() {
+			problem(w, http.StatusBadRequest, "invalid", "role", "role must be one of grid_worker, operator, dispatcher, handler, leader, admin")
+			return
+		}
+		a.Role = *in.Role
+	}
+	if in.Unit != nil {
+		unit = *in.Unit
+	}
+	if in.Grids != nil {
+		a.Grids = *in.Grids
+	}
+	if in.Active != nil {
+		a.Active = *in.Active
+	}
+	if a.ID == p.AccountID && (!a.Active || a.Role != caseflow.Admin) {
+		problem(w, http.StatusConflict, "conflict", "active", "you cannot deactivate your own account or take away your own administration")
+		return
+	}
+	if a.Role != caseflow.GridWorker {
+		a.Grids = nil
+	}
+	var ok bool
+	if a.UnitID, ok = s.checkAccount(w, r, units, a.Role, unit, a.Grids, a.Name); !ok {
+		return
+	}
+	if in.Password != nil {
+		if msg := passwordProblem(*in.Password); msg != "" {
+			problem(w, http.StatusBadRequest, "invalid", "password", msg)
+			return
+		}
+		if a.PasswordHash, err = org.HashPassword(*in.Password); err != nil {
+			fail(w, r, err)
+			return
+		}
+	}
+	if err := s.app.Store.UpdateAccount(ctx, a, s.app.Now()); err != nil {
+		fail(w, r, err)
+		return
+	}
+	_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "account_updated", client(r),
+		fmt.Sprintf("%s as %s, active %v, password changed %v", a.Username, a.Role, a.Active, in.Password != nil))
+	writeJSON(w, http.StatusOK, AccountView{ID: a.ID, Username: a.Username, Name: a.Name, Role: a.Role, Unit: unit, Grids: a.Grids, Active: a.Active})
 }
 
 // adminGrids checks an uploaded grid layer (GeoJSON) and, unless
@@ -433,4 +548,90 @@ func (s *Server) adminCreateUnit(w http.ResponseWriter, r *http.Request, p acces
 	}
 	_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "unit_created", client(r), in.Code+" "+in.Name)
 	writeJSON(w, http.StatusCreated, in)
+}
+
+var categoryIDRE = regexp.MustCompile(`^[CM][0-9]{5}$`)
+
+// adminPutCategory adds a city's own category or changes one. Codes are
+// never renumbered: the id is the category. New ones take the 9xxxx codes
+// the standard leaves for local use; a national category keeps the name
+// and major class of GB/T 47678.5, and only whether residents may report
+// it and its department hint change.
+func (s *Server) adminPutCategory(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	id := r.PathValue("id")
+	if !categoryIDRE.MatchString(id) {
+		problem(w, http.StatusBadRequest, "invalid", "id", "a category id is C (component) or M (matter) and 5 digits, e.g. M90001")
+		return
+	}
+	var in struct {
+		MajorClass *string `json:"major_class"`
+		Name       *string `json:"name"`
+		DeptHint   *string `json:"dept_hint"`
+		Public     *bool   `json:"public"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	ctx := r.Context()
+	cats, err := s.app.Store.Categories(ctx)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	i := slices.IndexFunc(cats, func(c catalog.Category) bool { return c.ID == id })
+	var c catalog.Category
+	status := http.StatusOK
+	if i < 0 {
+		status = http.StatusCreated
+		c = catalog.Category{ID: id, Kind: catalog.Matter, Code: id[1:], Local: true, Public: true}
+		if id[0] == 'C' {
+			c.Kind = catalog.Component
+		}
+		if c.Code[0] != '9' {
+			problem(w, http.StatusBadRequest, "invalid", "id", "a new category takes a code of 9xxxx, which GB/T 47678.5 leaves for local use; "+id+" is in the national range")
+			return
+		}
+	} else {
+		c = cats[i]
+	}
+	text := func(field string, v *string, to *string, most int) bool {
+		if v == nil {
+			return true
+		}
+		t := strings.TrimSpace(*v)
+		if !c.Local && field != "dept_hint" && t != *to {
+			problem(w, http.StatusBadRequest, "invalid", field, fmt.Sprintf("%s is in the national catalog: its %s stays %q", id, field, *to))
+			return false
+		}
+		if (t == "" && field != "dept_hint") || len([]rune(t)) > most {
+			problem(w, http.StatusBadRequest, "invalid", field, fmt.Sprintf("%s: 1–%d characters", field, most))
+			return false
+		}
+		*to = t
+		return true
+	}
+	if !text("name", in.Name, &c.Name, 60) || !text("major_class", in.MajorClass, &c.MajorClass, 30) || !text("dept_hint", in.DeptHint, &c.DeptHint, 60) {
+		return
+	}
+	if in.Public != nil {
+		c.Public = *in.Public
+	}
+	switch {
+	case c.Name == "":
+		problem(w, http.StatusBadRequest, "invalid", "name", "a new category needs a name")
+		return
+	case c.MajorClass == "":
+		problem(w, http.StatusBadRequest, "invalid", "major_class", "a new category needs a major class, e.g. 地方事项")
+		return
+	}
+	if err := s.app.Store.SaveCategories(ctx, []catalog.Category{c}); err != nil {
+		fail(w, r, err)
+		return
+	}
+	if err := s.app.ReloadRoutes(ctx); err != nil {
+		fail(w, r, err)
+		return
+	}
+	_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "category_saved", client(r), fmt.Sprintf("%s %s public=%v", c.ID, c.Name, c.Public))
+	writeJSON(w, status, c)
 }

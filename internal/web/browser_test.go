@@ -357,6 +357,17 @@ func TestBrowserPages(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#admin-body form button.primary`)), chromedp.WaitVisible(chromedp.CSS(`#dry-result b`)))
 	p.shot("admin-dispatch")
 	p.do("admin users", chromedp.Click(chromedp.CSS(`[data-section="users"]`)), chromedp.WaitVisible(chromedp.CSS(`#new-username`)))
+	// Deactivating an account from its row: it can no longer sign in.
+	p.do("deactivate", chromedp.Click(chromedp.CSS(`[data-toggle-user="operator2"]`)))
+	p.wait("deactivated", `document.querySelector('[data-toggle-user="operator2"]')?.textContent === '启用'`)
+	if acc, err := a.Store.AccountByUsername(context.Background(), "operator2"); err != nil || acc.Active {
+		t.Fatalf("operator2 after the deactivate button: %+v %v", acc, err)
+	}
+	// A local category added on the catalog page.
+	p.do("category", chromedp.Click(chromedp.CSS(`[data-section="catalog"]`)), chromedp.WaitVisible(chromedp.CSS(`#cat-id`)),
+		chromedp.SendKeys(chromedp.CSS(`#cat-id`), "M90001"), chromedp.SendKeys(chromedp.CSS(`#cat-name`), "占道晾晒"),
+		chromedp.SendKeys(chromedp.CSS(`#cat-class`), "地方事项"), chromedp.Click(chromedp.CSS(`#admin-body form button.primary`)))
+	p.wait("category saved", `[...document.querySelectorAll('#admin-body td')].some(td => td.textContent === '占道晾晒')`)
 	// A day off set on the calendar page is in force at once.
 	p.do("calendar", chromedp.Click(chromedp.CSS(`[data-section="calendar"]`)), chromedp.WaitVisible(chromedp.CSS(`#cal-day`)),
 		chromedp.SetValue(chromedp.CSS(`#cal-day`), "2026-12-31"), chromedp.SendKeys(chromedp.CSS(`#cal-note`), "跨年保障调休"),

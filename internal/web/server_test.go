@@ -140,9 +140,18 @@ func get(t *testing.T, url string) (int, string, http.Header) {
 // getAs reads with an API token ("" for none).
 func getAs(t *testing.T, url, token string) (int, string, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
+	return send(t, "GET", url, token, nil, nil)
+}
+
+// send makes one request with an optional API token and headers.
+func send(t testing.TB, method, url, token string, body io.Reader, header map[string]string) (int, string, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, body)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
@@ -601,5 +602,135 @@ func TestEveryRouteEveryRole(t *testing.T) {
 	}
 	if routes < 40 {
 		t.Fatalf("only %d routes walked", routes)
+	}
+}
+
+// An administrator adds a city's own category and residents can report it
+// at once; national categories keep their names; bad ids are refused.
+func TestAdminCatalog(t *testing.T) {
+	s, a := server(t)
+	admin := signIn(t, s.URL, "admin")
+	for _, tt := range []struct {
+		id    string
+		body  any
+		want  int
+		field string
+	}{
+		{"M9001", map[string]any{"name": "x", "major_class": "地方事项"}, 400, "id"},
+		{"X90001", map[string]any{"name": "x", "major_class": "地方事项"}, 400, "id"},
+		{"M06999", map[string]any{"name": "新事项", "major_class": "地方事项"}, 400, "id"}, // national range
+		{"M90001", map[string]any{"major_class": "地方事项"}, 400, "name"},
+		{"M90001", map[string]any{"name": "  ", "major_class": "地方事项"}, 400, "name"},
+		{"M90001", map[string]any{"name": "占道晾晒", "major_class": strings.Repeat("类", 31)}, 400, "major_class"},
+		{"M90001", map[string]any{"name": "占道晾晒", "major_class": "地方事项", "colour": "red"}, 400, "colour"},
+		{"M90001", `{"name": 5}`, 400, "name"},
+		{"M06011", map[string]any{"name": "垃圾"}, 400, "name"}, // GB/T name stays
+		{"M90001", map[string]any{"name": "占道晾晒", "major_class": "地方事项", "dept_hint": "城管执法", "public": true}, 201, ""},
+		{"M90001", map[string]any{"name": "占道晾晒衣物"}, 200, ""},
+		{"M06011", map[string]any{"dept_hint": "平城区环卫处"}, 200, ""},
+	} {
+		code, body := admin.do("PUT", "/api/v1/admin/categories/"+tt.id, tt.body)
+		if code != tt.want || (tt.field != "" && !strings.Contains(body, `"field":"`+tt.field+`"`)) {
+			t.Errorf("PUT %s %v: %d %s, want %d naming %s", tt.id, tt.body, code, body, tt.want, tt.field)
+		}
+	}
+	if code, body := signIn(t, s.URL, "dispatcher1").do("PUT", "/api/v1/admin/categories/M90002", map[string]any{"name": "x", "major_class": "y"}); code != 403 {
+		t.Fatalf("a dispatcher editing the catalog: %d %s", code, body)
+	}
+	anon := &user{t: t, base: s.URL, c: http.DefaultClient}
+	code, body := anon.do("GET", "/api/v1/catalog", nil)
+	if code != 200 || !strings.Contains(body, "占道晾晒衣物") || !strings.Contains(body, "积存垃圾渣土") {
+		t.Fatalf("catalog after the changes: %d %.300s", code, body)
+	}
+	// A resident reports the new category; its deadline comes from the
+	// district's default limits.
+	c := a.Index().Units()[len(a.Index().Units())/2].Geometry.Bound().Center()
+	code, body = anon.do("POST", "/api/v1/public/reports", map[string]any{"category": "M90001", "description": "人行道上晾晒衣物", "lon": c.Lon(), "lat": c.Lat()})
+	if code != 201 || !strings.Contains(body, `"number"`) {
+		t.Fatalf("a resident's report of the local category: %d %s", code, body)
+	}
+	// Hidden from the public again: residents may no longer report it.
+	if code, body := admin.do("PUT", "/api/v1/admin/categories/M90001", map[string]any{"public": false}); code != 200 {
+		t.Fatalf("hiding: %d %s", code, body)
+	}
+	code, body = anon.do("POST", "/api/v1/public/reports", map[string]any{"category": "M90001", "description": "人行道上晾晒衣物", "lon": c.Lon(), "lat": c.Lat()})
+	if code != 400 || !strings.Contains(body, `"field":"category"`) {
+		t.Fatalf("a resident reporting a hidden category: %d %s", code, body)
+	}
+	audit, _ := a.Store.AuditEntries(context.Background(), 20)
+	saved := 0
+	for _, e := range audit {
+		if e["event"] == "category_saved" {
+			saved++
+		}
+	}
+	if saved != 4 {
+		t.Fatalf("%d category_saved entries in the audit log, want 4", saved)
+	}
+}
+
+// An administrator changes and deactivates accounts: a deactivated
+// account's session and tokens stop working at once, and reactivating it
+// with a new password brings back neither the old password nor the tokens.
+func TestAdminUpdatesAccounts(t *testing.T) {
+	s, a := server(t)
+	admin := signIn(t, s.URL, "admin")
+	d2 := signIn(t, s.URL, "dispatcher2")
+	token := tokenOf(t, a, "dispatcher2")
+	if code, _ := d2.do("GET", "/api/v1/me", nil); code != 200 {
+		t.Fatalf("dispatcher2 signed in: %d", code)
+	}
+	for _, tt := range []struct {
+		user  string
+		body  any
+		want  int
+		field string
+	}{
+		{"nobody", map[string]any{"active": false}, 404, "username"},
+		{"dispatcher2", map[string]any{"role": "boss"}, 400, "role"},
+		{"dispatcher2", map[string]any{"unit": "nope"}, 400, "unit"},
+		{"dispatcher2", map[string]any{"password": "short"}, 400, "password"},
+		{"dispatcher2", map[string]any{"active": "no"}, 400, "active"},
+		{"dispatcher2", map[string]any{"admin": true}, 400, "admin"},
+		{"dispatcher2", map[string]any{"role": "grid_worker"}, 400, "grids"},
+		{"gw14021305300101", map[string]any{"grids": []string{"99"}}, 400, "grids[0]"},
+		{"admin", map[string]any{"active": false}, 409, "active"},
+		{"admin", map[string]any{"role": "leader"}, 409, "active"},
+		{"dispatcher2", map[string]any{"active": false}, 200, ""},
+	} {
+		code, body := admin.do("PATCH", "/api/v1/admin/users/"+tt.user, tt.body)
+		if code != tt.want || (tt.field != "" && !strings.Contains(body, `"field":"`+tt.field+`"`)) {
+			t.Errorf("PATCH %s %v: %d %s, want %d naming %s", tt.user, tt.body, code, body, tt.want, tt.field)
+		}
+	}
+	if code, _ := d2.do("GET", "/api/v1/me", nil); code != 401 {
+		t.Fatalf("the deactivated account's session: %d", code)
+	}
+	if code, _, _ := getAs(t, s.URL+"/api/v1/cases?limit=1", token); code != 401 {
+		t.Fatalf("the deactivated account's token: %d", code)
+	}
+	anon := &user{t: t, base: s.URL, c: http.DefaultClient}
+	if code, _ := anon.do("POST", "/api/v1/session", map[string]string{"username": "dispatcher2", "password": demo.Password}); code != 401 {
+		t.Fatalf("signing in to a deactivated account: %d", code)
+	}
+	if code, body := admin.do("PATCH", "/api/v1/admin/users/dispatcher2", map[string]any{"active": true, "password": "a-new-password-2026", "name": "王调度"}); code != 200 ||
+		!strings.Contains(body, `"active":true`) || !strings.Contains(body, "王调度") {
+		t.Fatalf("reactivating: %d %s", code, body)
+	}
+	if code, _ := anon.do("POST", "/api/v1/session", map[string]string{"username": "dispatcher2", "password": demo.Password}); code != 401 {
+		t.Fatalf("the old password after a reset: %d", code)
+	}
+	signInWith(t, s.URL, "dispatcher2", "a-new-password-2026")
+	if code, _, _ := getAs(t, s.URL+"/api/v1/cases?limit=1", token); code != 401 {
+		t.Fatalf("a token revoked by deactivation after reactivating: %d", code)
+	}
+	// A grid worker moved to other grids sees the new ones.
+	gws, _ := a.Store.Grids(context.Background(), a.Now())
+	other := gws[len(gws)-1].Code
+	if code, body := admin.do("PATCH", "/api/v1/admin/users/gw14021305300101", map[string]any{"grids": []string{other}}); code != 200 || !strings.Contains(body, other) {
+		t.Fatalf("moving a grid worker: %d %s", code, body)
+	}
+	if code, body := signIn(t, s.URL, "gw14021305300101").do("GET", "/api/v1/me", nil); code != 200 || !strings.Contains(body, `"grids":["`+other+`"]`) {
+		t.Fatalf("the grid worker's grids after the move: %d %s", code, body)
 	}
 }

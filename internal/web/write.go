@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -41,6 +42,17 @@ type principalKey struct{}
 // authed resolves the principal from a bearer token or the session cookie
 // (checking CSRF on writes), answering 401 or 403 itself.
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, access.Principal)) http.HandlerFunc {
+	inner := h
+	h = func(w http.ResponseWriter, r *http.Request, p access.Principal) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			inner(w, r, p)
+			return
+		}
+		// The writer's next read must show the write (the read cache).
+		s.cache.writeStart(p.AccountID)
+		defer func() { s.cache.writeEnd(p.AccountID, s.app.Store.Generation()) }()
+		inner(w, r, p)
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if auth := r.Header.Get("Authorization"); auth != "" {
@@ -74,6 +86,34 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, access.Princi
 }
 
 // decode reads a JSON body strictly: size-limited, no unknown fields.
+// jsonKind names a Go type as JSON does: what a client sent wrong.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "object"
+}
+
+func aJSONKind(t reflect.Type) string {
+	switch k := jsonKind(t); k {
+	case "array", "integer", "object":
+		return "an " + k
+	default:
+		return "a " + k
+	}
+}
+
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		problem(w, http.StatusUnsupportedMediaType, "invalid", "Content-Type", "send application/json")
@@ -88,8 +128,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		switch {
 		case errors.As(err, &mbe):
 			problem(w, http.StatusRequestEntityTooLarge, "too_large", "", fmt.Sprintf("the body is larger than %d KB", maxBody>>10))
+		case errors.As(err, &ute) && ute.Field == "":
+			problem(w, http.StatusBadRequest, "invalid", "", "the body must be a JSON "+jsonKind(ute.Type))
 		case errors.As(err, &ute):
-			problem(w, http.StatusBadRequest, "invalid", ute.Field, fmt.Sprintf("%s must be a %s", ute.Field, ute.Type))
+			problem(w, http.StatusBadRequest, "invalid", ute.Field, fmt.Sprintf("%s must be %s, not %s", ute.Field, aJSONKind(ute.Type), ute.Value))
 		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 			problem(w, http.StatusBadRequest, "invalid", "", "the body is not valid JSON")
 		case strings.HasPrefix(err.Error(), "json: unknown field "):

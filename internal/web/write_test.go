@@ -476,17 +476,8 @@ func TestPhotosOverHTTP(t *testing.T) {
 	app1 := []byte{0xFF, 0xE1, 0, byte(len(seg) + 2)}
 	orig := append(append(append([]byte{}, j.Bytes()[:2]...), append(app1, seg...)...), j.Bytes()[2:]...)
 	post := func(token string, b []byte) (int, string) {
-		req, _ := http.NewRequest("POST", s.URL+"/api/v1/photos", bytes.NewReader(b))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body)
+		code, body, _ := send(t, "POST", s.URL+"/api/v1/photos", token, bytes.NewReader(b), nil)
+		return code, body
 	}
 	worker := tokenOf(t, a, "h-hwc")
 	code, body := post(worker, orig)

@@ -62,7 +62,7 @@ const views = {
         h('td', null, name(x.lead)), h('td', null, (x.assist || []).map(name).join('、')), h('td', null, del(x)))))));
     return wrap;
   },
-  async users() {
+  async users(me) {
     const [r, us] = await Promise.all([api('GET', '/api/v1/admin/users'), units()]);
     const f = { username: h('input', { id: 'new-username', required: true }), name: h('input', { id: 'new-name' }),
       role: h('select', { id: 'new-role' }, ['grid_worker', 'operator', 'dispatcher', 'handler', 'leader', 'admin'].map(x => h('option', { value: x }, t(`role.${x}`)))),
@@ -74,7 +74,7 @@ const views = {
       try {
         await api('POST', '/api/v1/admin/users', { username: f.username.value.trim(), name: f.name.value.trim(), role: f.role.value, unit: f.unit.value,
           grids: f.grids.value.split(/[,，\s]+/).filter(Boolean), password: f.password.value });
-        toast(t('admin.user.created')); form.replaceWith(await views.users());
+        toast(t('admin.user.created')); form.parentNode.replaceWith(await views.users(me));
       } catch (err) { msg.textContent = errText(err); }
     } }, h('h2', null, t('admin.user.new')), Object.entries(f).map(([k, el]) => h('label', null, h('span', null, t(`admin.user.${k}`)), el)), msg,
     h('button.primary', { type: 'submit' }, t('submit')));
@@ -91,9 +91,18 @@ const views = {
       } catch (err) { umsg.textContent = errText(err); }
     } }, h('h2', null, t('admin.unit.new')), h('div.actions', null, Object.entries(uf).map(([k, el]) => h('label', null, h('span', null, t(`admin.unit.${k}`)), el))), umsg,
     h('button.primary', { type: 'submit' }, t('submit')));
-    return h('div', null, form, unitForm, h('section.panel', null, h('h2', null, t('admin.users', { n: r.users.length })), h('table', null,
-      h('tr', null, h('th', null, t('admin.user.username')), h('th', null, t('admin.user.name')), h('th', null, t('admin.user.role')), h('th', null, t('admin.user.unit'))),
-      r.users.slice(0, 300).map(u => h('tr', null, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`)), h('td', null, unitName.get(u.unit) || u.unit))))));
+    const wrap = h('div', null);
+    const toggle = u => u.username === me.username ? '' : h('button.link', { type: 'button', 'data-toggle-user': u.username, onclick: async () => {
+      try {
+        await api('PATCH', `/api/v1/admin/users/${encodeURIComponent(u.username)}`, { active: !u.active });
+        toast(t(u.active ? 'admin.user.deactivated' : 'admin.user.activated')); wrap.replaceWith(await views.users(me));
+      } catch (err) { toast(errText(err)); }
+    } }, t(u.active ? 'admin.user.deactivate' : 'admin.user.activate'));
+    wrap.append(form, unitForm, h('section.panel', null, h('h2', null, t('admin.users', { n: r.users.length })), h('table', null,
+      h('tr', null, h('th', null, t('admin.user.username')), h('th', null, t('admin.user.name')), h('th', null, t('admin.user.role')), h('th', null, t('admin.user.unit')), h('th', null, t('admin.active')), h('th', null, '')),
+      r.users.slice(0, 300).map(u => h('tr', null, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`)), h('td', null, unitName.get(u.unit) || u.unit),
+        h('td', null, u.active ? t('yes') : h('span.late', null, t('admin.user.inactive'))), h('td', null, toggle(u)))))));
+    return wrap;
   },
   async grids() {
     const file = h('input', { type: 'file', id: 'grids-file', accept: '.geojson,.json,application/geo+json' });
@@ -111,8 +120,8 @@ const views = {
       h('div.actions', null, h('button', { type: 'button', onclick: () => send(true) }, t('admin.grids.check')), h('button.primary', { type: 'button', onclick: () => send(false) }, t('admin.grids.import'))), out,
       h('p', null, h('a', { href: '/api/v1/places/map' }, t('admin.grids.current'))));
   },
-  async catalog(me) {
-    const cat = await catalog();
+  async catalog(me, fresh) {
+    const cat = await catalog(fresh);
     const limits = me.role === 'admin' ? (await api('GET', '/api/v1/admin/time-limits')).limits : [];
     const editor = h('textarea', { id: 'limits-json', style: 'min-height:14rem;font-family:monospace' }, JSON.stringify({ limits }, null, 1));
     const lmsg = h('p.err', { role: 'alert' });
@@ -121,12 +130,28 @@ const views = {
         try { const body = JSON.parse(editor.value); await api('PUT', '/api/v1/admin/time-limits', body); toast(t('admin.saved')); lmsg.textContent = ''; }
         catch (err) { lmsg.textContent = errText(err); }
       } }, t('submit'))) : null;
-    return h('div', null, edit, limits.length ? h('section.panel', null, h('h2', null, t('admin.limits')), h('table', null,
+    const cf = { id: h('input', { id: 'cat-id', required: true, placeholder: 'M90001', pattern: '[CM][0-9]{5}' }), name: h('input', { id: 'cat-name' }),
+      major_class: h('input', { id: 'cat-class', placeholder: '地方事项' }), dept_hint: h('input', { id: 'cat-dept' }),
+      public: h('input', { id: 'cat-public', type: 'checkbox', checked: true }) };
+    const cmsg = h('p.err', { role: 'alert' });
+    const catForm = me.role === 'admin' ? h('form.panel', { onsubmit: async e => {
+      e.preventDefault();
+      const body = { public: cf.public.checked };
+      for (const k of ['name', 'major_class', 'dept_hint']) if (cf[k].value.trim()) body[k] = cf[k].value.trim();
+      try {
+        await api('PUT', `/api/v1/admin/categories/${encodeURIComponent(cf.id.value.trim())}`, body);
+        toast(t('admin.saved')); view.replaceWith(await views.catalog(me, true));
+      } catch (err) { cmsg.textContent = errText(err); }
+    } }, h('h2', null, t('admin.cat.edit')), h('p.muted', null, t('admin.cat.help')),
+    h('div.actions', null, Object.entries(cf).map(([k, el]) => h('label', null, h('span', null, t(`admin.cat.${k}`)), el))), cmsg,
+    h('button.primary', { type: 'submit' }, t('submit'))) : null;
+    const view = h('div', null, catForm, edit, limits.length ? h('section.panel', null, h('h2', null, t('admin.limits')), h('table', null,
       h('tr', null, h('th', null, t('admin.limit.scope')), h('th', null, t('admin.limit.step')), h('th', null, t('case.urgency')), h('th.n', null, t('admin.limit.amount'))),
       limits.map(l => h('tr', null, h('td', null, l.scope || '*'), h('td', null, l.step), h('td', null, l.urgency || '*'), h('td.n', null, `${l.amount} ${l.unit}`, l.note ? h('div.muted', null, l.note) : ''))))) : null,
     h('section.panel', null, h('h2', null, t('admin.catalog', { n: cat.list.length })), h('table', null,
       h('tr', null, h('th', null, 'ID'), h('th', null, t('case.category')), h('th', null, t('admin.public'))),
       cat.list.map(c => h('tr', null, h('td', null, c.id), h('td', null, c.name), h('td', null, c.public ? t('yes') : ''))))));
+    return view;
   },
   async calendar() {
     const r = await api('GET', '/api/v1/admin/calendar');

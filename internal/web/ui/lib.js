@@ -112,9 +112,11 @@ export function fill(el, ...kids) {
 
 export function stateTag(state) { return h(`span.state.${state}`, { 'data-state': state }, t(`state.${state}`)); }
 
-// catalog is the problem catalog, loaded once.
+// catalog is the problem catalog, loaded once (again after the admin
+// page changes it: fresh = true).
 let catalogP;
-export function catalog() {
+export function catalog(fresh) {
+  if (fresh) catalogP = undefined;
   catalogP ||= api('GET', '/api/v1/catalog').then(r => {
     const byId = new Map(r.categories.map(c => [c.id, c]));
     return { list: r.categories, byId };
