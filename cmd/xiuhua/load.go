@@ -87,27 +87,40 @@ func runLoad(ctx context.Context, args []string) error {
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}}
 	// Reports go where cases already are (inside the jurisdiction): the
-	// points of up to 5,000 existing cases, fetched once.
+	// points of existing cases, or the centres of their unit grids where a
+	// box holds many, fetched once over 8 × 8 boxes (a larger box is
+	// counted per grid: too few places, all duplicates of each other).
 	var points [][2]float64
-	if req, err := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/map?state=all&limit=5000&bbox=%s", *base, *bbox), nil); err == nil {
+	for i := range 64 {
+		w, h := (b[2]-b[0])/8, (b[3]-b[1])/8
+		x0, y0 := b[0]+float64(i%8)*w, b[1]+float64(i/8)*h
+		req, err := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/map?state=all&limit=5000&bbox=%f,%f,%f,%f", *base, x0, y0, x0+w, y0+h), nil)
+		if err != nil {
+			return err
+		}
 		req.Header.Set("Authorization", "Bearer "+*token)
-		if resp, err := client.Do(req); err == nil {
-			var m struct {
-				Points []struct {
-					Lon float64 `json:"lon"`
-					Lat float64 `json:"lat"`
-				} `json:"points"`
-				Clusters []struct {
-					Lon float64 `json:"lon"`
-					Lat float64 `json:"lat"`
-				} `json:"clusters"`
-			}
-			json.NewDecoder(resp.Body).Decode(&m)
-			resp.Body.Close()
-			for _, p := range m.Points {
-				points = append(points, [2]float64{p.Lon, p.Lat})
-			}
-			for _, p := range m.Clusters {
+		resp, err := client.Do(req)
+		if err != nil {
+			break // the server is gone (the crash tests kill it): random points, and the failures counted below
+		}
+		var m struct {
+			Points []struct {
+				Lon float64 `json:"lon"`
+				Lat float64 `json:"lat"`
+			} `json:"points"`
+			Clusters []struct {
+				Lon      float64 `json:"lon"`
+				Lat      float64 `json:"lat"`
+				UnitGrid string  `json:"unit_grid"`
+			} `json:"clusters"`
+		}
+		json.NewDecoder(resp.Body).Decode(&m)
+		resp.Body.Close()
+		for _, p := range m.Points {
+			points = append(points, [2]float64{p.Lon, p.Lat})
+		}
+		for _, p := range m.Clusters {
+			if p.UnitGrid != "" {
 				points = append(points, [2]float64{p.Lon, p.Lat})
 			}
 		}
@@ -186,9 +199,12 @@ func runLoad(ctx context.Context, args []string) error {
 				ack(fmt.Sprintf("%s %s %d", step.action, c.Number, c.Version))
 			}
 		default:
-			if rng.IntN(2) == 0 {
+			switch rng.IntN(4) {
+			case 0: // the command centre's queue tabs, as the UI asks for them
+				send("GET", "/api/v1/cases?"+centreTabs[rng.IntN(len(centreTabs))]+"limit=100", nil)
+			case 1: // a street's cases
 				send("GET", "/api/v1/cases?limit=50&street="+streets[rng.IntN(len(streets))], nil)
-			} else {
+			default:
 				send("GET", fmt.Sprintf("/api/v1/map?state=%s&limit=2000&bbox=%.5f,%.5f,%.5f,%.5f", *mapState, lon, latv, lon+0.005, latv+0.005), nil)
 			}
 		}
@@ -257,6 +273,9 @@ func runLoad(ctx context.Context, args []string) error {
 	fmt.Printf("status codes: %s (-1: not sent, all clients busy)\n", strings.Join(cs, " "))
 	return nil
 }
+
+// centreTabs are the command centre's queue tabs (internal/web/ui/centre.js).
+var centreTabs = []string{"state=reported&", "state=registered&", "state=pending_close&", "state=in_progress&", "overdue=true&", ""}
 
 // streets are Pingcheng's street codes, for list queries.
 var streets = []string{"140213050", "140213051", "140213052", "140213053", "140213054", "140213055", "140213056", "140213057",
