@@ -44,6 +44,7 @@ type Config struct {
 	SummerHours string          // windows in summer; empty: none
 	Summer      string          // the summer, "05-01..09-30"
 	Alerts      deadline.Alerts // zero: deadline.DefaultAlerts
+	Places      *places.Index   // the point index over the layer valid now, if the caller holds it (see UsePlaces); nil: read from the store
 }
 
 // Calendar builds the working calendar: windows, seasons, the State
@@ -98,7 +99,11 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*App, error) {
 		slog.Warn("NO HOLIDAY FILE: working time in these years counts weekends only; add the State Council's holiday file",
 			"years", miss)
 	}
-	if err := a.ReloadPlaces(ctx); err != nil {
+	if cfg.Places != nil {
+		if err := a.UsePlaces(ctx, cfg.Places); err != nil {
+			return nil, err
+		}
+	} else if err := a.ReloadPlaces(ctx); err != nil {
 		return nil, err
 	}
 	if err := a.ReloadRoutes(ctx); err != nil {
@@ -149,16 +154,23 @@ func (a *App) ReloadPolicy(ctx context.Context) error {
 // ReloadPlaces rebuilds the point index from the grid layer valid now,
 // and notes when a redrawn layer takes over.
 func (a *App) ReloadPlaces(ctx context.Context) error {
-	now := a.Now()
-	units, err := a.Store.UnitGrids(ctx, now)
+	units, err := a.Store.UnitGrids(ctx, a.Now())
 	if err != nil {
 		return fmt.Errorf("app: load unit grids: %w", err)
 	}
-	next, err := a.Store.NextLayerChange(ctx, now)
+	return a.UsePlaces(ctx, places.NewIndex(units))
+}
+
+// UsePlaces makes ix, built over the grid layer valid now, the point
+// index, and notes when a redrawn layer takes over: for a caller that
+// already holds the layer (ReloadPlaces reads it from the store). An
+// index is read-only and may serve several apps.
+func (a *App) UsePlaces(ctx context.Context, ix *places.Index) error {
+	next, err := a.Store.NextLayerChange(ctx, a.Now())
 	if err != nil {
 		return fmt.Errorf("app: next grid layer: %w", err)
 	}
-	a.index.Store(places.NewIndex(units))
+	a.index.Store(ix)
 	if next.IsZero() {
 		a.placesUntil.Store(0)
 	} else {

@@ -21,6 +21,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/photos"
+	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/watch"
 	"github.com/xiuhua/xiuhua/internal/web"
@@ -52,13 +53,16 @@ func serverWith(t testing.TB, n int) (*httptest.Server, *app.App) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	a, err := app.New(ctx, st, app.Config{})
+	templatesMu.Lock()
+	ix := indexes[n] // nil for the first test: read from the store
+	templatesMu.Unlock()
+	a, err := app.New(ctx, st, app.Config{Places: ix})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.Now = func() time.Time { return end }
 	a.Photos = photos.Dir(filepath.Join(t.TempDir(), "photos"))
-	if err := a.ReloadPlaces(ctx); err != nil {
+	if err := a.UsePlaces(ctx, demoIndex(t, a, n)); err != nil {
 		t.Fatal(err)
 	}
 	s := httptest.NewServer(web.New(a))
@@ -73,8 +77,26 @@ func serverWith(t testing.TB, n int) (*httptest.Server, *app.App) {
 
 var (
 	templatesMu sync.Mutex
-	templates   = map[int]string{} // cases → demo database file
+	templates   = map[int]string{}        // cases → demo database file
+	indexes     = map[int]*places.Index{} // cases → the demo's point index
 )
+
+// demoIndex is the point index of the demo with about n cases, read from
+// the first test's copy and shared after (reading 23,212 unit grids takes
+// seconds under the race detector).
+func demoIndex(t testing.TB, a *app.App, n int) *places.Index {
+	t.Helper()
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	if ix, ok := indexes[n]; ok {
+		return ix
+	}
+	if err := a.ReloadPlaces(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	indexes[n] = a.Index()
+	return indexes[n]
+}
 
 // demoDB builds the demo with about n cases once per test binary and
 // returns its file (closed, so the file is whole).
