@@ -143,10 +143,14 @@ func Evaluate(rows []Row, w Weights) []Row {
 			v := float64(r.Counts[rt.Num]) / float64(den)
 			r.Rates[rt.Key] = &v
 			if wt := w[rt.Key]; wt > 0 {
+				// A lower-is-better rate enters the score as 1 − rate; the
+				// published rate stays the rate itself (goodness is a copy, so
+				// the pointer kept above is not changed).
+				goodness := v
 				if lowerIsBetter[rt.Key] {
-					v = 1 - v
+					goodness = 1 - v
 				}
-				sum += wt * v
+				sum += wt * goodness
 				weight += wt
 			}
 		}

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"math"
+	"strconv"
 	"testing"
 )
 
@@ -46,4 +48,44 @@ func TestDefinitionsAreComplete(t *testing.T) {
 			t.Errorf("rate %+v", r)
 		}
 	}
+}
+
+// Every published rate is its numerator divided by its denominator, also
+// for a lower-is-better rate whose score contribution is 1 − rate: a unit
+// with 8 reworked of 161 due shows 返工率 5.0 %, not 95 %.
+func TestPublishedRatesEqualTheirCounts(t *testing.T) {
+	counts := map[string]int64{"due": 161, "closed": 150, "closed_on_time": 140, "reworked": 8, "tasks": 170,
+		"handled": 160, "handled_on_time": 155, "hotline": 90, "responded": 88, "callbacks": 40, "solved": 30,
+		"satisfied": 35, "reports": 60, "valid_reports": 57, "verifications": 20, "verified_on_time": 19,
+		"checks": 30, "checked_on_time": 28}
+	row := Evaluate([]Row{{Key: "u", Counts: counts}}, DefaultWeights())[0]
+	var sum, weight float64
+	for _, rt := range Rates {
+		want := float64(counts[rt.Num]) / float64(counts[rt.Den])
+		got := row.Rates[rt.Key]
+		if got == nil || *got != want {
+			t.Errorf("%s (%s) = %v, want %d/%d = %v", rt.Key, rt.Name, deref(got), counts[rt.Num], counts[rt.Den], want)
+		}
+		good := want
+		if rt.Key == "rework_rate" {
+			good = 1 - want
+		}
+		sum += DefaultWeights()[rt.Key] * good
+		weight += DefaultWeights()[rt.Key]
+	}
+	if r := row.Rates["rework_rate"]; r == nil || formatPct(*r) != "5.0%" {
+		t.Errorf("返工率 of 8 reworked in 161 shows %v", deref(r))
+	}
+	if want := math.Round(sum/weight*10000) / 100; row.Score == nil || *row.Score != want {
+		t.Errorf("score %v, want %v", row.Score, want)
+	}
+}
+
+func formatPct(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
+
+func deref(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
 }
