@@ -18,6 +18,37 @@ type Open311Query struct {
 	UpdatedAfter  time.Time
 	UpdatedBefore time.Time
 	Limit, Offset int
+	Rule          PublicRule // for lists: only what the public rule lists
+}
+
+// PublicRule narrows a public listing to the cases the privacy rule lets
+// through (publish.Listable and publish.VerifyFirst): a case in one of
+// Listable, not merged away, and verified when in one of VerifyFirst.
+// Empty: no narrowing.
+type PublicRule struct {
+	Listable    []caseflow.State
+	VerifyFirst []caseflow.State
+}
+
+// where is the rule as SQL on the cases table under alias t, its
+// arguments appended to args.
+func (p PublicRule) where(t string, args *[]any) string {
+	if len(p.Listable) == 0 {
+		return ""
+	}
+	in := func(sts []caseflow.State) string {
+		var ph []string
+		for _, st := range sts {
+			*args = append(*args, string(st))
+			ph = append(ph, fmt.Sprintf("$%d", len(*args)))
+		}
+		return strings.Join(ph, ", ")
+	}
+	cond := t + "state IN (" + in(p.Listable) + ") AND " + t + "duplicate_of IS NULL"
+	if len(p.VerifyFirst) > 0 {
+		cond += " AND (" + t + "verified OR " + t + "state NOT IN (" + in(p.VerifyFirst) + "))"
+	}
+	return cond
 }
 
 // Open311Requests lists cases of public categories, newest first.
@@ -57,6 +88,9 @@ func (s *Store) Open311Requests(ctx context.Context, q Open311Query) ([]caseflow
 		if !q.UpdatedBefore.IsZero() {
 			add("updated_at < $%d", q.UpdatedBefore.UnixMilli())
 		}
+		if cond := q.Rule.where("", &args); cond != "" {
+			where = append(where, cond)
+		}
 	}
 	query := `SELECT ` + caseCols + ` FROM cases WHERE ` + strings.Join(where, " AND ") +
 		fmt.Sprintf(` ORDER BY reported_at DESC, id DESC LIMIT %d OFFSET %d`, q.Limit, q.Offset)
@@ -74,8 +108,9 @@ type Update struct {
 }
 
 // Updates lists state changes of public cases in [from, to), oldest first,
-// or of the given cases when ids is not empty.
-func (s *Store) Updates(ctx context.Context, from, to time.Time, ids []int64, limit int) ([]Update, error) {
+// or of the given cases when ids is not empty; rule narrows them to cases
+// the public rule lists.
+func (s *Store) Updates(ctx context.Context, from, to time.Time, ids []int64, limit int, rule PublicRule) ([]Update, error) {
 	q := `SELECT e.case_id, c.number, e.seq, e.to_state, e.at FROM events e JOIN cases c ON c.id = e.case_id
 		WHERE (e.from_state <> e.to_state OR e.action = 'report') AND c.category_id IN (SELECT id FROM categories WHERE public)`
 	var args []any
@@ -89,6 +124,9 @@ func (s *Store) Updates(ctx context.Context, from, to time.Time, ids []int64, li
 	} else {
 		args = append(args, from.UnixMilli(), to.UnixMilli())
 		q += ` AND e.at >= $1 AND e.at < $2`
+	}
+	if cond := rule.where("c.", &args); cond != "" {
+		q += ` AND ` + cond
 	}
 	q += fmt.Sprintf(` ORDER BY e.at, e.case_id, e.seq LIMIT %d`, limit)
 	rows, err := s.r.QueryContext(ctx, q, args...)

@@ -15,13 +15,16 @@ import (
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/catalog"
+	"github.com/xiuhua/xiuhua/internal/publish"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
 // Open311 GeoReport v2 under /open311/v2/, in XML and JSON (the format is
 // the file extension). Service codes are category ids, service request ids
-// are case numbers. No personal data leaves here: names, phones and e-mail
-// given with a request are kept for staff only.
+// are case numbers. What a request shows is decided by package publish,
+// like every public page: names, phones and e-mail given with a request
+// are kept for staff only, the description only once verified and masked,
+// the address as street and community, the point on a coarse grid.
 
 const open311Spec = "http://wiki.open311.org/GeoReport_v2"
 
@@ -88,9 +91,9 @@ type o311Request struct {
 	Requested   string         `json:"requested_datetime" xml:"requested_datetime"`
 	Updated     string         `json:"updated_datetime" xml:"updated_datetime"`
 	Expected    *string        `json:"expected_datetime,omitempty" xml:"expected_datetime,omitempty"`
-	Address     string         `json:"address" xml:"address"`
-	Lat         float64        `json:"lat" xml:"lat"`
-	Long        float64        `json:"long" xml:"long"`
+	Address     string         `json:"address" xml:"address"` // street and community, never the address as typed
+	Lat         *float64       `json:"lat,omitempty" xml:"lat,omitempty"`
+	Long        *float64       `json:"long,omitempty" xml:"long,omitempty"`
 	Extended    map[string]any `json:"extended_attributes,omitempty" xml:"-"`
 	ExtendedXML *o311Extended  `json:"-" xml:"extended_attributes,omitempty"`
 	Notes       []o311Note     `json:"notes,omitempty" xml:"notes>note,omitempty"`
@@ -126,12 +129,21 @@ func o311Status(s caseflow.State) string {
 
 func o311Time(t time.Time) string { return t.In(calendar.Shanghai).Format(time.RFC3339) }
 
-func (s *Server) o311Request(c *caseflow.Case, names map[string]string, units map[int64]string, extended bool) o311Request {
+// o311Request is c as an Open311 request under pv (publish.Decide);
+// divisions names streets and communities by code.
+func (s *Server) o311Request(c *caseflow.Case, pv publish.View, names map[string]string, units map[int64]string, divisions map[string]string, extended bool) o311Request {
 	status := o311Status(c.State)
 	note := stateNames[c.State]
 	r := o311Request{ID: c.Number, Status: status, StatusNotes: &note, ServiceName: names[c.CategoryID], ServiceCode: c.CategoryID,
-		Description: c.Description, Requested: o311Time(c.ReportedAt), Updated: o311Time(c.UpdatedAt), Address: c.Address,
-		Lat: round4(c.Point.Lat), Long: round4(c.Point.Lon)}
+		Description: publish.Text(c, pv), Requested: o311Time(c.ReportedAt), Updated: o311Time(c.UpdatedAt)}
+	if r.Description == "" {
+		r.Description = names[c.CategoryID] // the category stands for a text nobody has verified
+	}
+	if pv.Place {
+		pt := publish.Point(c.Point)
+		r.Lat, r.Long = &pt.Lat, &pt.Lon
+		r.Address = strings.TrimSpace(divisions[c.Place.Street] + " " + divisions[c.Place.Community])
+	}
 	for _, t := range c.Tasks {
 		if t.Lead && t.State.Active() {
 			name := units[t.UnitID]
@@ -143,8 +155,12 @@ func (s *Server) o311Request(c *caseflow.Case, names map[string]string, units ma
 		r.Expected = &e
 	}
 	if extended {
-		r.Extended = map[string]any{"xiuhua_state": c.State, "detailed_status": detailed[c.State], "street": c.Place.Street}
-		r.ExtendedXML = &o311Extended{State: string(c.State), DetailedStatus: detailed[c.State], Street: c.Place.Street}
+		street := ""
+		if pv.Place {
+			street = c.Place.Street
+		}
+		r.Extended = map[string]any{"xiuhua_state": c.State, "detailed_status": detailed[c.State], "street": street}
+		r.ExtendedXML = &o311Extended{State: string(c.State), DetailedStatus: detailed[c.State], Street: street}
 	}
 	return r
 }
@@ -254,9 +270,11 @@ func o311Date(v string) (time.Time, error) {
 func (s *Server) o311List(w http.ResponseWriter, r *http.Request, f string) {
 	q := r.URL.Query()
 	now := s.app.Now()
-	oq := store.Open311Query{To: now, From: now.AddDate(0, 0, -90), Limit: 1000}
+	oq := store.Open311Query{To: now, From: now.AddDate(0, 0, -90), Limit: 1000,
+		Rule: store.PublicRule{Listable: publish.Listable, VerifyFirst: publish.VerifyFirst}}
+	use := publish.List
 	if ids := q.Get("service_request_id"); ids != "" {
-		oq.Numbers = strings.Split(ids, ",")
+		oq.Numbers, use = strings.Split(ids, ","), publish.Lookup // asked for by number
 	}
 	if codes := q.Get("service_code"); codes != "" {
 		oq.Categories = strings.Split(codes, ",")
@@ -313,13 +331,31 @@ func (s *Server) o311List(w http.ResponseWriter, r *http.Request, f string) {
 		o311Error(w, f, http.StatusInternalServerError, "internal error")
 		return
 	}
-	s.o311WriteRequests(w, r, f, cs, q.Get("extensions") == "true")
+	s.o311WriteRequests(w, r, f, cs, use, q.Get("extensions") == "true")
 }
 
-func (s *Server) o311WriteRequests(w http.ResponseWriter, r *http.Request, f string, cs []caseflow.Case, extended bool) {
+func (s *Server) o311WriteRequests(w http.ResponseWriter, r *http.Request, f string, cs []caseflow.Case, use publish.Use, extended bool) {
 	_, names, ok := s.o311Services(w, r)
 	if !ok {
 		return
+	}
+	views := make([]publish.View, len(cs))
+	shown := cs[:0:0]
+	for i := range cs {
+		if pv := publish.Decide(&cs[i], names[cs[i].CategoryID] != "", use); pv.Show {
+			views[len(shown)] = pv
+			shown = append(shown, cs[i])
+		}
+	}
+	cs = shown
+	divs, err := s.app.Store.Divisions(r.Context())
+	if err != nil {
+		o311Error(w, f, http.StatusInternalServerError, "internal error")
+		return
+	}
+	dn := map[string]string{}
+	for _, d := range divs {
+		dn[d.Code] = d.Name
 	}
 	units, _ := s.app.Store.Units(r.Context())
 	un := map[int64]string{}
@@ -333,7 +369,7 @@ func (s *Server) o311WriteRequests(w http.ResponseWriter, r *http.Request, f str
 		for i := range cs {
 			ids[i] = cs[i].ID
 		}
-		ups, err := s.app.Store.Updates(r.Context(), time.Time{}, time.Time{}, ids, 100_000)
+		ups, err := s.app.Store.Updates(r.Context(), time.Time{}, time.Time{}, ids, 100_000, store.PublicRule{})
 		if err != nil {
 			o311Error(w, f, http.StatusInternalServerError, "internal error")
 			return
@@ -343,7 +379,7 @@ func (s *Server) o311WriteRequests(w http.ResponseWriter, r *http.Request, f str
 		}
 	}
 	for i := range cs {
-		req := s.o311Request(&cs[i], names, un, extended)
+		req := s.o311Request(&cs[i], views[i], names, un, dn, extended)
 		req.Notes = notes[cs[i].ID]
 		list = append(list, req)
 	}
@@ -364,11 +400,15 @@ func (s *Server) open311Request(w http.ResponseWriter, r *http.Request) {
 		o311Error(w, f, http.StatusInternalServerError, "internal error")
 		return
 	}
-	if len(cs) == 0 {
-		o311Error(w, f, http.StatusNotFound, "service_request_id "+id+" not found")
+	_, names, ok := s.o311Services(w, r)
+	if !ok {
 		return
 	}
-	s.o311WriteRequests(w, r, f, cs, r.URL.Query().Get("extensions") == "true")
+	if len(cs) == 0 || !publish.Decide(&cs[0], names[cs[0].CategoryID] != "", publish.Lookup).Show {
+		o311Error(w, f, http.StatusNotFound, "service_request_id "+id+" not found") // hidden looks like absent
+		return
+	}
+	s.o311WriteRequests(w, r, f, cs, publish.Lookup, r.URL.Query().Get("extensions") == "true")
 }
 
 // open311Token is GET tokens/{token}: requests are created at once, so a
@@ -378,7 +418,11 @@ func (s *Server) open311Token(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, err := s.app.Store.CaseByNumber(r.Context(), token); err != nil {
+	_, names, ok := s.o311Services(w, r)
+	if !ok {
+		return
+	}
+	if c, err := s.app.Store.CaseByNumber(r.Context(), token); err != nil || !publish.Decide(c, names[c.CategoryID] != "", publish.Lookup).Show {
 		o311Error(w, f, http.StatusNotFound, "token "+token+" not found")
 		return
 	}
@@ -498,7 +542,7 @@ func (s *Server) o311Updates(w http.ResponseWriter, r *http.Request, f string) {
 	if from.IsZero() {
 		from = to.Add(-24 * time.Hour)
 	}
-	ups, err := s.app.Store.Updates(r.Context(), from, to, nil, 1000)
+	ups, err := s.app.Store.Updates(r.Context(), from, to, nil, 1000, store.PublicRule{Listable: publish.Listable, VerifyFirst: publish.VerifyFirst})
 	if err != nil {
 		o311Error(w, f, http.StatusInternalServerError, "internal error")
 		return

@@ -13,13 +13,14 @@ import (
 	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/publish"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
 // Public endpoints for residents: report a problem, follow a case by its
-// number, and the public problem board (问题挂牌). They carry no personal
-// data, show only categories marked public, and are rate-limited per
-// client.
+// number, and the public problem board (问题挂牌). What they show of a case
+// is decided by package publish (the one privacy rule of every public
+// page); they are rate-limited per client.
 
 // limiter is a token bucket per client: rate per minute, burst the same.
 type limiter struct {
@@ -80,10 +81,10 @@ type PublicCase struct {
 	Name       string         `json:"category_name"`
 	State      caseflow.State `json:"state"`
 	StateName  string         `json:"state_name"`
-	Street     string         `json:"street"`
-	Community  string         `json:"community"`
-	Lon        float64        `json:"lon"` // rounded to about 10 m
-	Lat        float64        `json:"lat"`
+	Street     string         `json:"street,omitempty"`    // absent until a person has looked at the report
+	Community  string         `json:"community,omitempty"` // (publish.View.Place)
+	Lon        *float64       `json:"lon,omitempty"`       // the centre of its publish.GridDeg cell
+	Lat        *float64       `json:"lat,omitempty"`
 	ReportedAt time.Time      `json:"reported_at"`
 	Deadline   *time.Time     `json:"deadline,omitempty"`
 	Overdue    bool           `json:"overdue"`
@@ -99,8 +100,6 @@ type PublicStep struct {
 	State string    `json:"state"`
 }
 
-func round4(f float64) float64 { return math.Round(f*1e4) / 1e4 }
-
 func (s *Server) publicCategories(ctx context.Context) (map[string]string, error) {
 	cats, err := s.app.Store.Categories(ctx)
 	if err != nil {
@@ -115,11 +114,15 @@ func (s *Server) publicCategories(ctx context.Context) (map[string]string, error
 	return out, nil
 }
 
-func (s *Server) publicView(c *caseflow.Case, name string) PublicCase {
+// publicView is c as the public may see it under pv (publish.Decide).
+func (s *Server) publicView(c *caseflow.Case, name string, pv publish.View) PublicCase {
 	now := s.app.Now()
 	v := PublicCase{Number: c.Number, Category: c.CategoryID, Name: name, State: c.State, StateName: stateNames[c.State],
-		Street: c.Place.Street, Community: c.Place.Community, Lon: round4(c.Point.Lon), Lat: round4(c.Point.Lat),
 		ReportedAt: local(c.ReportedAt)}
+	if pv.Place {
+		pt := publish.Point(c.Point)
+		v.Street, v.Community, v.Lon, v.Lat = c.Place.Street, c.Place.Community, &pt.Lon, &pt.Lat
+	}
 	if !c.Deadline.IsZero() && c.State.Open() {
 		d := local(c.Deadline)
 		v.Deadline = &d
@@ -143,15 +146,19 @@ func (s *Server) followCase(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, cerr)
 		return
 	}
-	if errors.Is(err, store.ErrNotFound) || (err == nil && cats[c.CategoryID] == "") {
-		problem(w, http.StatusNotFound, "not_found", "", "no such case")
+	var pv publish.View
+	if err == nil {
+		pv = publish.Decide(c, cats[c.CategoryID] != "", publish.Lookup)
+	}
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !pv.Show) {
+		problem(w, http.StatusNotFound, "not_found", "", "no such case") // hidden looks like absent
 		return
 	}
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	v := s.publicView(c, cats[c.CategoryID])
+	v := s.publicView(c, cats[c.CategoryID], pv)
 	evs, err := s.app.Store.Events(ctx, c.ID)
 	if err != nil {
 		fail(w, r, err)
@@ -204,9 +211,9 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for i := range cs {
-			shown := closed || (cs[i].State.Open() && cs[i].State != caseflow.Reported)
-			if shown && cats[cs[i].CategoryID] != "" {
-				out.Cases = append(out.Cases, s.publicView(&cs[i], cats[cs[i].CategoryID]))
+			pv := publish.Decide(&cs[i], cats[cs[i].CategoryID] != "", publish.List)
+			if pv.Show && (closed || cs[i].State.Open()) {
+				out.Cases = append(out.Cases, s.publicView(&cs[i], cats[cs[i].CategoryID], pv))
 			}
 		}
 		if len(cs) < f.Limit {
@@ -271,7 +278,7 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusOK
 	}
 	w.Header().Set("Location", "/api/v1/public/cases/"+c.Number)
-	writeJSON(w, status, s.publicView(c, cats[c.CategoryID]))
+	writeJSON(w, status, s.publicView(c, cats[c.CategoryID], publish.Decide(c, true, publish.Lookup)))
 }
 
 // rate records a resident's satisfaction with a closed case they reported
@@ -296,12 +303,17 @@ func (s *Server) rate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.app.Store.CaseByNumber(r.Context(), r.PathValue("number"))
-	if errors.Is(err, store.ErrNotFound) {
-		problem(w, http.StatusNotFound, "not_found", "", "no such case")
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		fail(w, r, err)
 		return
 	}
-	if err != nil {
-		fail(w, r, err)
+	cats, cerr := s.publicCategories(r.Context())
+	if cerr != nil {
+		fail(w, r, cerr)
+		return
+	}
+	if err != nil || !publish.Decide(c, cats[c.CategoryID] != "", publish.Lookup).Show {
+		problem(w, http.StatusNotFound, "not_found", "", "no such case") // hidden looks like absent
 		return
 	}
 	digits := func(s string) string {
@@ -330,10 +342,5 @@ func (s *Server) rate(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	cats, err := s.publicCategories(r.Context())
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.publicView(n, cats[n.CategoryID]))
+	writeJSON(w, http.StatusOK, s.publicView(n, cats[n.CategoryID], publish.Decide(n, cats[n.CategoryID] != "", publish.Lookup)))
 }

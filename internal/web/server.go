@@ -25,6 +25,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/publish"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -660,9 +661,9 @@ Streets and communities are the NBS 2023 divisions; their areas and the grids ar
 <table><tr><th>状态 State</th><th class="n">数量 Count</th></tr>
 {{range .States}}<tr><td>{{.Name}} <span class="muted">{{.Code}}</span></td><td class="n">{{.N}}</td></tr>{{end}}
 </table>
-<h2>最新案件 Latest</h2>
-<table><tr><th>编号 No.</th><th>描述 Description</th><th>状态 State</th></tr>
-{{range .Latest}}<tr><td><a href="/api/v1/cases/{{.Number}}">{{.Number}}</a></td><td>{{.Description}}</td><td>{{.State}}</td></tr>{{end}}
+<h2>最新公开问题 Latest public problems</h2>
+<table><tr><th>编号 No.</th><th>问题 Problem</th><th>地点 Where</th><th>状态 State</th></tr>
+{{range .Latest}}<tr><td><a href="/board#follow/{{.Number}}">{{.Number}}</a></td><td>{{.Text}}</td><td>{{.Where}}</td><td>{{.State}}</td></tr>{{end}}
 </table>
 <p class="muted">{{if .User}}已登录 Signed in: {{.User}} · <a href="/api/v1/cases">/api/v1/cases</a> · <a href="/api/v1/inbox">/api/v1/inbox</a> · <a href="/api/v1/ledger">/api/v1/ledger</a>{{if .Wide}} · <a href="/api/v1/evaluations?group=street&amp;period={{.Month}}">/api/v1/evaluations</a> · <a href="/reports/monthly?period={{.Month}}">月度报告 monthly report</a>{{end}}{{else}}<a href="/login">登录 Sign in</a> to read cases, ledgers and evaluations.{{end}}
 · <a href="/api/v1/stats">/api/v1/stats</a> · <a href="/healthz">/healthz</a></p>
@@ -674,7 +675,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	latest, err := s.app.Store.Cases(r.Context(), store.CaseFilter{Limit: 20})
+	latest, err := s.latestPublic(r.Context(), 20)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -686,7 +687,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	data := struct {
 		Total  int64
 		States []row
-		Latest []struct{ Number, Description, State string }
+		Latest []latestRow
 		User   string
 		Wide   bool
 		Month  string
@@ -701,11 +702,54 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		data.States = append(data.States, row{stateNames[st], string(st), n[st]})
 		data.Total += n[st]
 	}
-	for _, c := range latest {
-		data.Latest = append(data.Latest, struct{ Number, Description, State string }{c.Number, c.Description, stateNames[c.State]})
-	}
+	data.Latest = latest
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := indexTmpl.Execute(w, data); err != nil {
 		slog.Error("index", "err", err)
 	}
+}
+
+type latestRow struct{ Number, Text, Where, State string }
+
+// latestPublic is the home page's newest public problems, as package
+// publish lets them through: verified text (masked) or the category's
+// name, street and community.
+func (s *Server) latestPublic(ctx context.Context, n int) ([]latestRow, error) {
+	cats, err := s.publicCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	divs, err := s.app.Store.Divisions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dn := map[string]string{}
+	for _, d := range divs {
+		dn[d.Code] = d.Name
+	}
+	var out []latestRow
+	f := store.CaseFilter{Limit: 200}
+	for page := 0; page < 5 && len(out) < n; page++ { // bounded: a district of hidden cases still answers fast
+		cs, err := s.app.Store.Cases(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for i := range cs {
+			c := &cs[i]
+			pv := publish.Decide(c, cats[c.CategoryID] != "", publish.List)
+			if !pv.Show || len(out) == n {
+				continue
+			}
+			text := publish.Text(c, pv)
+			if text == "" {
+				text = cats[c.CategoryID]
+			}
+			out = append(out, latestRow{Number: c.Number, Text: text, Where: strings.TrimSpace(dn[c.Place.Street] + " " + dn[c.Place.Community]), State: stateNames[c.State]})
+		}
+		if len(cs) < f.Limit {
+			break
+		}
+		f.Before = cs[len(cs)-1].ID
+	}
+	return out, nil
 }
