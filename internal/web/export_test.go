@@ -1,0 +1,12 @@
+package web
+
+// Routes lists the route table as "METHOD /path" → access level (public,
+// staff, wide, admin), so the tests outside the package walk every route
+// and a new route cannot be forgotten.
+func Routes() map[string]string {
+	out := map[string]string{}
+	for _, r := range (&Server{}).routeTable() {
+		out[r.pattern] = r.access
+	}
+	return out
+}
