@@ -55,9 +55,34 @@ func (ix *Index) Locate(lon, lat float64) (*UnitGrid, error) {
 		return true
 	})
 	if best < 0 {
+		best = ix.nearEdge(p)
+	}
+	if best < 0 {
 		return nil, ErrOutside
 	}
 	return &ix.units[best], nil
+}
+
+// edgeTolerance is how far outside every cell a point may be and still be
+// taken as inside (degrees, about 1 m): coordinates rounded to five
+// decimals, or a phone's fix on the district's edge, land just outside the
+// outline, and such a report belongs to the cell it is on the edge of.
+const edgeTolerance = 1e-5
+
+// nearEdge finds the cell whose boundary is nearest to p within
+// edgeTolerance (ties broken by code), or -1.
+func (ix *Index) nearEdge(p orb.Point) int32 {
+	best, bd := int32(-1), math.Inf(1)
+	lo := [2]float64{p[0] - edgeTolerance, p[1] - edgeTolerance}
+	hi := [2]float64{p[0] + edgeTolerance, p[1] + edgeTolerance}
+	ix.tree.Search(lo, hi, func(_, _ [2]float64, i int32) bool {
+		d := boundaryDistance(ix.units[i].Geometry, p)
+		if d <= edgeTolerance && (d < bd || d == bd && ix.units[i].Code < ix.units[best].Code) {
+			best, bd = i, d
+		}
+		return true
+	})
+	return best
 }
 
 // containsOrOnEdge is planar containment that also counts the boundary, so

@@ -145,11 +145,24 @@ func digits(s string) bool {
 	return true
 }
 
-// selfIntersection names a ring whose non-adjacent edges cross.
+// selfIntersection names a ring that an outside GIS would call invalid:
+// non-adjacent edges that cross, a vertex visited twice (the ring touches
+// itself), or a spike where the ring folds back along its last edge.
 func selfIntersection(mp Polygonal) string {
 	for pi, p := range mp {
 		for ri, r := range p {
 			n := len(r) - 1 // closed: last == first
+			seen := make(map[orb.Point]int, n)
+			for i := 0; i < n; i++ {
+				if j, ok := seen[r[i]]; ok {
+					return fmt.Sprintf("polygon %d ring %d touches itself (points %d and %d are the same)", pi, ri, j, i)
+				}
+				seen[r[i]] = i
+				a, b, c := r[(i+n-1)%n], r[i], r[i+1]
+				if math.Abs(orient(a, b, c)) < 1e-18 && (b[0]-a[0])*(c[0]-b[0])+(b[1]-a[1])*(c[1]-b[1]) < 0 {
+					return fmt.Sprintf("polygon %d ring %d folds back on itself at point %d", pi, ri, i)
+				}
+			}
 			if n > 400 {
 				continue // large rings: too costly to test pairwise here
 			}

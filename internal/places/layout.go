@@ -54,7 +54,9 @@ func GenerateLayout(outline Polygonal, divs []Division, o LayoutOptions) (*Layou
 	if len(streets) == 0 {
 		return nil, fmt.Errorf("places: no streets to lay out")
 	}
-	cells := Lattice(outline, o.CellMetres, 0.05)
+	// Every piece of a border cell is kept, however small: a dropped sliver
+	// is a place inside the district where no report can be made.
+	cells := Lattice(outline, o.CellMetres, 0)
 	if len(cells) < len(streets)*4 {
 		return nil, fmt.Errorf("places: outline too small for %d streets", len(streets))
 	}
