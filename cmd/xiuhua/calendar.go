@@ -15,7 +15,7 @@ import (
 
 const calendarUsage = `usage:
   xiuhua calendar days                                  the district's own days off and working days
-  xiuhua calendar set YYYY-MM-DD off|work [-note TEXT]  add or change one (restart serve to apply)
+  xiuhua calendar set YYYY-MM-DD off|work [-note TEXT]  add or change one (running servers apply it within seconds)
   xiuhua calendar unset YYYY-MM-DD                      remove one
   xiuhua calendar add "YYYY-MM-DD HH:MM" AMOUNT         add working time: 4h (working hours), 3d (working days)`
 
@@ -57,9 +57,15 @@ func runCalendar(ctx context.Context, args []string) error {
 		if err := st.SaveCalendarDay(ctx, store.CalendarDay{Day: pos[0], Working: pos[1] == "work", Note: note}, time.Now()); err != nil {
 			return err
 		}
-		fmt.Printf("%s is now a %s (restart xiuhua serve to apply)\n", pos[0], map[bool]string{true: "working day", false: "day off"}[pos[1] == "work"])
+		if err := st.BumpConfig(ctx, app.ConfigPolicy, time.Now()); err != nil {
+			return err
+		}
+		fmt.Printf("%s is now a %s (running servers count it for new deadlines within seconds)\n", pos[0], map[bool]string{true: "working day", false: "day off"}[pos[1] == "work"])
 	case sub == "unset" && len(pos) == 1:
-		return st.DeleteCalendarDay(ctx, pos[0])
+		if err := st.DeleteCalendarDay(ctx, pos[0]); err != nil {
+			return err
+		}
+		return st.BumpConfig(ctx, app.ConfigPolicy, time.Now())
 	case sub == "add" && len(pos) == 2:
 		cal, err := app.Calendar(ctx, st, app.Config{Hours: c.WorkHours, SummerHours: c.SummerHours, Summer: c.SummerDates})
 		if err != nil {

@@ -66,13 +66,19 @@ func runDispatch(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("added rule %s (restart xiuhua serve to apply)\n", r)
+		if err := st.BumpConfig(ctx, app.ConfigRoutes, time.Now()); err != nil {
+			return err
+		}
+		fmt.Printf("added rule %s (running servers apply it within seconds)\n", r)
 	case sub == "delete" && len(pos) == 1:
 		id, err := strconv.ParseInt(strings.TrimPrefix(pos[0], "#"), 10, 64)
 		if err != nil {
 			return fmt.Errorf("dispatch delete: %q is not a rule id", pos[0])
 		}
-		return st.DeleteDispatchRule(ctx, id)
+		if err := st.DeleteDispatchRule(ctx, id); err != nil {
+			return err
+		}
+		return st.BumpConfig(ctx, app.ConfigRoutes, time.Now())
 	default:
 		return fmt.Errorf("%s", dispatchUsage)
 	}

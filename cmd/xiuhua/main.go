@@ -280,6 +280,10 @@ func runServe(ctx context.Context, args []string) error {
 	return serve(ctx, c, st, func(url string) { fmt.Printf("Xiuhua is running at %s\n", url) })
 }
 
+// configPoll is how often a server looks for configuration changed
+// elsewhere (one small query).
+const configPoll = 2 * time.Second
+
 func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(url string)) error {
 	a, err := newApp(ctx, c, st)
 	if err != nil {
@@ -326,7 +330,10 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	if mt != nil {
 		watcher.OnSweep, deliverer.OnAttempt = mt.Sweep, mt.Delivery
 	}
-	wg.Add(2)
+	wg.Add(3)
+	// Configuration changed on another instance (or by the CLI) reaches
+	// this one within configPoll; everything is reloaded every 5 minutes.
+	go func() { defer wg.Done(); a.FollowConfig(bg, configPoll, 5*time.Minute) }()
 	go func() { defer wg.Done(); watcher.Run(bg, c.Watch.Every) }()
 	go func() { defer wg.Done(); deliverer.Run(bg, min(c.Watch.Every, time.Second)) }()
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
@@ -390,6 +397,9 @@ func runImport(ctx context.Context, args []string) error {
 		if err := st.SaveCategories(ctx, cs); err != nil {
 			return err
 		}
+		if err := st.BumpConfig(ctx, app.ConfigRoutes, time.Now()); err != nil {
+			return err
+		}
 		fmt.Printf("imported %d categories\n", len(cs))
 	case "outline":
 		outline, err := places.ParseOutline(b)
@@ -408,6 +418,9 @@ func runImport(ctx context.Context, args []string) error {
 		if err := st.SaveLayer(ctx, lay.Grids, lay.Units, from); err != nil {
 			return err
 		}
+		if err := st.BumpConfig(ctx, app.ConfigPlaces, time.Now()); err != nil {
+			return err
+		}
 		fmt.Printf("laid %d unit grids in %d grids, valid from %s\n", len(lay.Units), len(lay.Grids), from.Format(time.RFC3339))
 	case "grids":
 		from := time.Now().UTC()
@@ -421,6 +434,9 @@ func runImport(ctx context.Context, args []string) error {
 			return fmt.Errorf("%s: %w", filepath.Base(file), err)
 		}
 		if err := st.SaveLayer(ctx, grids, units, from); err != nil {
+			return err
+		}
+		if err := st.BumpConfig(ctx, app.ConfigPlaces, time.Now()); err != nil {
 			return err
 		}
 		fmt.Printf("imported %d unit grids in %d grids, valid from %s; cases keep the places they were filed in\n",
@@ -461,7 +477,10 @@ func runImport(ctx context.Context, args []string) error {
 		if err := st.ReplaceDispatchRules(ctx, rules, time.Now()); err != nil {
 			return err
 		}
-		fmt.Printf("imported a dispatch table of %d rules (restart xiuhua serve to apply)\n", len(rules))
+		if err := st.BumpConfig(ctx, app.ConfigRoutes, time.Now()); err != nil {
+			return err
+		}
+		fmt.Printf("imported a dispatch table of %d rules (running servers apply it within seconds)\n", len(rules))
 	default:
 		return fmt.Errorf("import: unknown kind %q (divisions, catalog, outline, grids, dispatch or ledger)", kind)
 	}

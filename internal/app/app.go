@@ -36,6 +36,9 @@ type App struct {
 	placesUntil atomic.Int64
 	cfg         Config
 	holders     holders // who holds a token or session, for a moment
+	// loadedGens are the configuration counters read before the
+	// configuration was loaded (see FollowConfig).
+	loadedGens map[string]int64
 }
 
 // Config is how a district sets its working calendar and alerts.
@@ -91,6 +94,11 @@ func Calendar(ctx context.Context, st *store.Store, cfg Config) (*calendar.Calen
 // New loads the calendar, the time limits and the current grid layer.
 func New(ctx context.Context, st *store.Store, cfg Config) (*App, error) {
 	a := &App{Store: st, Policy: &Policy{}, Now: time.Now, cfg: cfg}
+	gens, err := st.ConfigGenerations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.loadedGens = gens
 	if err := a.ReloadPolicy(ctx); err != nil {
 		return nil, err
 	}

@@ -146,7 +146,7 @@ func (a *App) ImportGrids(ctx context.Context, b []byte, from time.Time, commit 
 	if err := a.Store.SaveLayer(ctx, g, u, from); err != nil {
 		return 0, 0, err
 	}
-	return len(g), len(u), a.ReloadPlaces(ctx)
+	return len(g), len(u), a.ConfigChanged(ctx, ConfigPlaces)
 }
 
 // ParseGrids checks a grid layer against the outline and the stored

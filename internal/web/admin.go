@@ -420,7 +420,7 @@ func (s *Server) adminSetTimeLimits(w http.ResponseWriter, r *http.Request, p ac
 // policyChanged reloads the policy after a change and answers with the
 // calendar view.
 func (s *Server) policyChanged(w http.ResponseWriter, r *http.Request, p access.Principal, event, detail string) {
-	if err := s.app.ReloadPolicy(r.Context()); err != nil {
+	if err := s.app.ConfigChanged(r.Context(), app.ConfigPolicy); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -458,7 +458,7 @@ func (s *Server) adminAddRule(w http.ResponseWriter, r *http.Request, p access.P
 		fail(w, r, err)
 		return
 	}
-	if err := s.app.ReloadRoutes(ctx); err != nil {
+	if err := s.app.ConfigChanged(ctx, app.ConfigRoutes); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -481,7 +481,7 @@ func (s *Server) adminDeleteRule(w http.ResponseWriter, r *http.Request, p acces
 		fail(w, r, err)
 		return
 	}
-	if err := s.app.ReloadRoutes(r.Context()); err != nil {
+	if err := s.app.ConfigChanged(r.Context(), app.ConfigRoutes); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -542,7 +542,7 @@ func (s *Server) adminCreateUnit(w http.ResponseWriter, r *http.Request, p acces
 		fail(w, r, err)
 		return
 	}
-	if err := s.app.ReloadRoutes(ctx); err != nil {
+	if err := s.app.ConfigChanged(ctx, app.ConfigRoutes); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -628,7 +628,7 @@ func (s *Server) adminPutCategory(w http.ResponseWriter, r *http.Request, p acce
 		fail(w, r, err)
 		return
 	}
-	if err := s.app.ReloadRoutes(ctx); err != nil {
+	if err := s.app.ConfigChanged(ctx, app.ConfigRoutes); err != nil {
 		fail(w, r, err)
 		return
 	}

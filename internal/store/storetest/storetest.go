@@ -30,7 +30,14 @@ var Dialects = []store.Dialect{store.SQLite, store.Postgres}
 // Open returns a migrated store of the dialect, removed when t ends.
 func Open(t testing.TB, d store.Dialect) *store.Store {
 	t.Helper()
-	ctx := context.Background()
+	s, _ := OpenTarget(t, d)
+	return s
+}
+
+// OpenTarget is Open that also returns where the store lives, so a test
+// can open it a second time as another instance would (OpenAgain).
+func OpenTarget(t testing.TB, d store.Dialect) (*store.Store, string) {
+	t.Helper()
 	var target string
 	switch d {
 	case store.SQLite:
@@ -38,14 +45,22 @@ func Open(t testing.TB, d store.Dialect) *store.Store {
 	case store.Postgres:
 		target = PostgresURL(t)
 	}
-	s, err := store.Open(ctx, target, store.Options{Synchronous: "NORMAL"})
+	s := OpenAgain(t, target)
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, target
+}
+
+// OpenAgain opens the store at target with its own connections, closed
+// when t ends.
+func OpenAgain(t testing.TB, target string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), target, store.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	return s
 }
 
