@@ -143,11 +143,11 @@ func TestDemoHasTheNewspaperStories(t *testing.T) {
 	if cs := find("北苑路便道面包砖"); len(cs) != 1 || cs[0].State != caseflow.Closed || cs[0].CategoryID != "M06013" {
 		t.Fatalf("北苑路: %+v", cs)
 	}
-	hb := find("鸿宾嘉苑")
+	hb := find("鸿宾嘉苑小区垃圾转运点")
 	if len(hb) != 1 || len(hb[0].Tasks) != 4 || unitName[hb[0].Tasks[0].UnitID] != "鸿宾嘉苑物业服务中心" || hb[0].State != caseflow.Closed {
 		t.Fatalf("鸿宾嘉苑: %+v", hb)
 	}
-	ts := find("天胜雅园")
+	ts := find("天胜雅园小区公共绿化带")
 	if len(ts) != 1 || ts[0].CategoryID != "M06045" || unitName[ts[0].Tasks[0].UnitID] != "平城区园林管理处" {
 		t.Fatalf("天胜雅园: %+v", ts)
 	}
