@@ -61,6 +61,43 @@ type HolidayFile struct {
 	} `json:"days"`
 }
 
+// maxHolidayDays bounds a holiday file: a year has at most 366 days.
+const maxHolidayDays = 366
+
+// ParseHolidayFile reads and checks one year's holiday file: a year in
+// range, every day a real date of that year, named, and listed once. The
+// error names the entry that is wrong.
+func ParseHolidayFile(b []byte) (HolidayFile, error) {
+	var f HolidayFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return f, fmt.Errorf("calendar: holiday file: %w", err)
+	}
+	if f.Year < 1990 || f.Year > 2200 {
+		return f, fmt.Errorf("calendar: holiday file: bad year %d", f.Year)
+	}
+	if len(f.Days) == 0 || len(f.Days) > maxHolidayDays {
+		return f, fmt.Errorf("calendar: holiday file %d: %d days listed; want 1 to %d", f.Year, len(f.Days), maxHolidayDays)
+	}
+	seen := make(map[string]int, len(f.Days))
+	for i, d := range f.Days {
+		t, err := time.ParseInLocation("2006-01-02", d.Date, Shanghai)
+		switch {
+		case err != nil:
+			return f, fmt.Errorf("calendar: holiday file %d: day %d: date %q is not YYYY-MM-DD", f.Year, i+1, d.Date)
+		case t.Year() != f.Year && !(t.Year() == f.Year-1 && t.Month() == time.December) && !(t.Year() == f.Year+1 && t.Month() == time.January):
+			// A New Year holiday may begin in the December before.
+			return f, fmt.Errorf("calendar: holiday file %d: day %d: %s is not in %d", f.Year, i+1, d.Date, f.Year)
+		case strings.TrimSpace(d.Name) == "":
+			return f, fmt.Errorf("calendar: holiday file %d: day %d (%s) has no name", f.Year, i+1, d.Date)
+		}
+		if j, dup := seen[d.Date]; dup {
+			return f, fmt.Errorf("calendar: holiday file %d: day %d repeats %s (day %d)", f.Year, i+1, d.Date, j)
+		}
+		seen[d.Date] = i + 1
+	}
+	return f, nil
+}
+
 // DefaultWindows are a common Chinese office day.
 var DefaultWindows = []Window{{8*60 + 30, 12 * 60}, {14*60 + 30, 18 * 60}}
 
@@ -71,19 +108,13 @@ func New(windows []Window, holidayFiles ...[]byte) (*Calendar, error) {
 		return nil, err
 	}
 	for _, b := range holidayFiles {
-		var f HolidayFile
-		if err := json.Unmarshal(b, &f); err != nil {
-			return nil, fmt.Errorf("calendar: holiday file: %w", err)
-		}
-		if f.Year < 1990 || f.Year > 2200 {
-			return nil, fmt.Errorf("calendar: holiday file: bad year %d", f.Year)
+		f, err := ParseHolidayFile(b)
+		if err != nil {
+			return nil, err
 		}
 		c.years[f.Year] = true
 		for _, d := range f.Days {
-			t, err := time.ParseInLocation("2006-01-02", d.Date, c.loc)
-			if err != nil {
-				return nil, fmt.Errorf("calendar: holiday file %d: date %q: %w", f.Year, d.Date, err)
-			}
+			t, _ := time.ParseInLocation("2006-01-02", d.Date, c.loc)
 			c.override[dayNum(t)] = !d.IsOffDay
 		}
 	}
