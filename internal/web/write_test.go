@@ -203,6 +203,9 @@ func TestReportOverHTTP(t *testing.T) {
 	units, _ := a.Store.UnitGrids(ctx, a.Now())
 	var inGrid, outGrid places.UnitGrid
 	for _, u := range units {
+		if len(u.Geometry) != 1 || len(u.Geometry[0][0]) != 5 {
+			continue // a border piece: its box's middle may lie outside it
+		}
 		if u.Grid == grid && inGrid.Code == "" {
 			inGrid = u
 		}
