@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -50,9 +51,46 @@ type Config struct {
 	Places      *places.Index   // the point index over the layer valid now, if the caller holds it (see UsePlaces); nil: read from the store
 }
 
+// HolidayFiles are the holiday files in force: those built in, each
+// replaced by a file of the same year imported at run time, and the
+// imported years the binary does not know.
+func HolidayFiles(ctx context.Context, st *store.Store) ([][]byte, error) {
+	imported, err := st.HolidayFiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byYear := map[int][]byte{}
+	var years []int
+	for _, b := range refdata.Holidays() {
+		f, err := calendar.ParseHolidayFile(b)
+		if err != nil {
+			return nil, err
+		}
+		byYear[f.Year] = b
+		years = append(years, f.Year)
+	}
+	for _, f := range imported {
+		if _, ok := byYear[f.Year]; !ok {
+			years = append(years, f.Year)
+		}
+		byYear[f.Year] = f.Body
+	}
+	slices.Sort(years)
+	out := make([][]byte, 0, len(years))
+	for _, y := range years {
+		out = append(out, byYear[y])
+	}
+	return out, nil
+}
+
 // Calendar builds the working calendar: windows, seasons, the State
 // Council's holiday files and the district's own days off from the store.
 func Calendar(ctx context.Context, st *store.Store, cfg Config) (*calendar.Calendar, error) {
+	return calendarWith(ctx, st, cfg, nil)
+}
+
+// calendarWith is Calendar with these holiday files (nil: those in force).
+func calendarWith(ctx context.Context, st *store.Store, cfg Config, files [][]byte) (*calendar.Calendar, error) {
 	ws := calendar.DefaultWindows
 	if cfg.Hours != "" {
 		var err error
@@ -60,7 +98,13 @@ func Calendar(ctx context.Context, st *store.Store, cfg Config) (*calendar.Calen
 			return nil, err
 		}
 	}
-	cal, err := calendar.New(ws, refdata.Holidays()...)
+	if files == nil {
+		var err error
+		if files, err = HolidayFiles(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	cal, err := calendar.New(ws, files...)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +168,11 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*App, error) {
 // store: the calendar with the district's own days and the time-limit
 // table (the defaults when it is empty).
 func BuildPolicy(ctx context.Context, st *store.Store, cfg Config) (*deadline.Policy, error) {
-	cal, err := Calendar(ctx, st, cfg)
+	return buildPolicy(ctx, st, cfg, nil)
+}
+
+func buildPolicy(ctx context.Context, st *store.Store, cfg Config, files [][]byte) (*deadline.Policy, error) {
+	cal, err := calendarWith(ctx, st, cfg, files)
 	if err != nil {
 		return nil, err
 	}

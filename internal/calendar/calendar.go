@@ -61,6 +61,16 @@ type HolidayFile struct {
 	} `json:"days"`
 }
 
+// FileError is what is wrong with a holiday file, for the person who
+// brought it.
+type FileError struct{ Msg string }
+
+func (e *FileError) Error() string { return "calendar: " + e.Msg }
+
+func fileErr(format string, args ...any) error {
+	return &FileError{Msg: fmt.Sprintf(format, args...)}
+}
+
 // maxHolidayDays bounds a holiday file: a year has at most 366 days.
 const maxHolidayDays = 366
 
@@ -70,28 +80,28 @@ const maxHolidayDays = 366
 func ParseHolidayFile(b []byte) (HolidayFile, error) {
 	var f HolidayFile
 	if err := json.Unmarshal(b, &f); err != nil {
-		return f, fmt.Errorf("calendar: holiday file: %w", err)
+		return f, fileErr("holiday file: not JSON in the holiday-cn format: %v", err)
 	}
 	if f.Year < 1990 || f.Year > 2200 {
-		return f, fmt.Errorf("calendar: holiday file: bad year %d", f.Year)
+		return f, fileErr("holiday file: bad year %d", f.Year)
 	}
 	if len(f.Days) == 0 || len(f.Days) > maxHolidayDays {
-		return f, fmt.Errorf("calendar: holiday file %d: %d days listed; want 1 to %d", f.Year, len(f.Days), maxHolidayDays)
+		return f, fileErr("holiday file %d: %d days listed; want 1 to %d", f.Year, len(f.Days), maxHolidayDays)
 	}
 	seen := make(map[string]int, len(f.Days))
 	for i, d := range f.Days {
 		t, err := time.ParseInLocation("2006-01-02", d.Date, Shanghai)
 		switch {
 		case err != nil:
-			return f, fmt.Errorf("calendar: holiday file %d: day %d: date %q is not YYYY-MM-DD", f.Year, i+1, d.Date)
+			return f, fileErr("holiday file %d: day %d: date %q is not YYYY-MM-DD", f.Year, i+1, d.Date)
 		case t.Year() != f.Year && !(t.Year() == f.Year-1 && t.Month() == time.December) && !(t.Year() == f.Year+1 && t.Month() == time.January):
 			// A New Year holiday may begin in the December before.
-			return f, fmt.Errorf("calendar: holiday file %d: day %d: %s is not in %d", f.Year, i+1, d.Date, f.Year)
+			return f, fileErr("holiday file %d: day %d: %s is not in %d", f.Year, i+1, d.Date, f.Year)
 		case strings.TrimSpace(d.Name) == "":
-			return f, fmt.Errorf("calendar: holiday file %d: day %d (%s) has no name", f.Year, i+1, d.Date)
+			return f, fileErr("holiday file %d: day %d (%s) has no name", f.Year, i+1, d.Date)
 		}
 		if j, dup := seen[d.Date]; dup {
-			return f, fmt.Errorf("calendar: holiday file %d: day %d repeats %s (day %d)", f.Year, i+1, d.Date, j)
+			return f, fileErr("holiday file %d: day %d repeats %s (day %d)", f.Year, i+1, d.Date, j)
 		}
 		seen[d.Date] = i + 1
 	}

@@ -37,13 +37,14 @@ const (
 	ActSupervise         Action = "supervise"          // 督办
 	ActReply             Action = "reply"              // 督办回复
 	ActComment           Action = "comment"            // 补充说明: a note, no change of state
+	ActRetime            Action = "retime"             // 期限重算: the working calendar changed under running deadlines
 )
 
 // Overlay reports whether an action leaves the case where it is: a reminder,
 // a supervision order or its reply. A command prepared on an older version
 // is not stale when only overlays happened since.
 func (a Action) Overlay() bool {
-	return a == ActRemind || a == ActSupervise || a == ActReply || a == ActComment
+	return a == ActRemind || a == ActSupervise || a == ActReply || a == ActComment || a == ActRetime
 }
 
 // Step is a stage of the loop that has a time limit.
@@ -93,6 +94,15 @@ type Command struct {
 	Found       *bool        // verify: was the problem there?
 	Satisfied   *bool        // callback
 	Solved      *bool        // callback
+	Retimes     []Retime     // for retime: each running deadline that moves
+}
+
+// Retime is one running deadline moved because the working calendar
+// changed: the case's own (TaskID 0) or a task's.
+type Retime struct {
+	TaskID int64     `json:"task_id,omitempty"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
 }
 
 // Rule says who may make a transition and from where.
@@ -132,6 +142,7 @@ var Rules = []Rule{
 	{ActSupervise, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, "reason"},
 	{ActReply, []Role{Handler}, []State{Dispatched, InProgress, Suspended}, true, "note"},
 	{ActComment, []Role{GridWorker, Operator, Dispatcher, Handler, Leader}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose, Closed}, false, "note"},
+	{ActRetime, []Role{System}, []State{Reported, Registered, Dispatched, InProgress, PendingCheck, PendingClose}, false, "retimes (each deadline's old and new time)"},
 }
 
 // ReportRoles may create a case.
@@ -452,6 +463,34 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		n.CloseType = ""
 		n.ClosedAt = time.Time{}
 		n.Satisfied = nil
+
+	case ActRetime:
+		// An overlay: running deadlines move to where the new calendar
+		// puts them; each must still be where the caller saw it.
+		if len(cmd.Retimes) == 0 {
+			return refuse(CodeRequired, a, n.State, "retimes", "say which deadlines move")
+		}
+		for _, r := range cmd.Retimes {
+			d := &n.Deadline
+			if r.TaskID != 0 {
+				var task *Task
+				for i := range n.Tasks {
+					if n.Tasks[i].ID == r.TaskID {
+						task = &n.Tasks[i]
+					}
+				}
+				if task == nil || !task.State.Active() {
+					return refuse(CodeInvalid, a, n.State, "retimes", "task %d is not running on this case", r.TaskID)
+				}
+				d = &task.Deadline
+			}
+			if d.IsZero() || !d.Equal(r.From) || r.To.IsZero() {
+				return refuse(CodeStale, a, n.State, "retimes", "the deadline is %s, not %s", d.UTC().Format(time.RFC3339), r.From.UTC().Format(time.RFC3339))
+			}
+			*d = r.To
+		}
+		n.syncDeadline()
+		ev.Data.Retimed = cmd.Retimes
 
 	case ActComment:
 		// An overlay: the note is the event (from staff, or an Open311

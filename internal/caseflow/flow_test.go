@@ -497,7 +497,43 @@ func TestReportValidation(t *testing.T) {
 
 // TestEveryActionIsCovered keeps the rules table and the tests above in step.
 func TestEveryActionIsCovered(t *testing.T) {
-	if len(Rules) != 26 {
+	if len(Rules) != 27 {
 		t.Fatalf("rules changed (%d); add tests for the new transitions", len(Rules))
+	}
+}
+
+// A new holiday file moves running deadlines: the event records each old
+// and new time, and a deadline that moved meanwhile is not overwritten.
+func TestRetimeMovesRunningDeadlines(t *testing.T) {
+	c := run(t, sRegister, sDispatch2, sSign)
+	c.Tasks[0].ID, c.Tasks[1].ID = 101, 102 // as the store numbers them
+	system := Actor{Role: System}
+	old := c.Tasks[0].Deadline
+	later := old.Add(48 * time.Hour)
+	cmd := Command{Action: ActRetime, Actor: system, At: t0.Add(5 * time.Hour), ExpectedVersion: c.Version,
+		Retimes: []Retime{{TaskID: c.Tasks[0].ID, From: old, To: later}, {From: c.Deadline, To: later}}}
+	ev, err := Apply(c, cmd, plainClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Tasks[0].Deadline.Equal(later) || !c.Deadline.Equal(later) || !c.Tasks[1].Deadline.Equal(old) || c.State != InProgress {
+		t.Fatalf("task deadlines %s and %s, case %s, state %s", c.Tasks[0].Deadline, c.Tasks[1].Deadline, c.Deadline, c.State)
+	}
+	if len(ev.Data.Retimed) != 2 || ev.FromState != ev.ToState || !ActRetime.Overlay() {
+		t.Fatalf("event %+v", ev)
+	}
+	// The same move again: the deadline is no longer where it was.
+	cmd.ExpectedVersion = c.Version
+	var ce *Error
+	if _, err := Apply(c, cmd, plainClock{}); !errors.As(err, &ce) || ce.Code != CodeStale || ce.Field != "retimes" {
+		t.Fatalf("a stale retime: %v", err)
+	}
+	cmd.Retimes = nil
+	if _, err := Apply(c, cmd, plainClock{}); !errors.As(err, &ce) || ce.Code != CodeRequired {
+		t.Fatalf("an empty retime: %v", err)
+	}
+	cmd.Retimes, cmd.Actor = []Retime{{TaskID: c.Tasks[1].ID, From: old, To: later}}, dispatcher
+	if _, err := Apply(c, cmd, plainClock{}); !errors.As(err, &ce) || ce.Code != CodeWrongRole {
+		t.Fatalf("a dispatcher retimed: %v", err)
 	}
 }

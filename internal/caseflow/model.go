@@ -244,6 +244,7 @@ type EventData struct {
 	Satisfied   *bool        `json:"satisfied,omitempty"`
 	Solved      *bool        `json:"solved,omitempty"`
 	Rule        string       `json:"rule,omitempty"`
+	Retimed     []Retime     `json:"retimed,omitempty"`
 }
 
 // Assignment names a department a case is dispatched to.

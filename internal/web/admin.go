@@ -635,3 +635,56 @@ func (s *Server) adminPutCategory(w http.ResponseWriter, r *http.Request, p acce
 	_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "category_saved", client(r), fmt.Sprintf("%s %s public=%v", c.ID, c.Name, c.Public))
 	writeJSON(w, status, c)
 }
+
+// adminHolidays lists the years with a holiday file, which were imported,
+// and this year and next when they have none.
+func (s *Server) adminHolidays(w http.ResponseWriter, r *http.Request, _ access.Principal) {
+	files, err := app.HolidayFiles(r.Context(), s.app.Store)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	imported, err := s.app.Store.HolidayFiles(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	years := []int{}
+	for _, b := range files {
+		if f, err := calendar.ParseHolidayFile(b); err == nil {
+			years = append(years, f.Year)
+		}
+	}
+	now := s.app.Now()
+	writeJSON(w, http.StatusOK, map[string]any{"years": years, "imported": append([]store.HolidayFile{}, imported...),
+		"missing_years": append([]int{}, s.app.Policy.Calendar().MissingYears(now.Year(), now.Year()+1)...)})
+}
+
+// adminImportHolidays imports a year's holiday file; with dry_run=true it
+// only says which running deadlines would move.
+func (s *Server) adminImportHolidays(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		problem(w, http.StatusRequestEntityTooLarge, "too_large", "file", "a holiday file is at most 64 KB")
+		return
+	}
+	commit := r.URL.Query().Get("dry_run") != "true"
+	res, err := s.app.ImportHolidayFile(r.Context(), p.Username, b, commit)
+	if err != nil {
+		var fe *calendar.FileError
+		if errors.As(err, &fe) {
+			problem(w, http.StatusUnprocessableEntity, "invalid", "file", fe.Msg)
+			return
+		}
+		fail(w, r, err)
+		return
+	}
+	if commit {
+		_ = s.app.Store.Audit(r.Context(), s.app.Now(), p.Username, p.AccountID, "holidays_imported", client(r),
+			fmt.Sprintf("%d: %d days, %d cases retimed", res.Year, res.Days, len(res.Moves)))
+	}
+	if res.Moves == nil {
+		res.Moves = []app.MovedCase{}
+	}
+	writeJSON(w, http.StatusOK, res)
+}

@@ -168,15 +168,19 @@ type CaseView struct {
 	Overdue      bool             `json:"overdue"`
 	// WorkLeft is the working time to the deadline in minutes, negative
 	// when past it; absent without a running deadline.
-	WorkLeft    *int               `json:"work_left_minutes,omitempty"`
-	CloseType   caseflow.CloseType `json:"close_type,omitempty"`
-	Reworks     int                `json:"reworks"`
-	DuplicateOf int64              `json:"duplicate_of,omitempty"`
-	Repeats     int                `json:"repeats"` // later reports merged into this case
-	Version     int                `json:"version"`
-	Tasks       []TaskView         `json:"tasks,omitempty"`
-	Deadlines   []DeadlineView     `json:"deadlines,omitempty"`
-	Timeline    []EventView        `json:"timeline,omitempty"`
+	WorkLeft *int `json:"work_left_minutes,omitempty"`
+	// DeadlineProvisional: a running deadline falls in a year without the
+	// State Council's holiday file, so it counts weekends only and may
+	// move when the file is imported.
+	DeadlineProvisional bool               `json:"deadline_provisional,omitempty"`
+	CloseType           caseflow.CloseType `json:"close_type,omitempty"`
+	Reworks             int                `json:"reworks"`
+	DuplicateOf         int64              `json:"duplicate_of,omitempty"`
+	Repeats             int                `json:"repeats"` // later reports merged into this case
+	Version             int                `json:"version"`
+	Tasks               []TaskView         `json:"tasks,omitempty"`
+	Deadlines           []DeadlineView     `json:"deadlines,omitempty"`
+	Timeline            []EventView        `json:"timeline,omitempty"`
 	// PlaceNames names the street, community and grid (case detail only).
 	PlaceNames map[string]string `json:"place_names,omitempty"`
 	// Actions are what the reader may do now (case detail only).
@@ -256,7 +260,28 @@ func (s *Server) caseView(c *caseflow.Case, now time.Time) CaseView {
 		m := int(s.app.Policy.Calendar().Between(now, c.Deadline) / time.Minute)
 		v.WorkLeft = &m
 	}
+	v.DeadlineProvisional = provisional(s.app.Policy.Calendar(), c)
 	return v
+}
+
+// provisional reports whether a running deadline of c lies in a year the
+// calendar has no holiday file for.
+func provisional(cal *calendar.Calendar, c *caseflow.Case) bool {
+	if !c.State.Open() {
+		return false
+	}
+	ds := []time.Time{c.Deadline}
+	for _, t := range c.Tasks {
+		if t.State.Active() && t.State != caseflow.TaskDone {
+			ds = append(ds, t.Deadline)
+		}
+	}
+	for _, d := range ds {
+		if y := d.In(calendar.Shanghai).Year(); !d.IsZero() && len(cal.MissingYears(y, y)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // caseFilter reads the list and ledger filters; false when it answered 400.
