@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,7 +230,7 @@ func (e *Evaluation) WriteSheet(f sheet.Format, w io.Writer) error {
 		return err
 	}
 	row := func(rank any, name, key string, r ledger.Row) []any {
-		vals := []any{rank, name, key, scoreText(r.Score)}
+		vals := []any{rank, name, key, score(r.Score)}
 		for _, c := range ledger.Counts {
 			vals = append(vals, r.Counts[c.Key])
 		}
@@ -254,9 +255,11 @@ func (e *Evaluation) WriteSheet(f sheet.Format, w io.Writer) error {
 	return sw.Close()
 }
 
-func scoreText(f *float64) string {
+// score is a composite score for a sheet: a number to two places (a
+// number cell in .xlsx), nil for none.
+func score(f *float64) any {
 	if f == nil {
-		return ""
+		return nil
 	}
-	return strconv.FormatFloat(*f, 'f', 2, 64)
+	return math.Round(*f*100) / 100
 }

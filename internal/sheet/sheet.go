@@ -3,6 +3,16 @@
 // widths, real dates and percentages and a totals row; and CSV in UTF-8
 // with a byte-order mark so Excel opens Chinese correctly. Rows are
 // streamed: a writer never holds the whole table.
+//
+// Every export goes through here, so this is where text from people
+// (descriptions, addresses, unit and account names) is kept from running
+// as a spreadsheet formula (OWASP "CSV injection"): in CSV a text value
+// that starts like a formula gets a leading apostrophe (Safe); in .xlsx
+// every text value is a string cell with the Text number format, which
+// Excel, WPS and LibreOffice neither evaluate on opening nor when the cell
+// is edited. Numbers the writer formats itself (counts, rates, dates) are
+// never touched: they can only be digits, a sign, a point and a percent
+// sign, so a negative count stays -3 in CSV and a number cell in .xlsx.
 package sheet
 
 import (
@@ -10,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -99,14 +110,28 @@ func (c *csvWriter) Close() error {
 	return c.w.Error()
 }
 
+// formulaStart are the first characters that make a spreadsheet read a
+// cell as a formula (=, +, -, @), or hide one behind them (tab, CR, LF).
+const formulaStart = "=+-@\t\r\n"
+
+// Safe is text as a spreadsheet may show but never run: text starting
+// like a formula gets a leading apostrophe, which Excel and LibreOffice
+// take as "this is text" (OWASP's advice for CSV).
+func Safe(s string) string {
+	if s != "" && strings.IndexByte(formulaStart, s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
 // text is a value as CSV text: dates as "2006-01-02 15:04", rates as
-// "87.50%".
+// "87.50%", text made Safe.
 func text(v any, loc *time.Location) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case string:
-		return x
+		return Safe(x)
 	case int:
 		return strconv.Itoa(x)
 	case int64:
@@ -129,7 +154,7 @@ func text(v any, loc *time.Location) string {
 		}
 		return "否"
 	}
-	return fmt.Sprint(v)
+	return Safe(fmt.Sprint(v))
 }
 
 type xlsxWriter struct {
@@ -141,6 +166,9 @@ type xlsxWriter struct {
 	row    int
 	styles map[Kind]int
 	bold   int
+	// text and boldText are for every string cell: the Text number
+	// format ("@"), so the cell stays text even when someone edits it.
+	text, boldText int
 }
 
 func newXLSX(w io.Writer, title string, cols []Column, loc *time.Location) (*xlsxWriter, error) {
@@ -159,6 +187,13 @@ func newXLSX(w io.Writer, title string, cols []Column, loc *time.Location) (*xls
 		return nil, err
 	}
 	if x.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return nil, err
+	}
+	const textFmt = 49 // built-in 49 is "@", Text
+	if x.text, err = f.NewStyle(&excelize.Style{NumFmt: textFmt}); err != nil {
+		return nil, err
+	}
+	if x.boldText, err = f.NewStyle(&excelize.Style{NumFmt: textFmt, Font: &excelize.Font{Bold: true}}); err != nil {
 		return nil, err
 	}
 	titleStyle, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 13}})
@@ -227,9 +262,26 @@ func (x *xlsxWriter) cells(bold bool, values []any) []any {
 		case bool:
 			v = text(t, x.loc)
 		}
+		if v != nil && !isNumber(v) {
+			// Text: an inline string, never a formula, in the Text format
+			// so that editing the cell keeps it text.
+			v, style = fmt.Sprint(v), x.text
+			if bold {
+				style = x.boldText
+			}
+		}
 		out[i] = excelize.Cell{StyleID: style, Value: v}
 	}
 	return out
+}
+
+// isNumber says whether excelize writes v as a number or a date.
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, time.Time:
+		return true
+	}
+	return false
 }
 
 func (x *xlsxWriter) Row(values ...any) error {

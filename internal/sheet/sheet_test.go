@@ -2,6 +2,7 @@ package sheet
 
 import (
 	"bytes"
+	"encoding/csv"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +75,78 @@ func TestXLSXHasTitleHeadersDatesAndTotals(t *testing.T) {
 	}
 	if _, err := New("pdf", &bytes.Buffer{}, "", cols, loc); err == nil {
 		t.Fatal("unknown format accepted")
+	}
+}
+
+// Text people typed that starts like a formula reaches the spreadsheet as
+// text: an apostrophe in CSV, a Text-formatted string cell in .xlsx;
+// numbers, negative ones too, stay numbers.
+func TestFormulaLookingTextIsNeutralised(t *testing.T) {
+	evil := []string{`=HYPERLINK("http://127.0.0.1/x","点击")`, "+1+1", "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "\n=1+1"}
+	cols := []Column{{Header: "问题描述"}, {Header: "返工", Kind: Int}, {Header: "差值", Kind: Int}}
+	for _, f := range []Format{CSV, XLSX} {
+		var b bytes.Buffer
+		w, err := New(f, &b, "台账", cols, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evil {
+			if err := w.Row(e, 2, -3); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Row("平城区 = 大同", int64(0), -1); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Totals("=1+1", 14, -21); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if f == CSV {
+			rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\ufeff"))).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, e := range evil {
+				if got := rows[i+1]; got[0] != "'"+e || got[1] != "2" || got[2] != "-3" {
+					t.Errorf("csv row %q, want %q, 2, -3", got, "'"+e)
+				}
+			}
+			if rows[len(evil)+1][0] != "平城区 = 大同" || rows[len(evil)+2][0] != "'=1+1" {
+				t.Errorf("csv rows %q", rows[len(evil)+1:])
+			}
+			continue
+		}
+		x, err := excelize.OpenReader(bytes.NewReader(b.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sh := x.GetSheetName(0)
+		for i := range len(evil) + 2 {
+			a, _ := excelize.CoordinatesToCellName(1, i+3)
+			if formula, _ := x.GetCellFormula(sh, a); formula != "" {
+				t.Errorf("%s is a formula: %q", a, formula)
+			}
+			if typ, _ := x.GetCellType(sh, a); typ != excelize.CellTypeInlineString {
+				t.Errorf("%s is not a string cell: %v", a, typ)
+			}
+			style, _ := x.GetCellStyle(sh, a)
+			if st, err := x.GetStyle(style); err != nil || st.NumFmt != 49 {
+				t.Errorf("%s is not in the Text format: %+v %v", a, st, err)
+			}
+			c, _ := excelize.CoordinatesToCellName(3, i+3)
+			if typ, _ := x.GetCellType(sh, c); typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString {
+				t.Errorf("the negative number %s is text", c)
+			}
+		}
+		if v, _ := x.GetCellValue(sh, "A3"); v != evil[0] {
+			t.Errorf("xlsx text changed: %q", v)
+		}
+		if v, _ := x.GetCellValue(sh, "C3"); v != "-3" {
+			t.Errorf("xlsx number %q", v)
+		}
+		x.Close()
 	}
 }
