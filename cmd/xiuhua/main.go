@@ -52,7 +52,7 @@ Usage:
   xiuhua import dispatch FILE      replace the dispatch table (category,area,ownership,lead,assist,note)
   xiuhua dispatch list|add|delete  edit the dispatch table one rule at a time
   xiuhua route -lon X -lat Y -category ID   which rule and department a report there would get
-  xiuhua calendar days|set|unset|add                        local days off; try a deadline
+  xiuhua calendar days|set|unset|add|holidays|import        local days off, holiday files; try a deadline
   xiuhua webhook add|list|deliveries|replay|pause|resume   webhook subscribers and deliveries
   xiuhua admin create -username NAME   the first administrator (password from $XIUHUA_PASSWORD or stdin)
   xiuhua token create -user NAME -name LABEL | revoke ID   API tokens for integrations

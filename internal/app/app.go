@@ -86,11 +86,11 @@ func HolidayFiles(ctx context.Context, st *store.Store) ([][]byte, error) {
 // Calendar builds the working calendar: windows, seasons, the State
 // Council's holiday files and the district's own days off from the store.
 func Calendar(ctx context.Context, st *store.Store, cfg Config) (*calendar.Calendar, error) {
-	return calendarWith(ctx, st, cfg, nil)
+	return calendarWith(ctx, st, cfg, nil, nil)
 }
 
 // calendarWith is Calendar with these holiday files (nil: those in force).
-func calendarWith(ctx context.Context, st *store.Store, cfg Config, files [][]byte) (*calendar.Calendar, error) {
+func calendarWith(ctx context.Context, st *store.Store, cfg Config, files [][]byte, override *[]store.CalendarDay) (*calendar.Calendar, error) {
 	ws := calendar.DefaultWindows
 	if cfg.Hours != "" {
 		var err error
@@ -121,8 +121,10 @@ func calendarWith(ctx context.Context, st *store.Store, cfg Config, files [][]by
 			return nil, err
 		}
 	}
-	days, err := st.CalendarDays(ctx)
-	if err != nil {
+	var days []store.CalendarDay
+	if override != nil {
+		days = *override
+	} else if days, err = st.CalendarDays(ctx); err != nil {
 		return nil, fmt.Errorf("app: calendar days: %w", err)
 	}
 	for _, d := range days {
@@ -172,7 +174,13 @@ func BuildPolicy(ctx context.Context, st *store.Store, cfg Config) (*deadline.Po
 }
 
 func buildPolicy(ctx context.Context, st *store.Store, cfg Config, files [][]byte) (*deadline.Policy, error) {
-	cal, err := calendarWith(ctx, st, cfg, files)
+	return buildPolicyWith(ctx, st, cfg, files, nil)
+}
+
+// buildPolicyWith builds the policy with these holiday files (nil: the
+// ones in force) and these district days (nil: the store's).
+func buildPolicyWith(ctx context.Context, st *store.Store, cfg Config, files [][]byte, days *[]store.CalendarDay) (*deadline.Policy, error) {
+	cal, err := calendarWith(ctx, st, cfg, files, days)
 	if err != nil {
 		return nil, err
 	}

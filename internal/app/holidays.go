@@ -83,29 +83,122 @@ func (a *App) ImportHolidayFile(ctx context.Context, by string, body []byte, com
 			return HolidayImport{}, err
 		}
 	}
-	for after := int64(0); ; {
-		ids, err := a.Store.CasesWithDeadlinesAfter(ctx, now, after, retimeBatch)
-		if err != nil {
-			return res, err
-		}
-		for _, id := range ids {
-			m, err := a.retimeCase(ctx, id, oldPol, newPol, mark, commit)
-			if err != nil {
-				return res, fmt.Errorf("app: retime case %d: %w", id, err)
-			}
-			if m != nil {
-				res.Moves = append(res.Moves, *m)
-			}
-		}
-		if len(ids) < retimeBatch {
-			break
-		}
-		after = ids[len(ids)-1]
+	if res.Moves, err = a.retimeRunning(ctx, oldPol, newPol, mark, commit); err != nil {
+		return res, err
 	}
 	res.Imported = commit
 	res.Missing = newPol.Calendar().MissingYears(now.Year(), now.Year()+1)
 	if commit {
 		slog.Info("holiday file imported", "year", f.Year, "by", by, "cases_retimed", len(res.Moves))
+	}
+	return res, nil
+}
+
+// retimeRunning moves the running deadlines that the new policy puts
+// elsewhere than the old, case by case, each with a retime event giving
+// mark as its reason; without commit it only says what would move.
+func (a *App) retimeRunning(ctx context.Context, oldPol, newPol *deadline.Policy, mark string, commit bool) ([]MovedCase, error) {
+	var moves []MovedCase
+	for after := int64(0); ; {
+		ids, err := a.Store.CasesWithDeadlinesAfter(ctx, a.Now(), after, retimeBatch)
+		if err != nil {
+			return moves, err
+		}
+		for _, id := range ids {
+			m, err := a.retimeCase(ctx, id, oldPol, newPol, mark, commit)
+			if err != nil {
+				return moves, fmt.Errorf("app: retime case %d: %w", id, err)
+			}
+			if m != nil {
+				moves = append(moves, *m)
+			}
+		}
+		if len(ids) < retimeBatch {
+			return moves, nil
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+// DayChange is what setting or removing one of the district's own days
+// does, or would do when only previewed.
+type DayChange struct {
+	Day      string      `json:"day"`
+	Working  *bool       `json:"working"` // nil: the district's setting is removed
+	Moves    []MovedCase `json:"moves"`   // running deadlines that move
+	Applied  bool        `json:"applied"`
+	Previous *bool       `json:"previous"` // the district's setting before, if any
+}
+
+// ErrNoDaySetting is removing a district day that was never set.
+var ErrNoDaySetting = errors.New("the district has no setting for that day")
+
+// ChangeCalendarDay makes a day a working day or a day off for the
+// district (set), or removes the district's setting for it (set nil), and
+// moves the running deadlines the change affects: a deadline keeps its
+// working time left, so a new day off pushes the deadlines running over
+// it one working day later and a new working day pulls them earlier.
+// Without commit it only says what would move.
+func (a *App) ChangeCalendarDay(ctx context.Context, by string, day string, set *store.CalendarDay, commit bool) (DayChange, error) {
+	res := DayChange{Day: day}
+	days, err := a.Store.CalendarDays(ctx)
+	if err != nil {
+		return res, err
+	}
+	next := make([]store.CalendarDay, 0, len(days)+1)
+	for _, d := range days {
+		if d.Day == day {
+			w := d.Working
+			res.Previous = &w
+			continue
+		}
+		next = append(next, d)
+	}
+	if set == nil && res.Previous == nil {
+		return res, ErrNoDaySetting
+	}
+	if set != nil {
+		set.Day = day
+		next = append(next, *set)
+		w := set.Working
+		res.Working = &w
+	}
+	oldPol, err := buildPolicyWith(ctx, a.Store, a.cfg, nil, &days)
+	if err != nil {
+		return res, err
+	}
+	newPol, err := buildPolicyWith(ctx, a.Store, a.cfg, nil, &next)
+	if err != nil {
+		return res, err
+	}
+	now := a.Now()
+	kind := "removed"
+	if set != nil {
+		kind = map[bool]string{true: "working day", false: "day off"}[set.Working]
+	}
+	mark := fmt.Sprintf("calendar day %s %s by %s at %s", day, kind, by, now.In(calendar.Shanghai).Format("2006-01-02 15:04:05"))
+	if commit {
+		if set != nil {
+			err = a.Store.SaveCalendarDay(ctx, *set, now)
+		} else {
+			err = a.Store.DeleteCalendarDay(ctx, day)
+		}
+		if err != nil {
+			return res, err
+		}
+		if err := a.ConfigChanged(ctx, ConfigPolicy); err != nil {
+			return res, err
+		}
+	}
+	if res.Moves, err = a.retimeRunning(ctx, oldPol, newPol, mark, commit); err != nil {
+		return res, err
+	}
+	if res.Moves == nil {
+		res.Moves = []MovedCase{}
+	}
+	res.Applied = commit
+	if commit {
+		slog.Info("calendar day changed", "day", day, "change", kind, "by", by, "cases_retimed", len(res.Moves))
 	}
 	return res, nil
 }

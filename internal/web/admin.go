@@ -313,14 +313,24 @@ func (s *Server) adminTimeLimits(w http.ResponseWriter, r *http.Request, _ acces
 }
 
 func (s *Server) adminCalendar(w http.ResponseWriter, r *http.Request, _ access.Principal) {
+	s.calendarView(w, r, nil)
+}
+
+// calendarView answers the district's days, the working day's length and
+// the years without a holiday file; after a change, what it moved.
+func (s *Server) calendarView(w http.ResponseWriter, r *http.Request, change *app.DayChange) {
 	days, err := s.app.Store.CalendarDays(r.Context())
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
 	cal := s.app.Policy.Calendar()
-	writeJSON(w, http.StatusOK, map[string]any{"days": append([]store.CalendarDay{}, days...), "day_minutes": int(cal.DayLength() / time.Minute),
-		"missing_holiday_years": cal.MissingYears(s.app.Now().Year(), s.app.Now().Year()+1)})
+	out := map[string]any{"days": append([]store.CalendarDay{}, days...), "day_minutes": int(cal.DayLength() / time.Minute),
+		"missing_holiday_years": cal.MissingYears(s.app.Now().Year(), s.app.Now().Year()+1)}
+	if change != nil {
+		out["change"] = change
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) adminWebhooks(w http.ResponseWriter, r *http.Request, _ access.Principal) {
@@ -333,7 +343,8 @@ func (s *Server) adminWebhooks(w http.ResponseWriter, r *http.Request, _ access.
 }
 
 // adminSetDay makes a day a working day or a day off for the district
-// (PUT /api/v1/admin/calendar/{day}); new deadlines count it at once.
+// (PUT /api/v1/admin/calendar/{day}); new deadlines count it at once and
+// running deadlines over it move. With dry_run=true it only says which.
 func (s *Server) adminSetDay(w http.ResponseWriter, r *http.Request, p access.Principal) {
 	day := r.PathValue("day")
 	if _, err := time.Parse("2006-01-02", day); err != nil {
@@ -355,11 +366,31 @@ func (s *Server) adminSetDay(w http.ResponseWriter, r *http.Request, p access.Pr
 		problem(w, http.StatusBadRequest, "invalid", "note", "the note is longer than 100 characters")
 		return
 	}
-	if err := s.app.Store.SaveCalendarDay(r.Context(), store.CalendarDay{Day: day, Working: *in.Working, Note: strings.TrimSpace(in.Note)}, s.app.Now()); err != nil {
+	s.changeDay(w, r, p, day, &store.CalendarDay{Working: *in.Working, Note: strings.TrimSpace(in.Note)})
+}
+
+// changeDay sets or removes a district day through the app, which moves
+// the running deadlines it affects, and audits a committed change.
+func (s *Server) changeDay(w http.ResponseWriter, r *http.Request, p access.Principal, day string, set *store.CalendarDay) {
+	commit := r.URL.Query().Get("dry_run") != "true"
+	res, err := s.app.ChangeCalendarDay(r.Context(), p.Username, day, set, commit)
+	if errors.Is(err, app.ErrNoDaySetting) {
+		problem(w, http.StatusNotFound, "not_found", "day", "the district has no setting for "+day)
+		return
+	}
+	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	s.policyChanged(w, r, p, "calendar_day_set", day)
+	if commit {
+		event := "calendar_day_set"
+		if set == nil {
+			event = "calendar_day_unset"
+		}
+		_ = s.app.Store.Audit(r.Context(), s.app.Now(), p.Username, p.AccountID, event, client(r),
+			fmt.Sprintf("%s: %d cases retimed", day, len(res.Moves)))
+	}
+	s.calendarView(w, r, &res)
 }
 
 // adminUnsetDay removes the district's own setting for a day.
@@ -369,15 +400,7 @@ func (s *Server) adminUnsetDay(w http.ResponseWriter, r *http.Request, p access.
 		problem(w, http.StatusBadRequest, "invalid", "day", "the day must be YYYY-MM-DD")
 		return
 	}
-	if err := s.app.Store.DeleteCalendarDay(r.Context(), day); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			problem(w, http.StatusNotFound, "not_found", "day", "the district has no setting for "+day)
-			return
-		}
-		fail(w, r, err)
-		return
-	}
-	s.policyChanged(w, r, p, "calendar_day_unset", day)
+	s.changeDay(w, r, p, day, nil)
 }
 
 // adminSetTimeLimits replaces the time-limit table (PUT, the whole table);

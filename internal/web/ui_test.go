@@ -455,7 +455,12 @@ func TestAdminPolicyOverHTTP(t *testing.T) {
 	if code, body := signIn(t, s.URL, "dispatcher1").do("PUT", "/api/v1/admin/calendar/"+day, map[string]any{"working": false}); code != 403 {
 		t.Fatalf("a dispatcher sets the calendar: %d %s", code, body)
 	}
-	if code, body := admin.do("PUT", "/api/v1/admin/calendar/"+day, map[string]any{"working": false, "note": "区里停电检修"}); code != 200 || !strings.Contains(body, day) {
+	if code, body := admin.do("PUT", "/api/v1/admin/calendar/"+day+"?dry_run=true", map[string]any{"working": false}); code != 200 ||
+		!strings.Contains(body, `"applied":false`) || !strings.Contains(body, `"moves":[`) || !a.Policy.Calendar().IsWorkingDay(monday) {
+		t.Fatalf("a preview of the day off: %d %s", code, body)
+	}
+	if code, body := admin.do("PUT", "/api/v1/admin/calendar/"+day, map[string]any{"working": false, "note": "区里停电检修"}); code != 200 ||
+		!strings.Contains(body, day) || !strings.Contains(body, `"applied":true`) {
 		t.Fatalf("day off: %d %s", code, body)
 	}
 	if a.Policy.Calendar().IsWorkingDay(monday) {
