@@ -36,7 +36,8 @@ type App struct {
 	// (Unix ms; 0: no redraw scheduled).
 	placesUntil atomic.Int64
 	cfg         Config
-	holders     holders // who holds a token or session, for a moment
+	holders     holders      // who holds a token or session, for a moment
+	pruned      atomic.Int64 // the hour login counters were last pruned (pruneLoginCounters)
 	// loadedGens are the configuration counters read before the
 	// configuration was loaded (see FollowConfig).
 	loadedGens map[string]int64

@@ -6,26 +6,31 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/access"
+	"github.com/xiuhua/xiuhua/internal/lockout"
 	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
-// Sessions and login throttling.
-const (
-	SessionTTL    = 12 * time.Hour
-	MaxFailures   = 5                // failed logins of one username …
-	FailureWindow = 15 * time.Minute // … within this window lock it until they age out
-)
+// SessionTTL is how long a session lasts.
+const SessionTTL = 12 * time.Hour
 
 // Login errors.
 var (
 	ErrBadLogin  = errors.New("wrong username or password")
 	ErrThrottled = errors.New("too many failed logins; wait and try again")
 )
+
+// ThrottledError is a login refused before its password was checked; it
+// is ErrThrottled and says how long to wait.
+type ThrottledError struct{ Wait time.Duration }
+
+func (e *ThrottledError) Error() string        { return ErrThrottled.Error() }
+func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
 
 func randomToken() string {
 	b := make([]byte, 32)
@@ -35,24 +40,70 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// dummyHash is checked for a username without an account, so that a
+// wrong username takes as long as a wrong password.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := org.HashPassword(randomToken())
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+// errRefused makes LoginCounters save nothing.
+var errRefused = errors.New("login refused")
+
+// loginCounters runs f on the attempt's counters for username from the
+// client's network, saving what it leaves in them.
+func (a *App) loginCounters(ctx context.Context, username, client string, f func(*lockout.Attempt) error) error {
+	keys := lockout.Keys(username, lockout.Network(client))
+	return a.Store.LoginCounters(ctx, keys[:], func(cs map[string]*lockout.Counter) error {
+		at := lockout.Attempt{Pair: *cs[keys[0]], Account: *cs[keys[1]], Network: *cs[keys[2]]}
+		if err := f(&at); err != nil {
+			return err
+		}
+		*cs[keys[0]], *cs[keys[1]], *cs[keys[2]] = at.Pair, at.Account, at.Network
+		return nil
+	})
+}
+
 // Login checks a password and opens a session; every attempt is audited.
+// The attempt is counted against its budgets (package lockout) before the
+// password is checked, in one transaction, so parallel guesses get no
+// more checks than the budgets allow; a refused attempt is not checked.
 func (a *App) Login(ctx context.Context, username, password, client string) (token, csrf string, p access.Principal, err error) {
 	now := a.Now()
-	fails, err := a.Store.RecentFailures(ctx, username, now.Add(-FailureWindow))
+	a.pruneLoginCounters(ctx, now)
+	var wait time.Duration
+	err = a.loginCounters(ctx, username, client, func(at *lockout.Attempt) error {
+		if wait = lockout.Reserve(at, now); wait > 0 {
+			return errRefused
+		}
+		return nil
+	})
+	if wait > 0 {
+		_ = a.Store.Audit(ctx, now, username, 0, "login_throttled", client, lockout.Network(client))
+		return "", "", p, &ThrottledError{Wait: wait}
+	}
 	if err != nil {
 		return "", "", p, err
-	}
-	if fails >= MaxFailures {
-		_ = a.Store.Audit(ctx, now, username, 0, "login_throttled", client, "")
-		return "", "", p, ErrThrottled
 	}
 	acc, err := a.Store.AccountByUsername(ctx, username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", "", p, err
 	}
+	if acc == nil {
+		org.CheckPassword(dummyHash(), password)
+	}
 	if acc == nil || !acc.Active || !org.CheckPassword(acc.PasswordHash, password) {
 		_ = a.Store.Audit(ctx, now, username, 0, "login_failed", client, "")
 		return "", "", p, ErrBadLogin
+	}
+	if err := a.loginCounters(ctx, username, client, func(at *lockout.Attempt) error {
+		lockout.Succeeded(at, now)
+		return nil
+	}); err != nil {
+		return "", "", p, err
 	}
 	if p, err = a.Principal(ctx, acc.ID); err != nil {
 		return "", "", p, err
@@ -63,6 +114,19 @@ func (a *App) Login(ctx context.Context, username, password, client string) (tok
 	}
 	_ = a.Store.Audit(ctx, now, username, acc.ID, "login", client, "")
 	return token, csrf, p, nil
+}
+
+// pruneLoginCounters forgets, at most once an hour, the login counters
+// that have nothing left to say: quiet longer than lockout.Forget and, for
+// a network trusted for an account, past lockout.Trusted.
+func (a *App) pruneLoginCounters(ctx context.Context, now time.Time) {
+	hour := now.Unix() / 3600
+	if prev := a.pruned.Load(); prev >= hour || !a.pruned.CompareAndSwap(prev, hour) {
+		return
+	}
+	if _, err := a.Store.PruneLoginCounters(ctx, now.Add(-lockout.Forget), now.Add(-lockout.Trusted)); err != nil {
+		slog.Warn("pruning login counters", "err", err)
+	}
 }
 
 // Logout ends a session.

@@ -81,14 +81,6 @@ func (s *Store) Audit(ctx context.Context, at time.Time, username string, accoun
 	return err
 }
 
-// RecentFailures counts failed logins for a username since a moment.
-func (s *Store) RecentFailures(ctx context.Context, username string, since time.Time) (int, error) {
-	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE username = $1 AND event = 'login_failed' AND at >= $2`,
-		username, since.UnixMilli()).Scan(&n)
-	return n, err
-}
-
 // AuditEntries lists the newest audit entries.
 func (s *Store) AuditEntries(ctx context.Context, limit int) ([]map[string]any, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT at, username, event, client, detail FROM audit_log ORDER BY id DESC LIMIT $1`, limit)

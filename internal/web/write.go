@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -160,7 +162,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	token, csrf, p, err := s.app.Login(r.Context(), in.Username, in.Password, client(r))
 	switch {
 	case errors.Is(err, app.ErrThrottled):
-		w.Header().Set("Retry-After", fmt.Sprint(int(app.FailureWindow.Seconds())))
+		retryAfter(w, err)
 		problem(w, http.StatusTooManyRequests, "throttled", "username", err.Error())
 		return
 	case errors.Is(err, app.ErrBadLogin):
@@ -173,6 +175,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: r.TLS != nil, MaxAge: int(app.SessionTTL.Seconds())})
 	writeJSON(w, http.StatusOK, map[string]any{"csrf_token": csrf, "me": p})
+}
+
+// retryAfter says in Retry-After how long a throttled login waits.
+func retryAfter(w http.ResponseWriter, err error) {
+	var te *app.ThrottledError
+	if errors.As(err, &te) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(te.Wait.Seconds()))))
+	}
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, p access.Principal) {
@@ -429,7 +439,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	token, _, _, err := s.app.Login(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), client(r))
 	switch {
 	case errors.Is(err, app.ErrThrottled):
-		w.Header().Set("Retry-After", fmt.Sprint(int(app.FailureWindow.Seconds())))
+		retryAfter(w, err)
 		w.WriteHeader(http.StatusTooManyRequests)
 		loginTmpl.Execute(w, "失败次数过多，请稍后再试 Too many failed logins; try again later")
 		return

@@ -16,6 +16,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/demo"
+	"github.com/xiuhua/xiuhua/internal/lockout"
 	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/store"
@@ -314,7 +315,7 @@ func TestSessionsTokensAndThrottling(t *testing.T) {
 	if code, _ := bot.do("GET", "/api/v1/me", nil); code != 401 {
 		t.Fatal("a revoked token still works")
 	}
-	for i := 0; i < app.MaxFailures; i++ {
+	for i := 0; i < lockout.PairBudget.Max; i++ {
 		if code, _ := anon.do("POST", "/api/v1/session", map[string]string{"username": "leader", "password": "guess" + fmt.Sprint(i)}); code != 401 {
 			t.Fatalf("bad password %d: %d", i, code)
 		}
@@ -326,7 +327,7 @@ func TestSessionsTokensAndThrottling(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("after %d failures: %d", app.MaxFailures, resp.StatusCode)
+		t.Fatalf("after %d failures: %d", lockout.PairBudget.Max, resp.StatusCode)
 	}
 	entries, _ := a.Store.AuditEntries(ctx, 100)
 	seen := map[any]bool{}
