@@ -98,14 +98,15 @@ func (s *Store) readStmt(ctx context.Context, q string) *sql.Stmt {
 	}
 	st, err := s.r.PrepareContext(context.WithoutCancel(ctx), q)
 	if err != nil {
-		st = nil // a write on the query_only pool, say: keep running it plainly
+		// A write on the query_only pool, or a query SQLite refuses (too
+		// many variables): run it plainly and keep nothing. A nil entry
+		// would be closed at shutdown, and panic there.
+		return nil
 	}
 	s.stmtMu.Lock()
 	defer s.stmtMu.Unlock()
-	if prev, ok := s.rst[q]; ok {
-		if st != nil {
-			st.Close()
-		}
+	if prev, ok := s.rst[q]; ok || len(s.rst) >= maxPrepared {
+		st.Close()
 		return prev
 	}
 	s.rst[q] = st

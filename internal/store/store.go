@@ -180,12 +180,15 @@ func (s *Store) Close() error {
 		s.closeOnce.Do(func() { close(s.quit) })
 		<-s.stopped
 	}
-	for _, st := range s.wst {
-		st.Close()
+	s.stmtMu.Lock()
+	for _, m := range []map[string]*sql.Stmt{s.wst, s.rst} {
+		for _, st := range m {
+			if st != nil {
+				st.Close()
+			}
+		}
 	}
-	for _, st := range s.rst {
-		st.Close()
-	}
+	s.stmtMu.Unlock()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())

@@ -265,6 +265,9 @@ func o311Date(v string) (time.Time, error) {
 	return time.Parse(time.RFC3339, v)
 }
 
+// o311MaxList bounds the service_request_id and service_code lists.
+const o311MaxList = 100
+
 // o311List is GET requests: by ids, or by code, dates and status (90 days
 // and 1,000 requests by default), with page/page_size and updated_*.
 func (s *Server) o311List(w http.ResponseWriter, r *http.Request, f string) {
@@ -273,11 +276,23 @@ func (s *Server) o311List(w http.ResponseWriter, r *http.Request, f string) {
 	oq := store.Open311Query{To: now, From: now.AddDate(0, 0, -90), Limit: 1000,
 		Rule: store.PublicRule{Listable: publish.Listable, VerifyFirst: publish.VerifyFirst}}
 	use := publish.List
-	if ids := q.Get("service_request_id"); ids != "" {
-		oq.Numbers, use = strings.Split(ids, ","), publish.Lookup // asked for by number
+	for _, l := range []struct {
+		name string
+		dst  *[]string
+	}{{"service_request_id", &oq.Numbers}, {"service_code", &oq.Categories}} {
+		v := q.Get(l.name)
+		if v == "" {
+			continue
+		}
+		// Bounded: each id is a query variable, and engines take only so many.
+		if strings.Count(v, ",") >= o311MaxList {
+			o311Error(w, f, http.StatusBadRequest, fmt.Sprintf("%s: at most %d comma-separated values", l.name, o311MaxList))
+			return
+		}
+		*l.dst = strings.Split(v, ",")
 	}
-	if codes := q.Get("service_code"); codes != "" {
-		oq.Categories = strings.Split(codes, ",")
+	if len(oq.Numbers) > 0 {
+		use = publish.Lookup // asked for by number
 	}
 	for _, d := range []struct {
 		name string
