@@ -318,8 +318,8 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 		defer msrv.Close()
 		slog.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")
 	}
-	// Background work: the deadline watcher (one instance at a time, by
-	// lease) and webhook delivery (every instance, by claims).
+	// Background work: the deadline watcher and the pruner (one instance
+	// at a time, by lease) and webhook delivery (every instance, by claims).
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	defer func() { stopBG(); wg.Wait() }()
@@ -330,12 +330,15 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	if mt != nil {
 		watcher.OnSweep, deliverer.OnAttempt = mt.Sweep, mt.Delivery
 	}
-	wg.Add(3)
+	pruner := &watch.Pruner{Store: st, Keep: watch.Retention(c.Retention), Now: a.Now, Holder: watcher.Holder, Lease: 10 * time.Minute}
+	wg.Add(4)
 	// Configuration changed on another instance (or by the CLI) reaches
 	// this one within configPoll; everything is reloaded every 5 minutes.
 	go func() { defer wg.Done(); a.FollowConfig(bg, configPoll, 5*time.Minute) }()
 	go func() { defer wg.Done(); watcher.Run(bg, c.Watch.Every) }()
 	go func() { defer wg.Done(); deliverer.Run(bg, min(c.Watch.Every, time.Second)) }()
+	// Rows that only grow lose what -retention no longer keeps.
+	go func() { defer wg.Done(); pruner.Run(bg, c.Prune) }()
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)

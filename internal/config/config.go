@@ -42,10 +42,72 @@ type Config struct {
 	WorkHours     string
 	SummerHours   string
 	SummerDates   string
+	RetentionSpec string // parsed into Retention by Validate
+	PruneEvery    string
 
 	// Watch holds the parsed watcher settings after Validate.
 	Watch Watch
+	// Retention holds the parsed retention after Validate.
+	Retention Retention
+	// Prune is how often the pruner runs, after Validate.
+	Prune time.Duration
 }
+
+// Retention is how long each kind of row that only grows is kept (zero:
+// for ever); it converts to watch.Retention.
+type Retention struct {
+	Sessions, IdempotencyKeys, ReadNotices, Deliveries, Outbox, Audit time.Duration
+}
+
+// retentionKinds names the kinds in -retention.
+var retentionKinds = []struct {
+	name string
+	dst  func(*Retention) *time.Duration
+}{
+	{"sessions", func(r *Retention) *time.Duration { return &r.Sessions }},
+	{"idempotency", func(r *Retention) *time.Duration { return &r.IdempotencyKeys }},
+	{"inbox", func(r *Retention) *time.Duration { return &r.ReadNotices }},
+	{"deliveries", func(r *Retention) *time.Duration { return &r.Deliveries }},
+	{"outbox", func(r *Retention) *time.Duration { return &r.Outbox }},
+	{"audit", func(r *Retention) *time.Duration { return &r.Audit }},
+}
+
+// minAudit is the shortest audit retention allowed (a security review asks
+// for at least 180 days of logs).
+const minAudit = 180 * 24 * time.Hour
+
+// ParseRetention reads KIND=Nd pairs (days; 0 keeps for ever) over the
+// defaults; kinds not named keep their default.
+func ParseRetention(spec string) (Retention, error) {
+	var r Retention
+	for _, part := range strings.Split(defaultRetention+","+spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, v, ok := strings.Cut(part, "=")
+		var dst *time.Duration
+		for _, k := range retentionKinds {
+			if k.name == strings.TrimSpace(name) {
+				dst = k.dst(&r)
+			}
+		}
+		if !ok || dst == nil {
+			return r, fmt.Errorf("%q: want KIND=DAYSd with KIND one of sessions, idempotency, inbox, deliveries, outbox, audit", part)
+		}
+		days, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), "d"))
+		if err != nil || days < 0 || days > 100*365 {
+			return r, fmt.Errorf("%q: want a number of days such as 30d (0 keeps for ever)", part)
+		}
+		*dst = time.Duration(days) * 24 * time.Hour
+	}
+	if r.Audit > 0 && r.Audit < minAudit {
+		return r, fmt.Errorf("audit=%dd: the audit log is kept at least 180 days (0 keeps it for ever)", r.Audit/(24*time.Hour))
+	}
+	return r, nil
+}
+
+const defaultRetention = "sessions=1d,idempotency=7d,inbox=180d,deliveries=30d,outbox=30d,audit=400d"
 
 // Watch are the deadline watcher's settings.
 type Watch struct {
@@ -79,6 +141,8 @@ var settings = []setting{
 	{"warn-share", "XIUHUA_WARN_SHARE", "0.8", "warn (预警) when this share of a time limit has passed", false, func(c *Config) *string { return &c.WarnShare }},
 	{"warn-before", "XIUHUA_WARN_BEFORE", "2h", "or when this much working time is left, whichever comes first (0 = by share only)", false, func(c *Config) *string { return &c.WarnBefore }},
 	{"escalate-after", "XIUHUA_ESCALATE_AFTER", "7h", "working time after a deadline before an automatic supervision order (督办); 0 = never", false, func(c *Config) *string { return &c.EscalateAfter }},
+	{"retention", "XIUHUA_RETENTION", defaultRetention, "how long rows that only grow are kept, in days (0: for ever): sessions after expiry, idempotency keys, inbox lines after reading, delivered webhook deliveries, webhook messages, the audit log (at least 180d); name only the kinds to change", false, func(c *Config) *string { return &c.RetentionSpec }},
+	{"prune-every", "XIUHUA_PRUNE_EVERY", "1h", "how often one instance prunes what -retention no longer keeps", false, func(c *Config) *string { return &c.PruneEvery }},
 }
 
 // Register adds the settings to a flag set; defaults come from the
@@ -140,6 +204,12 @@ func (c *Config) Validate() error {
 	dur("watch-lease", c.WatchLease, time.Second, &c.Watch.Lease)
 	dur("warn-before", c.WarnBefore, 0, &c.Watch.WarnBefore)
 	dur("escalate-after", c.EscalateAfter, 0, &c.Watch.EscalateAfter)
+	dur("prune-every", c.PruneEvery, time.Minute, &c.Prune)
+	if r, err := ParseRetention(c.RetentionSpec); err != nil {
+		errs = append(errs, fmt.Errorf("-retention: %v", err))
+	} else {
+		c.Retention = r
+	}
 	if f, err := strconv.ParseFloat(c.WarnShare, 64); err != nil || f <= 0 || f >= 1 {
 		errs = append(errs, fmt.Errorf("-warn-share %q: want a number between 0 and 1, such as 0.8", c.WarnShare))
 	} else {
