@@ -31,25 +31,61 @@ func (p Principal) Actor() caseflow.Actor {
 // wide roles see every case.
 var wide = []caseflow.Role{caseflow.Admin, caseflow.Dispatcher, caseflow.Operator, caseflow.Leader}
 
-// CanSee reports whether p may see a case's staff view.
-func CanSee(p Principal, c *caseflow.Case) bool {
+// Scope is the set of cases a person may see, in a form a store can
+// apply as a filter: a case is in it when All is set, or its grid is one
+// of Grids, its street is Street, it has a task (in any state) of
+// TaskUnit, or the account Reporter filed it. The zero Scope holds no
+// case. CanSee is Scope's Holds, so a filter and a lookup cannot drift.
+type Scope struct {
+	All      bool
+	Grids    []string
+	Street   string
+	TaskUnit int64
+	Reporter int64
+}
+
+// ScopeOf is p's scope: the centre and leaders everything; a department
+// its tasks, a street office also its street; a grid worker their grids
+// and the cases they reported.
+func ScopeOf(p Principal) Scope {
 	switch {
 	case slices.Contains(wide, p.Role):
-		return true
+		return Scope{All: true}
 	case p.Role == caseflow.Handler:
-		if p.UnitKind == org.KindStreet && p.Street != "" && c.Place.Street == p.Street {
-			return true
+		sc := Scope{TaskUnit: p.UnitID}
+		if p.UnitKind == org.KindStreet {
+			sc.Street = p.Street
 		}
+		return sc
+	case p.Role == caseflow.GridWorker:
+		return Scope{Grids: slices.Clone(p.Grids), Reporter: p.AccountID}
+	}
+	return Scope{}
+}
+
+// Holds reports whether c is in the scope.
+func (s Scope) Holds(c *caseflow.Case) bool {
+	switch {
+	case s.All:
+		return true
+	case s.Street != "" && c.Place.Street == s.Street:
+		return true
+	case slices.Contains(s.Grids, c.Place.Grid):
+		return true
+	case s.Reporter != 0 && c.Reporter.AccountID == s.Reporter:
+		return true
+	case s.TaskUnit != 0:
 		for _, t := range c.Tasks {
-			if t.UnitID == p.UnitID {
+			if t.UnitID == s.TaskUnit {
 				return true
 			}
 		}
-	case p.Role == caseflow.GridWorker:
-		return slices.Contains(p.Grids, c.Place.Grid) || (c.Reporter.AccountID != 0 && c.Reporter.AccountID == p.AccountID)
 	}
 	return false
 }
+
+// CanSee reports whether p may see a case's staff view.
+func CanSee(p Principal, c *caseflow.Case) bool { return ScopeOf(p).Holds(c) }
 
 // Refuse is a permission refusal, in the case loop's error type so the
 // HTTP layer maps it like the loop's own (403).

@@ -253,6 +253,55 @@ type Recipient struct {
 	UnitID    int64
 	Role      caseflow.Role
 	Centre    bool // the unit is the command centre: case-level deadlines are its
+	// Scope is the cases whose lines the reader may see, as the domain
+	// decided it (access.ScopeOf); the zero scope shows none.
+	Scope CaseScope
+}
+
+// CaseScope is a set of cases the domain hands the store as a filter: a
+// case is in it when All is set, or its grid is one of Grids, its street
+// is Street, it has a task of TaskUnit, or the account Reporter filed it
+// (the fields of access.Scope, which defines them).
+type CaseScope struct {
+	All      bool
+	Grids    []string
+	Street   string
+	TaskUnit int64
+	Reporter int64
+}
+
+// sql is the scope as a condition on cases aliased c, its values appended
+// to args.
+func (sc CaseScope) sql(args *[]any) string {
+	if sc.All {
+		return "1 = 1"
+	}
+	var or []string
+	add := func(cond string, v any) {
+		*args = append(*args, v)
+		or = append(or, fmt.Sprintf(cond, len(*args)))
+	}
+	if sc.Street != "" {
+		add("c.street = $%d", sc.Street)
+	}
+	if len(sc.Grids) > 0 {
+		ps := make([]string, len(sc.Grids))
+		for i, g := range sc.Grids {
+			*args = append(*args, g)
+			ps[i] = fmt.Sprintf("$%d", len(*args))
+		}
+		or = append(or, "c.grid IN ("+strings.Join(ps, ", ")+")")
+	}
+	if sc.Reporter != 0 {
+		add("c.reporter_account_id = $%d", sc.Reporter)
+	}
+	if sc.TaskUnit != 0 {
+		add("EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.unit_id = $%d)", sc.TaskUnit)
+	}
+	if len(or) == 0 {
+		return "1 = 0"
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
 }
 
 // DueItem is a deadline in an inbox.
@@ -277,13 +326,17 @@ type Inbox struct {
 // deadlines already warned about and those passed.
 func (s *Store) Inbox(ctx context.Context, r Recipient, now time.Time, limit int) (Inbox, error) {
 	in := Inbox{New: []Notification{}, Due: []DueItem{}, Overdue: []DueItem{}}
-	mine := `(n.account_id = $1 OR n.unit_id = $2)`
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM notifications n WHERE `+mine+` AND n.read_at IS NULL`,
-		r.AccountID, r.UnitID).Scan(&in.Unread); err != nil {
+	// Lines addressed to the reader (or their unit) about cases in their
+	// scope: the unread count and the lines are the same set.
+	args := []any{r.AccountID, r.UnitID}
+	mine := `(n.account_id = $1 OR n.unit_id = $2) AND ` + r.Scope.sql(&args)
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM notifications n JOIN cases c ON c.id = n.case_id WHERE `+mine+` AND n.read_at IS NULL`,
+		args...).Scan(&in.Unread); err != nil {
 		return in, fmt.Errorf("store: inbox: %w", err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.unit_id, n.account_id, n.case_id, c.number, n.kind, n.title, n.due, n.at, n.read_at
-		FROM notifications n JOIN cases c ON c.id = n.case_id WHERE `+mine+` ORDER BY n.id DESC LIMIT $3`, r.AccountID, r.UnitID, limit)
+	args = append(args, limit)
+	rows, err := s.r.QueryContext(ctx, fmt.Sprintf(`SELECT n.id, n.unit_id, n.account_id, n.case_id, c.number, n.kind, n.title, n.due, n.at, n.read_at
+		FROM notifications n JOIN cases c ON c.id = n.case_id WHERE %s ORDER BY n.id DESC LIMIT $%d`, mine, len(args)), args...)
 	if err != nil {
 		return in, fmt.Errorf("store: inbox: %w", err)
 	}
@@ -305,7 +358,7 @@ func (s *Store) Inbox(ctx context.Context, r Recipient, now time.Time, limit int
 	// Deadlines: a department's tasks, the centre's case-level steps, a
 	// grid worker's checks.
 	var where string
-	var args []any
+	args = nil
 	switch {
 	case r.Role == caseflow.GridWorker:
 		where = `w.step = 'check' AND c.grid IN (SELECT grid FROM account_grids WHERE account_id = $1)`
@@ -316,6 +369,7 @@ func (s *Store) Inbox(ctx context.Context, r Recipient, now time.Time, limit int
 		where = `w.unit_id = $1`
 		args = []any{r.UnitID}
 	}
+	where += ` AND ` + r.Scope.sql(&args)
 	args = append(args, now.UnixMilli(), limit)
 	q := fmt.Sprintf(`SELECT w.case_id, c.number, w.step, w.unit_id, w.deadline, w.stage FROM watches w JOIN cases c ON c.id = w.case_id
 		WHERE %s AND (w.stage >= 1 OR w.deadline <= $%d) ORDER BY w.deadline LIMIT $%d`, where, len(args)-1, len(args))

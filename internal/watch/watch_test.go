@@ -62,6 +62,7 @@ func events(t *testing.T, s *store.Store, id int64, a caseflow.Action) []caseflo
 
 func inbox(t *testing.T, s *store.Store, r store.Recipient, now time.Time) store.Inbox {
 	t.Helper()
+	r.Scope = store.CaseScope{All: true} // what is addressed to r; whom it may show is access's (web tests)
 	in, err := s.Inbox(context.Background(), r, now, 50)
 	if err != nil {
 		t.Fatal(err)

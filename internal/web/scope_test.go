@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xuri/excelize/v2"
@@ -79,5 +80,99 @@ func TestExportsNeutraliseFormulas(t *testing.T) {
 	code, body, _ = get(t, s.URL+"/api/v1/evaluations?group=department&period=2026-10&format=csv")
 	if code != 200 || !strings.Contains(body, ",'+cmd|' /C calc'!A0,") || strings.Contains(body, ",+cmd") {
 		t.Fatalf("evaluation csv %d: the unit's name is not neutralised", code)
+	}
+}
+
+// A grid worker is employed by the street office and so shares its
+// inbox; they see only the lines about cases they may open, and the
+// unread badge counts those lines.
+func TestInboxShowsOnlyWhatTheReaderMaySee(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	// New reports in four grids of one street, registered and dispatched
+	// to its street office.
+	all, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1000})
+	street := all[0].Place.Street
+	op, disp := tokenOf(t, a, "operator1"), tokenOf(t, a, "dispatcher1")
+	grids := map[string]bool{}
+	for _, c := range all {
+		if c.Place.Street != street || grids[c.Place.Grid] || len(grids) == 4 {
+			continue
+		}
+		grids[c.Place.Grid] = true
+		j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "楼道堆物", "lon": c.Point.Lon, "lat": c.Point.Lat})
+		code, body, _ := send(t, "POST", s.URL+"/api/v1/cases", op, bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
+		var made struct{ Number string }
+		if code != 201 || json.Unmarshal([]byte(body), &made) != nil {
+			t.Fatalf("report: %d %s", code, body)
+		}
+		act(t, s.URL, disp, made.Number, "register", map[string]any{})
+		act(t, s.URL, disp, made.Number, "dispatch", map[string]any{"assignments": []map[string]any{{"unit": "jd" + street, "lead": true}}})
+	}
+	accts, _ := a.Store.Accounts(ctx)
+	hiding, showing := 0, 0 // workers with lines hidden from them, and with lines shown
+	for _, ac := range accts {
+		if ac.Role != caseflow.GridWorker || len(ac.Grids) != 1 || !strings.HasPrefix(ac.Grids[0], street) {
+			continue
+		}
+		everything, err := a.Store.Inbox(ctx, store.Recipient{AccountID: ac.ID, UnitID: ac.UnitID, Role: ac.Role, Scope: store.CaseScope{All: true}}, a.Now(), 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hidden := 0
+		for _, n := range everything.New {
+			c, _ := a.Store.Case(ctx, n.CaseID)
+			if c.Place.Grid != ac.Grids[0] && c.Reporter.AccountID != ac.ID {
+				hidden++
+			}
+		}
+		if hidden > 0 {
+			hiding++
+		}
+		if len(everything.New) > hidden {
+			showing++
+		}
+		token := tokenOf(t, a, ac.Username)
+		code, body, _ := getAs(t, s.URL+"/api/v1/inbox?limit=500", token)
+		var in store.Inbox
+		if code != 200 || json.Unmarshal([]byte(body), &in) != nil {
+			t.Fatalf("inbox %d %.200s", code, body)
+		}
+		unread := 0
+		for _, n := range in.New {
+			if code, _, _ := getAs(t, s.URL+"/api/v1/cases/"+n.CaseNumber, token); code != 200 {
+				t.Errorf("%s's inbox names case %s, which they cannot open (%d)", ac.Username, n.CaseNumber, code)
+			}
+			if n.ReadAt.IsZero() {
+				unread++
+			}
+		}
+		for _, d := range append(in.Due, in.Overdue...) {
+			if code, _, _ := getAs(t, s.URL+"/api/v1/cases/"+d.CaseNumber, token); code != 200 {
+				t.Errorf("%s's deadlines name case %s, which they cannot open (%d)", ac.Username, d.CaseNumber, code)
+			}
+		}
+		if in.Unread != unread || len(in.New) != len(everything.New)-hidden {
+			t.Errorf("%s: %d lines, %d unread counted, %d unread lines; %d addressed, %d of them hidden",
+				ac.Username, len(in.New), in.Unread, unread, len(everything.New), hidden)
+		}
+	}
+	if hiding == 0 || showing == 0 {
+		t.Fatalf("of the street's grid workers %d had lines hidden, %d lines shown (cases in %d grids): the test proves little", hiding, showing, len(grids))
+	}
+}
+
+// act makes one transition as the token's holder on the case's current
+// version, failing the test unless it is done.
+func act(t *testing.T, base, token, number, action string, body map[string]any) {
+	t.Helper()
+	_, view, _ := getAs(t, base+"/api/v1/cases/"+number, token)
+	var v struct{ Version int }
+	json.Unmarshal([]byte(view), &v)
+	body["version"] = v.Version
+	j, _ := json.Marshal(body)
+	if code, resp, _ := send(t, "POST", base+"/api/v1/cases/"+number+"/actions/"+action, token, bytes.NewReader(j),
+		map[string]string{"Content-Type": "application/json"}); code != 200 {
+		t.Fatalf("%s %s: %d %s", action, number, code, resp)
 	}
 }

@@ -438,7 +438,11 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 		limit = n
 	}
 	p := principal(r)
-	rcp := store.Recipient{AccountID: p.AccountID, UnitID: p.UnitID, Role: p.Role, Centre: p.UnitKind == org.KindCentre}
+	// Notices go to a unit, and a unit's people may see less than it does
+	// (a grid worker employed by the street office): only lines about
+	// cases the reader may see, counted the same way.
+	rcp := store.Recipient{AccountID: p.AccountID, UnitID: p.UnitID, Role: p.Role, Centre: p.UnitKind == org.KindCentre,
+		Scope: store.CaseScope(access.ScopeOf(p))}
 	in, err := s.app.Store.Inbox(r.Context(), rcp, s.app.Now(), limit)
 	if err != nil {
 		fail(w, r, err)
