@@ -18,6 +18,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,10 +28,16 @@ import (
 	"golang.org/x/image/webp"
 )
 
-// Limits.
+// Limits. A photo's decoded pixels, not its file, are what cost memory: a
+// 291 KB PNG can hold 6000×6000 16-bit pixels (288 MB). So before decoding,
+// the header says what decoding will take (decodeCost, by format, bit
+// depth, chroma subsampling, progressive or interlaced storage), and a
+// photo over MaxDecode is refused; the public copy and thumbnail are then
+// made without a full-size intermediate (shrink).
 const (
 	MaxBytes  = 10 << 20 // an upload
-	MaxPixels = 40e6     // a decoded image (a 10 MB file can claim 60,000²)
+	MaxPixels = 25e6     // a decoded image's width × height
+	MaxDecode = 48 << 20 // a decoded image's memory, with the copies made from it
 	PublicMax = 1600     // the public copy's longest side
 	ThumbMax  = 320
 )
@@ -39,6 +46,7 @@ const (
 var (
 	ErrTooLarge    = fmt.Errorf("photo larger than %d MB", MaxBytes>>20)
 	ErrUnsupported = errors.New("only JPEG, PNG and WebP photos are accepted")
+	ErrPixels      = errors.New("photo too large to decode")
 )
 
 // Blobs stores files by key.
@@ -101,12 +109,26 @@ func ValidID(s string) bool {
 	return err == nil
 }
 
-// Store takes a photo in.
-func Store(ctx context.Context, b Blobs, r io.Reader) (Photo, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
+// Store takes a photo of size bytes in (size < 0: unknown), through the
+// process's gate: it waits its turn, briefly, and answers ErrBusy when the
+// wait is over.
+func Store(ctx context.Context, b Blobs, r io.Reader, size int64) (Photo, error) {
+	if size > MaxBytes {
+		return Photo{}, ErrTooLarge
+	}
+	if size < 0 {
+		size = MaxBytes
+	}
+	release, err := gate.hold(ctx, gate.bodies, size)
 	if err != nil {
 		return Photo{}, err
 	}
+	defer release()
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	if _, err := buf.ReadFrom(io.LimitReader(r, MaxBytes+1)); err != nil {
+		return Photo{}, err
+	}
+	data := buf.Bytes()
 	if len(data) > MaxBytes {
 		return Photo{}, ErrTooLarge
 	}
@@ -128,25 +150,46 @@ func Store(ctx context.Context, b Blobs, r io.Reader) (Photo, error) {
 		return Photo{}, fmt.Errorf("%w: the %s is damaged: %v", ErrUnsupported, strings.TrimPrefix(kind, "image/"), err)
 	}
 	if float64(cfg.Width)*float64(cfg.Height) > MaxPixels {
-		return Photo{}, fmt.Errorf("photo of %d×%d pixels is too large", cfg.Width, cfg.Height)
+		return Photo{}, fmt.Errorf("%w: %d×%d pixels, at most %.0f million; send a smaller photo (a phone camera's usual setting fits)",
+			ErrPixels, cfg.Width, cfg.Height, MaxPixels/1e6)
 	}
-	img, err := decode(bytes.NewReader(data))
+	cost, err := decodeCost(kind, data, cfg)
 	if err != nil {
 		return Photo{}, fmt.Errorf("%w: the %s is damaged: %v", ErrUnsupported, strings.TrimPrefix(kind, "image/"), err)
 	}
-	if kind == "image/jpeg" {
-		img = orient(img, jpegOrientation(data))
+	if cost > MaxDecode {
+		return Photo{}, fmt.Errorf("%w: this %d×%d %s would take %d MB to decode, at most %d MB; send a smaller photo (a phone camera's usual setting fits)",
+			ErrPixels, cfg.Width, cfg.Height, strings.TrimPrefix(kind, "image/"), cost>>20, MaxDecode>>20)
+	}
+	pub, thumb, w, h, err := gate.decode(ctx, cost, func() ([]byte, []byte, int, int, error) {
+		img, err := decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, nil, 0, 0, fmt.Errorf("%w: the %s is damaged: %v", ErrUnsupported, strings.TrimPrefix(kind, "image/"), err)
+		}
+		o := 1
+		if kind == "image/jpeg" {
+			o = jpegOrientation(data)
+		}
+		// The copies are made small first and turned upright after, so
+		// turning costs a copy of the small picture, not of the original.
+		w, h := img.Bounds().Dx(), img.Bounds().Dy()
+		if o >= 5 {
+			w, h = h, w
+		}
+		pub := orient(fit(img, PublicMax), o)
+		img = nil // the big one can go while the copies are encoded
+		pb, err := encode(pub)
+		if err != nil {
+			return nil, nil, 0, 0, err
+		}
+		tb, err := encode(fit(pub, ThumbMax))
+		return pb, tb, w, h, err
+	})
+	if err != nil {
+		return Photo{}, err
 	}
 	sum := sha256.Sum256(data)
-	p := Photo{ID: hex.EncodeToString(sum[:]), Type: kind, Width: img.Bounds().Dx(), Height: img.Bounds().Dy()}
-	pub, err := encode(fit(img, PublicMax))
-	if err != nil {
-		return p, err
-	}
-	thumb, err := encode(fit(img, ThumbMax))
-	if err != nil {
-		return p, err
-	}
+	p := Photo{ID: hex.EncodeToString(sum[:]), Type: kind, Width: w, Height: h}
 	for _, f := range []struct {
 		key string
 		b   []byte
@@ -178,22 +221,17 @@ func encode(img image.Image) ([]byte, error) {
 }
 
 // fit scales img down so its longest side is at most max.
-func fit(img image.Image, max int) image.Image {
+func fit(img image.Image, max int) *image.RGBA {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	if w <= max && h <= max {
-		dst := image.NewRGBA(image.Rect(0, 0, w, h))
-		draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
-		return dst
-	}
-	if w >= h {
+	switch {
+	case w <= max && h <= max:
+	case w >= h:
 		h, w = h*max/w, max
-	} else {
+	default:
 		w, h = w*max/h, max
 	}
-	dst := image.NewRGBA(image.Rect(0, 0, max1(w), max1(h)))
-	draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
-	return dst
+	return shrink(img, max1(w), max1(h))
 }
 
 func max1(n int) int {
@@ -201,6 +239,81 @@ func max1(n int) int {
 		return 1
 	}
 	return n
+}
+
+// shrink scales img to dw×dh, no larger than it, by averaging the source
+// pixels each target pixel covers (a box filter, good for shrinking). It
+// converts one source row at a time, so it holds the target and a few rows
+// whatever the source's size; x/image/draw's kernels keep a float64 buffer
+// of target width × source height (300 MB for 6000×6000 to 1600).
+func shrink(img image.Image, dw, dh int) *image.RGBA {
+	b := img.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	xs, ys := spans(sw, dw), spans(sh, dh)
+	row := image.NewRGBA(image.Rect(0, 0, sw, 1))
+	hrow := make([]float32, 4*dw) // the last source row read, shrunk across
+	acc := make([]float32, 4*dw)
+	last := -1
+	for dy := 0; dy < dh; dy++ {
+		clear(acc)
+		for _, yw := range ys.of(dy) {
+			if yw.i != last {
+				draw.Draw(row, row.Rect, img, image.Pt(b.Min.X, b.Min.Y+yw.i), draw.Src)
+				for dx := 0; dx < dw; dx++ {
+					var r, g, bl, a float32
+					for _, xw := range xs.of(dx) {
+						p := row.Pix[4*xw.i : 4*xw.i+4 : 4*xw.i+4]
+						r += xw.w * float32(p[0])
+						g += xw.w * float32(p[1])
+						bl += xw.w * float32(p[2])
+						a += xw.w * float32(p[3])
+					}
+					hrow[4*dx], hrow[4*dx+1], hrow[4*dx+2], hrow[4*dx+3] = r, g, bl, a
+				}
+				last = yw.i
+			}
+			for k, v := range hrow {
+				acc[k] += yw.w * v
+			}
+		}
+		out := dst.Pix[dy*dst.Stride : dy*dst.Stride+4*dw]
+		for k, v := range acc {
+			out[k] = uint8(min(255, v+0.5))
+		}
+	}
+	return dst
+}
+
+// weight is how much source pixel i counts in a target pixel.
+type weight struct {
+	i int
+	w float32
+}
+
+// spanList is, for each target pixel along one axis, the source pixels it
+// covers and their weights (summing to 1).
+type spanList struct {
+	start []int // into ws, one per target pixel and one more
+	ws    []weight
+}
+
+func (l spanList) of(d int) []weight { return l.ws[l.start[d]:l.start[d+1]] }
+
+func spans(src, dst int) spanList {
+	scale := float64(src) / float64(dst)
+	l := spanList{start: make([]int, 0, dst+1), ws: make([]weight, 0, dst*(int(scale)+2))}
+	for d := 0; d < dst; d++ {
+		l.start = append(l.start, len(l.ws))
+		lo, hi := float64(d)*scale, float64(d+1)*scale
+		for i := int(lo); i < src && float64(i) < hi; i++ {
+			if cover := math.Min(hi, float64(i+1)) - math.Max(lo, float64(i)); cover > 0 {
+				l.ws = append(l.ws, weight{i, float32(cover / scale)})
+			}
+		}
+	}
+	l.start = append(l.start, len(l.ws))
+	return l
 }
 
 // jpegOrientation reads the EXIF orientation (1–8) of a JPEG; 1 when it

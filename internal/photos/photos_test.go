@@ -53,7 +53,7 @@ func TestPublicCopiesHaveNoExifAndAreUpright(t *testing.T) {
 	if jpegOrientation(orig) != 6 {
 		t.Fatalf("orientation %d", jpegOrientation(orig))
 	}
-	p, err := Store(ctx, dir, bytes.NewReader(orig))
+	p, err := Store(ctx, dir, bytes.NewReader(orig), -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestFormatsAndRefusals(t *testing.T) {
 	dir := Dir(t.TempDir())
 	var pngb bytes.Buffer
 	png.Encode(&pngb, image.NewGray(image.Rect(0, 0, 3000, 10)))
-	p, err := Store(ctx, dir, &pngb)
+	p, err := Store(ctx, dir, &pngb, -1)
 	if err != nil || p.Type != "image/png" {
 		t.Fatalf("png: %+v %v", p, err)
 	}
@@ -93,7 +93,7 @@ func TestFormatsAndRefusals(t *testing.T) {
 		t.Fatalf("thumbnail %v", img.Bounds())
 	}
 	webpb, _ := os.ReadFile("testdata/gopher.webp")
-	if p, err := Store(ctx, dir, bytes.NewReader(webpb)); err != nil || p.Type != "image/webp" {
+	if p, err := Store(ctx, dir, bytes.NewReader(webpb), -1); err != nil || p.Type != "image/webp" {
 		t.Fatalf("webp: %+v %v", p, err)
 	}
 	for name, b := range map[string][]byte{
@@ -102,11 +102,11 @@ func TestFormatsAndRefusals(t *testing.T) {
 		"a damaged JPEG":       []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00garbage"),
 		"HTML":                 []byte("<html><script>alert(1)</script></html>"),
 	} {
-		if _, err := Store(ctx, dir, bytes.NewReader(b)); !errors.Is(err, ErrUnsupported) {
+		if _, err := Store(ctx, dir, bytes.NewReader(b), -1); !errors.Is(err, ErrUnsupported) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := Store(ctx, dir, bytes.NewReader(make([]byte, MaxBytes+1))); !errors.Is(err, ErrTooLarge) {
+	if _, err := Store(ctx, dir, bytes.NewReader(make([]byte, MaxBytes+1)), -1); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("oversize: %v", err)
 	}
 	if ValidID("../../etc/passwd") || !ValidID(p.ID) {
@@ -123,7 +123,7 @@ func TestPixelBomb(t *testing.T) {
 	binary.BigEndian.PutUint32(data[16:], 100000)
 	binary.BigEndian.PutUint32(data[20:], 100000)
 	binary.BigEndian.PutUint32(data[29:], crc32.ChecksumIEEE(data[12:29]))
-	if _, err := Store(context.Background(), Dir(t.TempDir()), bytes.NewReader(data)); err == nil || !strings.Contains(err.Error(), "too large") {
+	if _, err := Store(context.Background(), Dir(t.TempDir()), bytes.NewReader(data), -1); err == nil || !strings.Contains(err.Error(), "too large") {
 		t.Fatalf("pixel bomb: %v", err)
 	}
 }

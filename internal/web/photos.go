@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
@@ -22,11 +24,20 @@ func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request, _ access.Pr
 		problem(w, http.StatusServiceUnavailable, "unavailable", "", "photo storage is not configured")
 		return
 	}
-	p, err := photos.Store(r.Context(), s.app.Photos, http.MaxBytesReader(w, r.Body, photos.MaxBytes+1))
+	p, err := photos.Store(r.Context(), s.app.Photos, http.MaxBytesReader(w, r.Body, photos.MaxBytes+1), r.ContentLength)
 	switch {
 	case errors.Is(err, photos.ErrTooLarge) || isMaxBytes(err):
 		problem(w, http.StatusRequestEntityTooLarge, "too_large", "", photos.ErrTooLarge.Error())
 		return
+	case errors.Is(err, photos.ErrPixels):
+		problem(w, http.StatusRequestEntityTooLarge, "too_large", "", err.Error())
+		return
+	case errors.Is(err, photos.ErrBusy):
+		w.Header().Set("Retry-After", strconv.Itoa(int(photos.GateWait/time.Second)))
+		problem(w, http.StatusServiceUnavailable, "busy", "", err.Error())
+		return
+	case r.Context().Err() != nil:
+		return // the client has gone
 	case errors.Is(err, photos.ErrUnsupported):
 		problem(w, http.StatusUnsupportedMediaType, "unsupported", "", err.Error())
 		return
