@@ -368,14 +368,45 @@ func TestBrowserPages(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#cat-id`), "M90001"), chromedp.SendKeys(chromedp.CSS(`#cat-name`), "占道晾晒"),
 		chromedp.SendKeys(chromedp.CSS(`#cat-class`), "地方事项"), chromedp.Click(chromedp.CSS(`#admin-body form button.primary`)))
 	p.wait("category saved", `[...document.querySelectorAll('#admin-body td')].some(td => td.textContent === '占道晾晒')`)
-	// A day off set on the calendar page is in force at once.
+	// The page warns that next year has no holiday file.
+	if b := p.eval(`document.querySelector('#admin-banner')?.textContent || ''`); !strings.Contains(b, "2027") {
+		t.Errorf("no banner for the missing 2027 holiday file: %q", b)
+	}
+	// A day off set on the calendar page: first the running deadlines it
+	// moves, then in force at once.
 	p.do("calendar", chromedp.Click(chromedp.CSS(`[data-section="calendar"]`)), chromedp.WaitVisible(chromedp.CSS(`#cal-day`)),
 		chromedp.SetValue(chromedp.CSS(`#cal-day`), "2026-12-31"), chromedp.SendKeys(chromedp.CSS(`#cal-note`), "跨年保障调休"),
-		chromedp.Click(chromedp.CSS(`#admin-body form button.primary`)))
-	p.wait("day saved", `[...document.querySelectorAll('#admin-body td')].some(td => td.textContent === '2026-12-31')`)
+		chromedp.Click(chromedp.CSS(`#cal-check`)), chromedp.WaitVisible(chromedp.CSS(`#cal-confirm`)))
+	if pv := p.text(`#cal-preview`); !strings.Contains(pv, "2026-12-31 设为休息日") {
+		t.Errorf("the day's preview: %q", pv)
+	}
 	dec31, _ := time.ParseInLocation("2006-01-02 15:04", "2026-12-31 10:00", calendar.Shanghai)
+	if !a.Policy.Calendar().IsWorkingDay(dec31) {
+		t.Error("the preview put the day off in force")
+	}
+	p.do("confirm the day", chromedp.Click(chromedp.CSS(`#cal-confirm`)))
+	p.wait("day saved", `[...document.querySelectorAll('#cal-days td')].some(td => td.textContent === '2026-12-31')`)
 	if a.Policy.Calendar().IsWorkingDay(dec31) {
 		t.Error("the day off set in the browser is not in force")
+	}
+	// Next year's holiday file: checked, then put in force.
+	holidays, _ := filepath.Abs(filepath.Join("..", "app", "testdata", "holidays-2027-test.json"))
+	p.do("holiday file", chromedp.WaitVisible(chromedp.CSS(`#hol-file`)), chromedp.SetUploadFiles(chromedp.CSS(`#hol-file`), []string{holidays}),
+		chromedp.Click(chromedp.CSS(`#hol-check`)), chromedp.WaitVisible(chromedp.CSS(`#cal-confirm`)))
+	p.shot("admin-holidays-preview")
+	if pv := p.text(`#hol-preview`); !strings.Contains(pv, "2027 年节假日文件") {
+		t.Errorf("the holiday file's preview: %q", pv)
+	}
+	if len(a.Policy.Calendar().MissingYears(2027, 2027)) == 0 {
+		t.Error("checking the file put it in force")
+	}
+	p.do("import the file", chromedp.Click(chromedp.CSS(`#cal-confirm`)))
+	p.wait("2027 imported", `[...document.querySelectorAll('#hol-years tr')].some(tr => tr.textContent.startsWith('2027') && tr.textContent.includes('admin'))`)
+	if len(a.Policy.Calendar().MissingYears(2027, 2027)) != 0 {
+		t.Error("the imported 2027 file is not in force")
+	}
+	if b := p.eval(`document.querySelector('#calendar-view .banner')?.textContent || ''`); b != "" {
+		t.Errorf("the missing-file warning stays after the import: %q", b)
 	}
 	p.shot("admin-calendar")
 	p.do("english", chromedp.Navigate(s.URL+"/board"), chromedp.WaitVisible(chromedp.CSS(`#board-rows tr`)))

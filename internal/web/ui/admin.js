@@ -2,7 +2,7 @@
 // check first), the catalog with its time limits, the dispatch table with
 // its dry run, the calendar and the webhooks. Writes are for administrators;
 // dispatchers see the dispatch table and its dry run.
-import { api, catalog, errText, h, t, toast } from './lib.js';
+import { api, catalog, errText, fmtTime, h, t, toast } from './lib.js';
 import { units } from './casepanel.js';
 
 const sections = ['dispatch', 'users', 'grids', 'catalog', 'calendar', 'webhooks'];
@@ -11,13 +11,36 @@ export async function render(main, me) {
   const box = h('div', { id: 'admin-body' });
   const bar = h('div.tabs', { role: 'tablist' }, sections.filter(s => me.role === 'admin' || s === 'dispatch' || s === 'catalog').map(s =>
     h('button', { type: 'button', 'data-section': s, onclick: e => { bar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b === e.currentTarget)); show(s); } }, t(`admin.${s}`))));
-  main.replaceChildren(h('h1', null, t('nav.admin')), bar, box);
+  const banner = h('div', { id: 'admin-banner' });
+  main.replaceChildren(h('h1', null, t('nav.admin')), banner, bar, box);
+  if (me.role === 'admin') {
+    api('GET', '/api/v1/admin/holidays').then(r => {
+      const y = r.missing_years || [];
+      if (y.length) banner.replaceChildren(h('p.err.banner', { role: 'alert' }, t('admin.calendar.missing', { y: y.join('、') }), ' ',
+        h('button.link', { type: 'button', onclick: () => bar.querySelector('[data-section=calendar]').click() }, t('admin.holidays.go'))));
+    }).catch(() => {});
+  }
   async function show(s) {
     box.replaceChildren(h('p.muted', null, t('app.loading')));
     try { box.replaceChildren(await views[s](me)); } catch (e) { box.replaceChildren(h('p.err', null, errText(e))); }
   }
   bar.firstChild.classList.add('on');
   await show(sections[0]);
+}
+
+// holidayRows lists the years with a holiday file, newest first: this
+// year, the next and imported ones each on a row, older built-in years on
+// one.
+function holidayRows(hol, imported) {
+  const now = new Date().getFullYear();
+  const years = (hol.years || []).slice().sort((a, b) => b - a);
+  const recent = years.filter(y => y >= now - 1 || imported.has(y)), old = years.filter(y => y < now - 1 && !imported.has(y));
+  const rows = recent.map(y => {
+    const f = imported.get(y);
+    return h('tr', null, h('td', null, String(y)), h('td', null, f ? t('admin.holidays.imported', { by: f.imported_by, at: fmtTime(f.imported_at) }) : t('admin.holidays.builtin')));
+  });
+  if (old.length) rows.push(h('tr', null, h('td', null, old.length > 1 ? `${old[old.length - 1]}–${old[0]}` : String(old[0])), h('td', null, t('admin.holidays.builtin'))));
+  return rows;
 }
 
 const views = {
@@ -154,24 +177,68 @@ const views = {
     return view;
   },
   async calendar() {
-    const r = await api('GET', '/api/v1/admin/calendar');
-    const wrap = h('section.panel');
+    const [r, hol] = await Promise.all([api('GET', '/api/v1/admin/calendar'), api('GET', '/api/v1/admin/holidays')]);
+    const wrap = h('div', { id: 'calendar-view' });
     const reload = async () => wrap.replaceWith(await views.calendar());
+    // A change first says which running deadlines it moves; a second
+    // click puts it in force.
+    const calPreview = h('div', { id: 'cal-preview', 'aria-live': 'polite' }), holPreview = h('div', { id: 'hol-preview', 'aria-live': 'polite' });
+    const showMoves = (preview, res, title, commit) => {
+      (preview === calPreview ? holPreview : calPreview).replaceChildren();
+      const moves = res.moves || [];
+      const rows = moves.flatMap(m => m.retimes.map(x => h('tr', null, h('td', null, m.number),
+        h('td', null, x.task_id ? t('admin.moves.task') : t('admin.moves.case')), h('td', null, fmtTime(x.from)), h('td', null, '→ ' + fmtTime(x.to)))));
+      preview.replaceChildren(h('section.panel.preview', null, h('h3', null, title),
+        h('p', null, moves.length ? t('admin.moves.n', { n: moves.length }) : t('admin.moves.none')),
+        rows.length ? h('table', null, h('tr', null, h('th', null, t('case.number')), h('th', null, ''), h('th', null, t('admin.moves.from')), h('th', null, t('admin.moves.to'))), rows.slice(0, 200)) : '',
+        rows.length > 200 ? h('p.muted', null, t('admin.moves.more', { n: rows.length - 200 })) : '',
+        h('div.actions', null, h('button.primary', { type: 'button', id: 'cal-confirm', onclick: async () => {
+          try { await commit(); toast(t('admin.saved')); await reload(); } catch (err) { preview.replaceChildren(h('p.err', { role: 'alert' }, errText(err))); }
+        } }, t('admin.moves.apply')), h('button.link', { type: 'button', onclick: () => preview.replaceChildren() }, t('cancel')))));
+    };
     const day = h('input', { type: 'date', id: 'cal-day', required: true });
     const working = h('select', { id: 'cal-working' }, h('option', { value: 'false' }, t('admin.dayoff')), h('option', { value: 'true' }, t('admin.working')));
     const note = h('input', { id: 'cal-note', maxlength: 100 });
     const msg = h('p.err', { role: 'alert' });
     const form = h('form.form', { onsubmit: async e => {
       e.preventDefault();
-      try { await api('PUT', `/api/v1/admin/calendar/${day.value}`, { working: working.value === 'true', note: note.value.trim() }); toast(t('admin.saved')); await reload(); }
-      catch (err) { msg.textContent = errText(err); }
-    } }, h('div.actions', null, h('label', null, h('span', null, t('admin.day')), day), h('label', null, h('span', null, t('admin.working')), working),
-      h('label', null, h('span', null, t('field.note')), note)), msg, h('button.primary', { type: 'submit' }, t('submit')));
-    wrap.append(h('h2', null, t('admin.calendar')), h('p.muted', null, t('admin.calendar.help', { m: r.day_minutes })),
-      r.missing_holiday_years.length ? h('p.err', null, t('admin.calendar.missing', { y: r.missing_holiday_years.join('、') })) : '', form,
-      h('table', null, h('tr', null, h('th', null, t('admin.day')), h('th', null, t('admin.working')), h('th', null, t('field.note')), h('th', null, '')),
-        (r.days || []).map(d => h('tr', null, h('td', null, d.day), h('td', null, d.working ? t('yes') : t('no')), h('td', null, d.note || ''),
-          h('td', null, h('button.link', { type: 'button', onclick: async () => { try { await api('DELETE', `/api/v1/admin/calendar/${d.day}`); await reload(); } catch (err) { toast(errText(err)); } } }, t('admin.delete')))))));
+      msg.textContent = '';
+      const body = { working: working.value === 'true', note: note.value.trim() }, path = `/api/v1/admin/calendar/${day.value}`;
+      try {
+        const res = await api('PUT', path + '?dry_run=true', body);
+        showMoves(calPreview, res.change, t('admin.day.preview', { d: day.value, k: body.working ? t('admin.working') : t('admin.dayoff') }), () => api('PUT', path, body));
+      } catch (err) { msg.textContent = errText(err); }
+    } }, h('div.actions', null, h('label', null, h('span', null, t('admin.day')), day), h('label', null, h('span', null, t('admin.day.kind')), working),
+      h('label', null, h('span', null, t('field.note')), note)), msg, h('button.primary', { type: 'submit', id: 'cal-check' }, t('admin.preview')));
+    const days = h('table', { id: 'cal-days' }, h('tr', null, h('th', null, t('admin.day')), h('th', null, t('admin.day.kind')), h('th', null, t('field.note')), h('th', null, '')),
+      (r.days || []).map(d => h('tr', null, h('td', null, d.day), h('td', null, d.working ? t('admin.working') : t('admin.dayoff')), h('td', null, d.note || ''),
+        h('td', null, h('button.link', { type: 'button', onclick: async () => {
+          const path = `/api/v1/admin/calendar/${d.day}`;
+          try { const res = await api('DELETE', path + '?dry_run=true'); showMoves(calPreview, res.change, t('admin.day.unset', { d: d.day }), () => api('DELETE', path)); }
+          catch (err) { toast(errText(err)); }
+        } }, t('admin.delete'))))));
+    // The State Council's holiday files: the years in force, and a new
+    // year's file checked before it is put in force.
+    const imported = new Map((hol.imported || []).map(f => [f.year, f]));
+    const file = h('input', { type: 'file', id: 'hol-file', accept: '.json,application/json' });
+    const holMsg = h('p.err', { role: 'alert' });
+    const holForm = h('form.form', { onsubmit: async e => {
+      e.preventDefault();
+      holMsg.textContent = '';
+      const f = file.files[0];
+      if (!f) { holMsg.textContent = t('admin.grids.pick'); return; }
+      try {
+        const res = await api('POST', '/api/v1/admin/holidays?dry_run=true', f);
+        showMoves(holPreview, res, t(res.replaces ? 'admin.holidays.replace' : 'admin.holidays.check', { y: res.year, n: res.days }), () => api('POST', '/api/v1/admin/holidays', f));
+      } catch (err) { holMsg.textContent = errText(err); }
+    } }, h('label', null, h('span', null, t('admin.holidays.file')), file), holMsg, h('button.primary', { type: 'submit', id: 'hol-check' }, t('admin.preview')));
+    const missing = hol.missing_years || [];
+    wrap.append(
+      missing.length ? h('p.err.banner', { role: 'alert' }, t('admin.calendar.missing', { y: missing.join('、') })) : '',
+      h('section.panel', null, h('h2', null, t('admin.holidays')), h('p.muted', null, t('admin.holidays.help')),
+        h('table', { id: 'hol-years' }, h('tr', null, h('th', null, t('admin.holidays.year')), h('th', null, t('admin.holidays.source'))),
+          holidayRows(hol, imported)), holForm, holPreview),
+      h('section.panel', null, h('h2', null, t('admin.calendar')), h('p.muted', null, t('admin.calendar.help', { m: r.day_minutes })), form, calPreview, days));
     return wrap;
   },
   async webhooks() {
