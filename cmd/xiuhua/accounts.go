@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -14,10 +15,31 @@ import (
 	"github.com/xiuhua/xiuhua/internal/org"
 )
 
-// runAdmin creates the first administrator (or any staff account).
+const adminUsage = "usage: xiuhua admin create -username NAME [-name 姓名] [-role admin] [-unit CODE] | xiuhua admin password -username NAME   (password from $XIUHUA_PASSWORD or stdin)"
+
+// newPassword reads a new password for username from $XIUHUA_PASSWORD or
+// stdin and checks it against the password rules.
+func newPassword(username string) (string, error) {
+	password := os.Getenv("XIUHUA_PASSWORD")
+	if password == "" {
+		fmt.Fprint(os.Stderr, "password: ")
+		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+		password = strings.TrimSpace(line)
+	}
+	if err := org.CheckNewPassword(username, password); err != nil {
+		return "", fmt.Errorf("password: %w", err)
+	}
+	return password, nil
+}
+
+// runAdmin creates the first administrator (or any staff account), or
+// sets an account's password.
 func runAdmin(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "password" {
+		return runSetPassword(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: xiuhua admin create -username NAME [-name 姓名] [-role admin] [-unit CODE]   (password from $XIUHUA_PASSWORD or stdin)")
+		return errors.New(adminUsage)
 	}
 	var username, name, role, unit string
 	c, st, err := parseOpen(ctx, "admin create", args[1:], func(fs *flag.FlagSet) {
@@ -37,11 +59,9 @@ func runAdmin(ctx context.Context, args []string) error {
 	if !caseflow.Role(role).Valid() {
 		return fmt.Errorf("admin create: unknown role %q", role)
 	}
-	password := os.Getenv("XIUHUA_PASSWORD")
-	if password == "" {
-		fmt.Fprint(os.Stderr, "password: ")
-		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-		password = strings.TrimSpace(line)
+	password, err := newPassword(username)
+	if err != nil {
+		return fmt.Errorf("admin create: %w", err)
 	}
 	hash, err := org.HashPassword(password)
 	if err != nil {
@@ -75,6 +95,48 @@ func runAdmin(ctx context.Context, args []string) error {
 		return fmt.Errorf("admin create: %w", err)
 	}
 	fmt.Printf("created %s (%s), account %d\n", username, role, a.ID)
+	return nil
+}
+
+// runSetPassword gives an account a new password (a reset, say when the
+// last administrator forgot theirs): every session of the account ends and
+// its API tokens are revoked.
+func runSetPassword(ctx context.Context, args []string) error {
+	var username string
+	c, st, err := parseOpen(ctx, "admin password", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "username", "", "login name")
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if username == "" {
+		return fmt.Errorf("admin password: -username is required")
+	}
+	before, err := st.AccountByUsername(ctx, username)
+	if err == nil {
+		before, err = st.AccountByID(ctx, before.ID) // with its grids
+	}
+	if err != nil {
+		return fmt.Errorf("admin password: %w", err)
+	}
+	password, err := newPassword(username)
+	if err != nil {
+		return fmt.Errorf("admin password: %w", err)
+	}
+	after := *before
+	if after.PasswordHash, err = org.HashPassword(password); err != nil {
+		return err
+	}
+	a, err := newApp(ctx, c, st)
+	if err != nil {
+		return err
+	}
+	if err := a.UpdateAccount(ctx, before, &after, ""); err != nil {
+		return fmt.Errorf("admin password: %w", err)
+	}
+	_ = st.Audit(ctx, time.Now(), "", 0, "account_updated", "cli", username+": password set from the command line")
+	fmt.Printf("new password for %s; its sessions ended and its API tokens revoked\n", username)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -241,4 +242,30 @@ func (a *App) CreateToken(ctx context.Context, username, name string) (string, i
 	token := "xh_" + randomToken()
 	id, err := a.Store.CreateToken(ctx, acc.ID, name, token, a.Now())
 	return token, id, err
+}
+
+// UpdateAccount stores a changed account (after; before is how it was)
+// and ends what the change makes stale, at once in this process and
+// within a second in others (holders):
+//
+//   - a new password or a deactivation ends every session and revokes
+//     every API token of the account;
+//   - a new role, unit or grids ends its sessions, so its holder signs in
+//     again into the new scope; its API tokens act in the new scope from
+//     the next request (each request reads the account afresh).
+//
+// keep is a session token to leave open (the holder changing their own
+// password), or "".
+func (a *App) UpdateAccount(ctx context.Context, before, after *org.Account, keep string) error {
+	var end store.Revoke
+	if after.PasswordHash != before.PasswordHash || !after.Active {
+		end = store.Revoke{Sessions: true, Tokens: true}
+	}
+	if after.Role != before.Role || after.UnitID != before.UnitID || !slices.Equal(slices.Sorted(slices.Values(after.Grids)), slices.Sorted(slices.Values(before.Grids))) {
+		end.Sessions = true
+	}
+	if end.Sessions {
+		end.Keep = keep
+	}
+	return a.Store.UpdateAccount(ctx, after, a.Now(), end)
 }

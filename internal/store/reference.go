@@ -242,11 +242,17 @@ func saveGrids(ctx context.Context, tx *wtx, a *org.Account) error {
 	return nil
 }
 
+// Revoke says what an account update also ends, in its transaction.
+type Revoke struct {
+	Sessions bool   // every session of the account …
+	Keep     string // … but this one (a session token), if set
+	Tokens   bool   // every API token of the account
+}
+
 // UpdateAccount stores an account's name, role, unit, grids, password hash
-// and whether it is active. Deactivating ends its sessions and revokes its
-// API tokens in the same transaction (reactivating does not bring them
-// back).
-func (s *Store) UpdateAccount(ctx context.Context, a *org.Account, now time.Time) error {
+// and whether it is active, and ends the sessions and tokens end names in
+// the same transaction (reactivating an account does not bring them back).
+func (s *Store) UpdateAccount(ctx context.Context, a *org.Account, now time.Time, end Revoke) error {
 	if !a.Role.Valid() {
 		return fmt.Errorf("store: account %s: unknown role %q", a.Username, a.Role)
 	}
@@ -262,13 +268,14 @@ func (s *Store) UpdateAccount(ctx context.Context, a *org.Account, now time.Time
 		if err := saveGrids(ctx, tx, a); err != nil {
 			return err
 		}
-		if a.Active {
-			return nil
+		if end.Sessions {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2`, a.ID, HashToken(end.Keep)); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = $1`, a.ID); err != nil {
-			return err
+		if end.Tokens {
+			_, err = tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`, now.UnixMilli(), a.ID)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`, now.UnixMilli(), a.ID)
 		return err
 	})
 }

@@ -99,8 +99,7 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, p acces
 	case !in.Role.Valid():
 		problem(w, http.StatusBadRequest, "invalid", "role", "role must be one of grid_worker, operator, dispatcher, handler, leader, admin")
 		return
-	case passwordProblem(in.Password) != "":
-		problem(w, http.StatusBadRequest, "invalid", "password", passwordProblem(in.Password))
+	case badPassword(w, in.Username, in.Password):
 		return
 	}
 	units, err := s.app.Store.Units(ctx)
@@ -133,15 +132,17 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, p acces
 	writeJSON(w, http.StatusCreated, AccountView{ID: a.ID, Username: a.Username, Name: a.Name, Role: a.Role, Unit: in.Unit, Grids: a.Grids, Active: true})
 }
 
-// passwordProblem says what is wrong with a new password, or "".
-func passwordProblem(pw string) string {
-	switch n := len([]rune(pw)); {
-	case n < 10:
-		return "the password needs at least 10 characters"
-	case n > 200:
-		return "the password is longer than 200 characters"
+// badPassword answers a new password the rules refuse (org.CheckNewPassword)
+// and says whether it did; the code names the reason, which the web app
+// shows in the reader's language.
+func badPassword(w http.ResponseWriter, username, password string) bool {
+	err := org.CheckNewPassword(username, password)
+	var pe *org.PasswordError
+	if !errors.As(err, &pe) {
+		return false
 	}
-	return ""
+	problem(w, http.StatusBadRequest, "password_"+pe.Reason, "password", pe.Error())
+	return true
 }
 
 // checkAccount checks what an account is given: a grid worker has grids,
@@ -179,8 +180,9 @@ func (s *Server) checkAccount(w http.ResponseWriter, r *http.Request, units []or
 }
 
 // adminUpdateUser changes an account: name, role, unit, grids, a new
-// password, or active (false signs it out everywhere and revokes its
-// tokens). Fields left out stay as they are. An administrator cannot
+// password, or active. A new password or active=false signs it out
+// everywhere and revokes its tokens; a new role, unit or grids signs it
+// out (app.UpdateAccount). Fields left out stay as they are. An administrator cannot
 // deactivate or demote themselves.
 func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, p access.Principal) {
 	var in struct {
@@ -207,6 +209,8 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, p acces
 		fail(w, r, err)
 		return
 	}
+	before := *a
+	before.Grids = slices.Clone(a.Grids)
 	units, err := s.app.Store.Units(ctx)
 	if err != nil {
 		fail(w, r, err)
@@ -249,8 +253,7 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, p acces
 		return
 	}
 	if in.Password != nil {
-		if msg := passwordProblem(*in.Password); msg != "" {
-			problem(w, http.StatusBadRequest, "invalid", "password", msg)
+		if badPassword(w, a.Username, *in.Password) {
 			return
 		}
 		if a.PasswordHash, err = org.HashPassword(*in.Password); err != nil {
@@ -258,7 +261,7 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, p acces
 			return
 		}
 	}
-	if err := s.app.Store.UpdateAccount(ctx, a, s.app.Now()); err != nil {
+	if err := s.app.UpdateAccount(ctx, &before, a, ""); err != nil {
 		fail(w, r, err)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/lockout"
+	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/web"
 )
 
@@ -137,5 +138,98 @@ func TestLockoutSparesTheUsualNetwork(t *testing.T) {
 	}
 	if code, _ := loginFrom(t, s.URL, "2001:db8:1:2::6", "dispatcher1", demo.Password); code != 200 {
 		t.Fatalf("a user who signed in from that network before: %d, want 200", code)
+	}
+}
+
+// New passwords that are short, the username, trivial or common are
+// refused on creation and reset with the field and a reason the web app
+// has words for in both languages.
+func TestPasswordRulesRefuseWeakPasswords(t *testing.T) {
+	s, _ := server(t)
+	admin := signIn(t, s.URL, "admin")
+	for _, c := range []struct{ password, code string }{
+		{"short-1", "password_too_short"},
+		{"newclerk-2026", "password_like_username"},
+		{"aaaaaaaaaaaa", "password_trivial"},
+		{"1234567890", "password_trivial"},
+		{"qwertyuiop", "password_trivial"},
+		{"Password2026!", "password_common"},
+		{"iloveyou1314", "password_common"},
+	} {
+		code, body := admin.do("POST", "/api/v1/admin/users", map[string]any{"username": "newclerk", "role": "operator", "unit": "zhzx", "password": c.password})
+		if code != 400 || !strings.Contains(body, `"field":"password"`) || !strings.Contains(body, `"code":"`+c.code+`"`) {
+			t.Errorf("creating with %q: %d %s, want 400 %s", c.password, code, body, c.code)
+		}
+		code, body = admin.do("PATCH", "/api/v1/admin/users/dispatcher2", map[string]any{"password": strings.ReplaceAll(c.password, "newclerk", "dispatcher2")})
+		if code != 400 || !strings.Contains(body, `"code":"`+c.code+`"`) {
+			t.Errorf("resetting to %q: %d %s, want 400 %s", c.password, code, body, c.code)
+		}
+	}
+	if code, body := admin.do("POST", "/api/v1/admin/users", map[string]any{"username": "newclerk", "role": "operator", "unit": "zhzx", "password": "Blue-Heron-Lake-7"}); code != 201 {
+		t.Fatalf("a good password: %d %s", code, body)
+	}
+	signInWith(t, s.URL, "newclerk", "Blue-Heron-Lake-7")
+	for _, lang := range []string{"en", "zh-CN"} {
+		_, body, _ := getAs(t, s.URL+"/ui/i18n/"+lang+".json", "")
+		for _, r := range []string{org.PasswordTooShort, org.PasswordTooLong, org.PasswordLikeUsername, org.PasswordTrivial, org.PasswordCommon} {
+			if !strings.Contains(body, `"err.password_`+r+`"`) {
+				t.Errorf("%s has no message for err.password_%s", lang, r)
+			}
+		}
+	}
+}
+
+// A password reset ends the account's sessions and revokes its tokens at
+// once; a role change ends its sessions and its tokens act in the new
+// role from the next request.
+func TestResetAndRoleChangeEndSessions(t *testing.T) {
+	s, a := server(t)
+	admin := signIn(t, s.URL, "admin")
+	d2 := signIn(t, s.URL, "dispatcher2")
+	token := tokenOf(t, a, "dispatcher2")
+	for _, path := range []string{"/api/v1/me", "/api/v1/dispatch-rules"} {
+		if code, _ := d2.do("GET", path, nil); code != 200 {
+			t.Fatalf("%s before the reset: %d", path, code)
+		}
+		if code, _, _ := getAs(t, s.URL+path, token); code != 200 {
+			t.Fatalf("%s with the token before the reset: %d", path, code)
+		}
+	}
+	if code, body := admin.do("PATCH", "/api/v1/admin/users/dispatcher2", map[string]any{"password": "Quiet-River-Stone-3"}); code != 200 {
+		t.Fatalf("reset: %d %s", code, body)
+	}
+	if code, _ := d2.do("GET", "/api/v1/me", nil); code != 401 {
+		t.Fatalf("the session after a password reset: %d, want 401", code)
+	}
+	if code, _, _ := getAs(t, s.URL+"/api/v1/me", token); code != 401 {
+		t.Fatalf("the token after a password reset: %d, want 401", code)
+	}
+	if code, _ := admin.do("GET", "/api/v1/me", nil); code != 200 {
+		t.Fatalf("the administrator's own session: %d", code)
+	}
+	d2 = signInWith(t, s.URL, "dispatcher2", "Quiet-River-Stone-3")
+	token = tokenOf(t, a, "dispatcher2")
+	if code, _, _ := getAs(t, s.URL+"/api/v1/dispatch-rules", token); code != 200 {
+		t.Fatalf("a new token: %d", code)
+	}
+	if code, body := admin.do("PATCH", "/api/v1/admin/users/dispatcher2", map[string]any{"role": "handler"}); code != 200 {
+		t.Fatalf("role change: %d %s", code, body)
+	}
+	if code, _ := d2.do("GET", "/api/v1/me", nil); code != 401 {
+		t.Fatalf("the session after a role change: %d, want 401", code)
+	}
+	if code, body, _ := getAs(t, s.URL+"/api/v1/me", token); code != 200 || !strings.Contains(body, `"role":"handler"`) {
+		t.Fatalf("the token after a role change: %d %s, want the new role", code, body)
+	}
+	if code, _, _ := getAs(t, s.URL+"/api/v1/dispatch-rules", token); code != 403 {
+		t.Fatalf("the token on a centre route after becoming a handler: %d, want 403", code)
+	}
+	// A change of name alone ends nothing.
+	d2 = signInWith(t, s.URL, "dispatcher2", "Quiet-River-Stone-3")
+	if code, _ := admin.do("PATCH", "/api/v1/admin/users/dispatcher2", map[string]any{"name": "王调度"}); code != 200 {
+		t.Fatal("rename refused")
+	}
+	if code, _ := d2.do("GET", "/api/v1/me", nil); code != 200 {
+		t.Fatalf("the session after a rename: %d, want 200", code)
 	}
 }

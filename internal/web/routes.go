@@ -98,7 +98,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/units", access: staff, summary: "departments and street offices", h: s.units},
 		{pattern: "GET /api/v1/admin/users", access: admin, summary: "accounts (no password hashes, no phones)", query: []string{"role: a role"}, signed: s.adminUsers},
 		{pattern: "POST /api/v1/admin/users", access: admin, summary: "create an account", body: "username, name, role, unit, grids, password", signed: s.adminCreateUser},
-		{pattern: "PATCH /api/v1/admin/users/{username}", access: admin, summary: "change an account (active=false signs it out everywhere and revokes its tokens)",
+		{pattern: "PATCH /api/v1/admin/users/{username}", access: admin, summary: "change an account (a new password or active=false ends its sessions and revokes its tokens; a new role, unit or grids ends its sessions)",
 			body: "name, role, unit, grids, password, active", signed: s.adminUpdateUser},
 		{pattern: "POST /api/v1/admin/units", access: admin, summary: "add a unit (department, street office, community, property company, leadership)",
 			body: "code, name, kind, street, parent", signed: s.adminCreateUnit},

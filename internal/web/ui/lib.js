@@ -73,11 +73,13 @@ export async function api(method, path, body, headers = {}) {
   return data;
 }
 
-// errText says what went wrong, naming the field.
+// errText says what went wrong, naming the field; a problem whose code
+// has a message (err.CODE) is told in the reader's language.
 export function errText(e) {
   if (e instanceof ApiError) {
     const f = e.problem.field ? `${e.problem.field}: ` : '';
-    return t('err.http', { status: e.status }) + ' ' + f + (e.problem.detail || '');
+    const own = e.problem.code && messages[`err.${e.problem.code}`];
+    return t('err.http', { status: e.status }) + ' ' + f + (own || e.problem.detail || '');
   }
   return t('err.network') + ' ' + (e && e.message ? e.message : '');
 }
