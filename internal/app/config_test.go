@@ -2,26 +2,30 @@ package app_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/deadline"
+	"github.com/xiuhua/xiuhua/internal/routing"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 )
 
-// Two instances on one database: a time limit, a district day off and a
-// change made by the command line on one side reach the other instance
-// without a restart.
+// Two instances on one database: a time limit, a district day off made by
+// the command line, and a new category with its dispatch rule made on one
+// side reach the other instance without a restart.
 func TestConfigReachesSecondInstance(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
 			st1, target := storetest.OpenTarget(t, d)
 			st2 := storetest.OpenAgain(t, target)
+			f := storetest.NewFixture(t, st1) // units for the dispatch table
 			a, err := app.New(ctx, st1, app.Config{})
 			if err != nil {
 				t.Fatal(err)
@@ -88,6 +92,29 @@ func TestConfigReachesSecondInstance(t *testing.T) {
 			// Tuesday off they end the next Monday 09:00.
 			if got, want := due(b), time.Date(2026, 11, 9, 9, 0, 0, 0, calendar.Shanghai); !withLimit.Equal(time.Date(2026, 11, 6, 9, 0, 0, 0, calendar.Shanghai)) || !got.Equal(want) {
 				t.Fatalf("the deadline was %s and with Tuesday off is %s, want %s", withLimit, got, want)
+			}
+
+			// 3. The admin of instance a adds a local category and a
+			// dispatch rule sending it to 园林管理处: instance b routes a
+			// report of the new category there.
+			if err := st1.SaveCategories(ctx, []catalog.Category{{ID: "M90001", Kind: catalog.Matter, Code: "90001", MajorClass: "地方事项",
+				Name: "占道晾晒", Public: true}}); err != nil {
+				t.Fatal(err)
+			}
+			rule := &routing.Rule{Category: "M90001", Area: routing.Any, Lead: f.Gar.Code}
+			if err := st1.AddDispatchRule(ctx, rule, time.Now(), func([]routing.Rule) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.ConfigChanged(ctx, app.ConfigRoutes); err != nil {
+				t.Fatal(err)
+			}
+			place := caseflow.Place{Street: "140213053", Grid: storetest.Grid}
+			waitFor("the new category's dispatch rule", func() bool {
+				d, err := b.Routes().Route("M90001", place, "")
+				return err == nil && d.Lead.Code == f.Gar.Code
+			})
+			if cats, err := st2.Categories(ctx); err != nil || !slices.ContainsFunc(cats, func(c catalog.Category) bool { return c.ID == "M90001" }) {
+				t.Fatalf("instance b's catalog lacks the new category: %v", err)
 			}
 		})
 	}
