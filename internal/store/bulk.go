@@ -15,7 +15,9 @@ import (
 // Loader bulk-loads finished case histories (the simulator, imports):
 // ids are assigned here, rows go in with multi-row INSERTs, and each batch
 // is one transaction. It is not safe for concurrent use, and it assumes no
-// other writer adds cases while it runs.
+// other writer adds cases while it runs. It writes no photo references
+// (PhotoCases): a loaded history names no uploaded photo — the
+// simulator's are placeholder names — so no original is served for one.
 type Loader struct {
 	s                       *Store
 	ctx                     context.Context

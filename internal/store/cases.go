@@ -365,6 +365,9 @@ func (s *Store) transitionTx(ctx context.Context, tx *wtx, c *caseflow.Case, cmd
 
 // afterEvent keeps the watches in step and tells people and subscribers.
 func (s *Store) afterEvent(ctx context.Context, tx *wtx, c *caseflow.Case, ev *caseflow.Event, clock caseflow.Clock) error {
+	if err := photoRefs(ctx, tx, c.ID, ev.Data.Photos); err != nil {
+		return err
+	}
 	if a, ok := clock.(Alerting); ok {
 		if err := syncWatches(ctx, tx, c, ev, a); err != nil {
 			return err

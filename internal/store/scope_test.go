@@ -91,3 +91,39 @@ func TestInboxFollowsTheDomainsScope(t *testing.T) {
 		}
 	})
 }
+
+// PhotoCases finds the cases whose events name a photo: the report's and
+// a report back's evidence, each case once.
+func TestPhotoCases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := setup(t, s)
+		at := t0
+		next := func() time.Time { at = at.Add(10 * time.Minute); return at }
+		c := f.Report(t, next())
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: next()})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActDispatch, Actor: f.Disp, At: next(),
+			Assignments: []caseflow.Assignment{{UnitID: f.Env.ID, Lead: true}}})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActSign, Actor: f.Handler, At: next()})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActReportBack, Actor: f.Handler, At: next(), Note: "已清运", Photos: []string{"p-after", "p-both"}})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActCheckFail, Actor: f.Worker, At: next(), Reason: "仍有残留", Photos: []string{"p-both"}})
+		other := f.Report(t, next())
+		other = f.Do(t, other, caseflow.Command{Action: caseflow.ActVoid, Actor: f.Disp, At: next(), Reason: "重复", Photos: []string{"p-both"}})
+		for _, tt := range []struct {
+			photo string
+			want  []int64
+		}{{"p-after", []int64{c.ID}}, {"p-both", []int64{c.ID, other.ID}}, {"p-none", nil}} {
+			cs, err := s.PhotoCases(ctx, tt.photo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, pc := range cs {
+				got = append(got, pc.ID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("cases of %s: %v, want %v", tt.photo, got, tt.want)
+			}
+		}
+	})
+}

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -87,13 +89,35 @@ func (s *Server) publicPhoto(w http.ResponseWriter, r *http.Request) {
 		"public, max-age=31536000, immutable")
 }
 
-// originalPhoto serves the file as uploaded, to staff.
+// originalPhoto serves the file as uploaded (EXIF GPS and device
+// included) to staff who may see a case that names the photo as
+// evidence. A photo on no case of theirs — or on no case at all, not even
+// for the person who uploaded it: there is nothing it is evidence of yet,
+// and its public copy shows the picture — answers as a missing photo.
 func (s *Server) originalPhoto(w http.ResponseWriter, r *http.Request) {
-	s.photo(w, r, func(id string) ([]byte, error) { return photos.Original(r.Context(), s.app.Photos, id) }, "", "private, no-store")
+	s.photo(w, r, func(id string) ([]byte, error) {
+		if _, seen, err := s.photoSeen(r, id); err != nil || !seen {
+			return nil, cmp.Or(err, fs.ErrNotExist)
+		}
+		return photos.Original(r.Context(), s.app.Photos, id)
+	}, "", "private, no-store")
+}
+
+// photoSeen says whether any case names the photo, and whether the
+// reader may see one of them.
+func (s *Server) photoSeen(r *http.Request, id string) (used, seen bool, err error) {
+	cs, err := s.app.Store.PhotoCases(r.Context(), id)
+	if err != nil {
+		return false, false, err
+	}
+	p := principal(r)
+	return len(cs) > 0, slices.ContainsFunc(cs, func(c *caseflow.Case) bool { return access.CanSee(p, c) }), nil
 }
 
 // knownPhotos answers 400 unless every id names an uploaded photo, so a
-// case never points at evidence that is not there.
+// case never points at evidence that is not there. A photo already
+// evidence on cases the writer may not see is refused as if absent:
+// naming it on a case of one's own would open its original.
 func (s *Server) knownPhotos(w http.ResponseWriter, r *http.Request, ids []string) bool {
 	if len(ids) > 20 {
 		problem(w, http.StatusBadRequest, "invalid", "photos", "at most 20 photos")
@@ -109,7 +133,12 @@ func (s *Server) knownPhotos(w http.ResponseWriter, r *http.Request, ids []strin
 			problem(w, http.StatusBadRequest, "invalid", field, "photo storage is not configured")
 			return false
 		}
-		if _, err := photos.Public(r.Context(), s.app.Photos, id, true); err != nil {
+		used, seen, err := s.photoSeen(r, id)
+		if err != nil {
+			fail(w, r, err)
+			return false
+		}
+		if _, err := photos.Public(r.Context(), s.app.Photos, id, true); err != nil || used && !seen {
 			problem(w, http.StatusBadRequest, "invalid", field, "no uploaded photo "+id)
 			return false
 		}

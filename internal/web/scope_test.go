@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"image"
+	"image/jpeg"
 	"strings"
 	"testing"
 
@@ -174,5 +176,84 @@ func act(t *testing.T, base, token, number, action string, body map[string]any) 
 	if code, resp, _ := send(t, "POST", base+"/api/v1/cases/"+number+"/actions/"+action, token, bytes.NewReader(j),
 		map[string]string{"Content-Type": "application/json"}); code != 200 {
 		t.Fatalf("%s %s: %d %s", action, number, code, resp)
+	}
+}
+
+// A photo's original (EXIF GPS included) goes only to staff who may see a
+// case it is evidence on; to anyone else it is a missing photo, and it
+// cannot be borrowed onto a case of one's own to open it.
+func TestPhotoOriginalsFollowTheirCases(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	cs, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1000})
+	here := cs[0]
+	var there caseflow.Case // a case in another street
+	for _, c := range cs {
+		if c.Place.Street != here.Place.Street {
+			there = c
+			break
+		}
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 32, 24))
+	var j bytes.Buffer
+	jpeg.Encode(&j, img, nil)
+	seg := []byte("Exif\x00\x00GPS 40.0812N 113.2931E SECRET-DEVICE")
+	orig := append(append(append([]byte{}, j.Bytes()[:2]...), append([]byte{0xFF, 0xE1, 0, byte(len(seg) + 2)}, seg...)...), j.Bytes()[2:]...)
+	worker := tokenOf(t, a, "gw"+here.Place.Grid)
+	code, body, _ := send(t, "POST", s.URL+"/api/v1/photos", worker, bytes.NewReader(orig), nil)
+	var up struct{ ID string }
+	if code != 201 || json.Unmarshal([]byte(body), &up) != nil {
+		t.Fatalf("upload %d %s", code, body)
+	}
+	original := s.URL + "/api/v1/photos/" + up.ID + "/original"
+	_, missing, _ := getAs(t, s.URL+"/api/v1/photos/"+strings.Repeat("ab", 32)+"/original", worker)
+	if code, b, _ := getAs(t, original, worker); code != 404 || b != missing {
+		t.Fatalf("the original of a photo on no case, to its uploader: %d %s", code, b)
+	}
+	report := func(token string, c caseflow.Case) (int, string) {
+		j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "垃圾", "lon": c.Point.Lon, "lat": c.Point.Lat, "photos": []string{up.ID}})
+		code, body, _ := send(t, "POST", s.URL+"/api/v1/cases", token, bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
+		return code, body
+	}
+	if code, body := report(worker, here); code != 201 {
+		t.Fatalf("report with the photo: %d %s", code, body)
+	}
+	accts, _ := a.Store.Accounts(ctx)
+	var elsewhere, streetOffice, otherOffice string
+	for _, ac := range accts {
+		switch {
+		case ac.Role == caseflow.GridWorker && len(ac.Grids) == 1 && ac.Grids[0] == there.Place.Grid:
+			elsewhere = ac.Username
+		case ac.Username == "h-jd"+here.Place.Street:
+			streetOffice = ac.Username
+		case ac.Username == "h-jd"+there.Place.Street:
+			otherOffice = ac.Username
+		}
+	}
+	for _, tt := range []struct {
+		user string
+		see  bool
+	}{
+		{"gw" + here.Place.Grid, true}, {streetOffice, true}, {"dispatcher1", true}, {"leader", true}, {"operator1", true}, {"admin", true},
+		{elsewhere, false}, {otherOffice, false}, {"h-hwc", false}, {"inspector", false},
+	} {
+		code, b, _ := getAs(t, original, tokenOf(t, a, tt.user))
+		switch {
+		case tt.see && (code != 200 || !strings.Contains(b, "SECRET-DEVICE")):
+			t.Errorf("%s, who sees the case: %d", tt.user, code)
+		case !tt.see && (code != 404 || b != missing):
+			t.Errorf("%s, who does not see the case: %d %.100s, want what a missing photo answers", tt.user, code, b)
+		}
+	}
+	// Borrowing the photo onto a case of one's own is refused like an
+	// unknown photo; its public copy stays public.
+	if code, body := report(tokenOf(t, a, elsewhere), there); code != 400 || !strings.Contains(body, `"field":"photos[0]"`) {
+		t.Fatalf("another grid's worker attaches the photo: %d %s", code, body)
+	}
+	if code, b, _ := getAs(t, original, tokenOf(t, a, elsewhere)); code != 404 || b != missing {
+		t.Fatalf("after trying to borrow it: %d", code)
+	}
+	if code, b, _ := getAs(t, s.URL+"/api/v1/photos/"+up.ID, ""); code != 200 || strings.Contains(b, "SECRET") {
+		t.Fatalf("the public copy: %d", code)
 	}
 }

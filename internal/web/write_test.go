@@ -499,8 +499,9 @@ func TestPhotosOverHTTP(t *testing.T) {
 	if code, _, _ := getAs(t, s.URL+up.PublicURL+"/original", ""); code != 401 {
 		t.Fatalf("original without signing in: %d", code)
 	}
-	if code, o, _ := getAs(t, s.URL+up.PublicURL+"/original", worker); code != 200 || !strings.Contains(o, "SECRET-DEVICE") {
-		t.Fatalf("original for staff: %d", code)
+	// On no case yet: no original for anyone (TestPhotoOriginalsFollowTheirCases).
+	if code, o, _ := getAs(t, s.URL+up.PublicURL+"/original", worker); code != 404 || strings.Contains(o, "SECRET-DEVICE") {
+		t.Fatalf("original of a photo on no case: %d", code)
 	}
 	for _, tt := range []struct {
 		token string
