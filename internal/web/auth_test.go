@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -231,5 +232,164 @@ func TestResetAndRoleChangeEndSessions(t *testing.T) {
 	}
 	if code, _ := d2.do("GET", "/api/v1/me", nil); code != 200 {
 		t.Fatalf("the session after a rename: %d, want 200", code)
+	}
+}
+
+// sessionCookieOf signs in as leader through base with headers and returns
+// the session cookie and the answer's headers.
+func sessionCookieOf(t *testing.T, c *http.Client, base string, header map[string]string) (*http.Cookie, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/api/v1/session", strings.NewReader(`{"username":"leader","password":"`+demo.Password+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("login with %v: %d", header, resp.StatusCode)
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "xiuhua_session" {
+			return ck, resp.Header
+		}
+	}
+	t.Fatalf("login with %v set no session cookie", header)
+	return nil, nil
+}
+
+// The session cookie is Secure, and HSTS is sent, when the request came
+// over TLS: directly, or through a trusted proxy saying so; a client's own
+// X-Forwarded-Proto changes nothing.
+func TestSecureCookieAndHSTSOnlyOverTLS(t *testing.T) {
+	_, a := server(t)
+	direct := httptest.NewServer(web.New(a))
+	defer direct.Close()
+	proxied := httptest.NewServer(web.New(a, web.WithTrustedProxies([]string{"127.0.0.1"})))
+	defer proxied.Close()
+	tlsSrv := httptest.NewTLSServer(web.New(a))
+	defer tlsSrv.Close()
+	https := map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}
+	for _, c := range []struct {
+		name   string
+		client *http.Client
+		base   string
+		header map[string]string
+		secure bool
+	}{
+		{"plain HTTP", http.DefaultClient, direct.URL, nil, false},
+		{"plain HTTP, the client claiming https", http.DefaultClient, direct.URL, https, false},
+		{"behind the trusted proxy over HTTP", http.DefaultClient, proxied.URL, map[string]string{"X-Forwarded-Proto": "http", "X-Forwarded-For": "203.0.113.6"}, false},
+		{"behind the trusted proxy over HTTPS", http.DefaultClient, proxied.URL, https, true},
+		{"TLS", tlsSrv.Client(), tlsSrv.URL, nil, true},
+	} {
+		ck, h := sessionCookieOf(t, c.client, c.base, c.header)
+		if ck.Secure != c.secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
+			t.Errorf("%s: cookie Secure %v HttpOnly %v SameSite %v, want Secure %v", c.name, ck.Secure, ck.HttpOnly, ck.SameSite, c.secure)
+		}
+		if got := h.Get("Strict-Transport-Security"); (got != "") != c.secure {
+			t.Errorf("%s: Strict-Transport-Security %q", c.name, got)
+		}
+	}
+}
+
+// No page or answer may be framed by another site, and every answer to a
+// signed-in request — JSON, exports, refusals — is kept out of caches.
+func TestFramingAndCachingOfPrivateAnswers(t *testing.T) {
+	s, _ := server(t)
+	for _, path := range []string{"/", "/app", "/board", "/login", "/ui/app.js", "/api/v1/stats", "/api/v1/public/board", "/no-such-page"} {
+		_, _, h := getAs(t, s.URL+path, "")
+		if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || h.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: Content-Security-Policy %q, X-Frame-Options %q", path, csp, h.Get("X-Frame-Options"))
+		}
+	}
+	_, body, _ := getAs(t, s.URL+"/api/v1/openapi.json", "")
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Access string `json:"x-access"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for path, ops := range doc.Paths {
+		op, ok := ops["get"]
+		if !ok || op.Access == "" || strings.Contains(path, "{") {
+			continue
+		}
+		for _, q := range []string{"", "?format=csv", "?format=xlsx"} {
+			if q != "" && path != "/api/v1/ledger" && path != "/api/v1/evaluations" {
+				continue
+			}
+			if path == "/api/v1/evaluations" {
+				q += map[bool]string{true: "?", false: "&"}[q == ""] + "group=department&period=2026-10"
+			}
+			for _, token := range []string{adminToken, ""} {
+				code, _, h := getAs(t, s.URL+path+q, token)
+				if h.Get("Cache-Control") != "no-store" {
+					t.Errorf("GET %s%s (token %v): %d with Cache-Control %q, want no-store", path, q, token != "", code, h.Get("Cache-Control"))
+				}
+				n++
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d private answers checked", n)
+	}
+	u := signIn(t, s.URL, "dispatcher1")
+	req, _ := http.NewRequest("GET", s.URL+"/", nil)
+	resp, err := u.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("the home page naming the signed-in person: Cache-Control %q", resp.Header.Get("Cache-Control"))
+	}
+}
+
+// A sign-in posted from another site is refused, by the API and by the
+// login form; one from the site's own pages, or from a client that is not
+// a browser, goes through.
+func TestLoginRefusedFromOtherSites(t *testing.T) {
+	s, a := server(t)
+	for _, c := range []struct {
+		header map[string]string
+		want   int
+	}{
+		{map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
+		{map[string]string{"Origin": "https://evil.example"}, 403},
+		{map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": s.URL}, 200},
+		{map[string]string{"Origin": s.URL}, 200},
+		{nil, 200},
+	} {
+		h := map[string]string{"Content-Type": "application/json"}
+		for k, v := range c.header {
+			h[k] = v
+		}
+		code, body, _ := send(t, "POST", s.URL+"/api/v1/session", "", strings.NewReader(`{"username":"leader","password":"`+demo.Password+`"}`), h)
+		if code != c.want {
+			t.Errorf("POST /api/v1/session with %v: %d %s, want %d", c.header, code, body, c.want)
+		}
+		h["Content-Type"] = "application/x-www-form-urlencoded"
+		code, _, _ = send(t, "POST", s.URL+"/login", "", strings.NewReader("username=leader&password="+demo.Password), h)
+		if want := map[int]int{403: 403, 200: 200}[c.want]; code != want {
+			t.Errorf("POST /login with %v: %d, want %d", c.header, code, want)
+		}
+	}
+	entries, _ := a.Store.AuditEntries(context.Background(), 100)
+	refused := 0
+	for _, e := range entries {
+		if e["event"] == "csrf_refused" {
+			refused++
+		}
+	}
+	if refused != 6 {
+		t.Errorf("%d cross-site sign-ins in the audit log, want 6", refused)
 	}
 }

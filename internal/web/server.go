@@ -74,10 +74,13 @@ func New(a *app.App, opts ...Option) http.Handler {
 func (s *Server) secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		r = s.secureRequest(w, r)
 		s.realClient(r)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:"+s.tileSrc)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:"+s.tileSrc+
+			"; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 		next.ServeHTTP(w, r)
 	})
 }
@@ -723,6 +726,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	}{Month: s.app.Now().In(calendar.Shanghai).AddDate(0, -1, 0).Format("2006-01")}
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if p, _, err := s.app.SessionPrincipal(r.Context(), c.Value); err == nil {
+			w.Header().Set("Cache-Control", "no-store") // it names who is signed in
 			data.User = p.Username + " (" + string(p.Role) + ")"
 			data.Wide = slices.Contains([]caseflow.Role{caseflow.Admin, caseflow.Dispatcher, caseflow.Operator, caseflow.Leader}, p.Role)
 		}

@@ -22,7 +22,7 @@ import (
 )
 
 // Signing in and the write API of the case loop. A session is a cookie
-// (HttpOnly, SameSite=Lax, Secure over TLS) and writes made with it need
+// (HttpOnly, SameSite=Lax, Secure over TLS: setSession) and writes made with it need
 // the session's CSRF token in X-CSRF-Token; integrations send
 // "Authorization: Bearer <API token>" instead.
 
@@ -57,6 +57,7 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, access.Princi
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		w.Header().Set("Cache-Control", "no-store") // private answers stay out of every cache
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			token, ok := strings.CutPrefix(auth, "Bearer ")
 			p, err := s.app.TokenPrincipal(ctx, strings.TrimSpace(token))
@@ -152,6 +153,11 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if err := loginCSRF.Check(r); err != nil {
+		_ = s.app.Store.Audit(r.Context(), s.app.Now(), "", 0, "csrf_refused", client(r), r.Method+" "+r.URL.Path)
+		problem(w, http.StatusForbidden, "csrf", "Origin", "sign in from this site's own pages")
+		return
+	}
 	var in struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
@@ -172,8 +178,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil, MaxAge: int(app.SessionTTL.Seconds())})
+	setSession(w, r, token)
+	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"csrf_token": csrf, "me": p})
 }
 
@@ -192,7 +198,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p access.Princip
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	setSession(w, r, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -426,10 +432,17 @@ func (s *Server) loginPage(w http.ResponseWriter, _ *http.Request) {
 	loginTmpl.Execute(w, "")
 }
 
-// loginForm signs a browser in from the login page's form. The form
-// carries no CSRF token: SameSite cookies and the credentials themselves
-// protect a login, and the session it opens is the user's own.
+// loginForm signs a browser in from the login page's form. A form posted
+// from another site is refused (loginCSRF), so nobody can sign a visitor
+// into an account of their own choosing.
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := loginCSRF.Check(r); err != nil {
+		_ = s.app.Store.Audit(r.Context(), s.app.Now(), "", 0, "csrf_refused", client(r), r.Method+" "+r.URL.Path)
+		w.WriteHeader(http.StatusForbidden)
+		loginTmpl.Execute(w, "请从本站的登录页登录 Sign in from this site's own page")
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
 		w.WriteHeader(http.StatusBadRequest)
@@ -448,7 +461,6 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 		loginTmpl.Execute(w, "用户名或密码错误 Wrong username or password")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil, MaxAge: int(app.SessionTTL.Seconds())})
+	setSession(w, r, token)
 	http.Redirect(w, r, "/app", http.StatusSeeOther)
 }
