@@ -173,7 +173,7 @@ func mustPolicy(t *testing.T, st *store.Store) caseflow.Clock {
 
 func startServeSQLite(t *testing.T, bin, dir string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "-data", dir, "-addr", "127.0.0.1:0", "-watch-every", "200ms", "-watch-lease", "2s")
+	cmd := exec.Command(bin, "serve", "-data", dir, "-addr", "127.0.0.1:0", "-watch-every", "200ms", "-watch-lease", "2s", "-rate-limits", "staff-writes=0")
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -259,7 +259,7 @@ func TestLoadGenerator(t *testing.T) {
 	out := run(t, bin, "token", "create", "-user", "dispatcher1", "-name", "load", "-data", dir)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	token := lines[len(lines)-1]
-	cmd := exec.Command(bin, "serve", "-data", dir, "-addr", "127.0.0.1:0")
+	cmd := exec.Command(bin, "serve", "-data", dir, "-addr", "127.0.0.1:0", "-rate-limits", "staff-writes=0") // one account, load generator speed
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

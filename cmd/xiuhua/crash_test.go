@@ -48,9 +48,12 @@ func TestCrashSafetyPostgres(t *testing.T) {
 var runningAt = regexp.MustCompile(`running at (http://[^\s/]+)`)
 
 // serveOn starts `xiuhua serve` with args and returns it with its URL.
+// Staff writes are not rate-limited: the load generator writes from one
+// account far faster than a person does.
 func serveOn(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "-addr", "127.0.0.1:0", "-watch-every", "100ms", "-watch-lease", "2s"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "-addr", "127.0.0.1:0", "-watch-every", "100ms", "-watch-lease", "2s",
+		"-rate-limits", "staff-writes=0"}, args...)...)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {

@@ -44,6 +44,7 @@ type Config struct {
 	SummerDates   string
 	RetentionSpec string // parsed into Retention by Validate
 	PruneEvery    string
+	RateSpec      string // parsed into Rates by Validate
 
 	// Watch holds the parsed watcher settings after Validate.
 	Watch Watch
@@ -51,6 +52,52 @@ type Config struct {
 	Retention Retention
 	// Prune is how often the pruner runs, after Validate.
 	Prune time.Duration
+	// Rates are the rate limits, after Validate.
+	Rates Rates
+}
+
+// Rates are requests a minute (0: no limit); they convert to web.Limits.
+type Rates struct {
+	PublicReads, PublicWrites, StaffWrites, Uploads int
+}
+
+// rateKinds names the kinds in -rate-limits.
+var rateKinds = []struct {
+	name string
+	dst  func(*Rates) *int
+}{
+	{"public-reads", func(r *Rates) *int { return &r.PublicReads }},
+	{"public-writes", func(r *Rates) *int { return &r.PublicWrites }},
+	{"staff-writes", func(r *Rates) *int { return &r.StaffWrites }},
+	{"uploads", func(r *Rates) *int { return &r.Uploads }},
+}
+
+const defaultRates = "public-reads=120,public-writes=10,staff-writes=120,uploads=30"
+
+// ParseRates reads KIND=N pairs (a minute; 0: no limit) over the defaults.
+func ParseRates(spec string) (Rates, error) {
+	var r Rates
+	for _, part := range strings.Split(defaultRates+","+spec, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		name, v, ok := strings.Cut(part, "=")
+		var dst *int
+		for _, k := range rateKinds {
+			if k.name == strings.TrimSpace(name) {
+				dst = k.dst(&r)
+			}
+		}
+		if !ok || dst == nil {
+			return r, fmt.Errorf("%q: want KIND=N with KIND one of public-reads, public-writes, staff-writes, uploads", part)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 || n > 1_000_000 {
+			return r, fmt.Errorf("%q: want requests a minute, such as 120 (0: no limit)", part)
+		}
+		*dst = n
+	}
+	return r, nil
 }
 
 // Retention is how long each kind of row that only grows is kept (zero:
@@ -132,6 +179,7 @@ var settings = []setting{
 	{"max-inflight", "XIUHUA_MAX_INFLIGHT", "256", "requests worked on at once; more wait up to 100 ms, then get 503 with Retry-After (0: no bound)", false, func(c *Config) *string { return &c.MaxInFlight }},
 	{"read-cache", "XIUHUA_READ_CACHE", "on", "keep the answers of case lists and map boxes for the rest of the second (a reader's own writes show at once, everyone else's and other instances' within the second): on or off", false, func(c *Config) *string { return &c.ReadCache }},
 	{"trusted-proxies", "XIUHUA_TRUSTED_PROXIES", "", "comma-separated IP addresses of reverse proxies whose X-Forwarded-For names the client (rate limits, login budgets, audit log) and whose X-Forwarded-Proto: https makes the session cookie Secure and turns on HSTS; empty: none", false, func(c *Config) *string { return &c.Proxies }},
+	{"rate-limits", "XIUHUA_RATE_LIMITS", defaultRates, "requests a minute (0: no limit): anonymous reads and writes per client network (/24, /64), staff writes and photo uploads per account (a network gets 10 times as many); over a limit, 429 with Retry-After; name only the kinds to change", false, func(c *Config) *string { return &c.RateSpec }},
 	{"metrics-addr", "XIUHUA_METRICS_ADDR", "", "serve Prometheus metrics at http://ADDR/metrics (empty: off); keep it on a private address", false, func(c *Config) *string { return &c.MetricsAddr }},
 	{"work-hours", "XIUHUA_WORK_HOURS", "08:30-12:00,14:30-18:00", "daily working windows (Asia/Shanghai)", false, func(c *Config) *string { return &c.WorkHours }},
 	{"summer-hours", "XIUHUA_SUMMER_HOURS", "", "working windows in summer, as long a day as -work-hours (empty: none)", false, func(c *Config) *string { return &c.SummerHours }},
@@ -205,6 +253,11 @@ func (c *Config) Validate() error {
 	dur("warn-before", c.WarnBefore, 0, &c.Watch.WarnBefore)
 	dur("escalate-after", c.EscalateAfter, 0, &c.Watch.EscalateAfter)
 	dur("prune-every", c.PruneEvery, time.Minute, &c.Prune)
+	if r, err := ParseRates(c.RateSpec); err != nil {
+		errs = append(errs, fmt.Errorf("-rate-limits: %v", err))
+	} else {
+		c.Rates = r
+	}
 	if r, err := ParseRetention(c.RetentionSpec); err != nil {
 		errs = append(errs, fmt.Errorf("-retention: %v", err))
 	} else {

@@ -3,11 +3,9 @@ package web
 import (
 	"context"
 	"errors"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/access"
@@ -20,59 +18,7 @@ import (
 // Public endpoints for residents: report a problem, follow a case by its
 // number, and the public problem board (问题挂牌). What they show of a case
 // is decided by package publish (the one privacy rule of every public
-// page); they are rate-limited per client.
-
-// limiter is a token bucket per client: rate per minute, burst the same.
-type limiter struct {
-	mu      sync.Mutex
-	rate    float64 // tokens a second
-	burst   float64
-	clients map[string]*bucket
-	now     func() time.Time
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func newLimiter(perMinute int) *limiter {
-	return &limiter{rate: float64(perMinute) / 60, burst: float64(perMinute), clients: map[string]*bucket{}, now: time.Now}
-}
-
-// allow takes a token for key, or says how long to wait.
-func (l *limiter) allow(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	b, ok := l.clients[key]
-	if !ok {
-		if len(l.clients) > 100_000 { // bounded: forget everyone rather than grow
-			l.clients = map[string]*bucket{}
-		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.clients[key] = b
-	}
-	b.tokens = math.Min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
-	b.at = now
-	if b.tokens < 1 {
-		return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-	}
-	b.tokens--
-	return true, 0
-}
-
-// limited answers 429 with Retry-After when a client goes too fast.
-func limited(l *limiter, h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := l.allow(client(r)); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			problem(w, http.StatusTooManyRequests, "rate_limited", "", "too many requests; slow down")
-			return
-		}
-		h(w, r)
-	}
-}
+// page); they are rate-limited per client network (limits.go).
 
 // PublicCase is what anyone may know of a case.
 type PublicCase struct {

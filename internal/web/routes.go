@@ -132,13 +132,17 @@ func (s *Server) routeTable() []route {
 func (s *Server) register() {
 	for _, r := range s.routeTable() {
 		h := r.h
-		if r.access == admin {
-			s.mux.HandleFunc(r.pattern, s.admin(r.signed))
-			continue
-		}
 		if r.signed != nil {
 			sh := r.signed
 			h = func(w http.ResponseWriter, req *http.Request) { sh(w, req, principal(req)) }
+		}
+		if r.access != public {
+			h = s.staffLimited(r.pattern, h)
+		}
+		if r.access == admin {
+			lh := h
+			s.mux.HandleFunc(r.pattern, s.admin(func(w http.ResponseWriter, req *http.Request, _ access.Principal) { lh(w, req) }))
+			continue
 		}
 		if r.cache {
 			h = s.cached(h)

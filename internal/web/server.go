@@ -33,8 +33,10 @@ import (
 type Server struct {
 	app        *app.App
 	mux        *http.ServeMux
-	readLimit  *limiter // public reads per client a minute
-	writeLimit *limiter // public reports per client a minute
+	limits     Limits
+	readLimit  *limiter    // public reads per client network
+	writeLimit *limiter    // public reports per client network
+	staffLimit [4]*limiter // staff writes per account and network, uploads per account and network
 	layer      layerCache
 	tileURL    string        // a raster tile template behind the vector map; empty: none
 	tileSrc    string        // its origin, for the Content-Security-Policy
@@ -63,10 +65,13 @@ func WithTiles(template string) Option {
 
 // New builds the handler tree.
 func New(a *app.App, opts ...Option) http.Handler {
-	s := &Server{app: a, mux: http.NewServeMux(), readLimit: newLimiter(120), writeLimit: newLimiter(10)}
+	s := &Server{app: a, mux: http.NewServeMux(), limits: DefaultLimits}
 	for _, o := range opts {
 		o(s)
 	}
+	l := s.limits
+	s.readLimit, s.writeLimit = newLimiter(l.PublicReads), newLimiter(l.PublicWrites)
+	s.staffLimit = [4]*limiter{newLimiter(l.StaffWrites), newLimiter(l.StaffWrites * NetworkShare), newLimiter(l.Uploads), newLimiter(l.Uploads * NetworkShare)}
 	s.register()
 	return s.secure(s.shed(s.mux))
 }
