@@ -418,6 +418,21 @@ func TestScopeMatrix(t *testing.T) {
 			}
 		}
 	}
+	// Each hidden lookup is in the audit log, under who asked.
+	entries, _ := a.Store.AuditEntries(ctx, 10000)
+	for _, u := range readers {
+		if u.inScope {
+			continue
+		}
+		for _, what := range []string{"GET /api/v1/cases/" + target.Number, "GET /api/v1/photos/" + up.ID + "/original",
+			"POST /api/v1/cases/" + target.Number + "/actions/sign"} {
+			if !slices.ContainsFunc(entries, func(e map[string]any) bool {
+				return e["username"] == u.name && e["event"] == "forbidden" && e["detail"] == what+": out of scope"
+			}) {
+				t.Errorf("%s's out-of-scope %s is not in the audit log", u.name, what)
+			}
+		}
+	}
 	if walked < 30 {
 		t.Fatalf("only %d routes walked", walked)
 	}

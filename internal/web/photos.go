@@ -96,7 +96,11 @@ func (s *Server) publicPhoto(w http.ResponseWriter, r *http.Request) {
 // and its public copy shows the picture — answers as a missing photo.
 func (s *Server) originalPhoto(w http.ResponseWriter, r *http.Request) {
 	s.photo(w, r, func(id string) ([]byte, error) {
-		if _, seen, err := s.photoSeen(r, id); err != nil || !seen {
+		used, seen, err := s.photoSeen(r, id)
+		if err != nil || !seen {
+			if used && !seen {
+				s.outOfScope(r, principal(r))
+			}
 			return nil, cmp.Or(err, fs.ErrNotExist)
 		}
 		return photos.Original(r.Context(), s.app.Photos, id)

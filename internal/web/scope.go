@@ -37,6 +37,12 @@ func (s *Server) wide(h http.HandlerFunc) http.HandlerFunc {
 	})
 }
 
+// outOfScope records in the audit log that p asked for something outside
+// their scope; the answer they get is the one for something absent.
+func (s *Server) outOfScope(r *http.Request, p access.Principal) {
+	_ = s.app.Store.Audit(r.Context(), s.app.Now(), p.Username, p.AccountID, "forbidden", client(r), r.Method+" "+r.URL.Path+": out of scope")
+}
+
 func principal(r *http.Request) access.Principal {
 	p, _ := r.Context().Value(principalCtx{}).(access.Principal)
 	return p

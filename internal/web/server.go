@@ -400,6 +400,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !access.CanSee(principal(r), c) {
+		s.outOfScope(r, principal(r))
 		problem(w, http.StatusNotFound, "not_found", "", "no such case")
 		return
 	}
