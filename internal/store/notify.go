@@ -397,20 +397,36 @@ func (s *Store) Inbox(ctx context.Context, r Recipient, now time.Time, limit int
 	return in, rows.Err()
 }
 
-// MarkRead marks notifications of r read; ids not in r's inbox are ignored.
+// markAllBatch bounds the lines one "mark all read" marks.
+const markAllBatch = 5000
+
+// MarkRead marks notifications of r read; ids not in r's inbox (not
+// addressed to r or their unit, or about a case outside r's scope) are
+// ignored. With no ids it marks the unread lines of r's inbox, the newest
+// markAllBatch of them.
 func (s *Store) MarkRead(ctx context.Context, r Recipient, ids []int64, at time.Time) (int, error) {
-	total := 0
-	err := s.tx(ctx, func(tx *wtx) error {
+	args := []any{at.UnixMilli(), r.AccountID, r.UnitID}
+	mine := `read_at IS NULL AND (account_id = $2 OR unit_id = $3)
+		AND EXISTS (SELECT 1 FROM cases c WHERE c.id = notifications.case_id AND ` + r.Scope.sql(&args) + `)`
+	if len(ids) > 0 {
+		mine += ` AND id IN (` + placeholders(len(args)+1, len(ids)) + `)`
 		for _, id := range ids {
-			res, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at IS NULL
-				AND (account_id = $3 OR unit_id = $4)`, at.UnixMilli(), id, r.AccountID, r.UnitID)
-			if err != nil {
-				return err
-			}
-			n, _ := res.RowsAffected()
-			total += int(n)
+			args = append(args, id)
 		}
-		return nil
+	}
+	q := `UPDATE notifications SET read_at = $1 WHERE ` + mine
+	if len(ids) == 0 { // all: the newest markAllBatch lines at a time, so one request stays bounded
+		q = fmt.Sprintf(`UPDATE notifications SET read_at = $1 WHERE id IN (SELECT id FROM notifications WHERE %s ORDER BY id DESC LIMIT %d)`,
+			mine, markAllBatch)
+	}
+	var total int64
+	err := s.tx(ctx, func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		total, err = res.RowsAffected()
+		return err
 	})
-	return total, err
+	return int(total), err
 }

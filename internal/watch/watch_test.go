@@ -98,8 +98,8 @@ func TestWatcherWarnsRemindsEscalates(t *testing.T) {
 		}
 		clock := &fakeClock{}
 		w := &watch.Watcher{Store: s, Clock: f.Policy, Now: clock.Now}
-		dept := store.Recipient{AccountID: f.Handler.AccountID, UnitID: f.Env.ID, Role: caseflow.Handler}
-		leader := store.Recipient{AccountID: f.Leader.AccountID, UnitID: f.Centre.ID, Role: caseflow.Leader}
+		dept := store.Recipient{AccountID: f.Handler.AccountID, UnitID: f.Env.ID, Role: caseflow.Handler, Scope: store.CaseScope{All: true}}
+		leader := store.Recipient{AccountID: f.Leader.AccountID, UnitID: f.Centre.ID, Role: caseflow.Leader, Scope: store.CaseScope{All: true}}
 
 		clock.Set(warnAt.Add(-time.Minute))
 		if res := sweep(t, w); res.Total() != 0 {

@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
@@ -565,5 +566,77 @@ func TestBrowserFlakyConnection(t *testing.T) {
 	cs, err := a.Store.Cases(ctx, store.CaseFilter{Text: desc, Limit: 10})
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("after the retry: %v, %d cases with the report's text, want exactly 1", err, len(cs))
+	}
+}
+
+// A department handler's morning, at a desk and on a phone: the bell says
+// how many messages wait; the inbox lists the new tasks; opening one marks
+// it read (the bell counts one less) and shows the case with its actions;
+// the task is signed for from there; "mark all read" empties the bell.
+func TestBrowserInbox(t *testing.T) {
+	bctx := browser(t)
+	s, a := server(t)
+	ctx := context.Background()
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	accts, _ := a.Store.Accounts(ctx)
+	units, _ := a.Store.Units(ctx)
+	all, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 100})
+	handlers := map[bool][2]string{} // false: the desktop's handler and unit code, true: the phone's
+	for _, ac := range accts {
+		for _, u := range units {
+			if ac.Role == caseflow.Handler && ac.Active && u.ID == ac.UnitID && len(handlers) < 2 && handlers[false][1] != u.Code {
+				handlers[len(handlers) == 1] = [2]string{ac.Username, u.Code}
+			}
+		}
+	}
+	for _, size := range []struct {
+		name string
+		w, h int64
+		opts []chromedp.EmulateViewportOption
+	}{{"desktop", 1400, 900, nil}, {"phone", 390, 844, []chromedp.EmulateViewportOption{chromedp.EmulateMobile, chromedp.EmulateScale(2)}}} {
+		// A handler of a department not used yet, and three new tasks for it.
+		user, code := handlers[size.name == "phone"][0], handlers[size.name == "phone"][1]
+		var numbers []string
+		for i := 0; i < 3; i++ {
+			numbers = append(numbers, newTask(t, s.URL, a, all[i], code))
+		}
+		acc, _ := a.Store.AccountByUsername(ctx, user)
+		pr, _ := a.Principal(ctx, acc.ID)
+		unread := func() int {
+			in, err := a.Store.Inbox(ctx, store.Recipient{AccountID: pr.AccountID, UnitID: pr.UnitID, Role: pr.Role,
+				Scope: store.CaseScope(access.ScopeOf(pr))}, a.Now(), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return in.Unread
+		}
+		want := unread()
+		p.do(size.name+" viewport", chromedp.EmulateViewport(size.w, size.h, size.opts...))
+		p.login(user)
+		p.wait("bell count", `document.querySelector('#bell-n') && !document.querySelector('#bell-n').hidden`)
+		if got := p.eval(`document.querySelector('#bell-n').textContent`); got != fmt.Sprint(want) {
+			t.Fatalf("%s: the bell says %s, the inbox holds %d unread", size.name, got, want)
+		}
+		p.do("open the inbox", chromedp.Click(chromedp.CSS(`#bell`)), chromedp.WaitVisible(chromedp.CSS(`#inbox-new tr[data-number="`+numbers[2]+`"]`)))
+		p.shot("inbox-" + size.name)
+		if txt := p.text(`#inbox-new tr[data-number="` + numbers[2] + `"]`); !strings.Contains(txt, "新任务") {
+			t.Errorf("the new task's line: %q", txt)
+		}
+		p.do("open a task", chromedp.Click(chromedp.CSS(`#inbox-new tr[data-number="`+numbers[2]+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#detail button[data-action="sign"]`)))
+		p.wait("bell one less", fmt.Sprintf(`document.querySelector('#bell-n').textContent === '%d'`, want-1))
+		if unread() != want-1 {
+			t.Fatalf("opening a line did not mark it read: %d unread", unread())
+		}
+		p.act("sign")
+		if c, _ := a.Store.CaseByNumber(ctx, numbers[2]); c.State != caseflow.InProgress {
+			t.Fatalf("signed from the inbox, the case is %s", c.State)
+		}
+		p.shot("inbox-case-" + size.name)
+		p.do("mark all read", chromedp.Click(chromedp.CSS(`#read-all`)))
+		p.wait("bell empty", `document.querySelector('#bell-n').hidden`)
+		if unread() != 0 {
+			t.Fatalf("mark all read left %d unread", unread())
+		}
 	}
 }

@@ -54,6 +54,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/duplicates", access: staff, summary: "duplicate candidates for a report being written",
 			query: []string{"lon: longitude", "lat: latitude", "category: category id"}, h: s.duplicates},
 		{pattern: "GET /api/v1/inbox", access: staff, summary: "what is new, due and overdue for the signed-in person", query: []string{"limit: 1–500"}, h: s.inbox},
+		{pattern: "POST /api/v1/inbox/read", access: staff, summary: "mark inbox lines read (ids), or every unread line (all: true); answers marked and unread",
+			body: "ids, all", signed: s.markRead},
 		{pattern: "GET /api/v1/route", access: wide, summary: "dispatch table dry run for a point and category",
 			query: []string{"lon: longitude", "lat: latitude", "category: category id", "ownership: e.g. property"}, h: s.route},
 		{pattern: "GET /api/v1/dispatch-rules", access: wide, summary: "the dispatch table", h: s.dispatchRules},

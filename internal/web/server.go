@@ -446,13 +446,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	p := principal(r)
-	// Notices go to a unit, and a unit's people may see less than it does
-	// (a grid worker employed by the street office): only lines about
-	// cases the reader may see, counted the same way.
-	rcp := store.Recipient{AccountID: p.AccountID, UnitID: p.UnitID, Role: p.Role, Centre: p.UnitKind == org.KindCentre,
-		Scope: store.CaseScope(access.ScopeOf(p))}
-	in, err := s.app.Store.Inbox(r.Context(), rcp, s.app.Now(), limit)
+	in, err := s.app.Store.Inbox(r.Context(), recipient(principal(r)), s.app.Now(), limit)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -467,6 +461,50 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, in)
+}
+
+// recipient is whose inbox p reads. Notices go to a unit, and a unit's
+// people may see less than it does (a grid worker employed by the street
+// office): only lines about cases the reader may see, counted, listed and
+// marked read the same way.
+func recipient(p access.Principal) store.Recipient {
+	return store.Recipient{AccountID: p.AccountID, UnitID: p.UnitID, Role: p.Role, Centre: p.UnitKind == org.KindCentre,
+		Scope: store.CaseScope(access.ScopeOf(p))}
+}
+
+// markRead marks inbox lines read: the ids given, or every unread line
+// with all; it answers how many it marked and how many stay unread.
+func (s *Server) markRead(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	var in struct {
+		IDs []int64 `json:"ids"`
+		All bool    `json:"all"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	switch {
+	case len(in.IDs) == 0 && !in.All:
+		problem(w, http.StatusBadRequest, "required", "ids", "name the lines to mark read in ids, or send all: true")
+		return
+	case len(in.IDs) > 0 && in.All:
+		problem(w, http.StatusBadRequest, "invalid", "ids", "send ids or all, not both")
+		return
+	case len(in.IDs) > 500:
+		problem(w, http.StatusBadRequest, "invalid", "ids", "at most 500 ids at a time")
+		return
+	}
+	rcp := recipient(p)
+	n, err := s.app.Store.MarkRead(r.Context(), rcp, in.IDs, s.app.Now())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	box, err := s.app.Store.Inbox(r.Context(), rcp, s.app.Now(), 1)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"marked": n, "unread": box.Unread})
 }
 
 // route is the dispatch table's dry run: where a report of a category at

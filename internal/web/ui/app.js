@@ -8,6 +8,7 @@ const pages = [
   { id: 'desk', roles: ['handler'], load: () => import('./desk.js') },
   { id: 'dashboard', roles: ['leader', 'dispatcher', 'admin', 'operator'], load: () => import('./dashboard.js') },
   { id: 'admin', roles: ['admin', 'dispatcher'], load: () => import('./admin.js') },
+  { id: 'inbox', roles: ['dispatcher', 'operator', 'admin', 'leader', 'grid_worker', 'handler'], load: () => import('./inbox.js'), bell: true },
 ];
 
 let me = null;
@@ -50,12 +51,31 @@ function loginForm() {
 
 function shell() {
   const nav = document.getElementById('nav');
-  for (const p of pages) if (p.roles.includes(me.role)) nav.append(h('a', { href: `#/${p.id}`, 'data-page': p.id }, t(`nav.${p.id}`)));
+  for (const p of pages) if (p.roles.includes(me.role) && !p.bell) nav.append(h('a', { href: `#/${p.id}`, 'data-page': p.id }, t(`nav.${p.id}`)));
   nav.append(h('a', { href: '/board' }, t('nav.board')));
   document.getElementById('who').textContent = `${me.name || me.username} · ${t(`role.${me.role}`)}`;
+  // The bell: the unread lines of the inbox, looked at every minute and
+  // whenever a page marks lines read.
+  const bell = document.getElementById('bell');
+  bell.hidden = false;
+  bell.onclick = () => { location.hash = '#/inbox'; };
+  document.addEventListener('xiuhua:inbox', refreshBell);
+  refreshBell();
+  setInterval(refreshBell, 60000);
   const out = document.getElementById('logout');
   out.hidden = false;
   out.onclick = async () => { await api('DELETE', '/api/v1/session').catch(() => {}); setCSRF(''); location.href = '/app'; };
+}
+
+async function refreshBell() {
+  const bell = document.getElementById('bell'), n = document.getElementById('bell-n');
+  try {
+    const r = await api('GET', '/api/v1/inbox?limit=1');
+    n.textContent = r.unread > 99 ? '99+' : String(r.unread);
+    n.hidden = r.unread === 0;
+    bell.setAttribute('aria-label', t('bell.label', { n: r.unread }));
+    bell.title = bell.getAttribute('aria-label');
+  } catch { /* the next look tries again */ }
 }
 
 async function route() {
@@ -64,6 +84,7 @@ async function route() {
   const p = mine.find(x => x.id === id) || mine[0];
   if (!p) { document.getElementById('main').replaceChildren(h('p', null, t('app.nopage'))); return; }
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('on', a.dataset.page === p.id);
+  document.getElementById('bell').classList.toggle('on', p.id === 'inbox');
   // Each visit renders into its own view, so a slow page that finishes
   // after the next one was chosen writes into a detached element.
   const main = document.getElementById('main');
