@@ -75,7 +75,7 @@ func (s *Server) routeTable() []route {
 			body: "the image bytes", signed: s.uploadPhoto},
 		{pattern: "GET /api/v1/photos/{id}", access: public, summary: "a photo's public copy, re-encoded without EXIF (thumb=1: the thumbnail)",
 			query: []string{"thumb: 1 for the thumbnail"}, h: s.publicPhoto},
-		{pattern: "GET /api/v1/photos/{id}/original", access: staff, summary: "the photo as uploaded (staff only)", h: s.originalPhoto},
+		{pattern: "GET /api/v1/photos/{id}/original", access: staff, summary: "the photo as uploaded, EXIF included, to staff who may see a case it is evidence on (otherwise 404)", h: s.originalPhoto},
 		{pattern: "POST /api/v1/public/reports", access: public, summary: "a resident reports a problem (public categories; name and phone kept for staff only; 10 a minute per client)",
 			body: "category, description, address, lon, lat, name, phone, photos", h: limited(s.writeLimit, s.residentReport)},
 		{pattern: "POST /api/v1/public/photos", access: public, summary: "a resident uploads a photo for a report (JPEG, PNG or WebP, 10 MB; 10 a minute per client)",
