@@ -205,6 +205,19 @@ func TestScopeMatrix(t *testing.T) {
 	// inGrid are the open cases of grid A, for counts.
 	gridCases, _ := a.Store.Cases(ctx, store.CaseFilter{Grid: A.Place.Grid, Limit: 1000})
 
+	// officeLine says whether street office A's line about the matrix's
+	// case is there and unread.
+	officeLine := func() bool {
+		in, err := a.Store.Inbox(ctx, store.Recipient{UnitID: unitID["jd"+A.Place.Street], Role: caseflow.Handler, Scope: store.CaseScope{All: true}}, a.Now(), 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(in.New, func(n store.Notification) bool { return n.CaseNumber == target.Number && n.ReadAt.IsZero() })
+	}
+	if !officeLine() {
+		t.Fatal("street office A has no unread line about the matrix's case")
+	}
+
 	// The staff routes and what each must answer a reader. A new staff
 	// route needs a line here.
 	type check func(u *reader, url string)
@@ -350,6 +363,22 @@ func TestScopeMatrix(t *testing.T) {
 				t.Errorf("zeroing of grid A as %s: %d, %d open counted, %d open in scope", u.name, code, z.OpenNow, open)
 			}
 		},
+		"POST /api/v1/inbox/read": func(u *reader, url string) {
+			// Out of scope: "mark all" leaves the street office's line
+			// about the matrix's case unread. In scope: an unknown line
+			// marks nothing (the line stays unread for the next reader).
+			body := `{"all":true}`
+			if u.inScope {
+				body = `{"ids":[999999999]}`
+			}
+			code, resp, _ := send(t, "POST", url, u.token, strings.NewReader(body), map[string]string{"Content-Type": "application/json"})
+			if code != 200 || u.inScope && !strings.Contains(resp, `"marked":0`) {
+				t.Errorf("mark read as %s: %d %s", u.name, code, resp)
+			}
+			if still := officeLine(); !still {
+				t.Fatalf("%s marked the street office's line about case %s read", u.name, target.Number)
+			}
+		},
 		"GET /api/v1/units": func(u *reader, url string) {
 			// Departments and street offices by name: no case data.
 			if code, _, _ := getAs(t, url, u.token); code != 200 {
@@ -418,6 +447,26 @@ func TestScopeMatrix(t *testing.T) {
 			}
 		}
 	}
+	// An Open311 client acts with an account's API key: an update to a
+	// case outside that account's scope answers as one to an absent case.
+	update := func(token, number string) (int, string) {
+		form := "api_key=" + token + "&service_request_id=" + number + "&description=" + "现场已清理"
+		code, body, _ := send(t, "POST", s.URL+"/open311/v2/servicerequestupdates.json", "", strings.NewReader(form),
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+		return code, body
+	}
+	for _, u := range readers {
+		cells++
+		_, missing := update(u.token, absentCase)
+		code, body := update(u.token, target.Number)
+		switch {
+		case !u.inScope && (code != 404 || body != strings.ReplaceAll(missing, absentCase, target.Number)):
+			t.Errorf("Open311 update as %s (out of scope): %d %.120q; an absent case: %.120q", u.name, code, body, missing)
+		case u.inScope && (code == 404 || code >= 500):
+			t.Errorf("Open311 update as %s (in scope): %d %.120q", u.name, code, body)
+		}
+	}
+
 	// Each hidden lookup is in the audit log, under who asked.
 	entries, _ := a.Store.AuditEntries(ctx, 10000)
 	for _, u := range readers {
@@ -436,7 +485,7 @@ func TestScopeMatrix(t *testing.T) {
 	if walked < 30 {
 		t.Fatalf("only %d routes walked", walked)
 	}
-	t.Logf("%d signed-in routes × %d readers = %d cells", walked, len(readers), cells)
+	t.Logf("%d signed-in routes and the Open311 update × %d readers = %d cells", walked, len(readers), cells)
 }
 
 // methodOf is POST for a transition, GET for the rest of the lookups.
