@@ -54,3 +54,26 @@ func TestScope(t *testing.T) {
 		t.Errorf("a handler reports: %v", err)
 	}
 }
+
+// The zero Scope holds nothing, and empty fields never match empty places:
+// a street office whose street is not set, or a grid worker with no grids,
+// does not see cases that lack a street or grid.
+func TestScopeHoldsNothingByDefault(t *testing.T) {
+	bare := &caseflow.Case{Tasks: []caseflow.Task{{UnitID: 0}}}
+	for _, p := range []Principal{
+		{Role: caseflow.Handler, UnitKind: org.KindStreet},
+		{Role: caseflow.GridWorker},
+		{Role: caseflow.Resident},
+		{Role: "visitor"},
+	} {
+		if CanSee(p, bare) {
+			t.Errorf("%+v sees a case with no place, task unit or reporter", p)
+		}
+	}
+	if (Scope{}).Holds(&caseflow.Case{}) {
+		t.Error("the zero scope holds a case")
+	}
+	if !ScopeOf(Principal{Role: caseflow.Leader}).All || ScopeOf(Principal{Role: caseflow.Handler, UnitID: 3}).All {
+		t.Error("only the centre, operators, leaders and admins see everything")
+	}
+}
