@@ -289,7 +289,8 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	if err != nil {
 		return err
 	}
-	a.Photos = photos.Dir(filepath.Join(c.DataDir, "photos"))
+	photoDir := photos.Dir(filepath.Join(c.DataDir, "photos"))
+	a.Photos = photoDir
 	if a.Index().Len() == 0 {
 		slog.Warn("no grid layer: reports cannot be placed until one is imported (xiuhua import outline FILE)")
 	}
@@ -332,7 +333,7 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 		watcher.OnSweep, deliverer.OnAttempt = mt.Sweep, mt.Delivery
 	}
 	pruner := &watch.Pruner{Store: st, Keep: watch.Retention(c.Retention), Now: a.Now, Holder: watcher.Holder, Lease: 10 * time.Minute}
-	wg.Add(4)
+	wg.Add(5)
 	// Configuration changed on another instance (or by the CLI) reaches
 	// this one within configPoll; everything is reloaded every 5 minutes.
 	go func() { defer wg.Done(); a.FollowConfig(bg, configPoll, 5*time.Minute) }()
@@ -340,6 +341,12 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	go func() { defer wg.Done(); deliverer.Run(bg, min(c.Watch.Every, time.Second)) }()
 	// Rows that only grow lose what -retention no longer keeps.
 	go func() { defer wg.Done(); pruner.Run(bg, c.Prune) }()
+	// Uploads no case names are deleted after -orphan-photos, by every
+	// instance from the photos it holds (deleting twice is harmless).
+	go func() {
+		defer wg.Done()
+		photoDir.ExpireEvery(bg, c.OrphanPhotos, min(c.OrphanPhotos/4, time.Hour), st.PhotoInUse)
+	}()
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)

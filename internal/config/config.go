@@ -45,6 +45,7 @@ type Config struct {
 	RetentionSpec string // parsed into Retention by Validate
 	PruneEvery    string
 	RateSpec      string // parsed into Rates by Validate
+	OrphanSpec    string // parsed into OrphanPhotos by Validate
 
 	// Watch holds the parsed watcher settings after Validate.
 	Watch Watch
@@ -54,6 +55,9 @@ type Config struct {
 	Prune time.Duration
 	// Rates are the rate limits, after Validate.
 	Rates Rates
+	// OrphanPhotos is how long an uploaded photo no case names is kept,
+	// after Validate.
+	OrphanPhotos time.Duration
 }
 
 // Rates are requests a minute (0: no limit); they convert to web.Limits.
@@ -180,6 +184,7 @@ var settings = []setting{
 	{"read-cache", "XIUHUA_READ_CACHE", "on", "keep the answers of case lists and map boxes for the rest of the second (a reader's own writes show at once, everyone else's and other instances' within the second): on or off", false, func(c *Config) *string { return &c.ReadCache }},
 	{"trusted-proxies", "XIUHUA_TRUSTED_PROXIES", "", "comma-separated IP addresses of reverse proxies whose X-Forwarded-For names the client (rate limits, login budgets, audit log) and whose X-Forwarded-Proto: https makes the session cookie Secure and turns on HSTS; empty: none", false, func(c *Config) *string { return &c.Proxies }},
 	{"rate-limits", "XIUHUA_RATE_LIMITS", defaultRates, "requests a minute (0: no limit): anonymous reads and writes per client network (/24, /64), staff writes and photo uploads per account (a network gets 10 times as many); over a limit, 429 with Retry-After; name only the kinds to change", false, func(c *Config) *string { return &c.RateSpec }},
+	{"orphan-photos", "XIUHUA_ORPHAN_PHOTOS", "24h", "how long an uploaded photo that no case names is kept before it is deleted (at least 1h)", false, func(c *Config) *string { return &c.OrphanSpec }},
 	{"metrics-addr", "XIUHUA_METRICS_ADDR", "", "serve Prometheus metrics at http://ADDR/metrics (empty: off); keep it on a private address", false, func(c *Config) *string { return &c.MetricsAddr }},
 	{"work-hours", "XIUHUA_WORK_HOURS", "08:30-12:00,14:30-18:00", "daily working windows (Asia/Shanghai)", false, func(c *Config) *string { return &c.WorkHours }},
 	{"summer-hours", "XIUHUA_SUMMER_HOURS", "", "working windows in summer, as long a day as -work-hours (empty: none)", false, func(c *Config) *string { return &c.SummerHours }},
@@ -253,6 +258,7 @@ func (c *Config) Validate() error {
 	dur("warn-before", c.WarnBefore, 0, &c.Watch.WarnBefore)
 	dur("escalate-after", c.EscalateAfter, 0, &c.Watch.EscalateAfter)
 	dur("prune-every", c.PruneEvery, time.Minute, &c.Prune)
+	dur("orphan-photos", c.OrphanSpec, time.Hour, &c.OrphanPhotos)
 	if r, err := ParseRates(c.RateSpec); err != nil {
 		errs = append(errs, fmt.Errorf("-rate-limits: %v", err))
 	} else {

@@ -2,14 +2,20 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/web"
 )
 
@@ -82,5 +88,53 @@ func TestStaffWritesAndUploadsAreLimited(t *testing.T) {
 	}
 	if code, body := write(disp); code != 400 {
 		t.Fatalf("another account's write: %d %s", code, body)
+	}
+}
+
+// Uploads no case names are deleted once older than the expiry, with their
+// copies; a photo named by a report, and a fresh upload, stay.
+func TestOrphanUploadsExpire(t *testing.T) {
+	s, a := server(t)
+	dir := a.Photos.(photos.Dir)
+	upload := func(shade uint8) string {
+		img := image.NewGray(image.Rect(0, 0, 40, 30))
+		img.Pix[0] = shade
+		var b bytes.Buffer
+		png.Encode(&b, img)
+		code, body, _ := send(t, "POST", s.URL+"/api/v1/public/photos", "", &b, nil)
+		var p struct{ ID string }
+		if code != 201 || json.Unmarshal([]byte(body), &p) != nil {
+			t.Fatalf("upload: %d %s", code, body)
+		}
+		return p.ID
+	}
+	named, orphan := upload(1), upload(2)
+	pt := a.Index().Units()[len(a.Index().Units())/2].Geometry.Bound().Center()
+	body, _ := json.Marshal(map[string]any{"category": "M06010", "description": "楼下垃圾没人清", "lon": pt.Lon(), "lat": pt.Lat(),
+		"photos": []string{named}})
+	if code, out, _ := send(t, "POST", s.URL+"/api/v1/public/reports", "", bytes.NewReader(body), nil); code != 201 {
+		t.Fatalf("report: %d %s", code, out)
+	}
+	old := time.Now().Add(-25 * time.Hour)
+	filepath.WalkDir(string(dir), func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			os.Chtimes(p, old, old)
+		}
+		return nil
+	})
+	fresh := upload(3)
+	n, err := dir.Expire(t.Context(), time.Time{}, time.Now().Add(-24*time.Hour), a.Store.PhotoInUse)
+	if err != nil || n != 1 {
+		t.Fatalf("expired %d photos, %v; want 1", n, err)
+	}
+	for id, want := range map[string]int{named: 200, fresh: 200, orphan: 404} {
+		for _, q := range []string{"", "?thumb=1"} {
+			if code, _, _ := getAs(t, s.URL+"/api/v1/photos/"+id+q, ""); code != want {
+				t.Errorf("photo %s%s after the expiry: %d, want %d", id[:8], q, code, want)
+			}
+		}
+	}
+	if _, err := photos.Original(t.Context(), dir, orphan); err == nil {
+		t.Error("the orphan's original is still there")
 	}
 }
