@@ -197,6 +197,19 @@ func TestScopeMatrix(t *testing.T) {
 		}
 		return found
 	}
+	// matches checks that every case a filtered answer gives is one the
+	// filter asks for (never the reader's own under another's name).
+	matches := func(u *reader, what, query string, numbers []string) {
+		for _, n := range numbers {
+			c := caseOf(n)
+			switch {
+			case strings.Contains(query, "grid="+A.Place.Grid) && c.Place.Grid != A.Place.Grid,
+				strings.Contains(query, "street="+A.Place.Street) && c.Place.Street != A.Place.Street,
+				strings.Contains(query, "unit=hwc") && !slices.ContainsFunc(c.Tasks, func(t caseflow.Task) bool { return t.UnitID == unitID["hwc"] }):
+				t.Errorf("%s: %s gets case %s (grid %s), which the filter does not ask for", what, u.name, n, c.Place.Grid)
+			}
+		}
+	}
 	decode := func(what, body string, v any) {
 		if err := json.Unmarshal([]byte(body), v); err != nil {
 			t.Fatalf("%s: %v in %.200s", what, err, body)
@@ -239,7 +252,7 @@ func TestScopeMatrix(t *testing.T) {
 			}
 		},
 		"GET /api/v1/cases": func(u *reader, url string) {
-			for _, q := range []string{"?limit=1000", "?limit=1000&q=SCOPE-MATRIX", "?limit=1000&grid=" + A.Place.Grid, "?limit=1000&street=" + A.Place.Street} {
+			for _, q := range []string{"?limit=1000", "?limit=1000&q=SCOPE-MATRIX", "?limit=1000&grid=" + A.Place.Grid, "?limit=1000&street=" + A.Place.Street, "?limit=1000&unit=hwc"} {
 				code, body, _ := getAs(t, url+q, u.token)
 				var l struct {
 					Cases []struct{ Number string } `json:"cases"`
@@ -252,6 +265,7 @@ func TestScopeMatrix(t *testing.T) {
 				if found := rows(u, "cases"+q, ns); code != 200 || found != u.inScope {
 					t.Errorf("cases%s as %s: %d, the matrix's case listed: %v", q, u.name, code, found)
 				}
+				matches(u, "cases"+q, q, ns)
 			}
 		},
 		"GET /api/v1/cases/{number}": lookup(missingCase),
@@ -312,6 +326,7 @@ func TestScopeMatrix(t *testing.T) {
 			if u.sees(target) {
 				visible++ // reported after gridCases was read
 			}
+			matches(u, "ledger", "grid="+A.Place.Grid, ns)
 			if found := rows(u, "ledger", ns); code != 200 || found != u.inScope || l.Counts.Total > int64(visible) {
 				t.Errorf("ledger of grid A as %s: %d, the case listed: %v, counts %d of %d visible", u.name, code, found, l.Counts.Total, visible)
 			}
@@ -342,6 +357,7 @@ func TestScopeMatrix(t *testing.T) {
 			for _, r := range xr[2 : len(xr)-1] {
 				ns = append(ns, r[0])
 			}
+			matches(u, "ledger xlsx", "street="+A.Place.Street, ns)
 			if found := rows(u, "ledger xlsx", ns); found != u.inScope {
 				t.Errorf("ledger xlsx of street A as %s: the case listed: %v", u.name, found)
 			}

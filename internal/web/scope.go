@@ -48,14 +48,23 @@ func principal(r *http.Request) access.Principal {
 	return p
 }
 
-// scope narrows a case filter to what the reader may see.
+// scope narrows a case filter to what the reader may see. A filter asking
+// for another street or unit than the reader's own asks for nothing they
+// may see: it answers empty, not with their own cases under the other's
+// name (a ledger file's title names the filter).
 func scope(p access.Principal, f *store.CaseFilter) {
 	switch p.Role {
 	case caseflow.Admin, caseflow.Dispatcher, caseflow.Operator, caseflow.Leader:
 	case caseflow.Handler:
 		if p.UnitKind == org.KindStreet && p.Street != "" {
+			if f.Street != "" && f.Street != p.Street {
+				f.Grids = []string{} // nothing
+			}
 			f.Street = p.Street
 		} else {
+			if f.UnitID != 0 && f.UnitID != p.UnitID {
+				f.Grids = []string{} // nothing
+			}
 			f.UnitID = p.UnitID
 		}
 	case caseflow.GridWorker:
