@@ -74,19 +74,7 @@ func (a *App) loginCounters(ctx context.Context, username, client string, f func
 // more checks than the budgets allow; a refused attempt is not checked.
 func (a *App) Login(ctx context.Context, username, password, client string) (token, csrf string, p access.Principal, err error) {
 	now := a.Now()
-	a.pruneLoginCounters(ctx, now)
-	var wait time.Duration
-	err = a.loginCounters(ctx, username, client, func(at *lockout.Attempt) error {
-		if wait = lockout.Reserve(at, now); wait > 0 {
-			return errRefused
-		}
-		return nil
-	})
-	if wait > 0 {
-		_ = a.Store.Audit(ctx, now, username, 0, "login_throttled", client, lockout.Network(client))
-		return "", "", p, &ThrottledError{Wait: wait}
-	}
-	if err != nil {
+	if err := a.reserveAttempt(ctx, username, client, now); err != nil {
 		return "", "", p, err
 	}
 	acc, err := a.Store.AccountByUsername(ctx, username)
@@ -100,10 +88,7 @@ func (a *App) Login(ctx context.Context, username, password, client string) (tok
 		_ = a.Store.Audit(ctx, now, username, 0, "login_failed", client, "")
 		return "", "", p, ErrBadLogin
 	}
-	if err := a.loginCounters(ctx, username, client, func(at *lockout.Attempt) error {
-		lockout.Succeeded(at, now)
-		return nil
-	}); err != nil {
+	if err := a.attemptSucceeded(ctx, username, client, now); err != nil {
 		return "", "", p, err
 	}
 	if p, err = a.Principal(ctx, acc.ID); err != nil {
@@ -115,6 +100,68 @@ func (a *App) Login(ctx context.Context, username, password, client string) (tok
 	}
 	_ = a.Store.Audit(ctx, now, username, acc.ID, "login", client, "")
 	return token, csrf, p, nil
+}
+
+// reserveAttempt counts a password check for username from client against
+// its budgets, or refuses it with a *ThrottledError.
+func (a *App) reserveAttempt(ctx context.Context, username, client string, now time.Time) error {
+	a.pruneLoginCounters(ctx, now)
+	var wait time.Duration
+	err := a.loginCounters(ctx, username, client, func(at *lockout.Attempt) error {
+		if wait = lockout.Reserve(at, now); wait > 0 {
+			return errRefused
+		}
+		return nil
+	})
+	if wait > 0 {
+		_ = a.Store.Audit(ctx, now, username, 0, "login_throttled", client, lockout.Network(client))
+		return &ThrottledError{Wait: wait}
+	}
+	return err
+}
+
+// attemptSucceeded gives a reserved attempt back: its password was right.
+func (a *App) attemptSucceeded(ctx context.Context, username, client string, now time.Time) error {
+	return a.loginCounters(ctx, username, client, func(at *lockout.Attempt) error {
+		lockout.Succeeded(at, now)
+		return nil
+	})
+}
+
+// ChangePassword gives the signed-in person p a new password once their
+// current one is checked — counted against the login budgets as a sign-in
+// is, so a stolen session cannot guess it faster. It ends p's other
+// sessions (keep is the session to leave open, or "") and revokes p's API
+// tokens. Errors: *ThrottledError, ErrBadLogin (the current password is
+// wrong), *org.PasswordError (the new one breaks a rule).
+func (a *App) ChangePassword(ctx context.Context, p access.Principal, keep, current, next, client string) error {
+	now := a.Now()
+	if err := a.reserveAttempt(ctx, p.Username, client, now); err != nil {
+		return err
+	}
+	before, err := a.Store.AccountByID(ctx, p.AccountID)
+	if err != nil {
+		return err
+	}
+	if !org.CheckPassword(before.PasswordHash, current) {
+		_ = a.Store.Audit(ctx, now, p.Username, p.AccountID, "password_change_failed", client, "")
+		return ErrBadLogin
+	}
+	if err := a.attemptSucceeded(ctx, p.Username, client, now); err != nil {
+		return err
+	}
+	if err := org.CheckNewPassword(before.Username, next); err != nil {
+		return err
+	}
+	after := *before
+	if after.PasswordHash, err = org.HashPassword(next); err != nil {
+		return err
+	}
+	if err := a.UpdateAccount(ctx, before, &after, keep); err != nil {
+		return err
+	}
+	_ = a.Store.Audit(ctx, now, p.Username, p.AccountID, "password_changed", client, "")
+	return nil
 }
 
 // pruneLoginCounters forgets, at most once an hour, the login counters

@@ -261,7 +261,11 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, p acces
 			return
 		}
 	}
-	if err := s.app.UpdateAccount(ctx, &before, a, ""); err != nil {
+	keep := "" // an administrator changing their own password stays signed in here
+	if a.ID == p.AccountID {
+		keep, _ = ctx.Value(principalKey{}).(string)
+	}
+	if err := s.app.UpdateAccount(ctx, &before, a, keep); err != nil {
 		fail(w, r, err)
 		return
 	}

@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/org"
 )
 
 // Transport security of sessions: whether a request came over TLS, the
@@ -66,3 +69,32 @@ func setSession(w http.ResponseWriter, r *http.Request, token string) {
 // sign a visitor into an account of its choosing. Clients that are not
 // browsers send neither header and pass.
 var loginCSRF = http.NewCrossOriginProtection()
+
+// changePassword sets the signed-in person's new password after checking
+// the current one (app.ChangePassword); the session it is sent with stays
+// open, every other session and every API token of the account ends.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	var in struct {
+		Current string `json:"current_password"`
+		New     string `json:"new_password"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	keep, _ := r.Context().Value(principalKey{}).(string)
+	err := s.app.ChangePassword(r.Context(), p, keep, in.Current, in.New, client(r))
+	var pe *org.PasswordError
+	switch {
+	case errors.Is(err, app.ErrThrottled):
+		retryAfter(w, err)
+		problem(w, http.StatusTooManyRequests, "throttled", "current_password", err.Error())
+	case errors.Is(err, app.ErrBadLogin):
+		problem(w, http.StatusForbidden, "wrong_password", "current_password", "the current password is wrong")
+	case errors.As(err, &pe):
+		problem(w, http.StatusBadRequest, "password_"+pe.Reason, "new_password", pe.Error())
+	case err != nil:
+		fail(w, r, err)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/lockout"
@@ -391,5 +393,82 @@ func TestLoginRefusedFromOtherSites(t *testing.T) {
 	}
 	if refused != 6 {
 		t.Errorf("%d cross-site sign-ins in the audit log, want 6", refused)
+	}
+}
+
+// A signed-in person changes their own password: the current one is
+// checked (and guessing it is throttled like signing in), the new one
+// follows the rules, the session used stays open and every other session
+// and token of the account ends.
+func TestChangeOwnPassword(t *testing.T) {
+	s, a := server(t)
+	here := signIn(t, s.URL, "dispatcher2")
+	there := signIn(t, s.URL, "dispatcher2")
+	token := tokenOf(t, a, "dispatcher2")
+	for _, c := range []struct {
+		body        map[string]string
+		want        int
+		code, field string
+	}{
+		{map[string]string{"current_password": "not-my-password", "new_password": "Quiet-River-Stone-3"}, 403, "wrong_password", "current_password"},
+		{map[string]string{"current_password": demo.Password, "new_password": "Password2026!"}, 400, "password_common", "new_password"},
+		{map[string]string{"current_password": demo.Password, "new_password": "short"}, 400, "password_too_short", "new_password"},
+	} {
+		code, body := here.do("PUT", "/api/v1/me/password", c.body)
+		if code != c.want || !strings.Contains(body, `"code":"`+c.code+`"`) || !strings.Contains(body, `"field":"`+c.field+`"`) {
+			t.Errorf("%v: %d %s, want %d %s on %s", c.body, code, body, c.want, c.code, c.field)
+		}
+	}
+	if code, _ := there.do("GET", "/api/v1/me", nil); code != 200 {
+		t.Fatalf("a refused change ended the other session: %d", code)
+	}
+	if code, body := here.do("PUT", "/api/v1/me/password", map[string]string{"current_password": demo.Password, "new_password": "Quiet-River-Stone-3"}); code != 204 {
+		t.Fatalf("changing the password: %d %s", code, body)
+	}
+	if code, _ := here.do("GET", "/api/v1/me", nil); code != 200 {
+		t.Fatalf("the session that changed the password: %d, want 200", code)
+	}
+	if code, _ := there.do("GET", "/api/v1/me", nil); code != 401 {
+		t.Fatalf("another session after the change: %d, want 401", code)
+	}
+	if code, _, _ := getAs(t, s.URL+"/api/v1/me", token); code != 401 {
+		t.Fatalf("a token after the change: %d, want 401", code)
+	}
+	if code, _ := loginFrom(t, s.URL, "", "dispatcher2", demo.Password); code != 401 {
+		t.Fatalf("the old password: %d", code)
+	}
+	signInWith(t, s.URL, "dispatcher2", "Quiet-River-Stone-3")
+	// Someone holding a session cannot guess the current password faster
+	// than a sign-in could.
+	thief := signIn(t, s.URL, "dispatcher1")
+	codes := map[int]int{}
+	for i := range 10 {
+		code, _ := thief.do("PUT", "/api/v1/me/password", map[string]string{"current_password": fmt.Sprint("guess-", i), "new_password": "Quiet-River-Stone-4"})
+		codes[code]++
+	}
+	if codes[403] != lockout.PairBudget.Max || codes[429] != 10-lockout.PairBudget.Max {
+		t.Fatalf("ten guesses of the current password: %v", codes)
+	}
+}
+
+// In the web app, a person changes their own password from the header; a
+// common password is refused with the reason in their language.
+func TestBrowserChangePassword(t *testing.T) {
+	bctx := browser(t)
+	s, _ := server(t)
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	p.login("dispatcher2")
+	fill := func(next string) {
+		p.do("password form", chromedp.Click(chromedp.CSS("#change-password")), chromedp.WaitVisible(chromedp.CSS("#current-password")),
+			chromedp.SendKeys(chromedp.CSS("#current-password"), demo.Password), chromedp.SendKeys(chromedp.CSS("#new-password"), next),
+			chromedp.SendKeys(chromedp.CSS("#new-password-again"), next), chromedp.Click(chromedp.CSS(`form button[type="submit"]`)))
+	}
+	fill("Password2026!")
+	p.wait("refusal shown", `(document.querySelector('#main p.err') || {}).textContent.includes('最常见的密码')`)
+	p.shot("password-refused")
+	fill("Quiet-River-Stone-3")
+	p.wait("change confirmed", `document.getElementById('toast').textContent.includes('密码已修改')`)
+	if code, _ := loginFrom(t, s.URL, "", "dispatcher2", "Quiet-River-Stone-3"); code != 200 {
+		t.Fatalf("signing in with the new password: %d", code)
 	}
 }

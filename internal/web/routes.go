@@ -43,6 +43,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /api/v1/session", access: public, summary: "sign in: sets the session cookie, returns the CSRF token", body: "username, password", h: s.login},
 		{pattern: "DELETE /api/v1/session", access: staff, summary: "sign out", signed: s.logout},
 		{pattern: "GET /api/v1/me", access: staff, summary: "the signed-in person", signed: s.me},
+		{pattern: "PUT /api/v1/me/password", access: staff, summary: "change one's own password (the current one is checked and counted like a sign-in): one's other sessions end, one's API tokens are revoked",
+			body: "current_password, new_password", signed: s.changePassword},
 		{pattern: "GET /api/v1/cases", access: staff, summary: "cases newest first, in the reader's scope",
 			query: append(caseFilters, "limit: 1–1000", "cursor: next_cursor of the previous page"), h: s.listCases, cache: true},
 		{pattern: "POST /api/v1/cases", access: staff, summary: "report a case (Idempotency-Key header: a retry returns the first case)",

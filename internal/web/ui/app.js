@@ -1,5 +1,5 @@
 // The staff web app: sign in, then a page per job, chosen by role.
-import { api, ApiError, errText, h, loadMessages, setCSRF, t, translate } from './lib.js';
+import { api, ApiError, errText, h, loadMessages, setCSRF, t, toast, translate } from './lib.js';
 
 // Pages: hash route → module, and the roles whose menu shows it.
 const pages = [
@@ -63,6 +63,7 @@ function shell() {
   refreshBell();
   setInterval(refreshBell, 60000);
   const out = document.getElementById('logout');
+  out.before(h('button.link', { type: 'button', id: 'change-password', onclick: passwordForm }, t('app.password')));
   out.hidden = false;
   out.onclick = async () => { await api('DELETE', '/api/v1/session').catch(() => {}); setCSRF(''); location.href = '/app'; };
 }
@@ -76,6 +77,32 @@ async function refreshBell() {
     bell.setAttribute('aria-label', t('bell.label', { n: r.unread }));
     bell.title = bell.getAttribute('aria-label');
   } catch { /* the next look tries again */ }
+}
+
+// passwordForm changes one's own password; the other sessions and the
+// API tokens of the account end, this one stays.
+function passwordForm() {
+  const msg = h('p.err', { role: 'alert' });
+  const field = id => h('input', { type: 'password', id, autocomplete: id === 'current-password' ? 'current-password' : 'new-password', required: true });
+  const cur = field('current-password'), next = field('new-password'), again = field('new-password-again');
+  next.minLength = again.minLength = 10;
+  const form = h('form.panel', { style: 'max-width:24rem;margin:2rem auto', onsubmit: async e => {
+    e.preventDefault();
+    if (next.value !== again.value) { msg.textContent = t('password.mismatch'); return; }
+    try {
+      await api('PUT', '/api/v1/me/password', { current_password: cur.value, new_password: next.value });
+      toast(t('password.changed'));
+      route();
+    } catch (err) { msg.textContent = errText(err); }
+  } },
+  h('h1', null, t('password.title')), h('p.muted', null, t('password.help')), msg,
+  h('label', null, h('span', null, t('password.current')), cur),
+  h('label', null, h('span', null, t('password.new')), next),
+  h('label', null, h('span', null, t('password.again')), again),
+  h('button.primary', { type: 'submit' }, t('submit')));
+  for (const a of document.querySelectorAll('#nav a')) a.classList.remove('on');
+  document.getElementById('main').replaceChildren(form);
+  cur.focus();
 }
 
 async function route() {
