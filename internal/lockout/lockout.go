@@ -8,7 +8,8 @@
 // An attempt is counted before its password is checked (Reserve) and
 // uncounted if it succeeds (Succeeded), so attempts in flight use the
 // budget as failures do and a burst of parallel guesses gets no more
-// checks than a sequence would. The store keeps the counters and runs
+// checks than a sequence would: at most a budget's worth of wrong
+// passwords are checked in a window, whatever else happens in it. The store keeps the counters and runs
 // Reserve inside one transaction that holds their rows.
 package lockout
 
@@ -140,13 +141,17 @@ func Reserve(a *Attempt, now time.Time) time.Duration {
 	return 0
 }
 
-// Succeeded uncounts a reserved attempt whose password was right: the
-// pair's budget is whole again and its network trusted for the account;
-// the account's and the network's budgets get back the one attempt.
+// Succeeded uncounts a reserved attempt whose password was right: each
+// budget gets back that one attempt, the pair's backoff is forgiven and
+// its network trusted for the account. The window's failures stay
+// counted, so a success — the real user's, say, in the middle of someone
+// else's guessing from the same network — never buys more wrong guesses:
+// at most a budget's worth of them are checked in a window.
 func Succeeded(a *Attempt, now time.Time) {
-	a.Pair.Count, a.Pair.Strikes, a.Pair.Since, a.Pair.OK = 0, 0, now, now
-	a.Account.Count = max(a.Account.Count-1, 0)
-	a.Network.Count = max(a.Network.Count-1, 0)
+	for _, c := range []*Counter{&a.Pair, &a.Account, &a.Network} {
+		c.Count = max(c.Count-1, 0)
+	}
+	a.Pair.Strikes, a.Pair.OK = 0, now
 }
 
 // Network is the client network an address belongs to: its /24 for IPv4,

@@ -75,15 +75,19 @@ func TestTrustedNetworkKeepsItsBudget(t *testing.T) {
 	}
 }
 
-func TestSucceededMakesPairWhole(t *testing.T) {
+// A success gives back its own attempt, not the failures before it.
+func TestSucceededGivesBackItsAttempt(t *testing.T) {
 	var a Attempt
 	tries(&a, PairBudget.Max, t0)
 	Succeeded(&a, t0)
-	if a.Pair.Count != 0 || a.Account.Count != PairBudget.Max-1 || a.Network.Count != PairBudget.Max-1 {
+	if a.Pair.Count != PairBudget.Max-1 || a.Account.Count != PairBudget.Max-1 || a.Network.Count != PairBudget.Max-1 || !a.Pair.OK.Equal(t0) {
 		t.Fatalf("after a success: %+v", a)
 	}
-	if n, _ := tries(&a, 40, t0); n != PairBudget.Max {
-		t.Fatalf("after a success %d through", n)
+	if n, _ := tries(&a, 40, t0); n != 1 {
+		t.Fatalf("after four failures and a success, %d more attempts let through, want 1", n)
+	}
+	if n, _ := tries(&a, 40, t0.Add(PairBudget.Window)); n != PairBudget.Max {
+		t.Fatalf("in the next window %d let through", n)
 	}
 }
 
