@@ -496,20 +496,22 @@ func (s *Store) Events(ctx context.Context, caseID int64) ([]caseflow.Event, err
 
 // CaseFilter selects cases for a list. Zero fields do not filter.
 type CaseFilter struct {
-	State     caseflow.State
-	Street    string
-	Community string
-	Grid      string
-	Category  string   // a category id, or a major class prefix like "M06"
-	Grids     []string // any of these grids (a grid worker's patch)
-	Text      string   // in the description or address (substring: works for Chinese without word breaking)
-	UnitID    int64    // cases with an active task of this unit
-	Overdue   bool     // open cases past their deadline at Now
-	Now       time.Time
-	From, To  time.Time // reported in [From, To)
-	Before    int64     // cursor: cases with id < Before
-	Limit     int
-	Recount   bool // Ledger counts the cases even when the aggregates could answer
+	State      caseflow.State
+	Street     string
+	Community  string
+	Grid       string
+	Category   string   // a category id, or a major class prefix like "M06"
+	Grids      []string // any of these grids (a grid worker's patch)
+	Text       string   // in the description or address (substring: works for Chinese without word breaking)
+	UnitID     int64    // cases with an active task of this unit
+	Overdue    bool     // open cases past their deadline at Now
+	Requested  bool     // a department's return, extension or suspension request waits for a decision
+	Supervised bool     // a supervision order (督办) waits for its answer
+	Now        time.Time
+	From, To   time.Time // reported in [From, To)
+	Before     int64     // cursor: cases with id < Before
+	Limit      int
+	Recount    bool // Ledger counts the cases even when the aggregates could answer
 	// ByReport orders newest report first (a ledger's order, served by the
 	// report-time indexes) instead of newest case first; Before is then
 	// ignored.
@@ -582,6 +584,12 @@ func (f CaseFilter) where() (string, []any) {
 		n := len(args)
 		where = append(where, fmt.Sprintf(`(description LIKE $%d ESCAPE '\' OR address LIKE $%d ESCAPE '\')`, n, n))
 	}
+	if f.Requested {
+		where = append(where, "id IN (SELECT case_id FROM tasks WHERE request <> '' AND state <> 'returned')")
+	}
+	if f.Supervised {
+		where = append(where, "id IN (SELECT case_id FROM watches WHERE watch_key LIKE 'sup:%')")
+	}
 	if f.Overdue {
 		// The open states by name, so that the (state, deadline) index serves.
 		add("state IN ("+openUnsuspended+") AND deadline < $%d", f.Now.UnixMilli())
@@ -637,6 +645,17 @@ func (s *Store) Ledger(ctx context.Context, f CaseFilter) (LedgerCounts, error) 
 		return c, fmt.Errorf("store: ledger: %w", err)
 	}
 	return c, nil
+}
+
+// CountMatching counts the cases of a filter (its cursor is ignored).
+func (s *Store) CountMatching(ctx context.Context, f CaseFilter) (int64, error) {
+	f.Before = 0
+	where, args := f.where()
+	var n int64
+	if err := (rdb{s}).QueryRowContext(ctx, `SELECT count(*) FROM cases`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count cases: %w", err)
+	}
+	return n, nil
 }
 
 // Cases lists cases newest first. The cursor is the last id of the page.

@@ -204,7 +204,10 @@ func (s *Store) provider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	var opts []goose.ProviderOption
+	// A migration numbered below one already applied (written in parallel
+	// and merged later) is applied rather than refused: each migration
+	// stands alone, adding a table or an index.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	d := goose.DialectSQLite3
 	if s.dialect == Postgres {
 		d = goose.DialectPostgres

@@ -342,8 +342,22 @@ func TestBrowserPages(t *testing.T) {
 	s, a := server(t)
 	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
 	p.login("leader")
+	// The centre's tabs carry counts; the overdue tab lists as many cases
+	// as it says, and the dashboard's overdue card says the same.
+	p.eval(`location.hash = '#/centre'; 'ok'`)
+	p.wait("tab counts", `document.querySelectorAll('.tabs .count').length > 0 && [...document.querySelectorAll('.tabs .count')].every(c => c.textContent !== '…')`)
+	overdue := p.eval(`document.querySelector('[data-count="overdue"]').textContent`)
+	p.do("overdue tab", chromedp.Click(chromedp.CSS(`[data-tab="overdue"]`)))
+	if overdue == "0" {
+		t.Fatal("the demo has no overdue case: the comparison proves nothing")
+	}
+	p.wait("the overdue tab lists "+overdue+" cases", `document.querySelector('[data-tab="overdue"]').classList.contains('on') && document.querySelectorAll('tr.pick').length === `+overdue)
+	p.shot("centre-tabs")
 	p.eval(`location.hash = '#/dashboard'; 'ok'`)
 	p.do("dashboard", chromedp.WaitVisible(chromedp.CSS(`[data-n="total"]`)))
+	if card := p.eval(`document.querySelector('[data-n="overdue"]').textContent`); card != overdue {
+		t.Errorf("the dashboard's overdue card says %s, the centre's overdue tab %s", card, overdue)
+	}
 	p.wait("charts drawn", `document.querySelectorAll('.chart canvas').length >= 4 && document.querySelectorAll('#zeroing tr[data-street]').length > 0`)
 	if n := p.eval(`document.querySelector('[data-n="total"]').textContent`); n == "0" || n == "" {
 		t.Fatalf("dashboard total: %q", n)

@@ -287,6 +287,33 @@ func TestScopeMatrix(t *testing.T) {
 				t.Errorf("duplicates as %s: %d", u.name, code)
 			}
 		},
+		"GET /api/v1/queues": func(u *reader, url string) {
+			code, body, _ := getAs(t, url, u.token)
+			var qs struct {
+				Queues []struct {
+					ID    string `json:"id"`
+					Count int    `json:"count"`
+				} `json:"queues"`
+			}
+			decode("queues", body, &qs)
+			if code != 200 || len(qs.Queues) == 0 {
+				t.Errorf("queues as %s: %d %.100s", u.name, code, body)
+			}
+			for _, q := range qs.Queues {
+				_, body, _ := getAs(t, s.URL+"/api/v1/cases?limit=1000&queue="+q.ID, u.token)
+				var l struct {
+					Cases []struct{ Number string } `json:"cases"`
+				}
+				decode("queue "+q.ID, body, &l)
+				var ns []string
+				for _, c := range l.Cases {
+					ns = append(ns, c.Number)
+				}
+				if rows(u, "queue "+q.ID, ns); len(ns) != q.Count {
+					t.Errorf("queue %s as %s: counted %d, listed %d", q.ID, u.name, q.Count, len(ns))
+				}
+			}
+		},
 		"GET /api/v1/inbox": func(u *reader, url string) {
 			code, body, _ := getAs(t, url+"?limit=500", u.token)
 			var in store.Inbox

@@ -33,7 +33,7 @@ type route struct {
 func (s *Server) routeTable() []route {
 	caseFilters := []string{"state: a case state", "street: street code", "community: community code", "grid: grid code",
 		"unit: department code (cases with its task)", "category: id (M06011) or class (M06)", "overdue: true for open cases past their deadline",
-		"from: first report day, YYYY-MM-DD", "to: last report day, YYYY-MM-DD", "q: text in the description or address"}
+		"from: first report day, YYYY-MM-DD", "to: last report day, YYYY-MM-DD", "q: text in the description or address", "queue: a waiting list (GET /api/v1/queues), instead of state and overdue"}
 	return []route{
 		{pattern: "GET /healthz", access: public, summary: "alive", h: s.healthz},
 		{pattern: "GET /readyz", access: public, summary: "database reachable and migrations current", h: s.readyz},
@@ -55,6 +55,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/cases/{number}/duplicates", access: wide, summary: "open cases of the same category nearby", h: s.caseDuplicates},
 		{pattern: "GET /api/v1/duplicates", access: staff, summary: "duplicate candidates for a report being written",
 			query: []string{"lon: longitude", "lat: latitude", "category: category id"}, h: s.duplicates},
+		{pattern: "GET /api/v1/queues", access: staff, summary: "the waiting lists (queue=ID on GET /api/v1/cases) with their counts, in the reader's scope", h: s.listQueues},
 		{pattern: "GET /api/v1/inbox", access: staff, summary: "what is new, due and overdue for the signed-in person", query: []string{"limit: 1–500"}, h: s.inbox},
 		{pattern: "POST /api/v1/inbox/read", access: staff, summary: "mark inbox lines read (ids), or every unread line (all: true); answers marked and unread",
 			body: "ids, all", signed: s.markRead},

@@ -302,6 +302,18 @@ func (s *Server) caseFilter(w http.ResponseWriter, r *http.Request) (store.CaseF
 		problem(w, http.StatusBadRequest, "invalid", "state", "unknown state "+strconv.Quote(string(f.State)))
 		return f, false
 	}
+	if id := q.Get("queue"); id != "" {
+		qu, ok := queueByID(id)
+		if !ok {
+			problem(w, http.StatusBadRequest, "invalid", "queue", "unknown queue "+strconv.Quote(id)+": see GET /api/v1/queues")
+			return f, false
+		}
+		if f.State != "" || f.Overdue {
+			problem(w, http.StatusBadRequest, "invalid", "queue", "a queue comes with its own state: leave out state and overdue")
+			return f, false
+		}
+		qu.apply(&f)
+	}
 	if len([]rune(f.Text)) > 100 {
 		problem(w, http.StatusBadRequest, "invalid", "q", "the search text is longer than 100 characters")
 		return f, false

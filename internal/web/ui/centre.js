@@ -5,14 +5,11 @@ import { api, catalog, catName, errText, fmtTime, h, stateTag, t, workLeft } fro
 import { VectorMap } from './map.js';
 import { renderCase } from './casepanel.js';
 
-const tabs = [
-  { id: 'reported', q: 'state=reported' },
-  { id: 'registered', q: 'state=registered' },
-  { id: 'pending_close', q: 'state=pending_close' },
-  { id: 'in_progress', q: 'state=in_progress' },
-  { id: 'overdue', q: 'overdue=true' },
-  { id: 'all', q: '' },
-];
+// The tabs are the server's waiting lists (GET /api/v1/queues), each
+// with its count, then every case: the count on a tab and its rows come
+// from one definition.
+const queueIds = ['reported', 'registered', 'requests', 'supervised', 'dispatched', 'in_progress', 'pending_check', 'pending_close', 'suspended', 'overdue'];
+const tabs = [...queueIds.map(id => ({ id, q: `queue=${id}` })), { id: 'all', q: '' }];
 
 export async function render(main, me) {
   const cat = await catalog();
@@ -42,7 +39,18 @@ export async function render(main, me) {
     map.select(number);
     try { await renderCase(detail, number, me, () => loadQueue()); } catch (e) { detail.replaceChildren(h('p.err', null, errText(e))); }
   }
+  async function loadCounts() {
+    try {
+      const r = await api('GET', '/api/v1/queues');
+      for (const q of r.queues) {
+        const b = tabBar.querySelector(`[data-tab="${q.id}"] .count`);
+        if (b) { b.textContent = String(q.count); b.classList.toggle('zero', q.count === 0); }
+      }
+      return r.queues;
+    } catch { return []; /* the tabs keep their last counts */ }
+  }
   async function loadQueue() {
+    loadCounts();
     const qs = [current.q, search.value.trim() ? 'q=' + encodeURIComponent(search.value.trim()) : '', 'limit=100'].filter(Boolean).join('&');
     queue.replaceChildren(h('p.muted', null, t('app.loading')));
     try {
@@ -66,9 +74,12 @@ export async function render(main, me) {
   for (const tb of tabs) {
     tabBar.append(h('button', { type: 'button', role: 'tab', 'data-tab': tb.id, onclick: e => {
       current = tb; tabBar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b === e.currentTarget)); loadQueue();
-    } }, t(`centre.tab.${tb.id}`)));
+    } }, t(`centre.tab.${tb.id}`), tb.id === 'all' ? '' : h('span.count', { 'data-count': tb.id }, '…')));
   }
-  tabBar.firstChild.classList.add('on');
+  // The day starts on the first list with something waiting.
+  const counts = await loadCounts();
+  current = tabs.find(tb => counts.some(q => q.id === tb.id && q.count > 0)) || tabs[0];
+  tabBar.querySelector(`[data-tab="${current.id}"]`).classList.add('on');
   search.addEventListener('keydown', e => { if (e.key === 'Enter') loadQueue(); });
   main.onkeydown = e => {
     if (e.target.matches('input,textarea,select')) return;

@@ -54,17 +54,19 @@ export async function render(main) {
       h('a', { href: `/api/v1/evaluations?group=street&period=${p}&format=xlsx` }, t('dash.evalstreet.xlsx')),
       h('a', { href: `/reports/monthly?period=${p}` }, t('dash.monthly')));
     try {
-      const [stats, trend, dept, street, hot] = await Promise.all([
+      const [stats, trend, dept, street, hot, queues] = await Promise.all([
         api('GET', '/api/v1/stats'), api('GET', '/api/v1/zeroing?days=30'),
         api('GET', `/api/v1/evaluations?group=department&period=${p}`), api('GET', `/api/v1/evaluations?group=street&period=${p}`),
-        api('GET', '/api/v1/hotspots?days=90')]);
+        api('GET', '/api/v1/hotspots?days=90'), api('GET', '/api/v1/queues')]);
       const open = Object.entries(stats.by_state).filter(([s]) => s !== 'closed' && s !== 'voided').reduce((a, [, n]) => a + n, 0);
-      const overdue = dept.rows.reduce((a, r) => a + (r.counts.overdue_open || 0), 0);
+      // Overdue now, as the centre's overdue tab counts it (the chart below
+      // is the period's cases by department).
+      const overdue = (queues.queues.find(q => q.id === 'overdue') || { count: 0 }).count;
       cards.replaceChildren(
         h('div.card', null, t('dash.total'), h('b', { 'data-n': 'total' }, String(stats.total))),
         h('div.card', null, t('dash.open'), h('b', { 'data-n': 'open' }, String(open))),
         h('div.card', null, t('dash.closed'), h('b', null, String(stats.by_state.closed || 0))),
-        h('div.card', null, t('dash.overdue.n'), h('b.late', null, String(overdue))),
+        h('div.card', { title: t('dash.overdue.help') }, t('dash.overdue.n'), h('b.late', { 'data-n': 'overdue' }, String(overdue))),
         h('div.card', null, t('dash.zero.days'), h('b', null, String(trend.open_now))));
       const states = Object.keys(stats.by_state);
       chart(charts.states, { tooltip: {}, grid: { left: 50, right: 10, bottom: 60 }, xAxis: { type: 'category', data: states.map(s => t(`state.${s}`)), axisLabel: { rotate: 30 } },
