@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/lockout"
+	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 )
@@ -102,4 +104,49 @@ func TestLoginCountersHoldUnderConcurrency(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An account update ends the sessions and tokens it is told to, in its
+// transaction, and keeps the session named.
+func TestUpdateAccountRevokes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+		u := org.Unit{Code: "zhzx", Name: "指挥中心", Kind: org.KindCentre}
+		if err := s.CreateUnit(ctx, &u); err != nil {
+			t.Fatal(err)
+		}
+		a := org.Account{Username: "d1", Name: "d1", Role: caseflow.Dispatcher, UnitID: u.ID, PasswordHash: "x"}
+		if err := s.CreateAccount(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range []string{"keep", "other"} {
+			if err := s.CreateSession(ctx, tok, "csrf", a.ID, now, now.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.CreateToken(ctx, a.ID, "t", "xh_token", now); err != nil {
+			t.Fatal(err)
+		}
+		a.Name = "renamed"
+		if err := s.UpdateAccount(ctx, &a, now, store.Revoke{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Session(ctx, "other", now); err != nil {
+			t.Fatalf("a rename ended a session: %v", err)
+		}
+		a.PasswordHash = "y"
+		if err := s.UpdateAccount(ctx, &a, now, store.Revoke{Sessions: true, Keep: "keep", Tokens: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Session(ctx, "keep", now); err != nil {
+			t.Fatalf("the session kept: %v", err)
+		}
+		if _, _, err := s.Session(ctx, "other", now); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the other session: %v", err)
+		}
+		if _, err := s.TokenAccount(ctx, "xh_token"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the token: %v", err)
+		}
+	})
 }
