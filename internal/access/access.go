@@ -176,3 +176,14 @@ func taskReady(p Principal, c *caseflow.Case, a caseflow.Action) bool {
 	}
 	return false
 }
+
+// reachers are the roles that call reporters back: the 12345 operators
+// (callbacks, 回访) and the centre's dispatchers (checking a report with
+// the person who made it).
+var reachers = []caseflow.Role{caseflow.Operator, caseflow.Dispatcher}
+
+// CanReachReporter says whether p may see the reporter's name and phone
+// on c: a role that calls reporters back, on a case it may see.
+func CanReachReporter(p Principal, c *caseflow.Case) bool {
+	return slices.Contains(reachers, p.Role) && CanSee(p, c)
+}

@@ -503,6 +503,7 @@ type CaseFilter struct {
 	Category   string   // a category id, or a major class prefix like "M06"
 	Grids      []string // any of these grids (a grid worker's patch)
 	Text       string   // in the description or address (substring: works for Chinese without word breaking)
+	Number     string   // a case number, or its first digits (the day: 20261120)
 	UnitID     int64    // cases with an active task of this unit
 	Overdue    bool     // open cases past their deadline at Now
 	Requested  bool     // a department's return, extension or suspension request waits for a decision
@@ -577,6 +578,14 @@ func (f CaseFilter) where() (string, []any) {
 	}
 	if f.UnitID != 0 {
 		add("id IN (SELECT case_id FROM tasks WHERE unit_id = $%d AND state <> 'returned')", f.UnitID)
+	}
+	if f.Number != "" {
+		if len(f.Number) == 13 {
+			add("number = $%d", f.Number)
+		} else { // the numbers starting so: a range the unique index serves
+			add("number >= $%d", f.Number)
+			add("number < $%d", f.Number[:len(f.Number)-1]+string(f.Number[len(f.Number)-1]+1))
+		}
 	}
 	if f.Text != "" {
 		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Text)

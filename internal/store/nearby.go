@@ -133,6 +133,25 @@ func (s *Store) Repeats(ctx context.Context, caseID int64) (int, error) {
 	return n, err
 }
 
+// MergedInto lists the numbers of the cases merged into a case (its
+// repeats), oldest first, at most limit.
+func (s *Store) MergedInto(ctx context.Context, caseID int64, limit int) ([]string, error) {
+	rows, err := rdb{s}.QueryContext(ctx, `SELECT number FROM cases WHERE duplicate_of = $1 ORDER BY id LIMIT $2`, caseID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: merged cases: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
 // Bound is a box of WGS84 coordinates.
 type Bound struct{ MinLon, MinLat, MaxLon, MaxLat float64 }
 

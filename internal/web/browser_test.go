@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -653,4 +654,44 @@ func TestBrowserInbox(t *testing.T) {
 			t.Fatalf("mark all read left %d unread", unread())
 		}
 	}
+}
+
+// A 12345 operator calls a resident back: the case is found by its number
+// in the centre's search, its file shows who did what, and the resident's
+// phone shows after one click (audited), as a link to dial.
+func TestBrowserOperatorCallsBack(t *testing.T) {
+	bctx := browser(t)
+	s, a := server(t)
+	ctx := context.Background()
+	all, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 10})
+	j := fmt.Sprintf(`{"category":"M06011","description":"楼下垃圾桶满了没人清","lon":%f,"lat":%f,"name":"李大爷","phone":"13812345678"}`, all[0].Point.Lon, all[0].Point.Lat)
+	resp, err := http.Post(s.URL+"/api/v1/public/reports", "application/json", strings.NewReader(j))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made struct{ Number string }
+	json.NewDecoder(resp.Body).Decode(&made)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || made.Number == "" {
+		t.Fatalf("resident report: %d", resp.StatusCode)
+	}
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	p.login("operator1")
+	p.do("search by number", chromedp.WaitVisible(chromedp.CSS(`#q`)), chromedp.SendKeys(chromedp.CSS(`#q`), made.Number+"\r"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="`+made.Number+`"]`)))
+	if n := p.eval(`String(document.querySelectorAll('tr.pick').length)`); n != "1" {
+		t.Errorf("the search by number lists %s cases", n)
+	}
+	p.do("open the case", chromedp.Click(chromedp.CSS(`tr[data-number="`+made.Number+`"]`)), chromedp.WaitVisible(chromedp.CSS(`#show-reporter`)))
+	if strings.Contains(p.text(`#detail`), "13812345678") {
+		t.Fatal("the phone shows before the operator asks for it")
+	}
+	p.do("show the contact", chromedp.Click(chromedp.CSS(`#show-reporter`)), chromedp.WaitVisible(chromedp.CSS(`#reporter a[data-phone]`)))
+	if href := p.eval(`document.querySelector('#reporter a[data-phone]').getAttribute('href')`); href != "tel:13812345678" {
+		t.Errorf("the phone link: %q", href)
+	}
+	if txt := p.text(`#reporter`); !strings.Contains(txt, "李大爷") || !strings.Contains(txt, "审计") {
+		t.Errorf("the contact: %q", txt)
+	}
+	p.shot("operator-callback")
 }

@@ -269,6 +269,18 @@ func TestScopeMatrix(t *testing.T) {
 			}
 		},
 		"GET /api/v1/cases/{number}": lookup(missingCase),
+		"GET /api/v1/cases/{number}/reporter": func(u *reader, url string) {
+			code, body, _ := getAs(t, url, u.token)
+			reacher := u.role == caseflow.Operator || u.role == caseflow.Dispatcher
+			switch {
+			case !u.inScope && (code != 404 || body != missingCase):
+				t.Errorf("reporter as %s (out of scope): %d %.120q; want what an absent case answers", u.name, code, body)
+			case u.inScope && reacher && code != 200:
+				t.Errorf("reporter as %s, who calls back: %d %.120q", u.name, code, body)
+			case u.inScope && !reacher && code != 403:
+				t.Errorf("reporter as %s, who does not call back: %d %.120q, want 403", u.name, code, body)
+			}
+		},
 		"POST /api/v1/cases/{number}/actions/{action}": func(u *reader, url string) {
 			lookup(missingAct)(u, url)
 		},

@@ -52,6 +52,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/cases/{number}", access: staff, summary: "a case with tasks, running deadlines, repeats and timeline", h: s.getCase},
 		{pattern: "POST /api/v1/cases/{number}/actions/{action}", access: staff, summary: "one transition of the case loop (stale version: 409)",
 			body: "version, reason, note, photos, assignments[{unit, lead}], auto, task_unit, deadline, special, found, satisfied, solved, duplicate_of", signed: s.act},
+		{pattern: "GET /api/v1/cases/{number}/reporter", access: staff, summary: "the reporter's name and phone, for the roles that call back (operators, dispatchers); every view audited", signed: s.caseReporter},
 		{pattern: "GET /api/v1/cases/{number}/duplicates", access: wide, summary: "open cases of the same category nearby", h: s.caseDuplicates},
 		{pattern: "GET /api/v1/duplicates", access: staff, summary: "duplicate candidates for a report being written",
 			query: []string{"lon: longitude", "lat: latitude", "category: category id"}, h: s.duplicates},

@@ -185,10 +185,17 @@ type CaseView struct {
 	Reworks             int                `json:"reworks"`
 	DuplicateOf         int64              `json:"duplicate_of,omitempty"`
 	Repeats             int                `json:"repeats"` // later reports merged into this case
-	Version             int                `json:"version"`
-	Tasks               []TaskView         `json:"tasks,omitempty"`
-	Deadlines           []DeadlineView     `json:"deadlines,omitempty"`
-	Timeline            []EventView        `json:"timeline,omitempty"`
+	// DuplicateOfNumber is the case this one was merged into, and Merged the
+	// cases merged into this one (case detail only, those the reader may see).
+	DuplicateOfNumber string   `json:"duplicate_of_number,omitempty"`
+	Merged            []string `json:"merged,omitempty"`
+	// ReporterReachable: the reader may ask for the reporter's name and
+	// phone (GET /api/v1/cases/{number}/reporter, audited) to call back.
+	ReporterReachable bool           `json:"reporter_reachable,omitempty"`
+	Version           int            `json:"version"`
+	Tasks             []TaskView     `json:"tasks,omitempty"`
+	Deadlines         []DeadlineView `json:"deadlines,omitempty"`
+	Timeline          []EventView    `json:"timeline,omitempty"`
 	// PlaceNames names the street, community and grid (case detail only).
 	PlaceNames map[string]string `json:"place_names,omitempty"`
 	// Actions are what the reader may do now (case detail only).
@@ -225,6 +232,7 @@ type EventView struct {
 	From   caseflow.State     `json:"from,omitempty"`
 	To     caseflow.State     `json:"to"`
 	Role   caseflow.Role      `json:"role"`
+	By     string             `json:"by,omitempty"` // the staff member's name (not a resident's)
 	UnitID int64              `json:"unit_id,omitempty"`
 	At     time.Time          `json:"at"`
 	Reason string             `json:"reason,omitempty"`
@@ -318,6 +326,9 @@ func (s *Server) caseFilter(w http.ResponseWriter, r *http.Request) (store.CaseF
 		problem(w, http.StatusBadRequest, "invalid", "q", "the search text is longer than 100 characters")
 		return f, false
 	}
+	if isCaseNumber(f.Text) { // a number, or a day's first digits, is looked up by number
+		f.Number, f.Text = f.Text, ""
+	}
 	if code := q.Get("unit"); code != "" {
 		units, err := s.app.Store.Units(r.Context())
 		if err != nil {
@@ -352,6 +363,20 @@ func (s *Server) caseFilter(w http.ResponseWriter, r *http.Request) (store.CaseF
 		}
 	}
 	return f, true
+}
+
+// isCaseNumber says whether a search is a case number or its start: 6 to
+// 13 digits (case numbers are the day and a sequence, 2026112000001).
+func isCaseNumber(q string) bool {
+	if len(q) < 6 || len(q) > 13 {
+		return false
+	}
+	for _, r := range q {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
@@ -440,11 +465,98 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 		v.Deadlines = append(v.Deadlines, DeadlineView{Step: wt.Step, UnitID: wt.UnitID, Deadline: wt.Deadline.In(calendar.Shanghai),
 			Status: stageNames[min(wt.Stage, len(stageNames)-1)], Next: opt(wt.NextAt)})
 	}
+	names := map[int64]string{} // staff who acted, by account
 	for _, e := range evs {
+		by := ""
+		if id := e.Actor.AccountID; id != 0 && e.Actor.Role != caseflow.Resident {
+			if _, ok := names[id]; !ok {
+				if acc, err := s.app.Store.AccountByID(r.Context(), id); err == nil {
+					names[id] = acc.Name
+				} else if !errors.Is(err, store.ErrNotFound) {
+					fail(w, r, err)
+					return
+				}
+			}
+			by = names[id]
+		}
 		v.Timeline = append(v.Timeline, EventView{Seq: e.Seq, Action: e.Action, From: e.FromState, To: e.ToState,
-			Role: e.Actor.Role, UnitID: e.Actor.UnitID, At: e.At.In(calendar.Shanghai), Reason: e.Reason, Data: e.Data})
+			Role: e.Actor.Role, By: by, UnitID: e.Actor.UnitID, At: e.At.In(calendar.Shanghai), Reason: e.Reason, Data: e.Data})
 	}
+	if err := s.mergeTrail(r, c, &v); err != nil {
+		fail(w, r, err)
+		return
+	}
+	v.ReporterReachable = access.CanReachReporter(principal(r), c) && (c.Reporter != caseflow.Reporter{})
 	writeJSON(w, http.StatusOK, v)
+}
+
+// mergeTrail names the case c was merged into and the cases merged into
+// it, both ways, as far as the reader may see them.
+func (s *Server) mergeTrail(r *http.Request, c *caseflow.Case, v *CaseView) error {
+	p := principal(r)
+	if c.DuplicateOf != 0 {
+		parent, err := s.app.Store.Case(r.Context(), c.DuplicateOf)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err == nil && access.CanSee(p, parent) {
+			v.DuplicateOfNumber = parent.Number
+		}
+	}
+	if v.Repeats == 0 {
+		return nil
+	}
+	numbers, err := s.app.Store.MergedInto(r.Context(), c.ID, 50)
+	if err != nil {
+		return err
+	}
+	for _, n := range numbers {
+		child, err := s.app.Store.CaseByNumber(r.Context(), n)
+		if err != nil {
+			return err
+		}
+		if access.CanSee(p, child) {
+			v.Merged = append(v.Merged, n)
+		}
+	}
+	return nil
+}
+
+// caseReporter answers the reporter's name and phone to the roles that
+// call reporters back; every answer is in the audit log. A case the reader
+// may not see answers as an absent one.
+func (s *Server) caseReporter(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	c, err := s.app.Store.CaseByNumber(r.Context(), r.PathValue("number"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if !access.CanSee(p, c) {
+		s.outOfScope(r, p)
+		problem(w, http.StatusNotFound, "not_found", "", "no such case")
+		return
+	}
+	if !access.CanReachReporter(p, c) {
+		problem(w, http.StatusForbidden, "forbidden", "", "only 12345 operators and dispatchers, who call reporters back, see their contact")
+		return
+	}
+	out := map[string]string{"name": c.Reporter.Name, "phone": c.Reporter.Phone}
+	if id := c.Reporter.AccountID; id != 0 {
+		acc, err := s.app.Store.AccountByID(r.Context(), id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			fail(w, r, err)
+			return
+		}
+		if err == nil {
+			out["name"], out["username"], out["role"] = acc.Name, acc.Username, string(acc.Role)
+			if out["phone"] == "" {
+				out["phone"] = acc.Phone
+			}
+		}
+	}
+	_ = s.app.Store.Audit(r.Context(), s.app.Now(), p.Username, p.AccountID, "reporter_viewed", client(r), c.Number)
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, out)
 }
 
 // inbox is the signed-in person's inbox: what is new, due and overdue.

@@ -78,13 +78,26 @@ export async function renderCase(box, number, me, onChange) {
     h('dt', null, t('case.address')), h('dd', null, c.address || '—', h('br'), h('span.muted', null, placeName(c))),
     h('dt', null, t('case.reported')), h('dd', null, fmtTime(c.reported_at)),
     c.deadline ? [h('dt', null, t('case.deadline')), h('dd', null, fmtTime(c.deadline), ' ', h(c.work_left_minutes < 0 ? 'span.late' : 'span.muted', { 'data-work-left': c.work_left_minutes }, workLeft(c.work_left_minutes)))] : null,
-    c.repeats ? [h('dt', null, t('case.repeats')), h('dd', null, String(c.repeats))] : null);
+    c.repeats ? [h('dt', null, t('case.repeats')), h('dd', null, String(c.repeats), (c.merged || []).length ? [' · ', caseLinks(c.merged)] : '')] : null,
+    c.duplicate_of_number ? [h('dt', null, t('case.merged_into')), h('dd', null, caseLinks([c.duplicate_of_number]))] : null,
+    c.reporter_reachable ? [h('dt', null, t('case.reporter')), h('dd', { id: 'reporter' }, h('button.link', { type: 'button', id: 'show-reporter', onclick: async e => {
+      const dd = e.currentTarget.parentElement;
+      try {
+        const r = await api('GET', `/api/v1/cases/${encodeURIComponent(c.number)}/reporter`);
+        dd.replaceChildren(r.name || t('case.reporter.anon'), ' ', r.phone ? h('a', { href: `tel:${r.phone}`, 'data-phone': r.phone }, r.phone) : h('span.muted', null, t('case.reporter.nophone')),
+          h('div.muted', null, t('case.reporter.audited')));
+      } catch (err) { dd.replaceChildren(h('span.err', null, errText(err))); }
+    } }, t('case.reporter.show')))] : null);
+  // caseLinks opens other cases of the trail in the same panel.
+  function caseLinks(numbers) {
+    return numbers.map((n, i) => [i ? '、' : '', h('a', { href: '#', 'data-open-case': n, onclick: e => { e.preventDefault(); renderCase(box, n, me, onChange); } }, n)]);
+  }
   const tasks = (c.tasks || []).length ? h('table', null, h('tr', null, h('th', null, t('case.unit')), h('th', null, t('case.task')), h('th', null, t('case.deadline'))),
     c.tasks.map(k => h('tr', null, h('td', null, unitName(us, k.unit_id), k.lead ? h('span.muted', null, ' ', t('case.lead')) : ''),
       h('td', null, t(`task.${k.state}`), k.request ? h('div.warn', null, t(`request.${k.request}`), k.request_note ? `：${k.request_note}` : '') : ''),
       h('td', null, fmtTime(k.deadline))))) : null;
   const timeline = h('ol.timeline', null, (c.timeline || []).map(e => h('li', null,
-    h('b', null, t(`action.${e.action}`)), ' ', h('span.muted', null, fmtTime(e.at), ' · ', t(`role.${e.role}`), e.unit_id ? ` · ${unitName(us, e.unit_id)}` : ''),
+    h('b', null, t(`action.${e.action}`)), ' ', h('span.muted', null, fmtTime(e.at), ' · ', t(`role.${e.role}`), e.by ? ` ${e.by}` : '', e.unit_id ? ` · ${unitName(us, e.unit_id)}` : ''),
     e.reason ? h('div', null, e.reason) : null, e.data && e.data.note ? h('div', null, e.data.note) : null,
     e.data && e.data.assignments ? h('div.muted', null, e.data.assignments.map(a => `${unitName(us, a.unit_id)}${a.lead ? '（' + t('case.lead') + '）' : ''}${a.rule ? ' — ' + a.rule : ''}`).join('；')) : null,
     e.data && e.data.photos ? photoStrip(e.data.photos) : null)));

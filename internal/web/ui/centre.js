@@ -80,7 +80,13 @@ export async function render(main, me) {
   const counts = await loadCounts();
   current = tabs.find(tb => counts.some(q => q.id === tb.id && q.count > 0)) || tabs[0];
   tabBar.querySelector(`[data-tab="${current.id}"]`).classList.add('on');
-  search.addEventListener('keydown', e => { if (e.key === 'Enter') loadQueue(); });
+  // A search looks through every case (a number, a day's digits, or words
+  // of the description or address), not only the tab's list.
+  search.addEventListener('keydown', e => {
+    if (e.key !== 'Enter') return;
+    if (search.value.trim()) { current = tabs[tabs.length - 1]; tabBar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b.dataset.tab === current.id)); }
+    loadQueue();
+  });
   main.onkeydown = e => {
     if (e.target.matches('input,textarea,select')) return;
     if (e.key === '/') { e.preventDefault(); search.focus(); }
