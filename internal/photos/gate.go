@@ -74,5 +74,16 @@ func (g *photoGate) decode(ctx context.Context, cost int64, f func() ([]byte, []
 		}
 	}
 	defer func() { <-g.slots }()
+	// A large decode's buffers are garbage once f returns, but the heap
+	// goal was set while they were live: without a collection here the
+	// heap may grow to twice that before the next one. Measured by the
+	// abuse suite (TestAbuseSuite, 16 phone photos of 12 MP at once on the
+	// demo): peak resident memory 257 MB without, 157 MB with, in the same
+	// time. A collection costs milliseconds; a decode, hundreds.
+	defer func() {
+		if cost >= 16<<20 {
+			runtime.GC()
+		}
+	}()
 	return f()
 }
