@@ -219,6 +219,12 @@ func (a *App) pruneLoginCounters(ctx context.Context, now time.Time) {
 	}
 }
 
+// EndSession ends a session without an audit entry: the one a browser
+// held before it signed in again.
+func (a *App) EndSession(ctx context.Context, token string) error {
+	return a.Store.DeleteSession(ctx, token)
+}
+
 // Logout ends a session.
 func (a *App) Logout(ctx context.Context, token string, p access.Principal, client string) error {
 	_ = a.Store.Audit(ctx, a.Now(), p.Username, p.AccountID, "logout", client, "")

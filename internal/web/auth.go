@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -96,5 +97,16 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p access
 		fail(w, r, err)
 	default:
 		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// endPresentedSession ends the session a sign-in came with, if any: each
+// sign-in gets a new session, and the one before it does not live on
+// beside it.
+func (s *Server) endPresentedSession(r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := s.app.EndSession(r.Context(), c.Value); err != nil {
+			slog.Warn("ending the session before a sign-in", "err", err)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -507,4 +508,48 @@ func TestParallelSignInsKeepMemoryFlat(t *testing.T) {
 		t.Fatalf("80 parallel sign-ins took the heap to %.0f MB, want under 300", mb)
 	}
 	t.Logf("80 parallel sign-ins: heap peak %.0f MB", mb)
+}
+
+// Signing in again replaces the session the browser held: the old one
+// ends. A wrong password is told with a code the web app words.
+func TestSignInAgainEndsTheOldSession(t *testing.T) {
+	s, _ := server(t)
+	u := signIn(t, s.URL, "dispatcher1")
+	base, _ := url.Parse(s.URL)
+	old := u.c.Jar.Cookies(base)
+	if len(old) != 1 {
+		t.Fatalf("cookies after signing in: %v", old)
+	}
+	code, body := u.do("POST", "/api/v1/session", map[string]string{"username": "dispatcher1", "password": demo.Password})
+	if code != 200 {
+		t.Fatalf("signing in again: %d %s", code, body)
+	}
+	if code := statusWithCookie(t, s.URL+"/api/v1/me", old[0]); code != 401 {
+		t.Fatalf("the session from before signing in again: %d, want 401", code)
+	}
+	if code, _ := u.do("GET", "/api/v1/me", nil); code != 200 {
+		t.Fatalf("the new session: %d", code)
+	}
+	code, body = u.do("POST", "/api/v1/session", map[string]string{"username": "dispatcher1", "password": "wrong-guess-1"})
+	if code != 401 || !strings.Contains(body, `"code":"wrong_login"`) || !strings.Contains(body, `"field":"password"`) {
+		t.Fatalf("a wrong password: %d %s", code, body)
+	}
+	for _, lang := range []string{"en", "zh-CN"} {
+		if _, cat, _ := getAs(t, s.URL+"/ui/i18n/"+lang+".json", ""); !strings.Contains(cat, `"err.wrong_login"`) || !strings.Contains(cat, `"err.throttled"`) {
+			t.Errorf("%s lacks the sign-in refusals' messages", lang)
+		}
+	}
+}
+
+// statusWithCookie is the status of a GET sent with one cookie.
+func statusWithCookie(t *testing.T, u string, c *http.Cookie) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	req.AddCookie(c)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,7 +80,7 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, access.Princi
 			problem(w, http.StatusUnauthorized, "unauthenticated", "", "the session has ended; sign in again")
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("X-CSRF-Token") != csrf {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(csrf)) != 1 {
 			_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "csrf_refused", client(r), r.Method+" "+r.URL.Path)
 			problem(w, http.StatusForbidden, "csrf", "X-CSRF-Token", "send the session's csrf_token in X-CSRF-Token")
 			return
@@ -172,12 +173,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusTooManyRequests, "throttled", "username", err.Error())
 		return
 	case errors.Is(err, app.ErrBadLogin):
-		problem(w, http.StatusUnauthorized, "unauthenticated", "password", err.Error())
+		problem(w, http.StatusUnauthorized, "wrong_login", "password", err.Error())
 		return
 	case err != nil:
 		fail(w, r, err)
 		return
 	}
+	s.endPresentedSession(r)
 	setSession(w, r, token)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"csrf_token": csrf, "me": p})
@@ -461,6 +463,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 		loginTmpl.Execute(w, "用户名或密码错误 Wrong username or password")
 		return
 	}
+	s.endPresentedSession(r)
 	setSession(w, r, token)
 	http.Redirect(w, r, "/app", http.StatusSeeOther)
 }
