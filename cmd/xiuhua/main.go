@@ -516,7 +516,7 @@ func runRoute(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.Route(lon, lat, category, ownership)
+	res, err := a.Route(lon, lat, category, ownership, nil)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
@@ -322,6 +323,38 @@ func (a *App) prepare(in ReportInput, actor caseflow.Actor) (*caseflow.Case, cas
 		ev.Data.Photos = in.Photos
 	}
 	return c, ev, err
+}
+
+// Correction checks what the centre corrects in a report (a category of
+// the catalog, a point in the district) and places the point; nil when
+// nothing is corrected.
+func (a *App) Correction(ctx context.Context, action caseflow.Action, category string, lon, lat *float64) (*caseflow.Correction, error) {
+	if category == "" && lon == nil && lat == nil {
+		return nil, nil
+	}
+	k := &caseflow.Correction{}
+	if category != "" {
+		cats, err := a.Store.Categories(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(cats, func(c catalog.Category) bool { return c.ID == category }) {
+			return nil, &caseflow.Error{Code: caseflow.CodeInvalid, Action: action, Field: "category", Msg: "unknown category " + category}
+		}
+		k.CategoryID = category
+	}
+	if lon != nil || lat != nil {
+		if lon == nil || lat == nil {
+			return nil, &caseflow.Error{Code: caseflow.CodeInvalid, Action: action, Field: "lon", Msg: "a corrected place needs both lon and lat"}
+		}
+		u, err := a.Index().Locate(*lon, *lat)
+		if err != nil {
+			return nil, &caseflow.Error{Code: caseflow.CodeInvalid, Action: action, Field: "location", Msg: err.Error()}
+		}
+		k.Point = &caseflow.Point{Lon: *lon, Lat: *lat}
+		k.Place = &caseflow.Place{UnitGrid: u.Code, Grid: u.Grid, Community: u.Community, Street: u.Street}
+	}
+	return k, nil
 }
 
 // Act makes one transition at the current time.

@@ -70,13 +70,15 @@ type RouteResult struct {
 
 // Route says where a report of a category at a point would go and which
 // rule would decide it, without writing anything.
-func (a *App) Route(lon, lat float64, categoryID, ownership string) (RouteResult, error) {
+// returned are the departments that already gave the case back (for a
+// case being dispatched again; nil for a new report).
+func (a *App) Route(lon, lat float64, categoryID, ownership string, returned []int64) (RouteResult, error) {
 	u, err := a.Index().Locate(lon, lat)
 	if err != nil {
 		return RouteResult{}, err
 	}
 	p := caseflow.Place{UnitGrid: u.Code, Grid: u.Grid, Community: u.Community, Street: u.Street}
-	d, err := a.Routes().Route(categoryID, p, ownership)
+	d, err := a.Routes().RouteAvoiding(categoryID, p, ownership, returned)
 	return RouteResult{Place: p, Decision: d}, err
 }
 
@@ -87,7 +89,7 @@ func (a *App) AutoDispatch(ctx context.Context, caseID int64, actor caseflow.Act
 	if err != nil {
 		return nil, caseflow.Event{}, err
 	}
-	d, err := a.Routes().Route(c.CategoryID, c.Place, ownership)
+	d, err := a.Routes().RouteAvoiding(c.CategoryID, c.Place, ownership, c.ReturnedBy())
 	if err != nil {
 		return nil, caseflow.Event{}, err
 	}

@@ -95,7 +95,20 @@ type Command struct {
 	Satisfied   *bool        // callback
 	Solved      *bool        // callback
 	Retimes     []Retime     // for retime: each running deadline that moves
+	Correct     *Correction  // register and dispatch: the report's category or place, corrected
 }
+
+// Correction is what the centre puts right in a report when it registers or
+// dispatches it: the category, or the place (the point with the street,
+// community and grid the caller has found for it). Empty parts stay.
+type Correction struct {
+	CategoryID string
+	Point      *Point
+	Place      *Place
+}
+
+// correctable are the actions that may correct a report.
+var correctable = []Action{ActRegister, ActDispatch}
 
 // Retime is one running deadline moved because the working calendar
 // changed: the case's own (TaskID 0) or a task's.
@@ -230,6 +243,33 @@ func Apply(c *Case, cmd Command, clock Clock) (Event, error) {
 	return ev, nil
 }
 
+// correct applies a correction before the step, so the step's deadline
+// and routing follow the corrected category and place; the event keeps
+// what was there before.
+func correct(n *Case, cmd Command, ev *Event) error {
+	k := cmd.Correct
+	if !slices.Contains(correctable, cmd.Action) {
+		return refuse(CodeInvalid, cmd.Action, n.State, "category", "the category and place are corrected at registration or dispatch, not on %s", cmd.Action)
+	}
+	if (k.Point == nil) != (k.Place == nil) {
+		return refuse(CodeInvalid, cmd.Action, n.State, "place", "a corrected place needs both its point and its street, community and grid")
+	}
+	c := &Corrected{}
+	if k.CategoryID != "" && k.CategoryID != n.CategoryID {
+		c.FromCategory, c.ToCategory = n.CategoryID, k.CategoryID
+		n.CategoryID = k.CategoryID
+	}
+	if k.Point != nil && (*k.Point != n.Point || *k.Place != n.Place) {
+		from, fromPoint := n.Place, n.Point
+		c.FromPlace, c.FromPoint, c.ToPlace, c.ToPoint = &from, &fromPoint, k.Place, k.Point
+		n.Point, n.Place = *k.Point, *k.Place
+	}
+	if c.ToCategory != "" || c.ToPlace != nil {
+		ev.Data.Corrected = c
+	}
+	return nil
+}
+
 func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 	a, at := cmd.Action, cmd.At
 	need := func(field, v string) error {
@@ -257,6 +297,11 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		return nil
 	}
 
+	if cmd.Correct != nil {
+		if err := correct(n, cmd, ev); err != nil {
+			return err
+		}
+	}
 	switch a {
 	case ActVerify:
 		if cmd.Found == nil {
@@ -699,4 +744,16 @@ func roleList(rs []Role) string {
 		s[i] = string(r)
 	}
 	return strings.Join(s, ", ")
+}
+
+// ReturnedBy are the departments whose return of the case was approved:
+// a new dispatch should not send it back to them.
+func (c *Case) ReturnedBy() []int64 {
+	var out []int64
+	for _, t := range c.Tasks {
+		if t.State == TaskReturned && !slices.Contains(out, t.UnitID) {
+			out = append(out, t.UnitID)
+		}
+	}
+	return out
 }

@@ -245,6 +245,17 @@ type EventData struct {
 	Solved      *bool        `json:"solved,omitempty"`
 	Rule        string       `json:"rule,omitempty"`
 	Retimed     []Retime     `json:"retimed,omitempty"`
+	Corrected   *Corrected   `json:"corrected,omitempty"`
+}
+
+// Corrected is what a correction at registration or dispatch changed.
+type Corrected struct {
+	FromCategory string `json:"from_category,omitempty"`
+	ToCategory   string `json:"to_category,omitempty"`
+	FromPlace    *Place `json:"from_place,omitempty"`
+	ToPlace      *Place `json:"to_place,omitempty"`
+	FromPoint    *Point `json:"from_point,omitempty"`
+	ToPoint      *Point `json:"to_point,omitempty"`
 }
 
 // Assignment names a department a case is dispatched to.

@@ -213,12 +213,7 @@ func (t *Table) Route(categoryID string, p caseflow.Place, ownership string) (De
 		}
 		return Decision{Lead: so, Why: "属地：派单目录无匹配规则 → " + so.Name}, nil
 	}
-	r := t.rules[best]
-	d := Decision{Lead: t.units[r.Lead], Rule: &r, Why: fmt.Sprintf("派单目录规则 #%d（%s × %s%s）→ %s", r.ID, words(r.Category, "全部类别"),
-		words(r.Area, "全区"), map[bool]string{true: " × " + r.Ownership, false: ""}[r.Ownership != ""], t.units[r.Lead].Name)}
-	for _, a := range r.Assist {
-		d.Assist = append(d.Assist, t.units[a])
-	}
+	d := t.decision(t.rules[best])
 	slices.SortFunc(matched, func(a, b int) int {
 		if s := t.rules[b].Score() - t.rules[a].Score(); s != 0 {
 			return s
@@ -229,6 +224,42 @@ func (t *Table) Route(categoryID string, p caseflow.Place, ownership string) (De
 		d.Matched = append(d.Matched, t.rules[i])
 	}
 	return d, nil
+}
+
+// decision is a rule's decision: its lead, its assists and why.
+func (t *Table) decision(r Rule) Decision {
+	d := Decision{Lead: t.units[r.Lead], Rule: &r, Why: fmt.Sprintf("派单目录规则 #%d（%s × %s%s）→ %s", r.ID, words(r.Category, "全部类别"),
+		words(r.Area, "全区"), map[bool]string{true: " × " + r.Ownership, false: ""}[r.Ownership != ""], t.units[r.Lead].Name)}
+	for _, a := range r.Assist {
+		d.Assist = append(d.Assist, t.units[a])
+	}
+	return d
+}
+
+// ErrAllReturned means every department the table and the place name for
+// a case has returned it: a dispatcher decides by hand.
+var ErrAllReturned = errors.New("every department the dispatch table names has returned the case")
+
+// RouteAvoiding decides as Route does, passing over the rules, and the
+// street office, whose lead already returned the case (returned: unit
+// ids): after an approved return the next department the table names is
+// suggested, not the one that just gave the case back.
+func (t *Table) RouteAvoiding(categoryID string, p caseflow.Place, ownership string, returned []int64) (Decision, error) {
+	d, err := t.Route(categoryID, p, ownership)
+	if err != nil || !slices.Contains(returned, d.Lead.ID) {
+		return d, err
+	}
+	for _, r := range d.Matched {
+		if !slices.Contains(returned, t.units[r.Lead].ID) {
+			next := t.decision(r)
+			next.Matched, next.Why = d.Matched, next.Why+"（"+d.Lead.Name+"已退回）"
+			return next, nil
+		}
+	}
+	if so, ok := t.streets[p.Street]; ok && !slices.Contains(returned, so.ID) {
+		return Decision{Lead: so, Matched: d.Matched, Why: "属地：派单目录所列单位均已退回 → " + so.Name}, nil
+	}
+	return Decision{}, fmt.Errorf("routing: %s at street %q: %w", categoryID, p.Street, ErrAllReturned)
 }
 
 func words(code, any string) string {

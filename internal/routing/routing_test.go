@@ -128,3 +128,25 @@ func TestParseCSV(t *testing.T) {
 		t.Fatalf("bad header: %v", err)
 	}
 }
+
+// After 园林处 returns a report of 非法占绿毁绿, the table suggests the next
+// rule's department, not 园林处 again; once that one returns it too the
+// street office is suggested; when everyone has, a dispatcher decides.
+func TestRouteAvoidsWhoReturnedIt(t *testing.T) {
+	tb := table(t)
+	d, err := tb.RouteAvoiding("M06045", elsewhere, "", nil)
+	if err != nil || d.Lead.Code != "ylc" {
+		t.Fatalf("nothing returned yet: %+v %v", d.Lead, err)
+	}
+	d, err = tb.RouteAvoiding("M06045", elsewhere, "", []int64{2})
+	if err != nil || d.Lead.Code != "hwc" || d.Rule == nil || d.Rule.ID != 1 || !strings.Contains(d.Why, "园林处已退回") {
+		t.Fatalf("after 园林处 returned it: %+v %v", d, err)
+	}
+	d, err = tb.RouteAvoiding("M06045", elsewhere, "", []int64{2, 1})
+	if err != nil || d.Lead.Code != "jd053" || d.Rule != nil {
+		t.Fatalf("after both returned it: %+v %v", d, err)
+	}
+	if _, err := tb.RouteAvoiding("M06045", elsewhere, "", []int64{2, 1, 5}); !errors.Is(err, ErrAllReturned) {
+		t.Fatalf("after everyone returned it: %v", err)
+	}
+}

@@ -694,4 +694,15 @@ func TestBrowserOperatorCallsBack(t *testing.T) {
 		t.Errorf("the contact: %q", txt)
 	}
 	p.shot("operator-callback")
+
+	// The dispatcher registers it under the right category.
+	p.login("dispatcher1")
+	p.do("find it", chromedp.WaitVisible(chromedp.CSS(`#q`)), chromedp.SendKeys(chromedp.CSS(`#q`), made.Number+"\r"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="`+made.Number+`"]`)), chromedp.Click(chromedp.CSS(`tr[data-number="`+made.Number+`"]`)))
+	p.act("register", chromedp.Click(chromedp.CSS(`[data-correct] summary`)), chromedp.SetValue(chromedp.CSS(`[data-field="category"]`), "M06045"))
+	p.wait("the correction on the timeline", `document.querySelector('[data-corrected]') && document.querySelector('[data-corrected]').textContent.includes('非法占绿毁绿')`)
+	if c, _ := a.Store.CaseByNumber(ctx, made.Number); c.CategoryID != "M06045" || c.State != caseflow.Registered {
+		t.Fatalf("registered with a correction in the browser: %s %s", c.CategoryID, c.State)
+	}
+	p.shot("dispatcher-corrected")
 }

@@ -61,7 +61,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /api/v1/inbox/read", access: staff, summary: "mark inbox lines read (ids), or every unread line (all: true); answers marked and unread",
 			body: "ids, all", signed: s.markRead},
 		{pattern: "GET /api/v1/route", access: wide, summary: "dispatch table dry run for a point and category",
-			query: []string{"lon: longitude", "lat: latitude", "category: category id", "ownership: e.g. property"}, h: s.route},
+			query: []string{"lon: longitude", "lat: latitude", "category: category id", "ownership: e.g. property", "case: a case being dispatched again (not to those who returned it)"}, h: s.route},
 		{pattern: "GET /api/v1/dispatch-rules", access: wide, summary: "the dispatch table", h: s.dispatchRules},
 		{pattern: "GET /api/v1/hotspots", access: wide, summary: "recurring problems (长效)",
 			query: []string{"street: street code", "category: id or class", "bbox: min_lon,min_lat,max_lon,max_lat", "days: 1–366", "radius: metres", "min: cases"}, h: s.hotspots},

@@ -26,6 +26,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/publish"
+	"github.com/xiuhua/xiuhua/internal/routing"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -644,7 +645,24 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusBadRequest, "required", "category", "name the category, e.g. category=M06011")
 		return
 	}
-	res, err := s.app.Route(lon, lat, cat, q.Get("ownership"))
+	var returned []int64
+	if n := q.Get("case"); n != "" { // a case dispatched again: not to those who returned it
+		c, err := s.app.Store.CaseByNumber(r.Context(), n)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			fail(w, r, err)
+			return
+		}
+		if err != nil || !access.CanSee(principal(r), c) {
+			problem(w, http.StatusBadRequest, "invalid", "case", "no case "+n)
+			return
+		}
+		returned = c.ReturnedBy()
+	}
+	res, err := s.app.Route(lon, lat, cat, q.Get("ownership"), returned)
+	if errors.Is(err, routing.ErrAllReturned) {
+		problem(w, http.StatusUnprocessableEntity, "all_returned", "case", "every department the dispatch table names has returned this case: choose the departments by hand")
+		return
+	}
 	if errors.Is(err, places.ErrOutside) {
 		problem(w, http.StatusUnprocessableEntity, "invalid", "lon", fmt.Sprintf("the point %.6f,%.6f is outside the jurisdiction", lon, lat))
 		return

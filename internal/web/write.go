@@ -19,6 +19,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/routing"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -314,6 +315,10 @@ type actionInput struct {
 		Lead bool   `json:"lead"`
 	} `json:"assignments"`
 	Auto bool `json:"auto"` // dispatch by the dispatch table
+	// Register and dispatch: the report's category or place, corrected.
+	Category string   `json:"category"`
+	Lon      *float64 `json:"lon"`
+	Lat      *float64 `json:"lat"`
 }
 
 // act makes one transition of the case loop; a stale version gets 409.
@@ -383,12 +388,27 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, p access.Principal)
 		}
 		cmd.Assignments = append(cmd.Assignments, caseflow.Assignment{UnitID: id, Lead: as.Lead, Rule: "manual: " + p.Username})
 	}
+	if cmd.Correct, err = s.app.Correction(ctx, a, strings.TrimSpace(in.Category), in.Lon, in.Lat); err != nil {
+		fail(w, r, err)
+		return
+	}
 	if a == caseflow.ActDispatch && in.Auto {
 		if len(in.Assignments) > 0 {
 			problem(w, http.StatusBadRequest, "invalid", "auto", "auto dispatch takes no assignments")
 			return
 		}
-		d, err := s.app.Routes().Route(c.CategoryID, c.Place, "")
+		cat, place := c.CategoryID, c.Place // routed as corrected
+		if k := cmd.Correct; k != nil && k.CategoryID != "" {
+			cat = k.CategoryID
+		}
+		if k := cmd.Correct; k != nil && k.Place != nil {
+			place = *k.Place
+		}
+		d, err := s.app.Routes().RouteAvoiding(cat, place, "", c.ReturnedBy())
+		if errors.Is(err, routing.ErrAllReturned) {
+			problem(w, http.StatusConflict, "all_returned", "auto", "every department the dispatch table names has returned this case: choose the departments by hand")
+			return
+		}
 		if err != nil {
 			fail(w, r, err)
 			return

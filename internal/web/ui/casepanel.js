@@ -13,10 +13,10 @@ const unitName = (us, id) => (us.byId.get(id) || { name: `#${id}` }).name;
 // What each action asks for: [field, kind, required].
 const forms = {
   verify: [['found', 'bool', true], ['note', 'text'], ['photos', 'photos']],
-  register: [['note', 'text']],
+  register: [['note', 'text'], ['correct', 'correct']],
   void: [['reason', 'text', true]],
   merge: [['duplicate_of', 'case', true], ['reason', 'text']],
-  dispatch: [['assignments', 'dispatch', true]],
+  dispatch: [['assignments', 'dispatch', true], ['correct', 'correct']],
   sign: [],
   report_back: [['note', 'text', true], ['photos', 'photos', true]],
   request_return: [['reason', 'text', true]],
@@ -64,6 +64,14 @@ const placeName = c => {
   return `${n.street || c.place.street} · ${n.community || c.place.community} · ${n.grid || c.place.grid}`;
 };
 
+// corrected says what a registration or dispatch put right.
+function corrected(k, cat) {
+  const parts = [];
+  if (k.to_category) parts.push(t('case.corrected.category', { from: catName(cat, k.from_category), to: catName(cat, k.to_category) }));
+  if (k.to_place) parts.push(t('case.corrected.place', { from: k.from_place.grid, to: k.to_place.grid }));
+  return parts.join('；');
+}
+
 // render draws case number into box; onChange runs after a transition.
 export async function renderCase(box, number, me, onChange) {
   box.replaceChildren(h('p.muted', null, t('app.loading')));
@@ -100,12 +108,13 @@ export async function renderCase(box, number, me, onChange) {
     h('b', null, t(`action.${e.action}`)), ' ', h('span.muted', null, fmtTime(e.at), ' · ', t(`role.${e.role}`), e.by ? ` ${e.by}` : '', e.unit_id ? ` · ${unitName(us, e.unit_id)}` : ''),
     e.reason ? h('div', null, e.reason) : null, e.data && e.data.note ? h('div', null, e.data.note) : null,
     e.data && e.data.assignments ? h('div.muted', null, e.data.assignments.map(a => `${unitName(us, a.unit_id)}${a.lead ? '（' + t('case.lead') + '）' : ''}${a.rule ? ' — ' + a.rule : ''}`).join('；')) : null,
+    e.data && e.data.corrected ? h('div.warn', { 'data-corrected': '' }, corrected(e.data.corrected, cat)) : null,
     e.data && e.data.photos ? photoStrip(e.data.photos) : null)));
   const extra = h('div');
   const actions = h('div.actions', { 'aria-label': t('case.actions') });
   const formBox = h('div');
   for (const a of c.actions || []) {
-    actions.append(h('button', { type: 'button', 'data-action': a, onclick: () => openForm(formBox, a, c, us, me, async () => {
+    actions.append(h('button', { type: 'button', 'data-action': a, onclick: () => openForm(formBox, a, c, us, cat, me, async () => {
       toast(t('case.done', { action: t(`action.${a}`) }));
       await renderCase(box, number, me, onChange);
       if (onChange) onChange(c.number);
@@ -119,7 +128,7 @@ export async function renderCase(box, number, me, onChange) {
     extra,
     h('h3', null, t('case.timeline')), timeline);
   if (['dispatcher', 'operator', 'admin', 'leader'].includes(me.role) && c.state !== 'closed' && c.state !== 'voided') {
-    api('GET', `/api/v1/route?lon=${c.lon}&lat=${c.lat}&category=${c.category}`).then(r => {
+    api('GET', `/api/v1/route?lon=${c.lon}&lat=${c.lat}&category=${c.category}&case=${c.number}`).then(r => {
       const d = r.decision;
       extra.append(h('div.panel', { 'data-suggest': d.lead.code }, h('b', null, t('case.suggest')), ' ', d.lead.name,
         (d.assist || []).length ? ` + ${d.assist.map(u => u.name).join('、')}` : '', h('div.muted', null, t('case.rule'), ' ', d.why)));
@@ -133,7 +142,7 @@ export async function renderCase(box, number, me, onChange) {
   return c;
 }
 
-function openForm(box, action, c, us, me, done) {
+function openForm(box, action, c, us, cat, me, done) {
   const body = { version: c.version };
   const msg = h('p.err', { role: 'alert' });
   const photoIds = [];
@@ -172,6 +181,22 @@ function openForm(box, action, c, us, me, done) {
       }));
       rows.push(h('label', null, h('span', null, label), el));
       getters.push(() => { body[field] = el.value; });
+    } else if (kind === 'correct') {
+      // The report's category or place put right: sent only when changed;
+      // dispatch by the table then follows the corrected ones.
+      const catIn = h('input', { 'data-field': 'category', list: 'correct-cats', value: c.category, size: 10 });
+      const name = h('span.muted', null, catName(cat, c.category));
+      catIn.addEventListener('input', () => { name.textContent = catName(cat, catIn.value.trim()); });
+      const lon = h('input', { 'data-field': 'lon', value: String(c.lon), size: 11, inputmode: 'decimal' });
+      const lat = h('input', { 'data-field': 'lat', value: String(c.lat), size: 10, inputmode: 'decimal' });
+      rows.push(h('details', { 'data-correct': '' }, h('summary', null, t('field.correct')),
+        h('label', null, h('span', null, t('case.category')), catIn, ' ', name), h('datalist', { id: 'correct-cats' }, cat.list.map(x => h('option', { value: x.id }, x.name))),
+        h('div.actions', null, h('label', null, h('span', null, t('field.lon')), lon), h('label', null, h('span', null, t('field.lat')), lat))));
+      getters.push(() => {
+        const v = catIn.value.trim();
+        if (v && v !== c.category) body.category = v;
+        if (Number(lon.value) !== c.lon || Number(lat.value) !== c.lat) { body.lon = Number(lon.value); body.lat = Number(lat.value); }
+      });
     } else if (kind === 'dispatch') {
       const auto = h('input', { type: 'radio', name: 'dmode', value: 'auto', checked: true, 'data-field': 'auto' });
       const manual = h('input', { type: 'radio', name: 'dmode', value: 'manual' });
