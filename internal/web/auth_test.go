@@ -553,3 +553,33 @@ func statusWithCookie(t *testing.T, u string, c *http.Cookie) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// An administrator resets a password from the users table: a trivial one
+// is refused in their language, a good one signs the account out.
+func TestBrowserAdminResetsPassword(t *testing.T) {
+	bctx := browser(t)
+	s, _ := server(t)
+	d2 := signIn(t, s.URL, "dispatcher2")
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	p.login("admin")
+	p.eval(`location.hash = '#/admin'; 'ok'`)
+	p.do("admin users", chromedp.WaitVisible(chromedp.CSS(`[data-section="users"]`)), chromedp.Click(chromedp.CSS(`[data-section="users"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-reset-user="dispatcher2"]`)))
+	set := func(pw string) {
+		p.do("reset "+pw, chromedp.Click(chromedp.CSS(`[data-reset-user="dispatcher2"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-reset-password="dispatcher2"]`)),
+			chromedp.SendKeys(chromedp.CSS(`[data-reset-password="dispatcher2"]`), pw), chromedp.Click(chromedp.CSS(`[data-reset-submit="dispatcher2"]`)))
+	}
+	set("1234567890")
+	p.wait("refusal shown", `document.getElementById('toast').textContent.includes('密码过于简单')`)
+	p.eval(`document.querySelector('[data-reset-password="dispatcher2"]').value = ''; 'ok'`)
+	p.do("reset again", chromedp.SendKeys(chromedp.CSS(`[data-reset-password="dispatcher2"]`), "Quiet-River-Stone-3"),
+		chromedp.Click(chromedp.CSS(`[data-reset-submit="dispatcher2"]`)))
+	p.wait("reset confirmed", `document.getElementById('toast').textContent.includes('已为 dispatcher2 设置新密码')`)
+	p.shot("admin-reset-password")
+	if code, _ := d2.do("GET", "/api/v1/me", nil); code != 401 {
+		t.Fatalf("dispatcher2's session after the reset: %d, want 401", code)
+	}
+	if code, _ := loginFrom(t, s.URL, "", "dispatcher2", "Quiet-River-Stone-3"); code != 200 {
+		t.Fatalf("signing in with the new password: %d", code)
+	}
+}

@@ -121,14 +121,26 @@ const views = {
         toast(t(u.active ? 'admin.user.deactivated' : 'admin.user.activated')); wrap.replaceWith(await views.users(me));
       } catch (err) { toast(errText(err)); }
     } }, t(u.active ? 'admin.user.deactivate' : 'admin.user.activate'));
-    const reset = u => h('button.link', { type: 'button', 'data-reset-user': u.username, onclick: async () => {
-      const password = prompt(t('admin.user.reset.prompt', { user: u.username }));
-      if (!password) return;
-      try {
-        await api('PATCH', `/api/v1/admin/users/${encodeURIComponent(u.username)}`, { password });
-        toast(t('admin.user.reset.done', { user: u.username }));
-      } catch (err) { toast(errText(err)); }
-    } }, t('admin.user.reset'));
+    // Reset a password in the row: a password field (not a prompt, which
+    // would show it) and a button; the account's sessions and tokens end.
+    const reset = u => {
+      const cell = h('span', null);
+      const open = h('button.link', { type: 'button', 'data-reset-user': u.username, onclick: () => {
+        const pw = h('input', { type: 'password', autocomplete: 'new-password', minlength: 10, 'data-reset-password': u.username,
+          placeholder: t('admin.user.reset.placeholder'), 'aria-label': t('admin.user.reset.placeholder') });
+        const ok = h('button.link', { type: 'button', 'data-reset-submit': u.username, onclick: async () => {
+          try {
+            await api('PATCH', `/api/v1/admin/users/${encodeURIComponent(u.username)}`, { password: pw.value });
+            toast(t('admin.user.reset.done', { user: u.username }));
+            cell.replaceChildren(open);
+          } catch (err) { toast(errText(err)); }
+        } }, t('admin.user.reset.set'));
+        cell.replaceChildren(pw, ' ', ok);
+        pw.focus();
+      } }, t('admin.user.reset'));
+      cell.append(open);
+      return cell;
+    };
     wrap.append(form, unitForm, h('section.panel', null, h('h2', null, t('admin.users', { n: r.users.length })), h('table', null,
       h('tr', null, h('th', null, t('admin.user.username')), h('th', null, t('admin.user.name')), h('th', null, t('admin.user.role')), h('th', null, t('admin.user.unit')), h('th', null, t('admin.active')), h('th', null, '')),
       r.users.slice(0, 300).map(u => h('tr', null, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`)), h('td', null, unitName.get(u.unit) || u.unit),
