@@ -38,13 +38,14 @@ const (
 	ActReply             Action = "reply"              // 督办回复
 	ActComment           Action = "comment"            // 补充说明: a note, no change of state
 	ActRetime            Action = "retime"             // 期限重算: the working calendar changed under running deadlines
+	ActMeToo             Action = "me_too"             // 我也遇到: a resident meets an open public problem too, instead of reporting it again
 )
 
 // Overlay reports whether an action leaves the case where it is: a reminder,
 // a supervision order or its reply. A command prepared on an older version
 // is not stale when only overlays happened since.
 func (a Action) Overlay() bool {
-	return a == ActRemind || a == ActSupervise || a == ActReply || a == ActComment || a == ActRetime
+	return a == ActRemind || a == ActSupervise || a == ActReply || a == ActComment || a == ActRetime || a == ActMeToo
 }
 
 // Step is a stage of the loop that has a time limit.
@@ -155,6 +156,7 @@ var Rules = []Rule{
 	{ActSupervise, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, "reason"},
 	{ActReply, []Role{Handler}, []State{Dispatched, InProgress, Suspended}, true, "note"},
 	{ActComment, []Role{GridWorker, Operator, Dispatcher, Handler, Leader}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose, Closed}, false, "note"},
+	{ActMeToo, []Role{Resident}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, ""},
 	{ActRetime, []Role{System}, []State{Reported, Registered, Dispatched, InProgress, PendingCheck, PendingClose}, false, "retimes (each deadline's old and new time)"},
 }
 
@@ -536,6 +538,11 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		}
 		n.syncDeadline()
 		ev.Data.Retimed = cmd.Retimes
+
+	case ActMeToo:
+		// An overlay: the event is one more resident who meets the
+		// problem (a repeat report without a case of its own), with where
+		// they were when they said so.
 
 	case ActComment:
 		// An overlay: the note is the event (from staff, or an Open311

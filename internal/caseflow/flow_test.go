@@ -204,6 +204,12 @@ func TestAllowedTransitions(t *testing.T) {
 					t.Error("a comment is a note on the case and changes nothing else")
 				}
 			}},
+		{"me too keeps the state and the deadline", []step1{sRegister, sDispatch}, step1{ActMeToo, Actor{Role: Resident}, func(c *Command) { c.Location = &Point{Lon: 113.3, Lat: 40.08} }}, Dispatched,
+			func(t *testing.T, c *Case, ev Event) {
+				if !ev.Action.Overlay() || ev.Data.Location == nil || len(c.Tasks) != 1 || c.Deadline != c.Tasks[0].Deadline {
+					t.Error("a resident's me-too is one more event on the case, with where they were, and changes nothing else")
+				}
+			}},
 		{"void registered", []step1{sRegister}, step1{ActVoid, dispatcher, reason("重复")}, Voided, nil},
 		{"merge", nil, step1{ActMerge, operator, func(c *Command) { c.DuplicateOf = 3 }}, Voided,
 			func(t *testing.T, c *Case, ev Event) {
@@ -497,7 +503,7 @@ func TestReportValidation(t *testing.T) {
 
 // TestEveryActionIsCovered keeps the rules table and the tests above in step.
 func TestEveryActionIsCovered(t *testing.T) {
-	if len(Rules) != 27 {
+	if len(Rules) != 28 {
 		t.Fatalf("rules changed (%d); add tests for the new transitions", len(Rules))
 	}
 }

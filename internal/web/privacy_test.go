@@ -121,6 +121,13 @@ func TestPublicPagesKeepPersonalDataPrivate(t *testing.T) {
 	act(verified, "register", map[string]any{})
 	act(voided, "void", map[string]any{"reason": "重复反映"})
 
+	// A resident meets the registered report too.
+	code, body = anon.do("POST", "/api/v1/public/cases/"+registered+"/me-too", map[string]any{"lon": lon, "lat": lat})
+	if code != 200 {
+		t.Fatalf("me too: %d %s", code, body)
+	}
+	seen("POST /api/v1/public/cases/{number}/me-too", body)
+
 	// The crawl. Every public GET route of the route table must be reached.
 	mux := http.NewServeMux()
 	var publicGets []string
@@ -141,7 +148,8 @@ func TestPublicPagesKeepPersonalDataPrivate(t *testing.T) {
 		"/open311/v2/requests.json?status=open&service_code=M06011,M06045", "/open311/v2/requests.json?service_request_id=" + strings.Join(numbers, ","),
 		"/open311/v2/requests.xml?service_request_id=" + strings.Join(numbers, ",") + "&extensions=true",
 		"/open311/v2/servicerequestupdates.json", "/open311/v2/servicerequestupdates.xml",
-		"/api/v1/photos/" + up.ID, "/api/v1/photos/" + up.ID + "?thumb=1"}
+		"/api/v1/photos/" + up.ID, "/api/v1/photos/" + up.ID + "?thumb=1", "/api/v1/public/map",
+		fmt.Sprintf("/api/v1/public/nearby?lon=%f&lat=%f", lon, lat), fmt.Sprintf("/api/v1/public/nearby?lon=%f&lat=%f&category=M06011", lon, lat)}
 	number := regexp.MustCompile(`\b20\d{11}\b`)
 	photoID := regexp.MustCompile(`\b[0-9a-f]{64}\b`)
 	link := regexp.MustCompile(`(?:href|src)="(/[^"#]*)`)

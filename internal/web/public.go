@@ -29,7 +29,9 @@ type PublicCase struct {
 	StateName  string         `json:"state_name"`
 	Street     string         `json:"street,omitempty"`    // absent until a person has looked at the report
 	Community  string         `json:"community,omitempty"` // (publish.View.Place)
-	Lon        *float64       `json:"lon,omitempty"`       // the centre of its publish.GridDeg cell
+	StreetName string         `json:"street_name,omitempty"`
+	CommName   string         `json:"community_name,omitempty"`
+	Lon        *float64       `json:"lon,omitempty"` // the centre of its publish.GridDeg cell
 	Lat        *float64       `json:"lat,omitempty"`
 	ReportedAt time.Time      `json:"reported_at"`
 	Deadline   *time.Time     `json:"deadline,omitempty"`
@@ -38,12 +40,15 @@ type PublicCase struct {
 	Steps      []PublicStep   `json:"steps,omitempty"`
 	Rated      bool           `json:"rated"`    // the resident has rated it
 	Rateable   bool           `json:"rateable"` // closed, reported on the public site, not yet rated
+	MeToo      int            `json:"me_too"`   // residents who met it too (我也遇到) instead of reporting it again
 }
 
-// PublicStep is a state change, without who or why.
+// PublicStep is a state change, without who or why: the state's code (the
+// page words it in the reader's language) and its Chinese name.
 type PublicStep struct {
-	At    time.Time `json:"at"`
-	State string    `json:"state"`
+	At        time.Time      `json:"at"`
+	State     caseflow.State `json:"state"`
+	StateName string         `json:"state_name"`
 }
 
 func (s *Server) publicCategories(ctx context.Context) (map[string]string, error) {
@@ -105,14 +110,21 @@ func (s *Server) followCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.publicView(c, cats[c.CategoryID], pv)
+	if err := s.nameViews(ctx, []*PublicCase{&v}); err != nil {
+		fail(w, r, err)
+		return
+	}
 	evs, err := s.app.Store.Events(ctx, c.ID)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
 	for _, e := range evs {
+		if e.Action == caseflow.ActMeToo {
+			v.MeToo++
+		}
 		if e.FromState != e.ToState || e.Action == caseflow.ActReport {
-			v.Steps = append(v.Steps, PublicStep{At: local(e.At), State: stateNames[e.ToState]})
+			v.Steps = append(v.Steps, PublicStep{At: local(e.At), State: e.ToState, StateName: stateNames[e.ToState]})
 		}
 	}
 	writeJSON(w, http.StatusOK, v)
@@ -167,6 +179,14 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Before = cs[len(cs)-1].ID
 		out.NextCursor = strconv.FormatInt(f.Before, 10)
+	}
+	vs := make([]*PublicCase, len(out.Cases))
+	for i := range out.Cases {
+		vs[i] = &out.Cases[i]
+	}
+	if err := s.nameViews(r.Context(), vs); err != nil {
+		fail(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }

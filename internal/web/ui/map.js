@@ -22,7 +22,7 @@ export const stateColors = { reported: '#e08a00', registered: '#d1a000', dispatc
   pending_check: '#7a4fbf', pending_close: '#5c8a2a', closed: '#23824a', voided: '#aaa' };
 
 export class VectorMap {
-  // opts: onPick(case), onPoint(lon, lat), onView(bbox)
+  // opts: onPick(case), onCluster(cluster) (default: zoom in), onPoint(lon, lat), onView(bbox)
   constructor(box, opts = {}) {
     this.box = box; this.opts = opts; this.points = []; this.clusters = []; this.marker = null; this.sel = null;
     this.canvas = h('canvas', { tabindex: 0, role: 'img', 'aria-label': t('map.label') });
@@ -149,7 +149,10 @@ export class VectorMap {
     if (best && this.opts.onPick) { this.sel = best.number; this.draw(); this.opts.onPick(best); return; }
     for (const cl of this.clusters) {
       const [x, y] = this.toPx(cl.lon, cl.lat);
-      if ((x - px) ** 2 + (y - py) ** 2 < 18 * 18) { this.zoomBy(2, x, y); return; }
+      if ((x - px) ** 2 + (y - py) ** 2 < 18 * 18) {
+        if (this.opts.onCluster) this.opts.onCluster(cl); else this.zoomBy(2, x, y);
+        return;
+      }
     }
     if (this.opts.onPoint) {
       const [lon, lat] = this.toLonLat(px, py);
