@@ -39,6 +39,7 @@ type App struct {
 	cfg         Config
 	holders     holders      // who holds a token or session, for a moment
 	pruned      atomic.Int64 // the hour login counters were last pruned (pruneLoginCounters)
+	refusals    refusals     // which refused sign-ins were logged this minute
 	// loadedGens are the configuration counters read before the
 	// configuration was loaded (see FollowConfig).
 	loadedGens map[string]int64

@@ -143,7 +143,9 @@ func (a *App) reserveAttempt(ctx context.Context, username, client string, now t
 		return nil
 	})
 	if wait > 0 {
-		_ = a.Store.Audit(ctx, now, username, 0, "login_throttled", client, lockout.Network(client))
+		if a.refusals.first(username+" "+lockout.Network(client), now) {
+			_ = a.Store.Audit(ctx, now, username, 0, "login_throttled", client, lockout.Network(client)+" (further refusals of this minute not logged)")
+		}
 		return &ThrottledError{Wait: wait}
 	}
 	return err
@@ -204,6 +206,37 @@ func (a *App) ChangePassword(ctx context.Context, p access.Principal, keep, curr
 	}
 	_ = a.Store.Audit(ctx, now, p.Username, p.AccountID, "password_changed", client, "")
 	return nil
+}
+
+// refusals keeps a flood of refused sign-ins from writing one audit row
+// each: the first refusal of a username from a network in a minute is
+// logged, and with more than maxRefusalKeys of them in a minute, only
+// the first of every username and network after that.
+type refusals struct {
+	mu     sync.Mutex
+	minute int64
+	seen   map[string]bool
+	over   bool
+}
+
+const maxRefusalKeys = 10000
+
+func (r *refusals) first(key string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m := now.Unix() / 60; m != r.minute || r.seen == nil {
+		r.minute, r.seen, r.over = m, map[string]bool{}, false
+	}
+	if r.seen[key] {
+		return false
+	}
+	if len(r.seen) >= maxRefusalKeys {
+		first := !r.over
+		r.over = true
+		return first
+	}
+	r.seen[key] = true
+	return true
 }
 
 // pruneLoginCounters forgets, at most once an hour, the login counters
