@@ -138,3 +138,36 @@ func TestOrphanUploadsExpire(t *testing.T) {
 		t.Error("the orphan's original is still there")
 	}
 }
+
+// The board reads a bounded number of pages a request and its cursor walks
+// the whole list once: no case twice, and no cursor at the end.
+func TestBoardCursorWalksOnce(t *testing.T) {
+	s, _ := server(t)
+	for _, status := range []string{"open", "closed"} {
+		seen, cursor, pages := map[string]bool{}, "", 0
+		for {
+			code, body, _ := getAs(t, s.URL+"/api/v1/public/board?status="+status+"&cursor="+cursor, "")
+			var page struct {
+				Cases      []struct{ Number string } `json:"cases"`
+				NextCursor string                    `json:"next_cursor"`
+			}
+			if code != 200 || json.Unmarshal([]byte(body), &page) != nil {
+				t.Fatalf("%s board: %d %.200s", status, code, body)
+			}
+			for _, c := range page.Cases {
+				if seen[c.Number] {
+					t.Fatalf("%s board: %s twice (page %d)", status, c.Number, pages+1)
+				}
+				seen[c.Number] = true
+			}
+			if pages++; page.NextCursor == "" || pages > 50 {
+				break
+			}
+			cursor = page.NextCursor
+		}
+		if len(seen) == 0 || pages > 50 {
+			t.Fatalf("%s board: %d cases in %d pages", status, len(seen), pages)
+		}
+		t.Logf("%s: %d cases in %d pages", status, len(seen), pages)
+	}
+}

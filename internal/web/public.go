@@ -130,6 +130,9 @@ func (s *Server) followCase(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
+// boardPages bounds the store pages one board request reads.
+const boardPages = 5
+
 // board is 问题挂牌: open public problems, newest first.
 func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -161,8 +164,10 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 		NextCursor string       `json:"next_cursor,omitempty"`
 	}{Cases: []PublicCase{}}
 	// Open states (past the first check) or closed ones; pages are by id
-	// so the cursor is stable.
-	for len(out.Cases) < 50 {
+	// so the cursor is stable. Bounded: at most boardPages store pages a
+	// request (a filter the rule hides everything of would read them all),
+	// then the cursor says where to go on.
+	for page := 0; page < boardPages && len(out.Cases) < 50; page++ {
 		cs, err := s.app.Store.Cases(r.Context(), f)
 		if err != nil {
 			fail(w, r, err)
@@ -175,6 +180,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if len(cs) < f.Limit {
+			out.NextCursor = "" // the end: no page after this one
 			break
 		}
 		f.Before = cs[len(cs)-1].ID
