@@ -89,7 +89,16 @@ type Evaluation struct {
 	Published   bool           `json:"published"`
 	PublishedAt *time.Time     `json:"published_at,omitempty"`
 	Weights     ledger.Weights `json:"weights"`
-	Rows        []ledger.Row   `json:"rows"`
+	// MinSample is the sample a row needs to be ranked (ledger.SampleOf).
+	MinSample int64        `json:"min_sample"`
+	Rows      []ledger.Row `json:"rows"`
+}
+
+// Rerank ranks the rows again with another minimum sample (a reader who
+// wants every unit ranked asks for 0).
+func (e *Evaluation) Rerank(min int64) {
+	e.MinSample = min
+	e.Rows = ledger.EvaluateRanked(e.Rows, e.Weights, ledger.SampleOf(e.Group), min)
 }
 
 // Evaluate returns a period's evaluation: the published figures when the
@@ -102,7 +111,8 @@ func (a *App) Evaluate(ctx context.Context, g ledger.Group, p Period, w ledger.W
 	if pub, err := a.Store.PublishedEvaluation(ctx, g, p.From, p.To); err == nil {
 		at := pub.PublishedAt.In(calendar.Shanghai)
 		return &Evaluation{Group: g, Period: p, From: p.From, To: p.To, AsOf: pub.AsOf.In(calendar.Shanghai), Published: true,
-			PublishedAt: &at, Weights: pub.Weights, Rows: ledger.Evaluate(pub.Rows, pub.Weights)}, nil
+			PublishedAt: &at, Weights: pub.Weights, MinSample: ledger.DefaultMinSample,
+			Rows: ledger.EvaluateRanked(pub.Rows, pub.Weights, ledger.SampleOf(g), ledger.DefaultMinSample)}, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -121,7 +131,7 @@ func (a *App) Evaluate(ctx context.Context, g ledger.Group, p Period, w ledger.W
 		return nil, err
 	}
 	return &Evaluation{Group: g, Period: p, From: p.From, To: p.To, AsOf: asOf.In(calendar.Shanghai), Weights: w,
-		Rows: ledger.Evaluate(rows, w)}, nil
+		MinSample: ledger.DefaultMinSample, Rows: ledger.EvaluateRanked(rows, w, ledger.SampleOf(g), ledger.DefaultMinSample)}, nil
 }
 
 // EvaluationCounts counts a period's figures as of now: for a past period
@@ -214,14 +224,14 @@ func (a *App) Publish(ctx context.Context, g ledger.Group, p Period, w ledger.We
 // summed counts.
 func (e *Evaluation) WriteSheet(f sheet.Format, w io.Writer) error {
 	cols := []sheet.Column{{Header: "排名", Width: 6, Kind: sheet.Int}, {Header: "单位", Width: 24}, {Header: "代码", Width: 14},
-		{Header: "综合得分", Width: 9}}
+		{Header: "综合得分", Width: 9}, {Header: "样本", Width: 7, Kind: sheet.Int}, {Header: "备注", Width: 18}}
 	for _, c := range ledger.Counts {
 		cols = append(cols, sheet.Column{Header: c.Name, Width: 9, Kind: sheet.Int})
 	}
 	for _, rt := range ledger.Rates {
 		cols = append(cols, sheet.Column{Header: rt.Name, Width: 10, Kind: sheet.Percent})
 	}
-	title := fmt.Sprintf("综合评价 %s %s（截至 %s）", e.Group, e.Period.Name, e.AsOf.In(calendar.Shanghai).Format("2006-01-02 15:04"))
+	title := fmt.Sprintf("综合评价 %s %s（截至 %s）", ledger.GroupNames[e.Group], e.Period.Name, e.AsOf.In(calendar.Shanghai).Format("2006-01-02 15:04"))
 	if e.Published {
 		title += " 已发布"
 	}
@@ -230,7 +240,11 @@ func (e *Evaluation) WriteSheet(f sheet.Format, w io.Writer) error {
 		return err
 	}
 	row := func(rank any, name, key string, r ledger.Row) []any {
-		vals := []any{rank, name, key, score(r.Score)}
+		note := ""
+		if r.SmallSample {
+			note = fmt.Sprintf("样本不足（少于 %d），不排名", ledger.DefaultMinSample)
+		}
+		vals := []any{rank, name, key, score(r.Score), r.Sample, note}
 		for _, c := range ledger.Counts {
 			vals = append(vals, r.Counts[c.Key])
 		}
@@ -244,11 +258,15 @@ func (e *Evaluation) WriteSheet(f sheet.Format, w io.Writer) error {
 		for _, c := range ledger.Counts {
 			totals[c.Key] += r.Counts[c.Key]
 		}
-		if err := sw.Row(row(r.Rank, r.Name, r.Key, r)...); err != nil {
+		var rank any
+		if r.Rank > 0 {
+			rank = r.Rank
+		}
+		if err := sw.Row(row(rank, r.Name, r.Key, r)...); err != nil {
 			return err
 		}
 	}
-	sum := ledger.Evaluate([]ledger.Row{{Key: "total", Counts: totals}}, e.Weights)[0]
+	sum := ledger.EvaluateRanked([]ledger.Row{{Key: "total", Counts: totals}}, e.Weights, ledger.SampleOf(e.Group), 0)[0]
 	if err := sw.Totals(row(nil, "合计", "", sum)...); err != nil {
 		return err
 	}

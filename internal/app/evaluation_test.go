@@ -122,8 +122,13 @@ func TestEvaluationByHand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if dep.Rows[0].Key != "hwc" || dep.Rows[0].Counts["due"] != 3 || dep.Rows[0].Rank != 1 {
-			t.Errorf("department %+v", dep.Rows[0])
+		// Three due cases are too few to be ranked; asked to rank every
+		// unit, it is first.
+		if r := dep.Rows[0]; r.Key != "hwc" || r.Counts["due"] != 3 || r.Rank != 0 || !r.SmallSample || r.Sample != 3 || r.Score == nil {
+			t.Errorf("department %+v", r)
+		}
+		if dep.Rerank(0); dep.Rows[0].Rank != 1 || dep.Rows[0].SmallSample {
+			t.Errorf("department ranked with no minimum %+v", dep.Rows[0])
 		}
 
 		// Publishing freezes the figures: suspending B afterwards changes the

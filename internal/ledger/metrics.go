@@ -121,12 +121,38 @@ type Row struct {
 	Counts map[string]int64    `json:"counts"`
 	Rates  map[string]*float64 `json:"rates"` // nil: no denominator
 	Score  *float64            `json:"score"` // nil: no weighted rate has a value
-	Rank   int                 `json:"rank"`  // 1 = best; 0 = unranked (no score)
+	Rank   int                 `json:"rank"`  // 1 = best; 0 = unranked (no score, or too small a sample)
+	// Sample is the count the ranking's minimum applies to (应结案数, or a
+	// grid worker's 上报数); SmallSample marks a scored row left out of the
+	// ranking because its sample is under the minimum.
+	Sample      int64 `json:"sample"`
+	SmallSample bool  `json:"small_sample,omitempty"`
+}
+
+// GroupNames are the groups as people call them.
+var GroupNames = map[Group]string{ByDepartment: "部门", ByStreet: "街道", ByCommunity: "社区", ByWorker: "网格员"}
+
+// DefaultMinSample is the smallest sample a unit needs to be ranked, so a
+// unit with two cases, both closed on time, does not top the ranking at
+// 100: its figures are shown, its rank is not given.
+const DefaultMinSample = 10
+
+// SampleOf names the count that is a group's sample.
+func SampleOf(g Group) string {
+	if g == ByWorker {
+		return "reports"
+	}
+	return "due"
 }
 
 // Evaluate turns counts into rates, scores and ranks, best first; rows
-// without a score come last, by key.
-func Evaluate(rows []Row, w Weights) []Row {
+// without a score come last, by key. Every scored row is ranked.
+func Evaluate(rows []Row, w Weights) []Row { return EvaluateRanked(rows, w, "", 0) }
+
+// EvaluateRanked evaluates as Evaluate does and ranks only the rows whose
+// sample count is at least min; the others keep their rates and score and
+// come after the ranked ones, best first.
+func EvaluateRanked(rows []Row, w Weights, sample string, min int64) []Row {
 	for i := range rows {
 		r := &rows[i]
 		if r.Counts == nil {
@@ -159,9 +185,18 @@ func Evaluate(rows []Row, w Weights) []Row {
 			s := math.Round(sum/weight*10000) / 100 // 0–100, two decimals
 			r.Score = &s
 		}
+		if sample != "" {
+			r.Sample = r.Counts[sample]
+		}
+		r.SmallSample = r.Score != nil && r.Sample < min
 	}
 	slices.SortStableFunc(rows, func(a, b Row) int {
 		switch {
+		case a.SmallSample != b.SmallSample && a.Score != nil && b.Score != nil:
+			if b.SmallSample {
+				return -1
+			}
+			return 1
 		case a.Score != nil && b.Score != nil && *a.Score != *b.Score:
 			if *a.Score > *b.Score {
 				return -1
@@ -176,7 +211,7 @@ func Evaluate(rows []Row, w Weights) []Row {
 	})
 	rank := 0
 	for i := range rows {
-		if rows[i].Score == nil {
+		if rows[i].Score == nil || rows[i].SmallSample {
 			continue
 		}
 		// Equal scores share a rank (1, 2, 2, 4).
@@ -191,5 +226,8 @@ func Evaluate(rows []Row, w Weights) []Row {
 // Definitions is the documentation of every count and rate, for the API
 // and the UI.
 func Definitions() map[string]any {
-	return map[string]any{"counts": Counts, "rates": Rates, "default_weights": DefaultWeights()}
+	return map[string]any{"counts": Counts, "rates": Rates, "default_weights": DefaultWeights(),
+		"ranking": map[string]any{"min_sample": DefaultMinSample, "sample": map[Group]string{ByDepartment: SampleOf(ByDepartment),
+			ByStreet: SampleOf(ByStreet), ByCommunity: SampleOf(ByCommunity), ByWorker: SampleOf(ByWorker)},
+			"doc": "a unit is ranked when its sample (应结案数; a grid worker's 上报数) is at least min_sample; smaller ones keep their rates and score, unranked"}}
 }

@@ -89,3 +89,24 @@ func deref(f *float64) any {
 	}
 	return *f
 }
+
+// A unit with two cases, both closed on time, scores 100 but is not ranked
+// above units with a real workload: it comes after them, unranked, with
+// its sample shown.
+func TestSmallSamplesAreNotRanked(t *testing.T) {
+	rows := EvaluateRanked([]Row{
+		{Key: "tiny", Counts: map[string]int64{"due": 2, "closed": 2, "closed_on_time": 2}},
+		{Key: "big", Counts: map[string]int64{"due": 120, "closed": 110, "closed_on_time": 100}},
+		{Key: "mid", Counts: map[string]int64{"due": 10, "closed": 8, "closed_on_time": 7}},
+	}, Weights{"close_rate": 1, "on_time_close_rate": 1}, SampleOf(ByDepartment), DefaultMinSample)
+	if rows[0].Key != "big" || rows[0].Rank != 1 || rows[1].Key != "mid" || rows[1].Rank != 2 {
+		t.Fatalf("ranked: %+v / %+v", rows[0], rows[1])
+	}
+	tiny := rows[2]
+	if tiny.Key != "tiny" || tiny.Rank != 0 || !tiny.SmallSample || tiny.Sample != 2 || tiny.Score == nil || *tiny.Score != 100 {
+		t.Fatalf("the unit with two cases: %+v", tiny)
+	}
+	if rows[0].Sample != 120 || rows[0].SmallSample {
+		t.Fatalf("the sample of a ranked unit: %+v", rows[0])
+	}
+}

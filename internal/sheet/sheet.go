@@ -171,9 +171,31 @@ type xlsxWriter struct {
 	text, boldText int
 }
 
+// sheetName names the sheet by the title's first word (台账, 综合评价),
+// within what a workbook allows: 31 characters, none of []:*?/\.
+func sheetName(title string) string {
+	name, _, _ := strings.Cut(strings.TrimSpace(title), " ")
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`[]:*?/\`, r) {
+			return -1
+		}
+		return r
+	}, name)
+	if rs := []rune(name); len(rs) > 31 {
+		name = string(rs[:31])
+	}
+	if name == "" {
+		return "Sheet1"
+	}
+	return name
+}
+
 func newXLSX(w io.Writer, title string, cols []Column, loc *time.Location) (*xlsxWriter, error) {
 	f := excelize.NewFile()
-	sheet := f.GetSheetName(0)
+	sheet := sheetName(title)
+	if err := f.SetSheetName(f.GetSheetName(0), sheet); err != nil {
+		return nil, err
+	}
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
 		return nil, err

@@ -53,6 +53,9 @@ func TestXLSXHasTitleHeadersDatesAndTotals(t *testing.T) {
 	}
 	defer f.Close()
 	sh := f.GetSheetName(0)
+	if sh != "平城区" { // the title's first word, not Sheet1
+		t.Errorf("the sheet is called %q, not by its title", sh)
+	}
 	rows, err := f.GetRows(sh)
 	if err != nil {
 		t.Fatal(err)

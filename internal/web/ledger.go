@@ -212,6 +212,15 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
 		}
 		weights[strings.TrimPrefix(k, "w.")] = v
 	}
+	min := int64(-1)
+	if v := q.Get("min_sample"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > 100000 {
+			problem(w, http.StatusBadRequest, "invalid", "min_sample", "min_sample is the sample a unit needs to be ranked: a whole number from 0")
+			return
+		}
+		min = n
+	}
 	fm, ok := format(w, r)
 	if !ok {
 		return
@@ -228,6 +237,9 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
 		}
 		fail(w, r, err)
 		return
+	}
+	if min >= 0 {
+		e.Rerank(min)
 	}
 	if fm == "json" {
 		writeJSON(w, http.StatusOK, e)

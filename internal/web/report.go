@@ -30,6 +30,7 @@ type reportData struct {
 	Hotspots   []store.Hotspot
 	Published  bool
 	Rates      []ledger.Rate
+	MinSample  int64
 }
 
 var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
@@ -69,12 +70,13 @@ table{border-collapse:collapse;width:100%;margin-bottom:1.5rem}td,th{border-bott
 <tr class="n"><td class="n">{{.Counts.Total}}</td><td class="n">{{.Counts.Open}}</td><td class="n">{{.Counts.Closed}}</td><td class="n">{{.Counts.Overdue}}</td><td class="n">{{.Counts.Reworked}}</td><td class="n">{{.Counts.Suspended}}</td><td class="n">{{.Counts.Voided}}</td><td class="n">{{.Counts.Duplicates}}</td></tr></table>
 {{if .Streets}}<h2>街道排名 Streets</h2>
 <table><tr><th>排名</th><th>街道</th><th class="n">得分</th><th class="n">应结案</th><th class="n">结案率</th><th class="n">按期结案率</th><th class="n">返工率</th><th class="n">超期未结</th></tr>
-{{range .Streets}}<tr><td>{{if .Rank}}{{.Rank}}{{else}}—{{end}}</td><td>{{.Name}}</td><td class="n">{{score .Score}}</td><td class="n">{{index .Counts "due"}}</td><td class="n">{{pct (index .Rates "close_rate")}}</td><td class="n">{{pct (index .Rates "on_time_close_rate")}}</td><td class="n">{{pct (index .Rates "rework_rate")}}</td><td class="n">{{index .Counts "overdue_open"}}</td></tr>
+{{range .Streets}}<tr><td>{{if .Rank}}{{.Rank}}{{else if .SmallSample}}样本不足{{else}}—{{end}}</td><td>{{.Name}}</td><td class="n">{{score .Score}}</td><td class="n">{{index .Counts "due"}}</td><td class="n">{{pct (index .Rates "close_rate")}}</td><td class="n">{{pct (index .Rates "on_time_close_rate")}}</td><td class="n">{{pct (index .Rates "rework_rate")}}</td><td class="n">{{index .Counts "overdue_open"}}</td></tr>
 {{end}}</table>{{end}}
 <h2>部门排名 Departments</h2>
 <table><tr><th>排名</th><th>单位</th><th class="n">得分</th><th class="n">应处置</th><th class="n">按期处置率</th><th class="n">按期结案率</th><th class="n">回退</th><th class="n">延期</th></tr>
-{{range .Depts}}<tr><td>{{if .Rank}}{{.Rank}}{{else}}—{{end}}</td><td>{{.Name}}</td><td class="n">{{score .Score}}</td><td class="n">{{index .Counts "tasks"}}</td><td class="n">{{pct (index .Rates "on_time_handle_rate")}}</td><td class="n">{{pct (index .Rates "on_time_close_rate")}}</td><td class="n">{{index .Counts "returned"}}</td><td class="n">{{index .Counts "extended"}}</td></tr>
+{{range .Depts}}<tr><td>{{if .Rank}}{{.Rank}}{{else if .SmallSample}}样本不足{{else}}—{{end}}</td><td>{{.Name}}</td><td class="n">{{score .Score}}</td><td class="n">{{index .Counts "tasks"}}</td><td class="n">{{pct (index .Rates "on_time_handle_rate")}}</td><td class="n">{{pct (index .Rates "on_time_close_rate")}}</td><td class="n">{{index .Counts "returned"}}</td><td class="n">{{index .Counts "extended"}}</td></tr>
 {{end}}</table>
+<p class="muted">应结案数少于 {{.MinSample}} 件的单位列出得分但不排名 Units with fewer than {{.MinSample}} due cases are scored, not ranked.</p>
 <h2>超期未结案件 Overdue at the end of the month ({{.OverdueAll}})</h2>
 <table><tr><th>编号</th><th>类别</th><th>状态</th><th>时限</th><th>描述</th></tr>
 {{range .Overdue}}<tr><td>{{.Number}}</td><td>{{.Category}}</td><td>{{.State}}</td><td>{{if .Deadline}}{{day .Deadline}}{{end}}</td><td>{{.Description}}</td></tr>
@@ -132,6 +134,7 @@ func (s *Server) monthlyReport(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	d.MinSample = dep.MinSample
 	for _, row := range dep.Rows {
 		if row.Counts["tasks"] > 0 || row.Counts["registered"] > 0 {
 			d.Depts = append(d.Depts, row)

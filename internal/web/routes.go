@@ -72,7 +72,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/zeroing", access: staff, summary: "问题归零: open problems day by day", query: append(caseFilters, "days: 1–366"), h: s.zeroing},
 		{pattern: "GET /api/v1/evaluations", access: wide, summary: "综合评价 for a group and period",
 			query: []string{"group: department, street, community or worker", "period: 2026-11, 2026-Q4, 2026, 2026-W47 or 2026-11-01..2026-11-15",
-				"w.RATE: weight of a rate", "format: json, csv or xlsx"}, h: s.evaluation},
+				"w.RATE: weight of a rate", "min_sample: the sample a unit needs to be ranked (default 10)", "format: json, csv or xlsx"}, h: s.evaluation},
 		{pattern: "GET /reports/monthly", access: wide, summary: "月度报告 as a page (download=1 for a file)",
 			query: []string{"period: 2026-10", "street: street code", "download: 1"}, h: s.monthlyReport},
 		{pattern: "POST /api/v1/photos", access: staff, summary: "upload a photo (JPEG, PNG or WebP, up to 10 MB): returns its id for report_back",

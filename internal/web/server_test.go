@@ -488,7 +488,7 @@ func TestLedgerAndEvaluationOverHTTP(t *testing.T) {
 		z.Days[59].Open != z.OpenNow || z.DaysSinceNew < 0 || z.Days[59].Day != "2026-11-20" {
 		t.Fatalf("zeroing %d %.400s (ledger open %d)", code, body, l.Counts.Open)
 	}
-	code, body, _ = get(t, s.URL+"/api/v1/evaluations?group=street&period=2026-10")
+	code, body, _ = get(t, s.URL+"/api/v1/evaluations?group=street&period=2026-10&min_sample=1")
 	var e app.Evaluation
 	if code != 200 || json.Unmarshal([]byte(body), &e) != nil || len(e.Rows) != 18 || e.Rows[0].Rank != 1 || e.Rows[0].Score == nil {
 		t.Fatalf("evaluation %d %.300s", code, body)

@@ -79,8 +79,8 @@ export async function render(main) {
       const ranked = dept.rows.filter(r => r.rank > 0).slice(0, 12);
       chart(charts.rank, { tooltip: {}, grid: { left: 150, right: 20 }, xAxis: { type: 'value', max: 100 }, yAxis: { type: 'category', data: [...ranked].reverse().map(r => r.name) },
         series: [{ type: 'bar', data: [...ranked].reverse().map(r => +(r.score || 0).toFixed(1)), itemStyle: { color: '#23824a' } }] });
-      rankTable.replaceChildren(h('table', null, h('tr', null, h('th.n', null, t('dash.rankn')), h('th', null, t('case.unit')), h('th.n', null, t('dash.score')), h('th.n', null, t('dash.closerate'))),
-        dept.rows.slice(0, 20).map(r => h('tr', null, h('td.n', null, r.rank || '—'), h('td', null, r.name), h('td.n', null, r.score == null ? '—' : r.score.toFixed(1)),
+      rankTable.replaceChildren(h('table', null, h('tr', null, h('th.n', null, t('dash.rankn')), h('th', null, t('case.unit')), h('th.n', null, t('dash.score')), h('th.n', { title: t('dash.sample.help', { n: dept.min_sample }) }, t('dash.sample')), h('th.n', null, t('dash.closerate'))),
+        dept.rows.slice(0, 20).map(r => h('tr', { 'data-unit': r.key }, h('td.n', { title: r.small_sample ? t('dash.sample.help', { n: dept.min_sample }) : '' }, r.rank || (r.small_sample ? t('dash.sample.small') : '—')), h('td', null, r.name), h('td.n', null, r.score == null ? '—' : r.score.toFixed(1)), h('td.n', null, String(r.sample)),
           h('td.n', null, r.rates.close_rate == null ? '—' : (r.rates.close_rate * 100).toFixed(1) + '%')))));
       map.ready.then(() => map.setCases([], hot.hotspots.map(x => ({ lon: x.lon, lat: x.lat, count: x.count }))));
       const zs = await Promise.all(street.rows.map(r => api('GET', `/api/v1/zeroing?days=1&street=${r.key}`).then(z => [r, z])));
