@@ -233,7 +233,7 @@ func TestBrowserCaseLoop(t *testing.T) {
 		t.Fatalf("geolocation override not honoured: %q", where)
 	}
 	p.do("submit report", chromedp.Click(chromedp.CSS("#submit-report")))
-	p.wait("report sent", `localStorage.getItem('xiuhua.outbox') === '[]'`)
+	p.wait("report sent", `document.querySelector('#outbox').dataset.sent === '1' && document.querySelector('#outbox').dataset.n === '0'`)
 	cs, err := a.Store.Cases(ctx, store.CaseFilter{Text: desc, Limit: 5})
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("the reported case: %v, %d found", err, len(cs))
@@ -573,11 +573,11 @@ func TestBrowserFlakyConnection(t *testing.T) {
 		}
 	}
 	time.Sleep(time.Second) // the page's send fails and gives up for now
-	p.wait("kept in the outbox", `!document.querySelector('#outbox').hidden && JSON.parse(localStorage.getItem('xiuhua.outbox')).length === 1`)
+	p.wait("kept in the outbox", `!document.querySelector('#outbox').hidden && document.querySelector('#outbox').dataset.n === '1'`)
 	p.shot("phone-outbox")
 	drop.Store(false)
 	p.eval(`window.dispatchEvent(new Event('online')); 'ok'`)
-	p.wait("sent", `localStorage.getItem('xiuhua.outbox') === '[]'`)
+	p.wait("sent", `document.querySelector('#outbox').dataset.sent === '1' && document.querySelector('#outbox').dataset.n === '0'`)
 	cs, err := a.Store.Cases(ctx, store.CaseFilter{Text: desc, Limit: 10})
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("after the retry: %v, %d cases with the report's text, want exactly 1", err, len(cs))

@@ -1,7 +1,10 @@
-// The department desk: my unit's tasks, most urgent deadline first; sign
-// for them, report back with photos, ask for return, extension or
-// suspension, answer a supervision order.
-import { api, catalog, catName, errText, fmtTime, h, stateTag, t, workLeft } from './lib.js';
+// The department desk: my unit's to-dos, in the order they are done —
+// supervision orders (督办) to answer, new tasks to sign for, tasks in hand
+// by their deadline, then suspended ones (挂账: the clock stopped) and tasks
+// reported back while others finish. Sign for them, report back with
+// photos, ask for return, extension or suspension, answer a supervision
+// order. One column on a phone, the case opening under its row's list.
+import { api, catalog, catName, errText, fill, fmtTime, h, t, workLeft } from './lib.js';
 import { renderCase } from './casepanel.js';
 
 export async function render(main, me) {
@@ -10,22 +13,41 @@ export async function render(main, me) {
   const detail = h('div.panel', { id: 'detail' }, h('p.muted', null, t('desk.pick')));
   async function load() {
     try {
-      const [a, b, c] = await Promise.all(['dispatched', 'in_progress', 'suspended'].map(s => api('GET', `/api/v1/cases?state=${s}&limit=500`)));
-      const cases = [...a.cases, ...b.cases, ...c.cases].map(x => {
+      const [sup, ...lists] = await Promise.all([api('GET', '/api/v1/cases?queue=supervised&limit=500'),
+        ...['dispatched', 'in_progress', 'suspended'].map(s => api('GET', `/api/v1/cases?state=${s}&limit=500`))]);
+      const supervised = new Set(sup.cases.map(c => c.number));
+      const seen = new Set();
+      const cases = lists.flatMap(l => l.cases).concat(sup.cases).filter(c => !seen.has(c.number) && seen.add(c.number)).map(x => {
         const mine = (x.tasks || []).find(k => k.unit_id === me.unit_id) || {};
-        return { ...x, mine, due: mine.deadline || x.deadline || '9999' };
-      }).sort((x, y) => String(x.due).localeCompare(String(y.due)));
-      list.replaceChildren(h('h2', null, t('desk.title', { n: cases.length })), cases.length ? h('table', null,
-        h('tr', null, h('th', null, t('case.category')), h('th', null, t('case.task')), h('th', null, t('case.deadline'))),
-        cases.map(c => h('tr.pick', { tabindex: 0, 'data-number': c.number, onclick: () => open(c.number), onkeydown: e => { if (e.key === 'Enter') open(c.number); } },
-          h('td', null, catName(cat, c.category), h('div.muted', null, c.number, ' · ', c.address || '')),
-          h('td', null, c.mine.state ? t(`task.${c.mine.state}`) : stateTag(c.state), c.mine.request ? h('div.warn', null, t(`request.${c.mine.request}`)) : ''),
-          h('td', null, fmtTime(c.mine.deadline || c.deadline), h(c.overdue ? 'div.late' : 'div.muted', null, workLeft(c.work_left_minutes)))))) : h('p.muted', null, t('centre.empty')));
+        const section = supervised.has(x.number) ? 'supervised' : x.state === 'suspended' ? 'suspended'
+          : mine.state === 'dispatched' ? 'new' : mine.state === 'done' ? 'done' : 'doing';
+        return { ...x, mine, section, due: mine.deadline || x.deadline || '9999' };
+      });
+      const byDue = (x, y) => String(x.due).localeCompare(String(y.due));
+      const row = c => h('tr.pick', { tabindex: 0, 'data-number': c.number, 'data-section': c.section, onclick: () => open(c.number), onkeydown: e => { if (e.key === 'Enter') open(c.number); } },
+        h('td', null, h('b', null, catName(cat, c.category)), c.urgency === 'urgent' ? h('span.late', null, ' ', t('urgency.urgent')) : '',
+          h('div.muted.num', null, c.number), c.address ? h('div.muted.addr', null, c.address) : ''),
+        h('td', null, c.section === 'supervised' ? h('div.kind', null, t('desk.supervised')) : '',
+          h('div', null, c.section === 'suspended' ? t('desk.suspended') : c.mine.state ? t(`task.${c.mine.state}`) : ''),
+          c.mine.request ? h('div.warn', null, t(`request.${c.mine.request}`)) : ''),
+        h('td', null, c.section === 'suspended' ? h('div.muted', null, t('desk.clock.stopped'))
+          : [h('div.num', null, fmtTime(c.mine.deadline || c.deadline)), h(c.work_left_minutes < 0 ? 'div.late' : 'div.muted', null, workLeft(c.work_left_minutes))]));
+      const sections = ['supervised', 'new', 'doing', 'suspended', 'done'].map(s => [s, cases.filter(c => c.section === s).sort(byDue)]);
+      const todo = cases.filter(c => c.section !== 'done').length;
+      fill(list, h('h2', null, t('desk.todo', { n: todo })),
+        ...sections.filter(([, cs]) => cs.length).map(([s, cs]) => h('section.desk-section', { 'data-section': s },
+          h('h3', null, t(`desk.section.${s}`, { n: cs.length })),
+          h('table.tasks', null, h('tr', null, h('th', null, t('case.category')), h('th', null, t('case.task')), h('th', null, t('case.deadline'))), cs.map(row)))),
+        cases.length ? null : h('p.muted', null, t('centre.empty')));
     } catch (e) { list.replaceChildren(h('p.err', null, errText(e))); }
   }
   async function open(n) {
-    try { await renderCase(detail, n, me, () => load()); } catch (e) { detail.replaceChildren(h('p.err', null, errText(e))); }
+    for (const tr of list.querySelectorAll('tr.pick')) tr.classList.toggle('on', tr.dataset.number === n);
+    try {
+      await renderCase(detail, n, me, () => load());
+      if (matchMedia('(max-width: 800px)').matches) detail.scrollIntoView({ block: 'start' });
+    } catch (e) { detail.replaceChildren(h('p.err', null, errText(e))); }
   }
-  main.replaceChildren(h('div.cols', { style: 'grid-template-columns:minmax(18rem,1fr) minmax(20rem,1.2fr)' }, h('section.panel', null, list), detail));
+  main.replaceChildren(h('div.desk', null, h('section.panel', null, list), detail));
   await load();
 }

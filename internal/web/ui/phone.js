@@ -1,38 +1,116 @@
-// The field phone: report with the camera and GPS (or a point on the map),
-// a category found by Chinese text or pinyin initials, my grids' open cases
-// and my check tasks. A report is kept in this phone's outbox with its
-// Idempotency-Key until the server has it, so a flaky connection neither
-// loses it nor files it twice.
-import { api, ApiError, catalog, catName, errText, fmtTime, h, searchCategories, stateTag, t, toast, workLeft } from './lib.js';
-import { photoInput, renderCase } from './casepanel.js';
+// The field phone: my to-dos first (checks and verifications in my grids),
+// then reporting with the camera and GPS (or a point on the map), a
+// category found by Chinese text or pinyin initials, and my grids' open
+// cases. A report is kept in this phone's outbox (IndexedDB), with its
+// photos as they were taken and its Idempotency-Key, until the server has
+// it: a flaky connection or none at all neither loses it, nor its photos,
+// nor files it twice, also across a reload.
+import { api, ApiError, catalog, catName, errText, fmtTime, h, searchCategories, stateTag, t, toast, uploadPhoto, workLeft } from './lib.js';
+import { renderCase } from './casepanel.js';
 
-const OUTBOX = 'xiuhua.outbox';
-const outbox = () => JSON.parse(localStorage.getItem(OUTBOX) || '[]');
-const saveOutbox = items => localStorage.setItem(OUTBOX, JSON.stringify(items));
+// The outbox: one IndexedDB store of items {key, user, at, body, photos},
+// each photo either {id} (uploaded) or {blob, name} (taken offline).
+const DB = 'xiuhua-phone', STORE = 'outbox';
+let dbP;
+function db() {
+  dbP ||= new Promise((resolve, reject) => {
+    const r = indexedDB.open(DB, 1);
+    r.onupgradeneeded = () => r.result.createObjectStore(STORE, { keyPath: 'key' });
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  return dbP;
+}
+async function store(mode, fn) {
+  const d = await db();
+  return new Promise((resolve, reject) => {
+    const tx = d.transaction(STORE, mode);
+    const req = fn(tx.objectStore(STORE));
+    tx.oncomplete = () => resolve(req ? req.result : undefined);
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  });
+}
+const putItem = item => store('readwrite', s => s.put(item));
+const dropItem = key => store('readwrite', s => s.delete(key));
+// outbox lists user's queued reports, oldest first.
+export async function outbox(user) {
+  const all = await store('readonly', s => s.getAll());
+  return all.filter(x => x.user === user).sort((a, b) => a.at - b.at);
+}
 
-// flush sends queued reports oldest first; a refusal (4xx) is dropped with
-// its reason shown, a network or server failure waits for the next try.
-export async function flush(onSent) {
-  for (const item of outbox()) {
+// A refusal that waiting will not change (4xx other than timeouts and rate
+// limits); anything else is tried again later.
+const refused = e => e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429;
+
+// Reports kept in localStorage by an older version of this page move to
+// the outbox once.
+async function adoptOld(user) {
+  const old = JSON.parse(localStorage.getItem('xiuhua.outbox') || '[]');
+  for (const x of old) await putItem({ key: x.key, user, at: x.at || Date.now(), body: x.body, photos: (x.body.photos || []).map(id => ({ id })) });
+  localStorage.removeItem('xiuhua.outbox');
+}
+
+// flush sends user's queued reports oldest first: first the photos taken
+// offline (each upload kept as soon as it is done), then the report with
+// their ids. A refused report is dropped with its reason shown, a refused
+// photo is dropped from its report; a network or server failure waits for
+// the next try. One flush at a time.
+let flushing = null;
+export function flush(user, onSent) {
+  flushing ||= (async () => {
     try {
-      const c = await api('POST', '/api/v1/cases', item.body, { 'Idempotency-Key': item.key });
-      saveOutbox(outbox().filter(x => x.key !== item.key));
-      onSent(c, null);
-    } catch (e) {
-      if (e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429) {
-        saveOutbox(outbox().filter(x => x.key !== item.key));
-        onSent(null, e);
-        continue;
+      for (const item of await outbox(user)) {
+        try {
+          for (const ph of item.photos) {
+            if (ph.id || ph.refused) continue;
+            try { ph.id = await uploadPhoto(ph.blob); delete ph.blob; } catch (e) {
+              if (!refused(e)) throw e;
+              ph.refused = true; delete ph.blob; onSent(null, e);
+            }
+            await putItem(item);
+          }
+          const body = { ...item.body, photos: item.photos.filter(p => p.id).map(p => p.id) };
+          const c = await api('POST', '/api/v1/cases', body, { 'Idempotency-Key': item.key });
+          await dropItem(item.key);
+          onSent(c, null);
+        } catch (e) {
+          if (refused(e)) { await dropItem(item.key); onSent(null, e); continue; }
+          return; // offline or overloaded: keep it for later
+        }
       }
-      return; // offline or overloaded: keep it for later
+    } finally { flushing = null; }
+  })();
+  return flushing;
+}
+
+// photoPicker: photos for a report. Each is uploaded at once when the
+// server can be reached (a refused file is said so, and left out); when it
+// cannot, the photo itself is kept and goes with the report.
+function photoPicker(photos) {
+  const list = h('div.photos');
+  const msg = h('span.err');
+  const input = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', capture: 'environment', multiple: true, 'data-field': 'photos' });
+  input.addEventListener('change', async () => {
+    msg.textContent = '';
+    for (const f of input.files) {
+      if (photos.length >= 9) break;
+      let ph;
+      try { ph = { id: await uploadPhoto(f) }; } catch (e) {
+        if (refused(e)) { msg.textContent = errText(e); continue; }
+        ph = { blob: f, name: f.name }; // offline: the photo goes with the report
+      }
+      photos.push(ph);
+      list.append(h('img', { src: ph.id ? `/api/v1/photos/${ph.id}?thumb=1` : URL.createObjectURL(f), alt: f.name, 'data-kept': ph.id ? 'uploaded' : 'offline' }));
     }
-  }
+    input.value = '';
+  });
+  return h('div', null, input, msg, list);
 }
 
 export async function render(main, me) {
   const cat = await catalog();
   let chosen = null, point = null;
-  const photoIds = [];
+  const photos = [];
   const catInput = h('input', { id: 'category-search', type: 'search', autocomplete: 'off', placeholder: t('phone.category.ph') });
   const catList = h('ul.suggest', { role: 'listbox' });
   const catChosen = h('div.muted', { id: 'category-chosen' }, t('phone.category.none'));
@@ -73,9 +151,14 @@ export async function render(main, me) {
   } }, t('phone.map'));
   const pending = h('p.queue-note', { id: 'outbox', hidden: true });
   const msg = h('p.err', { role: 'alert' });
-  const refreshPending = () => { const n = outbox().length; pending.hidden = n === 0; pending.textContent = t('phone.outbox', { n }); };
+  const refreshPending = async () => {
+    const items = await outbox(me.username).catch(() => []);
+    const n = items.length, kept = items.reduce((k, x) => k + x.photos.filter(p => p.blob).length, 0);
+    pending.hidden = n === 0; pending.dataset.n = n;
+    pending.textContent = t('phone.outbox', { n }) + (kept ? ' ' + t('phone.outbox.photos', { n: kept }) : '');
+  };
   const sent = (c, err) => {
-    if (c) toast(t('phone.sent', { number: c.number }));
+    if (c) { toast(t('phone.sent', { number: c.number })); pending.dataset.sent = Number(pending.dataset.sent || 0) + 1; pending.dataset.last = c.number; }
     if (err) msg.textContent = errText(err);
     refreshPending(); loadMine();
   };
@@ -85,27 +168,28 @@ export async function render(main, me) {
     if (!chosen) { msg.textContent = t('phone.need.category'); return; }
     if (!point) { msg.textContent = t('phone.need.point'); return; }
     const body = { category: chosen.id, description: desc.value.trim(), address: addr.value.trim(), lon: point.lon, lat: point.lat,
-      urgency: urgent.checked ? 'urgent' : 'normal', photos: [...photoIds] };
-    const items = outbox();
-    items.push({ key: crypto.randomUUID(), body, at: Date.now() });
-    saveOutbox(items);
-    refreshPending();
-    form.reset(); chosen = null; point = null; photoIds.length = 0; catChosen.textContent = t('phone.category.none');
+      urgency: urgent.checked ? 'urgent' : 'normal' };
+    try {
+      await putItem({ key: crypto.randomUUID(), user: me.username, at: Date.now(), body, photos: photos.map(p => ({ ...p })) });
+    } catch (err) { msg.textContent = t('phone.outbox.failed') + ' ' + (err && err.message || ''); return; }
+    await refreshPending();
+    form.reset(); chosen = null; point = null; photos.length = 0; catChosen.textContent = t('phone.category.none');
     form.querySelector('.photos').replaceChildren(); where.textContent = t('phone.where.none');
     if (map) map.setMarker();
-    await flush(sent);
+    await flush(me.username, sent);
   } },
   h('h2', null, t('phone.report')),
   h('label', null, h('span', null, t('phone.category') + ' *'), catInput), catList, catChosen,
   h('label', null, h('span', null, t('phone.description')), desc),
-  h('label', null, h('span', null, t('phone.photos')), photoInput(photoIds)),
+  h('label', null, h('span', null, t('phone.photos')), photoPicker(photos)),
   h('div', null, h('span.muted', null, t('phone.where') + ' *')), where, h('div.actions', null, gps, showMap), mapBox,
   h('label', null, h('span', null, t('phone.address')), addr),
   h('label', null, urgent, ' ', t('phone.urgent')),
   msg, h('button.primary', { type: 'submit', id: 'submit-report' }, t('phone.submit')), pending);
 
-  const mine = h('div', { id: 'mine' });
-  const detail = h('div', { id: 'detail' });
+  const todo = h('section.panel', { id: 'todo' }, h('p.muted', null, t('app.loading')));
+  const mine = h('section.panel', { id: 'mine' }, h('p.muted', null, t('app.loading')));
+  const detail = h('section.panel', { id: 'detail', hidden: true });
   async function loadMine() {
     try {
       const [check, verify, open] = await Promise.all([
@@ -113,20 +197,30 @@ export async function render(main, me) {
       const row = c => h('tr.pick', { tabindex: 0, 'data-number': c.number, onclick: () => openCase(c.number), onkeydown: e => { if (e.key === 'Enter') openCase(c.number); } },
         h('td', null, catName(cat, c.category), h('div.muted', null, c.number, ' · ', fmtTime(c.reported_at))),
         h('td', null, stateTag(c.state), h(c.work_left_minutes < 0 ? 'div.late' : 'div.muted', null, workLeft(c.work_left_minutes))));
-      mine.replaceChildren(
-        h('h2', null, t('phone.checks', { n: check.cases.length })), check.cases.length ? h('table', null, check.cases.map(row)) : h('p.muted', null, t('centre.empty')),
-        h('h2', null, t('phone.verify', { n: verify.cases.length })), verify.cases.length ? h('table', null, verify.cases.map(row)) : h('p.muted', null, t('centre.empty')),
-        h('h2', null, t('phone.mine')), h('table', null, open.cases.filter(c => c.state !== 'closed' && c.state !== 'voided').map(row)));
-    } catch (e) { mine.replaceChildren(h('p.err', null, errText(e))); }
+      todo.replaceChildren(
+        h('h2', null, t('phone.checks', { n: check.cases.length })), check.cases.length ? h('table', { id: 'checks' }, check.cases.map(row)) : h('p.muted', null, t('centre.empty')),
+        h('h2', null, t('phone.verify', { n: verify.cases.length })), verify.cases.length ? h('table', { id: 'verify' }, verify.cases.map(row)) : h('p.muted', null, t('centre.empty')));
+      const rest = open.cases.filter(c => c.state !== 'closed' && c.state !== 'voided');
+      mine.replaceChildren(h('h2', null, t('phone.mine')), rest.length ? h('table', null, rest.map(row)) : h('p.muted', null, t('centre.empty')));
+    } catch (e) { todo.replaceChildren(h('p.err', null, errText(e))); }
   }
   async function openCase(n) {
+    detail.hidden = false;
     try { await renderCase(detail, n, me, () => loadMine()); detail.scrollIntoView(); } catch (e) { detail.replaceChildren(h('p.err', null, errText(e))); }
   }
-  main.replaceChildren(h('div.phone', null, form, h('section.panel', null, mine), h('section.panel', null, detail)));
-  refreshPending();
+  // To-dos first, the case opened from them under them, then reporting.
+  main.replaceChildren(h('div.phone', null, todo, detail, form, mine));
   showCats();
-  window.addEventListener('online', () => flush(sent));
+  await adoptOld(me.username).catch(() => {});
+  await refreshPending();
+  // Sent again when the phone is back online, and every 10 s while the
+  // outbox holds anything (the online event does not fire on every
+  // network's return).
+  const retry = () => { if (!pending.hidden) flush(me.username, sent); };
+  window.removeEventListener('online', render.online);
+  render.online = retry;
+  window.addEventListener('online', retry);
   clearInterval(render.timer);
-  render.timer = setInterval(() => { if (outbox().length) flush(sent); }, 10000);
-  await Promise.all([loadMine(), flush(sent)]);
+  render.timer = setInterval(retry, 10000);
+  await Promise.all([loadMine(), flush(me.username, sent)]);
 }
