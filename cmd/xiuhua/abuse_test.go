@@ -23,7 +23,8 @@ import (
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
-// The abuse suite: `xiuhua serve` on a demo, behind a trusted proxy
+// The abuse suite: `xiuhua serve` on the demo (60,000 cases, as `xiuhua
+// demo` builds it), behind a trusted proxy
 // (loopback) so that X-Forwarded-For gives each simulated client its own
 // address, takes floods of anonymous reports and photos from many
 // networks, decompression bombs of every accepted format, a staff account
@@ -39,7 +40,7 @@ func TestAbuseSuite(t *testing.T) {
 	const peakLimitMB = 300
 	bin := binary(t)
 	data := t.TempDir()
-	xiuhua(t, bin, "demo", "-no-serve", "-cases", "300", "-data", data)
+	xiuhua(t, bin, "demo", "-no-serve", "-cases", "60000", "-data", data)
 	out := xiuhua(t, bin, "token", "create", "-user", "operator1", "-name", "abuse", "-data", data)
 	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
 	// The default rate limits ("" over serveOn's), the demo's data.
@@ -152,9 +153,11 @@ func TestAbuseSuite(t *testing.T) {
 		// whole, and nothing else is written.
 		const networks, each = 40, 13
 		cases0, events0 := count()
+		start := time.Now()
 		got := parallel(networks*each, func(i int) answer {
 			return call("POST", "/api/v1/public/reports", fmt.Sprintf("198.18.%d.%d", i%networks, 1+i/networks), "", "application/json", report)
 		})
+		refilled := int(time.Since(start) / (6 * time.Second)) // a token every 6 s comes back meanwhile
 		created := map[int]int{}
 		for i, a := range got {
 			switch {
@@ -167,7 +170,7 @@ func TestAbuseSuite(t *testing.T) {
 		}
 		total := 0
 		for n := range networks {
-			if created[n] != 10 {
+			if created[n] < 10 || created[n] > 10+refilled {
 				t.Errorf("network %d: %d reports taken, want 10", n, created[n])
 			}
 			total += created[n]
@@ -266,6 +269,7 @@ func TestAbuseSuite(t *testing.T) {
 
 	t.Run("a staff account uploading", func(t *testing.T) {
 		// 40 small photos from one account: 30 a minute are taken.
+		start := time.Now()
 		got := parallel(40, func(i int) answer {
 			var b bytes.Buffer
 			img := image.NewGray(image.Rect(0, 0, 64, 48))
@@ -280,7 +284,8 @@ func TestAbuseSuite(t *testing.T) {
 				t.Errorf("429 without Retry-After or reason: %s", a.body)
 			}
 		}
-		if n[201] != 30 || n[429] != 10 {
+		refilled := int(time.Since(start) / (2 * time.Second)) // a token every 2 s comes back meanwhile
+		if n[201] < 30 || n[201] > 30+refilled || n[201]+n[429] != 40 {
 			t.Errorf("40 uploads from one account: %v, want 30 × 201 and 10 × 429", n)
 		}
 		alive("the staff uploads")
