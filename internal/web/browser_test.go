@@ -699,6 +699,12 @@ func TestBrowserOperatorCallsBack(t *testing.T) {
 	p.login("dispatcher1")
 	p.do("find it", chromedp.WaitVisible(chromedp.CSS(`#q`)), chromedp.SendKeys(chromedp.CSS(`#q`), made.Number+"\r"),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="`+made.Number+`"]`)), chromedp.Click(chromedp.CSS(`tr[data-number="`+made.Number+`"]`)))
+	// A wrong code is refused in words the dispatcher reads.
+	p.do("a wrong category", chromedp.WaitVisible(chromedp.CSS(`button[data-action="register"]`)), chromedp.Click(chromedp.CSS(`button[data-action="register"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-correct] summary`)), chromedp.Click(chromedp.CSS(`[data-correct] summary`)),
+		chromedp.SetValue(chromedp.CSS(`[data-field="category"]`), "M99999"), chromedp.Click(chromedp.CSS(`button[data-submit="register"]`)))
+	p.wait("the refusal", `[...document.querySelectorAll('#detail p.err')].some(e => e.textContent.includes('问题类别填写有误'))`)
+	p.do("cancel", chromedp.Click(chromedp.CSS(`button[data-action="register"]`)))
 	p.act("register", chromedp.Click(chromedp.CSS(`[data-correct] summary`)), chromedp.SetValue(chromedp.CSS(`[data-field="category"]`), "M06045"))
 	p.wait("the correction on the timeline", `document.querySelector('[data-corrected]') && document.querySelector('[data-corrected]').textContent.includes('非法占绿毁绿')`)
 	if c, _ := a.Store.CaseByNumber(ctx, made.Number); c.CategoryID != "M06045" || c.State != caseflow.Registered {

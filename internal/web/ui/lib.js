@@ -75,13 +75,31 @@ export async function api(method, path, body, headers = {}) {
 
 // errText says what went wrong, naming the field; a problem whose code
 // has a message (err.CODE) is told in the reader's language.
+// Other codes are told by a sentence of their kind (err.code.CODE) naming
+// the field in the reader's words (field.NAME), the server's own detail
+// after it for the specifics.
 export function errText(e) {
   if (e instanceof ApiError) {
-    const f = e.problem.field ? `${e.problem.field}: ` : '';
-    const own = e.problem.code && messages[`err.${e.problem.code}`];
-    return t('err.http', { status: e.status }) + ' ' + f + (own || e.problem.detail || '');
+    const { code, field, detail } = e.problem;
+    const own = code && messages[`err.${code}`];
+    const head = t('err.http', { status: e.status }) + ' ';
+    if (own) return head + (field ? `${fieldName(field)}：` : '') + own;
+    const kind = code && messages[`err.code.${code}`];
+    if (kind && lang !== 'en') return head + t(`err.code.${code}`, { field: field ? fieldName(field) : '' }) + (detail ? `（${detail}）` : '');
+    return head + (field ? `${field}: ` : '') + (detail || '');
   }
   return t('err.network') + ' ' + (e && e.message ? e.message : '');
+}
+
+// fieldName is a request field as people call it: field.NAME, or a
+// list entry's field (photos[2] → 照片 #3), or the name itself.
+function fieldName(f) {
+  const m = /^([a-z_]+)(?:\[(\d+)\])?(?:\.([a-z_]+))?$/.exec(f);
+  if (!m) return f;
+  let s = messages[`field.${m[1]}`] || m[1];
+  if (m[2] !== undefined) s += ` #${Number(m[2]) + 1}`;
+  if (m[3]) s += ' ' + (messages[`field.${m[3]}`] || m[3]);
+  return s;
 }
 
 export function toast(msg) {
