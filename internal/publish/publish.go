@@ -6,7 +6,10 @@
 //
 // The rule:
 //   - only categories marked public;
-//   - never voided or merged-away reports;
+//   - never voided or merged-away reports; a report merged into another
+//     as a duplicate answers, by its number only, the number of the case
+//     it went into when that one may be followed (MergedInto), so its
+//     reporter follows the problem there;
 //   - a report nobody has looked at yet (reported, not verified on site)
 //     is not listed; by its number — the one the reporter was handed — it
 //     answers its state and steps only, with no place and no text;
@@ -77,6 +80,13 @@ func Decide(c *caseflow.Case, categoryPublic bool, use Use) View {
 		return View{Show: use == Lookup}
 	}
 	return View{Show: true, Place: true, Text: c.Verified}
+}
+
+// MergedInto says whether a report merged into another (into) may answer,
+// by its number, which case it went into: both of public categories, and
+// into one the public may follow by its number.
+func MergedInto(c *caseflow.Case, categoryPublic bool, into *caseflow.Case, intoPublic bool) bool {
+	return c.DuplicateOf != 0 && categoryPublic && into != nil && into.ID == c.DuplicateOf && Decide(into, intoPublic, Lookup).Show
 }
 
 // Text is the description a public page may show: empty unless Decide

@@ -36,6 +36,30 @@ func TestDecide(t *testing.T) {
 	}
 }
 
+// A merged-away report names the case it went into, and only when the
+// public may follow that one.
+func TestMergedInto(t *testing.T) {
+	into := caseflow.Case{ID: 7, State: caseflow.Dispatched}
+	merged := caseflow.Case{ID: 9, State: caseflow.Voided, DuplicateOf: 7}
+	for _, tt := range []struct {
+		name       string
+		c, into    caseflow.Case
+		pub, inPub bool
+		want       bool
+	}{
+		{"into a dispatched public case", merged, into, true, true, true},
+		{"into a case of a hidden category", merged, into, true, false, false},
+		{"of a hidden category", merged, into, false, true, false},
+		{"into a voided case", merged, caseflow.Case{ID: 7, State: caseflow.Voided}, true, true, false},
+		{"into another case than its own", merged, caseflow.Case{ID: 8, State: caseflow.Dispatched}, true, true, false},
+		{"not merged", caseflow.Case{ID: 9, State: caseflow.Voided}, into, true, true, false},
+	} {
+		if got := MergedInto(&tt.c, tt.pub, &tt.into, tt.inPub); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestMask(t *testing.T) {
 	for _, tt := range []struct{ in, gone, kept string }{
 		{"电话13912345678请回电", "13912345678", "电话"},

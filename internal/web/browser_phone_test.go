@@ -100,6 +100,12 @@ func TestBrowserPhoneOfflineKeepsPhotos(t *testing.T) {
 	if last := p.eval(`document.querySelector('#outbox').dataset.last`); last != cs[0].Number {
 		t.Errorf("the phone says it sent %s, the case is %s", last, cs[0].Number)
 	}
+	// The worker's own report is among their grids' open cases, not among
+	// the reports waiting for them to verify: they saw it on site.
+	p.wait("listed", `!!document.querySelector('#mine tr[data-number="`+cs[0].Number+`"]')`)
+	if p.eval(`String(!!document.querySelector('#todo tr[data-number="`+cs[0].Number+`"]'))`) != "false" {
+		t.Errorf("the worker's own report %s is listed as waiting for verification", cs[0].Number)
+	}
 	p.shot("phone-sent")
 }
 

@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -165,6 +167,25 @@ func TestBrowserResidentReportsFromTheMap(t *testing.T) {
 	if n != 2 || after.State != caseflow.Dispatched {
 		t.Errorf("the case has %d me-too events and is %s; want 2, dispatched", n, after.State)
 	}
+
+	// A resident who reported it again anyway: once the centre merges
+	// their report, their number leads to the case it went into.
+	anon := &user{t: t, base: s.URL, c: &http.Client{}}
+	code, body := anon.do("POST", "/api/v1/public/reports", map[string]any{"category": target.CategoryID, "description": "又坏了", "lon": target.Point.Lon, "lat": target.Point.Lat})
+	var again struct{ Number string }
+	if json.Unmarshal([]byte(body), &again); code != 201 {
+		t.Fatalf("report again: %d %s", code, body)
+	}
+	dispatcher := signIn(t, s.URL, "dispatcher1")
+	if code, body := dispatcher.do("POST", "/api/v1/cases/"+again.Number+"/actions/merge", map[string]any{"version": version(t, a, again.Number), "duplicate_of": target.Number}); code != 200 {
+		t.Fatalf("merge: %d %s", code, body)
+	}
+	p.do("merged follow", chromedp.Navigate(s.URL+"/board#follow/"+again.Number), chromedp.WaitVisible(chromedp.CSS(`#follow-merged`)))
+	if txt := p.text("#follow-case"); !strings.Contains(txt, "并入案件 "+target.Number) || strings.Contains(txt, "已作废") {
+		t.Errorf("the merged report's follow page: %s", txt)
+	}
+	p.shot("resident-follow-merged")
+	p.do("follow where it went", chromedp.Click(chromedp.CSS(`#follow-merged`)), chromedp.WaitVisible(chromedp.CSS(`#follow-metoo`)))
 
 	// English: the follow page in plain English words.
 	p.eval(`localStorage.setItem('lang', 'en'); 'ok'`)

@@ -38,9 +38,10 @@ type PublicCase struct {
 	Overdue    bool           `json:"overdue"`
 	ClosedAt   *time.Time     `json:"closed_at,omitempty"`
 	Steps      []PublicStep   `json:"steps,omitempty"`
-	Rated      bool           `json:"rated"`    // the resident has rated it
-	Rateable   bool           `json:"rateable"` // closed, reported on the public site, not yet rated
-	MeToo      int            `json:"me_too"`   // residents who met it too (我也遇到) instead of reporting it again
+	Rated      bool           `json:"rated"`                 // the resident has rated it
+	Rateable   bool           `json:"rateable"`              // closed, reported on the public site, not yet rated
+	MeToo      int            `json:"me_too"`                // residents who met it too (我也遇到) instead of reporting it again
+	MergedInto string         `json:"merged_into,omitempty"` // merged as a duplicate: follow that case (publish.MergedInto)
 }
 
 // PublicStep is a state change, without who or why: the state's code (the
@@ -100,6 +101,18 @@ func (s *Server) followCase(w http.ResponseWriter, r *http.Request) {
 	var pv publish.View
 	if err == nil {
 		pv = publish.Decide(c, cats[c.CategoryID] != "", publish.Lookup)
+	}
+	if err == nil && c.DuplicateOf != 0 {
+		into, ierr := s.app.Store.Case(ctx, c.DuplicateOf)
+		if ierr != nil && !errors.Is(ierr, store.ErrNotFound) {
+			fail(w, r, ierr)
+			return
+		}
+		if ierr == nil && publish.MergedInto(c, cats[c.CategoryID] != "", into, cats[into.CategoryID] != "") {
+			writeJSON(w, http.StatusOK, PublicCase{Number: c.Number, Category: c.CategoryID, Name: cats[c.CategoryID], State: c.State,
+				StateName: stateNames[c.State], ReportedAt: local(c.ReportedAt), MergedInto: into.Number})
+			return
+		}
 	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !pv.Show) {
 		problem(w, http.StatusNotFound, "not_found", "", "no such case") // hidden looks like absent

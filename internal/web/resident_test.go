@@ -138,6 +138,16 @@ func TestResidentNearbyAndMeToo(t *testing.T) {
 	if code, _ := anon.do("POST", "/api/v1/public/cases/"+fresh.Number+"/me-too", map[string]any{}); code != 404 {
 		t.Errorf("me too on an unvetted report: %d", code)
 	}
+	// Merged into the case as a duplicate, the fresh report says where it
+	// went, and nothing else.
+	dispatcher := signIn(t, s.URL, "dispatcher1")
+	if code, body := dispatcher.do("POST", "/api/v1/cases/"+fresh.Number+"/actions/merge", map[string]any{"version": version(t, a, fresh.Number), "duplicate_of": target.Number}); code != 200 {
+		t.Fatalf("merge: %d %s", code, body)
+	}
+	code, body = get("/api/v1/public/cases/" + fresh.Number)
+	if code != 200 || !strings.Contains(body, `"merged_into":"`+target.Number+`"`) || strings.Contains(body, `"lon"`) || strings.Contains(body, "路边垃圾") {
+		t.Errorf("a merged report by its number: %d %s", code, body)
+	}
 	closed, _ := a.Store.Cases(ctx, store.CaseFilter{State: caseflow.Closed, Limit: 50})
 	for _, c := range closed {
 		if public[c.CategoryID] && c.DuplicateOf == 0 {

@@ -184,6 +184,7 @@ type CaseView struct {
 	DeadlineProvisional bool               `json:"deadline_provisional,omitempty"`
 	CloseType           caseflow.CloseType `json:"close_type,omitempty"`
 	Reworks             int                `json:"reworks"`
+	Verified            bool               `json:"verified"` // seen on site (a grid worker's own report counts)
 	DuplicateOf         int64              `json:"duplicate_of,omitempty"`
 	Repeats             int                `json:"repeats"` // later reports merged into this case
 	// DuplicateOfNumber is the case this one was merged into, and Merged the
@@ -261,7 +262,7 @@ func view(c *caseflow.Case, now time.Time) CaseView {
 		Description: c.Description, Address: c.Address, Lon: c.Point.Lon, Lat: c.Point.Lat, Place: c.Place,
 		ReportedAt: c.ReportedAt.In(calendar.Shanghai), RegisteredAt: opt(c.RegisteredAt), DispatchedAt: opt(c.DispatchedAt),
 		ClosedAt: opt(c.ClosedAt), Deadline: opt(c.Deadline), CloseType: c.CloseType, Reworks: c.Reworks,
-		DuplicateOf: c.DuplicateOf, Version: c.Version}
+		DuplicateOf: c.DuplicateOf, Verified: c.Verified, Version: c.Version}
 	v.Overdue = c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && now.After(c.Deadline)
 	for _, t := range c.Tasks {
 		v.Tasks = append(v.Tasks, TaskView{UnitID: t.UnitID, Lead: t.Lead, State: t.State, Deadline: opt(t.Deadline), Extensions: t.Extensions,

@@ -91,6 +91,14 @@ async function follow(number) {
   if (!number) return;
   try {
     const c = await api('GET', `/api/v1/public/cases/${encodeURIComponent(number)}`);
+    if (c.merged_into) {
+      out.replaceChildren(h('section.panel', { id: 'follow-case' }, h('h2', null, c.category_name, ' ', h('span.state', { 'data-state': 'merged' }, t('public.state.merged'))),
+        h('p', { id: 'follow-now' }, t('public.merged', { number: c.merged_into })),
+        h('dl.kv', null, h('dt', null, t('case.number')), h('dd', null, c.number), h('dt', null, t('public.reported_at')), h('dd', null, fmtTime(c.reported_at))),
+        h('p', null, h('a', { href: `#follow/${c.merged_into}`, id: 'follow-merged' }, t('public.merged.follow', { number: c.merged_into }))),
+        h('p.muted', null, t('public.tz'))));
+      return;
+    }
     const place = where(c);
     out.replaceChildren(h('section.panel', { id: 'follow-case' }, h('h2', null, c.category_name, ' ', stateTag(c.state)),
       h('p', { id: 'follow-now' }, t(`public.now.${c.state}`)),

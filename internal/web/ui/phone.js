@@ -197,6 +197,7 @@ export async function render(main, me) {
       const row = c => h('tr.pick', { tabindex: 0, 'data-number': c.number, onclick: () => openCase(c.number), onkeydown: e => { if (e.key === 'Enter') openCase(c.number); } },
         h('td', null, catName(cat, c.category), h('div.muted', null, c.number, ' · ', fmtTime(c.reported_at))),
         h('td', null, stateTag(c.state), h(c.work_left_minutes < 0 ? 'div.late' : 'div.muted', null, workLeft(c.work_left_minutes))));
+      verify.cases = verify.cases.filter(c => !c.verified); // a grid worker's own reports are seen on site already
       todo.replaceChildren(
         h('h2', null, t('phone.checks', { n: check.cases.length })), check.cases.length ? h('table', { id: 'checks' }, check.cases.map(row)) : h('p.muted', null, t('centre.empty')),
         h('h2', null, t('phone.verify', { n: verify.cases.length })), verify.cases.length ? h('table', { id: 'verify' }, verify.cases.map(row)) : h('p.muted', null, t('centre.empty')));
