@@ -359,6 +359,20 @@ func TestBrowserPages(t *testing.T) {
 	if card := p.eval(`document.querySelector('[data-n="overdue"]').textContent`); card != overdue {
 		t.Errorf("the dashboard's overdue card says %s, the centre's overdue tab %s", card, overdue)
 	}
+	// The period opens on the last full month; every bar has its label; the
+	// figures name their definitions.
+	last := time.Now().In(calendar.Shanghai)
+	last = time.Date(last.Year(), last.Month()-1, 1, 0, 0, 0, 0, calendar.Shanghai)
+	if v := p.eval(`document.querySelector('#period').value`); v != last.Format("2006-01") {
+		t.Errorf("the dashboard opens on %s, not the last full month %s", v, last.Format("2006-01"))
+	}
+	p.wait("rank table", `document.querySelector('[data-def="close_rate"]') !== null`)
+	if doc := p.eval(`document.querySelector('[data-def="close_rate"]').title`); !strings.Contains(doc, "结案数 ÷ 应结案数") {
+		t.Errorf("the close rate's definition: %q", doc)
+	}
+	if iv := p.eval(`String([...document.querySelectorAll('.chart')].map(el => echarts.getInstanceByDom(el)).filter(c => c && c.getOption().series.some(x => x.type === 'bar')).every(c => [...c.getOption().xAxis, ...c.getOption().yAxis].every(a => a.type !== 'category' || a.axisLabel.interval === 0)))`); iv != "true" {
+		t.Error("a bar chart leaves labels out")
+	}
 	p.wait("charts drawn", `document.querySelectorAll('.chart canvas').length >= 4 && document.querySelectorAll('#zeroing tr[data-street]').length > 0`)
 	if n := p.eval(`document.querySelector('[data-n="total"]').textContent`); n == "0" || n == "" {
 		t.Fatalf("dashboard total: %q", n)

@@ -16,6 +16,12 @@ function echarts() {
   return echartsP;
 }
 
+let defsP;
+function definitions() {
+  defsP ||= api('GET', '/api/v1/evaluations/definitions');
+  return defsP;
+}
+
 function month(offset) {
   const d = new Date(Date.now() + 8 * 3600e3);
   d.setUTCDate(1); d.setUTCMonth(d.getUTCMonth() + offset);
@@ -23,7 +29,10 @@ function month(offset) {
 }
 
 export async function render(main) {
-  const period = h('select', { id: 'period' }, [0, -1, -2].map(o => h('option', { value: month(o) }, month(o))));
+  // The last full month first (what a leader reviews), then this month so
+  // far, then the months before.
+  const period = h('select', { id: 'period' }, [-1, 0, -2, -3].map(o => h('option', { value: month(o) },
+    o === -1 ? t('dash.period.last', { m: month(o) }) : o === 0 ? t('dash.period.now', { m: month(o) }) : month(o))));
   const cards = h('div.cards', { id: 'cards' });
   const charts = { states: h('div.chart'), trend: h('div.chart'), overdue: h('div.chart'), rank: h('div.chart') };
   const zeroing = h('div', { id: 'zeroing' });
@@ -43,7 +52,13 @@ export async function render(main) {
   const map = new VectorMap(mapBox, {});
   const [ec, cat] = await Promise.all([echarts(), catalog()]);
   const made = [];
-  const chart = (el, option) => { const c = ec.init(el, null, { locale: lang === 'en' ? 'EN' : 'ZH' }); c.setOption(option); made.push(c); return c; };
+  // Counts are whole numbers on every axis; no animation (a figure is read,
+  // not watched).
+  const chart = (el, option) => {
+    const c = ec.init(el, null, { locale: lang === 'en' ? 'EN' : 'ZH' });
+    for (const k of ['xAxis', 'yAxis']) if (option[k] && option[k].type === 'value' && option[k].max !== 100) option[k].minInterval = 1;
+    c.setOption({ animation: false, ...option }); made.push(c); return c;
+  };
   new ResizeObserver(() => made.forEach(c => c.resize())).observe(main);
 
   async function load() {
@@ -54,32 +69,41 @@ export async function render(main) {
       h('a', { href: `/api/v1/evaluations?group=street&period=${p}&format=xlsx` }, t('dash.evalstreet.xlsx')),
       h('a', { href: `/reports/monthly?period=${p}` }, t('dash.monthly')));
     try {
-      const [stats, trend, dept, street, hot, queues] = await Promise.all([
+      const [stats, trend, dept, street, hot, queues, defs] = await Promise.all([
         api('GET', '/api/v1/stats'), api('GET', '/api/v1/zeroing?days=30'),
         api('GET', `/api/v1/evaluations?group=department&period=${p}`), api('GET', `/api/v1/evaluations?group=street&period=${p}`),
-        api('GET', '/api/v1/hotspots?days=90'), api('GET', '/api/v1/queues')]);
+        api('GET', '/api/v1/hotspots?days=90'), api('GET', '/api/v1/queues'), definitions()]);
+      // Each figure names its definition, from the definitions endpoint.
+      const rateDoc = key => {
+        const r = defs.rates.find(x => x.key === key);
+        if (!r) return '';
+        const doc = k => (defs.counts.find(c => c.key === k) || {}).doc || '';
+        return `${r.name} = ${r.doc}\n${r.numerator}: ${doc(r.numerator)}\n${r.denominator}: ${doc(r.denominator)}`;
+      };
+      const scoreDoc = t('dash.score.help', { w: Object.entries(defs.default_weights).map(([k, v]) => `${(defs.rates.find(x => x.key === k) || { name: k }).name} ${v}`).join('、') });
       const open = Object.entries(stats.by_state).filter(([s]) => s !== 'closed' && s !== 'voided').reduce((a, [, n]) => a + n, 0);
       // Overdue now, as the centre's overdue tab counts it (the chart below
       // is the period's cases by department).
       const overdue = (queues.queues.find(q => q.id === 'overdue') || { count: 0 }).count;
       cards.replaceChildren(
-        h('div.card', null, t('dash.total'), h('b', { 'data-n': 'total' }, String(stats.total))),
-        h('div.card', null, t('dash.open'), h('b', { 'data-n': 'open' }, String(open))),
-        h('div.card', null, t('dash.closed'), h('b', null, String(stats.by_state.closed || 0))),
+        h('div.card', { title: t('dash.total.help') }, t('dash.total'), h('b', { 'data-n': 'total' }, String(stats.total))),
+        h('div.card', { title: t('dash.open.help') }, t('dash.open'), h('b', { 'data-n': 'open' }, String(open))),
+        h('div.card', { title: t('dash.closed.help') }, t('dash.closed'), h('b', { 'data-n': 'closed' }, String(stats.by_state.closed || 0))),
         h('div.card', { title: t('dash.overdue.help') }, t('dash.overdue.n'), h('b.late', { 'data-n': 'overdue' }, String(overdue))),
-        h('div.card', null, t('dash.zero.days'), h('b', null, String(trend.open_now))));
+        h('div.card', { title: t('dash.zero.help') }, t('dash.zero.days'), h('b', { 'data-n': 'zero' }, String(trend.open_now))));
       const states = Object.keys(stats.by_state);
-      chart(charts.states, { tooltip: {}, grid: { left: 50, right: 10, bottom: 60 }, xAxis: { type: 'category', data: states.map(s => t(`state.${s}`)), axisLabel: { rotate: 30 } },
+      chart(charts.states, { tooltip: {}, grid: { left: 50, right: 10, bottom: 60 }, xAxis: { type: 'category', data: states.map(s => t(`state.${s}`)), axisLabel: { rotate: 30, interval: 0 } },
         yAxis: { type: 'value' }, series: [{ type: 'bar', data: states.map(s => stats.by_state[s]), itemStyle: { color: '#7d1a1f' } }] });
       chart(charts.trend, { tooltip: { trigger: 'axis' }, grid: { left: 50, right: 10 }, xAxis: { type: 'category', data: trend.days.map(d => fmtDay(d.day + 'T12:00:00+08:00')) },
         yAxis: { type: 'value' }, series: [{ type: 'line', name: t('dash.open'), data: trend.days.map(d => d.open), smooth: true, areaStyle: {} }] });
-      const od = [...dept.rows].sort((a, b) => (b.counts.overdue_open || 0) - (a.counts.overdue_open || 0)).slice(0, 12).reverse();
-      chart(charts.overdue, { tooltip: {}, grid: { left: 150, right: 20 }, xAxis: { type: 'value' }, yAxis: { type: 'category', data: od.map(r => r.name) },
+      const od = dept.rows.filter(r => r.counts.overdue_open > 0).sort((a, b) => b.counts.overdue_open - a.counts.overdue_open).slice(0, 12).reverse();
+      if (!od.length) charts.overdue.replaceChildren(h('p.muted', null, t('dash.overdue.none')));
+      if (od.length) chart(charts.overdue, { tooltip: {}, grid: { left: 150, right: 20 }, xAxis: { type: 'value' }, yAxis: { type: 'category', data: od.map(r => r.name), axisLabel: { interval: 0, width: 140, overflow: 'truncate' } },
         series: [{ type: 'bar', data: od.map(r => r.counts.overdue_open || 0), itemStyle: { color: '#c4161c' } }] });
       const ranked = dept.rows.filter(r => r.rank > 0).slice(0, 12);
-      chart(charts.rank, { tooltip: {}, grid: { left: 150, right: 20 }, xAxis: { type: 'value', max: 100 }, yAxis: { type: 'category', data: [...ranked].reverse().map(r => r.name) },
+      chart(charts.rank, { tooltip: {}, grid: { left: 150, right: 20 }, xAxis: { type: 'value', max: 100 }, yAxis: { type: 'category', data: [...ranked].reverse().map(r => r.name), axisLabel: { interval: 0, width: 140, overflow: 'truncate' } },
         series: [{ type: 'bar', data: [...ranked].reverse().map(r => +(r.score || 0).toFixed(1)), itemStyle: { color: '#23824a' } }] });
-      rankTable.replaceChildren(h('table', null, h('tr', null, h('th.n', null, t('dash.rankn')), h('th', null, t('case.unit')), h('th.n', null, t('dash.score')), h('th.n', { title: t('dash.sample.help', { n: dept.min_sample }) }, t('dash.sample')), h('th.n', null, t('dash.closerate'))),
+      rankTable.replaceChildren(h('table', null, h('tr', null, h('th.n', null, t('dash.rankn')), h('th', null, t('case.unit')), h('th.n', { title: scoreDoc, 'data-def': 'score' }, t('dash.score')), h('th.n', { title: t('dash.sample.help', { n: dept.min_sample }) }, t('dash.sample')), h('th.n', { title: rateDoc('close_rate'), 'data-def': 'close_rate' }, t('dash.closerate'))),
         dept.rows.slice(0, 20).map(r => h('tr', { 'data-unit': r.key }, h('td.n', { title: r.small_sample ? t('dash.sample.help', { n: dept.min_sample }) : '' }, r.rank || (r.small_sample ? t('dash.sample.small') : '—')), h('td', null, r.name), h('td.n', null, r.score == null ? '—' : r.score.toFixed(1)), h('td.n', null, String(r.sample)),
           h('td.n', null, r.rates.close_rate == null ? '—' : (r.rates.close_rate * 100).toFixed(1) + '%')))));
       map.ready.then(() => map.setCases([], hot.hotspots.map(x => ({ lon: x.lon, lat: x.lat, count: x.count }))));
