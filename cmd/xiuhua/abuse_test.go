@@ -182,6 +182,25 @@ func TestAbuseSuite(t *testing.T) {
 		alive("the report flood")
 	})
 
+	t.Run("public reads from one network", func(t *testing.T) {
+		// The home page counts and pages cases: 120 a minute from a
+		// network, then 429; another network still reads.
+		start := time.Now()
+		got := parallel(150, func(i int) answer { return call("GET", "/", fmt.Sprintf("198.22.0.%d", 1+i), "", "", nil) })
+		refilled := int(time.Since(start) / (500 * time.Millisecond))
+		n := map[int]int{}
+		for _, a := range got {
+			n[a.code]++
+		}
+		if n[200] < 120 || n[200] > 120+refilled || n[200]+n[429] != 150 {
+			t.Errorf("150 home pages from one network: %v, want 120 × 200 and the rest 429", n)
+		}
+		if a := call("GET", "/", "198.22.1.1", "", "", nil); a.code != 200 {
+			t.Errorf("the home page from another network: %d", a.code)
+		}
+		alive("the reads")
+	})
+
 	t.Run("photos, bombs and oversize uploads", func(t *testing.T) {
 		// 16 phone photos of 12 megapixels at once, each from its own
 		// network, with every bomb, an 11 MB file and a cut-off JPEG: the

@@ -131,7 +131,7 @@ func (s *Server) routeTable() []route {
 			body: "category, area, ownership, lead, assist, note", signed: s.adminAddRule},
 		{pattern: "DELETE /api/v1/admin/dispatch-rules/{id}", access: admin, summary: "delete a dispatch rule", signed: s.adminDeleteRule},
 		{pattern: "GET /api/v1/admin/webhooks", access: admin, summary: "webhook subscriptions (no secrets)", signed: s.adminWebhooks},
-		{pattern: "GET /{$}", access: public, summary: "home page", h: s.index},
+		{pattern: "GET /{$}", access: public, summary: "home page (120 a minute per client network: it counts and pages cases)", h: limited(s.readLimit, s.index)},
 		{pattern: "GET /app", access: public, summary: "the staff web app (command centre, phone, desk, dashboard, admin)", h: page("app.html")},
 		{pattern: "GET /board", access: public, summary: "问题挂牌: the public board, case follow-up and resident reporting", h: page("board.html")},
 		{pattern: "GET /ui/{file...}", access: public, summary: "the web app's scripts, styles and message catalogs", h: s.uiFile},
