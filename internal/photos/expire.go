@@ -67,25 +67,40 @@ func (d Dir) Expire(ctx context.Context, since, before time.Time, used func(cont
 	return n, err
 }
 
-// ExpireEvery runs Expire every period until ctx ends, deleting orphans
-// older than maxAge. The first run looks at every photo; later ones only
-// at the photos that have come of age since (with an hour's overlap), as
-// a photo a case named once stays named.
-func (d Dir) ExpireEvery(ctx context.Context, maxAge, every time.Duration, used func(context.Context, string) (bool, error)) {
+// checkedKey holds the time up to which uploads have been checked, so that
+// a restart does not look up every photo again.
+const checkedKey = ".orphans-checked"
+
+// ExpireOrphans deletes the orphans older than maxAge among the photos
+// that have come of age since its last run on this directory (with an
+// hour's overlap; all of them the first time), as a photo a case named once
+// stays named. It returns how many it deleted.
+func (d Dir) ExpireOrphans(ctx context.Context, maxAge time.Duration, used func(context.Context, string) (bool, error)) (int, error) {
 	var since time.Time
+	if b, err := d.Get(ctx, checkedKey); err == nil {
+		if at, err := time.Parse(time.RFC3339, strings.TrimSpace(string(b))); err == nil {
+			since = at.Add(-time.Hour)
+		}
+	}
+	before := time.Now().Add(-maxAge)
+	n, err := d.Expire(ctx, since, before, used)
+	if err != nil {
+		return n, err
+	}
+	return n, d.Put(ctx, checkedKey, []byte(before.UTC().Format(time.RFC3339)))
+}
+
+// ExpireEvery runs ExpireOrphans every period until ctx ends.
+func (d Dir) ExpireEvery(ctx context.Context, maxAge, every time.Duration, used func(context.Context, string) (bool, error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		before := time.Now().Add(-maxAge)
-		n, err := d.Expire(ctx, since, before, used)
+		n, err := d.ExpireOrphans(ctx, maxAge, used)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			slog.Error("photos: expiring orphan uploads", "err", err)
-		case err == nil:
-			since = before.Add(-time.Hour)
-			if n > 0 {
-				slog.Info("photos: deleted uploads no case names", "photos", n, "older_than", maxAge)
-			}
+		case n > 0:
+			slog.Info("photos: deleted uploads no case names", "photos", n, "older_than", maxAge)
 		}
 		select {
 		case <-ctx.Done():
