@@ -214,6 +214,52 @@ func Original(ctx context.Context, b Blobs, id string) ([]byte, error) {
 	return b.Get(ctx, originalKey(id))
 }
 
+// File is a photo file opened for reading.
+type File interface {
+	io.ReadSeeker
+	io.Closer
+}
+
+// Opener is Blobs that can open a file without reading it whole, so that
+// serving a photo holds a buffer, not the file, however slow the reader.
+type Opener interface {
+	Open(ctx context.Context, key string) (File, error)
+}
+
+// Open opens a file; os.ErrNotExist when there is none.
+func (d Dir) Open(_ context.Context, key string) (File, error) {
+	return os.Open(filepath.Join(string(d), filepath.FromSlash(key)))
+}
+
+// OpenPublic opens the public copy (thumb: the thumbnail), OpenOriginal
+// the original; from Blobs that cannot open, they read the file whole.
+func OpenPublic(ctx context.Context, b Blobs, id string, thumb bool) (File, error) {
+	if thumb {
+		return open(ctx, b, thumbKey(id))
+	}
+	return open(ctx, b, publicKey(id))
+}
+
+// OpenOriginal opens the file as uploaded.
+func OpenOriginal(ctx context.Context, b Blobs, id string) (File, error) {
+	return open(ctx, b, originalKey(id))
+}
+
+func open(ctx context.Context, b Blobs, key string) (File, error) {
+	if o, ok := b.(Opener); ok {
+		return o.Open(ctx, key)
+	}
+	data, err := b.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return nopCloser{bytes.NewReader(data)}, nil
+}
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
+
 func encode(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
 	err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85})

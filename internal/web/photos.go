@@ -59,13 +59,16 @@ func isMaxBytes(err error) bool {
 	return errors.As(err, &mbe)
 }
 
-func (s *Server) photo(w http.ResponseWriter, r *http.Request, get func(id string) ([]byte, error), contentType, cache string) {
+// photo serves a photo file as it is read (http.ServeContent: ranges,
+// and the type sniffed when contentType is empty), so that a slow reader
+// holds a buffer, not the file.
+func (s *Server) photo(w http.ResponseWriter, r *http.Request, open func(id string) (photos.File, error), contentType, cache string) {
 	id := r.PathValue("id")
 	if s.app.Photos == nil || !photos.ValidID(id) {
 		problem(w, http.StatusNotFound, "not_found", "", "no such photo")
 		return
 	}
-	b, err := get(id)
+	f, err := open(id)
 	if errors.Is(err, fs.ErrNotExist) {
 		problem(w, http.StatusNotFound, "not_found", "", "no such photo")
 		return
@@ -74,18 +77,18 @@ func (s *Server) photo(w http.ResponseWriter, r *http.Request, get func(id strin
 		fail(w, r, err)
 		return
 	}
-	if contentType == "" {
-		contentType = http.DetectContentType(b)
+	defer f.Close()
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
 	}
-	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Cache-Control", cache)
-	w.Write(b)
+	http.ServeContent(w, r, "", time.Time{}, f)
 }
 
 // publicPhoto serves the EXIF-free copy: anyone may see it.
 func (s *Server) publicPhoto(w http.ResponseWriter, r *http.Request) {
 	thumb := r.URL.Query().Get("thumb") == "1"
-	s.photo(w, r, func(id string) ([]byte, error) { return photos.Public(r.Context(), s.app.Photos, id, thumb) }, "image/jpeg",
+	s.photo(w, r, func(id string) (photos.File, error) { return photos.OpenPublic(r.Context(), s.app.Photos, id, thumb) }, "image/jpeg",
 		"public, max-age=31536000, immutable")
 }
 
@@ -95,7 +98,7 @@ func (s *Server) publicPhoto(w http.ResponseWriter, r *http.Request) {
 // for the person who uploaded it: there is nothing it is evidence of yet,
 // and its public copy shows the picture — answers as a missing photo.
 func (s *Server) originalPhoto(w http.ResponseWriter, r *http.Request) {
-	s.photo(w, r, func(id string) ([]byte, error) {
+	s.photo(w, r, func(id string) (photos.File, error) {
 		used, seen, err := s.photoSeen(r, id)
 		if err != nil || !seen {
 			if used && !seen {
@@ -103,7 +106,7 @@ func (s *Server) originalPhoto(w http.ResponseWriter, r *http.Request) {
 			}
 			return nil, cmp.Or(err, fs.ErrNotExist)
 		}
-		return photos.Original(r.Context(), s.app.Photos, id)
+		return photos.OpenOriginal(r.Context(), s.app.Photos, id)
 	}, "", "private, no-store")
 }
 
