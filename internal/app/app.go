@@ -359,6 +359,15 @@ func (a *App) Correction(ctx context.Context, action caseflow.Action, category s
 }
 
 // Act makes one transition at the current time.
+// ActOnce is Act with an idempotency key of the account: a command sent
+// again with the same key changes nothing (applied false).
+func (a *App) ActOnce(ctx context.Context, caseID int64, cmd caseflow.Command, accountID int64, key string) (*caseflow.Case, bool, error) {
+	if cmd.At.IsZero() {
+		cmd.At = a.Now()
+	}
+	return a.Store.TransitionOnce(ctx, caseID, cmd, a.Policy, accountID, key)
+}
+
 func (a *App) Act(ctx context.Context, caseID int64, cmd caseflow.Command) (*caseflow.Case, caseflow.Event, error) {
 	if cmd.At.IsZero() {
 		cmd.At = a.Now()

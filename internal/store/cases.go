@@ -272,6 +272,55 @@ func (s *Store) Transition(ctx context.Context, caseID int64, cmd caseflow.Comma
 	return &c, ev, nil
 }
 
+// TransitionOnce is Transition with an idempotency key: the first command
+// with a key makes its transition, one with the same key again changes
+// nothing and returns the case as it is (applied false).
+func (s *Store) TransitionOnce(ctx context.Context, caseID int64, cmd caseflow.Command, clock caseflow.Clock, accountID int64, key string) (*caseflow.Case, bool, error) {
+	seen := func() (bool, error) {
+		var id int64
+		err := rdb{s}.QueryRowContext(ctx, `SELECT case_id FROM idempotency_keys WHERE account_id = $1 AND key = $2`, accountID, key).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	current := func() (*caseflow.Case, bool, error) {
+		c, err := s.Case(ctx, caseID)
+		return c, false, err
+	}
+	if ok, err := seen(); err != nil {
+		return nil, false, err
+	} else if ok {
+		return current()
+	}
+	var c caseflow.Case
+	var ev caseflow.Event
+	err := s.tx(ctx, func(tx *wtx) error {
+		if err := s.loadCase(ctx, tx, caseID, true, &c); err != nil {
+			return err
+		}
+		if err := s.rebase(ctx, tx, &c, &cmd); err != nil {
+			return err
+		}
+		var err error
+		if ev, err = s.transitionTx(ctx, tx, &c, cmd, clock); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (key, account_id, case_id, created_at) VALUES ($1, $2, $3, $4)`,
+			key, accountID, caseID, ev.At.UnixMilli())
+		return err
+	})
+	if err != nil {
+		// A concurrent command with the same key won: nothing more to do.
+		if ok, serr := seen(); serr == nil && ok {
+			return current()
+		}
+		return nil, false, err
+	}
+	s.observed(string(ev.Action))
+	return &c, true, nil
+}
+
 // rebase lets a command prepared on an older version through when only
 // overlays (reminders, supervision orders, replies) happened since: the
 // watcher's 催办 must not make a handler's report back stale.

@@ -102,7 +102,8 @@ func TestBrowserResidentReportsFromTheMap(t *testing.T) {
 		p.shot("resident-board-" + size.name)
 
 		// Report: an address search first, then my location.
-		p.eval(`localStorage.removeItem('xiuhua.metoo'); 'ok'`)
+		// Each size is another resident (their own browser).
+		p.eval(`localStorage.removeItem('xiuhua.metoo'); localStorage.removeItem('xiuhua.browser'); 'ok'`)
 		p.do(size.name+" report", chromedp.Navigate(s.URL+"/board#report"), chromedp.WaitVisible(chromedp.CSS(`#r-place`)))
 		p.wait(size.name+" report ready", `document.querySelector('#main').dataset.page === 'report'`)
 		p.do(size.name+" address", chromedp.SendKeys(chromedp.CSS("#r-place"), strings.TrimSuffix(community, "社区")),
@@ -198,6 +199,22 @@ func TestBrowserResidentReportsFromTheMap(t *testing.T) {
 	}
 	p.shot("resident-follow-en")
 	p.eval(`localStorage.removeItem('lang'); 'ok'`)
+
+	// Location refused: the page says so and offers the search.
+	p.do("report again", chromedp.Navigate("about:blank"), chromedp.Navigate(s.URL+"/board#report"), chromedp.WaitVisible(chromedp.CSS(`#use-location`)),
+		func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			_, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+				Permission: &cdpbrowser.PermissionDescriptor{Name: "geolocation"}, Setting: cdpbrowser.PermissionSettingDenied, Origin: s.URL})
+			return chromedp.Void{}, err
+		}, chromedp.Click(chromedp.CSS("#use-location")))
+	p.wait("refused", `document.querySelector('#r-where').className === 'err'`)
+	if w := p.text("#r-where"); !strings.Contains(w, "没有允许") || !strings.Contains(w, "搜索街道或社区") {
+		t.Errorf("location refused: %q", w)
+	}
+	if p.eval(`document.activeElement.id`) != "r-place" {
+		t.Errorf("after a refused location the search is not ready to type in")
+	}
+	p.shot("resident-location-refused")
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }

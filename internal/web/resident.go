@@ -203,8 +203,20 @@ func (s *Server) meToo(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusConflict, "wrong_state", "", "this problem is closed; report it again if it is back")
 		return
 	}
-	n, _, err := s.app.Act(ctx, c.ID, caseflow.Command{Action: caseflow.ActMeToo, Actor: caseflow.Actor{Role: caseflow.Resident},
-		ExpectedVersion: c.Version, Location: at})
+	cmd := caseflow.Command{Action: caseflow.ActMeToo, Actor: caseflow.Actor{Role: caseflow.Resident}, ExpectedVersion: c.Version, Location: at}
+	var n *caseflow.Case
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 100 {
+		problem(w, http.StatusBadRequest, "invalid", "Idempotency-Key", "an Idempotency-Key has at most 100 characters")
+		return
+	}
+	if key != "" {
+		// Per client, as residents have no account: the same browser
+		// saying "me too" on the same case again counts once.
+		n, _, err = s.app.ActOnce(ctx, c.ID, cmd, 0, "me-too|"+client(r)+"|"+c.Number+"|"+key)
+	} else {
+		n, _, err = s.app.Act(ctx, c.ID, cmd)
+	}
 	if err != nil {
 		fail(w, r, err)
 		return

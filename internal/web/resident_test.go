@@ -105,17 +105,29 @@ func TestResidentNearbyAndMeToo(t *testing.T) {
 			t.Fatalf("me too #%d: %d %s", i, code, body)
 		}
 	}
+	// The same browser again (its Idempotency-Key): counted once.
+	for i := 0; i < 2; i++ {
+		code, body, _ := send(t, "POST", s.URL+"/api/v1/public/cases/"+target.Number+"/me-too", "", strings.NewReader(`{}`),
+			map[string]string{"Content-Type": "application/json", "Idempotency-Key": "browser-1"})
+		var v publicCase
+		if code != 200 || json.Unmarshal([]byte(body), &v) != nil || v.MeToo != 3 {
+			t.Fatalf("me too with a key, #%d: %d %s", i+1, code, body)
+		}
+	}
 	after, _ := a.Store.Case(ctx, target.ID)
 	if after.State != target.State || !after.Deadline.Equal(target.Deadline) {
 		t.Errorf("me too changed the case: %s %v → %s %v", target.State, target.Deadline, after.State, after.Deadline)
 	}
 	evs, _ := a.Store.Events(ctx, target.ID)
-	if last := evs[len(evs)-1]; last.Action != caseflow.ActMeToo || last.Actor.Role != caseflow.Resident || last.Data.Location == nil {
-		t.Errorf("the last event: %+v", last)
+	if m := evs[len(evs)-3]; m.Action != caseflow.ActMeToo || m.Actor.Role != caseflow.Resident || m.Data.Location == nil {
+		t.Errorf("a resident's me too with where they were: %+v", m)
+	}
+	if last := evs[len(evs)-1]; last.Action != caseflow.ActMeToo || evs[len(evs)-4].Action == caseflow.ActMeToo {
+		t.Errorf("three me-too events, not %d", len(evs))
 	}
 	code, body = get("/api/v1/public/cases/" + target.Number)
 	var f publicCase
-	if code != 200 || json.Unmarshal([]byte(body), &f) != nil || f.MeToo != 2 || len(f.Steps) == 0 {
+	if code != 200 || json.Unmarshal([]byte(body), &f) != nil || f.MeToo != 3 || len(f.Steps) == 0 {
 		t.Fatalf("follow after me too: %d %s", code, body)
 	}
 	for _, st := range f.Steps {

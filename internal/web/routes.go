@@ -92,7 +92,7 @@ func (s *Server) routeTable() []route {
 			query: []string{"status: open (default) or closed", "street: street code", "category: id or class", "cursor: next_cursor"}, h: limited(s.readLimit, s.board)},
 		{pattern: "GET /api/v1/public/nearby", access: public, summary: "a resident's pin: its street and community, and the open public problems in its public cell and the eight around it (at their public points, nearest first, at most 10)",
 			query: []string{"lon: longitude", "lat: latitude", "category: a public category id (optional)"}, h: limited(s.readLimit, s.publicNearby)},
-		{pattern: "POST /api/v1/public/cases/{number}/me-too", access: public, summary: "我也遇到: a resident meets an open problem of the board too, instead of reporting it again (one event on the case; the public sees the count)",
+		{pattern: "POST /api/v1/public/cases/{number}/me-too", access: public, summary: "我也遇到: a resident meets an open problem of the board too, instead of reporting it again (one event on the case; the public sees the count; the same Idempotency-Key from the same client again counts once)",
 			body: "lon, lat (optional: where the resident is)", h: limited(s.writeLimit, s.meToo)},
 		{pattern: "GET /api/v1/public/map", access: public, summary: "every open public problem of the district, counted per public cell (a single one named)",
 			h: limited(s.readLimit, s.publicMap)},

@@ -246,7 +246,10 @@ async function report() {
     msg.textContent = '';
     try {
       const body = point ? { lon: point[0], lat: point[1] } : {};
-      const r = await api('POST', `/api/v1/public/cases/${c.number}/me-too`, body);
+      // One key per browser: saying it again on the same case counts once.
+      let id = localStorage.getItem('xiuhua.browser');
+      if (!id) localStorage.setItem('xiuhua.browser', id = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2));
+      const r = await api('POST', `/api/v1/public/cases/${c.number}/me-too`, body, { 'Idempotency-Key': id });
       localStorage.setItem(METOO, JSON.stringify([...meToos(), c.number].slice(-200)));
       main.replaceChildren(h('section.panel', { id: 'metoo-done' }, h('h1', null, t('public.metoo.thanks')),
         h('p', null, t('public.metoo.explain', { n: r.me_too })),
