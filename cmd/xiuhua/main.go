@@ -241,7 +241,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if len(counts) == 0 {
 		start := time.Now()
 		fmt.Printf("Building the Pingcheng demo with %d simulated cases in %s …\n", cases, c.Target())
-		res, err := demo.Build(ctx, st, demo.Options{Cases: cases, Seed: seed})
+		res, err := demo.Build(ctx, st, demo.Options{Cases: cases, Seed: seed, Photos: photos.Dir(filepath.Join(c.DataDir, "photos"))})
 		if err != nil {
 			return err
 		}

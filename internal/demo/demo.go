@@ -15,6 +15,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/org"
+	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
 	"github.com/xiuhua/xiuhua/internal/store"
@@ -30,6 +31,9 @@ type Options struct {
 	Seed  uint64    // the same seed gives the same city
 	End   time.Time // the simulated period ends here; default now
 	Log   *slog.Logger
+	// Photos, when set, receives the evidence photos the simulated
+	// report-backs and checks show (without it they name none that exist).
+	Photos photos.Blobs
 }
 
 // Result says what was built.
@@ -158,6 +162,11 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 		return nil, err
 	}
 	sim := newSim(o, pol, cal, ppl, lay, divs, cats, routes)
+	if o.Photos != nil {
+		if sim.photos, err = makePhotos(ctx, o.Photos, o.Seed); err != nil {
+			return nil, err
+		}
+	}
 	if err := sim.run(loader); err != nil {
 		return nil, err
 	}

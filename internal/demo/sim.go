@@ -67,6 +67,17 @@ type sim struct {
 	recent   map[string]*caseflow.Case // open case per category+grid, for duplicates
 	routes   *routing.Table
 	errCount int
+	photos   map[string][]string // evidence photos by kind (makePhotos); none without photo storage
+}
+
+// photo is an evidence photo of a kind, the n-th of its pool; without
+// stored photos, a name that shows nothing.
+func (s *sim) photo(kind string, n int) string {
+	pool := s.photos[kind]
+	if len(pool) == 0 {
+		return "demo/" + kind + ".jpg"
+	}
+	return pool[(n%len(pool)+len(pool))%len(pool)]
 }
 
 // route asks the dispatch table; the demo's places always have a street
@@ -369,18 +380,18 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 					h.do(s.cal.Add(t.Deadline, 8*time.Hour), caseflow.Command{Action: caseflow.ActSupervise, Actor: s.ppl.leader, Reason: "超期未处置，区领导督办"})
 				}
 			}
-			h.do(doneAt, caseflow.Command{Action: caseflow.ActReportBack, Actor: s.ppl.handlers[a.UnitID], Note: "已处置完毕", Photos: []string{fmt.Sprintf("demo/after-%s-%d.jpg", h.c.Number, a.UnitID)}})
+			h.do(doneAt, caseflow.Command{Action: caseflow.ActReportBack, Actor: s.ppl.handlers[a.UnitID], Note: "已处置完毕", Photos: []string{s.photo("after", int(h.c.ID)+int(a.UnitID))}})
 		}
 	}
 	handle()
 	for round := 0; !h.done && h.c.State == caseflow.PendingCheck && round < 3; round++ {
 		if r() < 0.07 && round < 2 {
-			h.do(s.work(h.at, 0.3, 4), caseflow.Command{Action: caseflow.ActCheckFail, Actor: worker, Reason: "现场核查未处置到位", Photos: []string{"demo/check.jpg"}})
+			h.do(s.work(h.at, 0.3, 4), caseflow.Command{Action: caseflow.ActCheckFail, Actor: worker, Reason: "现场核查未处置到位", Photos: []string{s.photo("check", int(h.c.ID))}})
 			dispatched = h.at
 			handle()
 			continue
 		}
-		h.do(s.work(h.at, 0.3, 4), caseflow.Command{Action: caseflow.ActCheckPass, Actor: worker, Photos: []string{"demo/check.jpg"}})
+		h.do(s.work(h.at, 0.3, 4), caseflow.Command{Action: caseflow.ActCheckPass, Actor: worker, Photos: []string{s.photo("check", int(h.c.ID))}})
 	}
 	if !h.done && h.c.State == caseflow.PendingClose {
 		h.do(s.work(h.at, 0.05, 1.5), caseflow.Command{Action: caseflow.ActClose, Actor: disp})

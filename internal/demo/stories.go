@@ -32,7 +32,7 @@ func (s *sim) stories() map[string][]storyCase {
 	disp := func() caseflow.Actor { return s.ppl.dispatchers[0] }
 	unit := func(code string) int64 { return s.ppl.units[code].ID }
 	closeOut := func(s *sim, h *history, worker caseflow.Actor) {
-		h.do(s.work(h.at, 1, 3), caseflow.Command{Action: caseflow.ActCheckPass, Actor: worker, Photos: []string{"demo/story-check.jpg"}, Note: "现场核查已整改到位"})
+		h.do(s.work(h.at, 1, 3), caseflow.Command{Action: caseflow.ActCheckPass, Actor: worker, Photos: []string{s.photo("check", 0)}, Note: "现场核查已整改到位"})
 		h.do(s.work(h.at, 0.2, 1), caseflow.Command{Action: caseflow.ActClose, Actor: disp()})
 	}
 	list := []storyCase{
@@ -42,7 +42,7 @@ func (s *sim) stories() map[string][]storyCase {
 				h.do(s.work(h.at, 0.2, 0.5), caseflow.Command{Action: caseflow.ActRegister, Actor: disp()})
 				h.do(s.work(h.at, 0.1, 0.3), caseflow.Command{Action: caseflow.ActDispatch, Actor: disp(), Assignments: s.route(c).Assignments()})
 				h.do(s.work(h.at, 0.2, 0.5), caseflow.Command{Action: caseflow.ActSign, Actor: u("szc")})
-				h.do(s.work(h.at, 5, 9), caseflow.Command{Action: caseflow.ActReportBack, Actor: u("szc"), Note: "已更换破损面包砖 36 块", Photos: []string{"demo/beiyuan-after.jpg"}})
+				h.do(s.work(h.at, 5, 9), caseflow.Command{Action: caseflow.ActReportBack, Actor: u("szc"), Note: "已更换破损面包砖 36 块", Photos: []string{s.photo("after", 0)}})
 				closeOut(s, h, s.ppl.worker[c.Place.Grid])
 			}},
 		{at: day(30, 10), community: "140213054011", category: "M06011", channel: caseflow.ChannelPatrol,
@@ -63,7 +63,7 @@ func (s *sim) stories() map[string][]storyCase {
 					h.do(s.work(h.at, 0.1, 0.5), caseflow.Command{Action: caseflow.ActSign, Actor: a})
 				}
 				for _, a := range []caseflow.Actor{u("zfj"), u("hwc"), s.ppl.handlers[so.ID], u("wy-hbjy")} {
-					h.do(s.work(h.at, 1, 4), caseflow.Command{Action: caseflow.ActReportBack, Actor: a, Note: "联合清理完毕，共清运垃圾 12 车", Photos: []string{"demo/hongbin-after.jpg"}})
+					h.do(s.work(h.at, 1, 4), caseflow.Command{Action: caseflow.ActReportBack, Actor: a, Note: "联合清理完毕，共清运垃圾 12 车", Photos: []string{s.photo("after", 1)}})
 				}
 				closeOut(s, h, s.ppl.inspector)
 			}},
@@ -79,7 +79,7 @@ func (s *sim) stories() map[string][]storyCase {
 					h.do(s.work(h.at, 0.1, 1), caseflow.Command{Action: caseflow.ActSign, Actor: a})
 				}
 				for _, a := range []caseflow.Actor{s.ppl.handlers[so.ID], u("wy-tsyy"), u("ylc")} {
-					h.do(s.work(h.at, 4, 12), caseflow.Command{Action: caseflow.ActReportBack, Actor: a, Note: "入户劝导，菜地已清除，补植草坪", Photos: []string{"demo/tiansheng-after.jpg"}})
+					h.do(s.work(h.at, 4, 12), caseflow.Command{Action: caseflow.ActReportBack, Actor: a, Note: "入户劝导，菜地已清除，补植草坪", Photos: []string{s.photo("after", 2)}})
 				}
 				closeOut(s, h, s.ppl.worker[c.Place.Grid])
 			}},
@@ -104,7 +104,7 @@ func (s *sim) stories() map[string][]storyCase {
 					return // still being followed up (继续跟进)
 				}
 				h.do(s.work(h.at, 0.2, 1), caseflow.Command{Action: caseflow.ActSign, Actor: s.ppl.handlers[lead.ID]})
-				h.do(s.work(h.at, 2, 8), caseflow.Command{Action: caseflow.ActReportBack, Actor: s.ppl.handlers[lead.ID], Note: "已整改", Photos: []string{"demo/yingbin-after.jpg"}})
+				h.do(s.work(h.at, 2, 8), caseflow.Command{Action: caseflow.ActReportBack, Actor: s.ppl.handlers[lead.ID], Note: "已整改", Photos: []string{s.photo("after", 3)}})
 				closeOut(s, h, s.ppl.worker[c.Place.Grid])
 			}})
 	}

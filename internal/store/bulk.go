@@ -27,6 +27,7 @@ type Loader struct {
 	events                  [][]caseflow.Event
 	batch                   int
 	caseSQL, taskSQL, evSQL map[int]string
+	refSQL                  map[int]string
 	stmts                   map[string]*sql.Stmt
 	Loaded                  int64
 	bigCache                bool // the writer's page cache raised for the load
@@ -40,7 +41,7 @@ type Loader struct {
 
 // NewLoader starts a bulk load.
 func (s *Store) NewLoader(ctx context.Context) (*Loader, error) {
-	l := &Loader{s: s, ctx: ctx, batch: 500, caseSQL: map[int]string{}, taskSQL: map[int]string{}, evSQL: map[int]string{},
+	l := &Loader{s: s, ctx: ctx, batch: 500, caseSQL: map[int]string{}, taskSQL: map[int]string{}, evSQL: map[int]string{}, refSQL: map[int]string{},
 		stmts: map[string]*sql.Stmt{}}
 	for _, p := range []struct {
 		table string
@@ -125,6 +126,7 @@ func (l *Loader) Flush() error {
 		nt += len(c.Tasks)
 		ne += len(l.events[i])
 	}
+	refs := l.photoRefs()
 	for _, p := range []struct {
 		cache map[int]string
 		head  string
@@ -133,7 +135,8 @@ func (l *Loader) Flush() error {
 		max   int
 	}{{l.caseSQL, `INSERT INTO cases (` + caseCols + `)`, 32, len(l.cases), 500},
 		{l.taskSQL, `INSERT INTO tasks (` + taskCols + `)`, 15, nt, 1000},
-		{l.evSQL, `INSERT INTO events (` + eventCols + `)`, 13, ne, 1000}} {
+		{l.evSQL, `INSERT INTO events (` + eventCols + `)`, 13, ne, 1000},
+		{l.refSQL, `INSERT INTO photo_refs (photo_id, case_id)`, 2, len(refs) / 2, 1000}} {
 		for _, n := range []int{min(p.rows, p.max), p.rows % p.max} {
 			if n == 0 {
 				continue
@@ -183,6 +186,9 @@ func (l *Loader) Flush() error {
 		}
 		if err := l.execChunks(l.ctx, tx, l.evSQL, `INSERT INTO events (`+eventCols+`)`, 13, args, 1000); err != nil {
 			return fmt.Errorf("store: bulk events: %w", err)
+		}
+		if err := l.execChunks(l.ctx, tx, l.refSQL, `INSERT INTO photo_refs (photo_id, case_id)`, 2, refs, 1000); err != nil {
+			return fmt.Errorf("store: bulk photo refs: %w", err)
 		}
 		agg := map[aggKey]int64{}
 		for i, c := range l.cases {
@@ -236,6 +242,24 @@ func (l *Loader) execChunks(ctx context.Context, tx *wtx, cache map[int]string, 
 		}
 	}
 	return nil
+}
+
+// photoRefs are the batch's (photo, case) pairs, each once: the photos
+// its events name are evidence on its case (see photoRefs in photos.go).
+func (l *Loader) photoRefs() []any {
+	var out []any
+	for i, c := range l.cases {
+		seen := map[string]bool{}
+		for _, e := range l.events[i] {
+			for _, id := range e.Data.Photos {
+				if !seen[id] {
+					seen[id] = true
+					out = append(out, id, c.ID)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // loadedWatches are the running deadlines of a loaded case: its steps and

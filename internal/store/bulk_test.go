@@ -149,3 +149,52 @@ func TestDeferredIndexesAfterAKilledLoad(t *testing.T) {
 func indexNames(m map[string]string) []string {
 	return slices.Sorted(maps.Keys(m))
 }
+
+// A bulk load records which cases its events' photos are evidence on, as
+// a live transition does, so their originals follow the cases' scope and
+// the orphan sweep leaves them be.
+func TestBulkLoadRecordsPhotoRefs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := setup(t, s)
+		l, err := s.NewLoader(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		photo := strings.Repeat("ab", 32)
+		var ids []int64
+		for i := range 3 {
+			at := t0.Add(time.Duration(i) * time.Minute)
+			c := &caseflow.Case{Number: at.In(calendar.Shanghai).Format("20060102") + fmtSeq(i+1), Channel: caseflow.ChannelPatrol,
+				CategoryID: "M06045", Urgency: caseflow.Normal, Description: "绿化带被开垦种菜", Point: caseflow.Point{Lon: 113.3, Lat: 40.1},
+				Place: caseflow.Place{UnitGrid: "u", Grid: "g", Community: "c", Street: "s1"}}
+			ev, err := caseflow.Report(c, f.Operator, at, f.Policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var evs []caseflow.Event
+			if i < 2 { // the same photo twice on a case counts once
+				ev.Data.Photos = []string{photo, photo}
+			}
+			evs = append(evs, ev)
+			if err := l.Add(c, evs); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		cs, err := s.PhotoCases(ctx, photo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, c := range cs {
+			got = append(got, c.ID)
+		}
+		if !slices.Equal(got, ids[:2]) {
+			t.Fatalf("the photo is evidence on %v, want %v", got, ids[:2])
+		}
+	})
+}
