@@ -7,13 +7,19 @@ import (
 	"image/color"
 )
 
+// copiesCost is what the public copy and thumbnail take, with the JPEG
+// encoder's buffers.
+const copiesCost = PublicMax*PublicMax*4 + ThumbMax*ThumbMax*4 + 2<<20
+
 // decodeCost is what decoding data will take in memory, in bytes, as the
 // decoders the package uses allocate it (image/jpeg, image/png,
 // x/image/webp), plus the public copy and thumbnail made from it. It reads
 // the headers only.
 func decodeCost(kind string, data []byte, cfg image.Config) (int64, error) {
 	px := int64(cfg.Width) * int64(cfg.Height)
-	copies := int64(PublicMax*PublicMax*4 + ThumbMax*ThumbMax*4 + 2<<20) // the copies and the encoder's buffers
+	// The copies, and the decoder's own state: tables, inflate window,
+	// two rows of at most 8 bytes a pixel.
+	copies := int64(copiesCost) + 256<<10 + 16*int64(cfg.Width)
 	switch kind {
 	case "image/jpeg":
 		n, err := jpegCost(data)
