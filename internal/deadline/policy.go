@@ -33,24 +33,44 @@ type Limit struct {
 	Note    string           `json:"note,omitempty"` // e.g. 私搭乱建: 停工 4 工作时
 }
 
+// LimitError is a limit refused, naming its field (scope, urgency, step,
+// amount or unit).
+type LimitError struct {
+	Field string
+	Msg   string
+}
+
+func (e *LimitError) Error() string { return "deadline: " + e.Msg }
+
+// MaxAmount is the largest amount a limit may have, in any unit.
+const MaxAmount = 10000
+
 // Validate says what is wrong with a limit.
 func (l Limit) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &LimitError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
 	switch {
 	case l.Scope == "":
-		return fmt.Errorf("deadline: limit needs a scope (category, class prefix or *)")
+		return bad("scope", "limit needs a scope (category, class prefix or *)")
 	case l.Amount <= 0:
-		return fmt.Errorf("deadline: limit %s/%s: amount must be positive", l.Scope, l.Step)
+		return bad("amount", "limit %s/%s: amount must be positive", l.Scope, l.Step)
+	case l.Amount > MaxAmount:
+		return bad("amount", "limit %s/%s: amount is over %d", l.Scope, l.Step, MaxAmount)
 	}
 	switch l.Unit {
 	case Minutes, Hours, WorkingHours, WorkingDays:
 	default:
-		return fmt.Errorf("deadline: limit %s/%s: unknown unit %q", l.Scope, l.Step, l.Unit)
+		return bad("unit", "limit %s/%s: unknown unit %q", l.Scope, l.Step, l.Unit)
 	}
 	if !slices.Contains(caseflow.Steps, l.Step) {
-		return fmt.Errorf("deadline: limit %s: unknown step %q", l.Scope, l.Step)
+		return bad("step", "limit %s: unknown step %q", l.Scope, l.Step)
 	}
 	if l.Urgency != "" && l.Urgency != caseflow.Normal && l.Urgency != caseflow.Urgent {
-		return fmt.Errorf("deadline: limit %s/%s: unknown urgency %q", l.Scope, l.Step, l.Urgency)
+		return bad("urgency", "limit %s/%s: unknown urgency %q", l.Scope, l.Step, l.Urgency)
+	}
+	if len([]rune(l.Note)) > 100 {
+		return bad("note", "limit %s/%s: the note is longer than 100 characters", l.Scope, l.Step)
 	}
 	return nil
 }

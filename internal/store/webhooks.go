@@ -31,20 +31,36 @@ func (h *Webhook) Wants(topic string) bool {
 	return false
 }
 
-// Validate says what is wrong with a webhook.
+// WebhookError is a webhook refused, naming the field at fault (url,
+// secret or topics).
+type WebhookError struct {
+	Field string
+	Msg   string
+}
+
+func (e *WebhookError) Error() string { return "webhook: " + e.Msg }
+
+// Validate says what is wrong with a webhook: the CLI and the admin API
+// both add webhooks through it.
 func (h *Webhook) Validate() error {
 	u, err := url.Parse(h.URL)
 	switch {
+	case len(h.URL) > 2000:
+		return &WebhookError{"url", "the url is longer than 2000 characters"}
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return fmt.Errorf("webhook: url %q must be an absolute http or https URL", h.URL)
+		return &WebhookError{"url", fmt.Sprintf("url %q must be an absolute http or https URL", h.URL)}
 	case len(h.Secret) < 16:
-		return errors.New("webhook: the secret must be at least 16 characters")
+		return &WebhookError{"secret", "the secret must be at least 16 characters"}
+	case len(h.Secret) > 200:
+		return &WebhookError{"secret", "the secret is longer than 200 characters"}
 	case len(h.Topics) == 0:
-		return errors.New(`webhook: name at least one topic ("*" for all)`)
+		return &WebhookError{"topics", `name at least one topic ("*" for all)`}
+	case len(h.Topics) > 50:
+		return &WebhookError{"topics", "at most 50 topics"}
 	}
-	for _, t := range h.Topics {
-		if t == "" || strings.ContainsAny(t, " ,") {
-			return fmt.Errorf("webhook: bad topic %q", t)
+	for i, t := range h.Topics {
+		if t == "" || len(t) > 100 || strings.ContainsAny(t, " ,") {
+			return &WebhookError{fmt.Sprintf("topics[%d]", i), fmt.Sprintf("bad topic %q", t)}
 		}
 	}
 	return nil
@@ -90,6 +106,23 @@ func (s *Store) Webhooks(ctx context.Context) ([]Webhook, error) {
 		hs = append(hs, h)
 	}
 	return hs, rows.Err()
+}
+
+// Webhook reads one subscriber.
+func (s *Store) Webhook(ctx context.Context, id int64) (Webhook, error) {
+	var h Webhook
+	var topics string
+	var at int64
+	err := rdb{s}.QueryRowContext(ctx, `SELECT id, url, secret, topics, active, created_at FROM webhooks WHERE id = $1`, id).
+		Scan(&h.ID, &h.URL, &h.Secret, &topics, &h.Active, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, fmt.Errorf("webhook %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return h, fmt.Errorf("store: webhook %d: %w", id, err)
+	}
+	h.Topics, h.CreatedAt = strings.Split(topics, ","), time.UnixMilli(at).UTC()
+	return h, nil
 }
 
 // SetWebhookActive pauses or resumes a subscriber.
@@ -338,6 +371,41 @@ func (s *Store) Deliveries(ctx context.Context, state string, limit int) ([]Deli
 		ds = append(ds, d)
 	}
 	return ds, rows.Err()
+}
+
+// WebhookDeliveries lists a subscriber's deliveries newest first, in a
+// state ("" for all), those below the id before (0: from the newest).
+func (s *Store) WebhookDeliveries(ctx context.Context, webhookID int64, state string, before int64, limit int) ([]Delivery, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN webhooks h ON h.id = d.webhook_id
+		JOIN outbox o ON o.id = d.outbox_id WHERE d.webhook_id = $1 AND ($2 = '' OR d.state = $3) AND ($4 = 0 OR d.id < $5)
+		ORDER BY d.id DESC LIMIT $6`, webhookID, state, state, before, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: deliveries of webhook %d: %w", webhookID, err)
+	}
+	defer rows.Close()
+	ds := []Delivery{}
+	for rows.Next() {
+		var d Delivery
+		if err := scanDelivery(rows, &d); err != nil {
+			return nil, err
+		}
+		ds = append(ds, d)
+	}
+	return ds, rows.Err()
+}
+
+// DeliveryByID reads one delivery.
+func (s *Store) DeliveryByID(ctx context.Context, id int64) (Delivery, error) {
+	var d Delivery
+	err := scanDelivery(rdb{s}.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN webhooks h ON h.id = d.webhook_id
+		JOIN outbox o ON o.id = d.outbox_id WHERE d.id = $1`, id), &d)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("delivery %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return d, fmt.Errorf("store: delivery %d: %w", id, err)
+	}
+	return d, nil
 }
 
 // Replay sends parked deliveries again from now: one (id), or every parked

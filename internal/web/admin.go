@@ -51,11 +51,35 @@ type AccountView struct {
 	Active   bool          `json:"active"`
 }
 
+// adminUsers answers one page of accounts, searched by text (username,
+// name, unit name or code) and narrowed by role and unit: offset and limit
+// (1–100, default 50) page it, total says how many match.
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request, _ access.Principal) {
-	accts, err := s.app.Store.Accounts(r.Context())
-	if err != nil {
-		fail(w, r, err)
+	q := r.URL.Query()
+	f := store.AccountFilter{Q: strings.TrimSpace(q.Get("q")), Role: caseflow.Role(q.Get("role")), Limit: 50}
+	switch {
+	case len([]rune(f.Q)) > 100:
+		problem(w, http.StatusBadRequest, "invalid", "q", "the search text is longer than 100 characters")
 		return
+	case f.Role != "" && !f.Role.Valid():
+		problem(w, http.StatusBadRequest, "invalid", "role", "role must be one of grid_worker, operator, dispatcher, handler, leader, admin")
+		return
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			problem(w, http.StatusBadRequest, "invalid", "limit", "limit must be 1–100")
+			return
+		}
+		f.Limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			problem(w, http.StatusBadRequest, "invalid", "offset", "offset must be a whole number from 0")
+			return
+		}
+		f.Offset = n
 	}
 	units, err := s.app.Store.Units(r.Context())
 	if err != nil {
@@ -66,15 +90,24 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request, _ access.Pri
 	for _, u := range units {
 		code[u.ID] = u.Code
 	}
-	role := caseflow.Role(r.URL.Query().Get("role"))
+	if v := q.Get("unit"); v != "" {
+		i := slices.IndexFunc(units, func(u org.Unit) bool { return u.Code == v })
+		if i < 0 {
+			problem(w, http.StatusBadRequest, "invalid", "unit", "unknown unit "+v)
+			return
+		}
+		f.UnitID = units[i].ID
+	}
+	accts, total, err := s.app.Store.AccountsPage(r.Context(), f)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
 	out := make([]AccountView, 0, len(accts))
 	for _, a := range accts {
-		if role != "" && a.Role != role {
-			continue
-		}
 		out = append(out, AccountView{ID: a.ID, Username: a.Username, Name: a.Name, Role: a.Role, Unit: code[a.UnitID], Grids: a.Grids, Active: a.Active})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	writeJSON(w, http.StatusOK, map[string]any{"users": out, "total": total, "offset": f.Offset, "limit": f.Limit})
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
@@ -423,18 +456,45 @@ func (s *Server) adminSetTimeLimits(w http.ResponseWriter, r *http.Request, p ac
 		problem(w, http.StatusBadRequest, "required", "limits", "send the whole table: at least one limit")
 		return
 	}
+	if len(in.Limits) > 2000 {
+		problem(w, http.StatusBadRequest, "invalid", "limits", "at most 2000 limits")
+		return
+	}
+	cats, err := s.app.Store.Categories(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	known := map[string]bool{"*": true}
+	for _, c := range cats {
+		known[c.ID], known[catalog.MajorClassID(c.ID)] = true, true
+	}
+	var bad []FieldProblem
 	seen := map[string]int{}
 	for i, l := range in.Limits {
-		if err := l.Validate(); err != nil {
-			problem(w, http.StatusBadRequest, "invalid", fmt.Sprintf("limits[%d]", i), err.Error())
-			return
+		row := fmt.Sprintf("limits[%d]", i)
+		var le *deadline.LimitError
+		if err := l.Validate(); errors.As(err, &le) {
+			bad = append(bad, FieldProblem{Code: "invalid", Field: row + "." + le.Field, Detail: le.Msg})
+			continue
+		} else if err != nil {
+			bad = append(bad, FieldProblem{Code: "invalid", Field: row, Detail: err.Error()})
+			continue
+		}
+		if !known[l.Scope] {
+			bad = append(bad, FieldProblem{Code: "invalid", Field: row + ".scope", Detail: fmt.Sprintf("%q is not a category, a major class or *", l.Scope)})
+			continue
 		}
 		k := l.Scope + "|" + string(l.Urgency) + "|" + string(l.Step)
 		if j, ok := seen[k]; ok {
-			problem(w, http.StatusBadRequest, "invalid", fmt.Sprintf("limits[%d]", i), fmt.Sprintf("the same scope, urgency and step as limits[%d]", j))
-			return
+			bad = append(bad, FieldProblem{Code: "duplicate", Field: row, Detail: fmt.Sprintf("the same scope, urgency and step as limits[%d]", j), Other: fmt.Sprintf("limits[%d]", j)})
+			continue
 		}
 		seen[k] = i
+	}
+	if len(bad) > 0 {
+		problems(w, http.StatusBadRequest, bad)
+		return
 	}
 	if _, err := deadline.NewPolicy(s.app.Policy.Calendar(), in.Limits); err != nil {
 		problem(w, http.StatusBadRequest, "invalid", "limits", err.Error())

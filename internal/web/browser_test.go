@@ -387,8 +387,12 @@ func TestBrowserPages(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#admin-body form button.primary`)), chromedp.WaitVisible(chromedp.CSS(`#dry-result b`)))
 	p.shot("admin-dispatch")
 	p.do("admin users", chromedp.Click(chromedp.CSS(`[data-section="users"]`)), chromedp.WaitVisible(chromedp.CSS(`#new-username`)))
-	// Deactivating an account from its row: it can no longer sign in.
-	p.do("deactivate", chromedp.Click(chromedp.CSS(`[data-toggle-user="operator2"]`)))
+	// Deactivating an account from its row, found by a search and
+	// confirmed: it can no longer sign in.
+	p.do("find operator2", chromedp.SendKeys(chromedp.CSS(`#user-q`), "operator2"), chromedp.Click(chromedp.CSS(`#users-go`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-toggle-user="operator2"]`)))
+	p.do("deactivate", chromedp.Click(chromedp.CSS(`[data-toggle-user="operator2"]`)), chromedp.WaitVisible(chromedp.CSS(`#confirm-ok`)),
+		chromedp.Click(chromedp.CSS(`#confirm-ok`)))
 	p.wait("deactivated", `document.querySelector('[data-toggle-user="operator2"]')?.textContent === '启用'`)
 	if acc, err := a.Store.AccountByUsername(context.Background(), "operator2"); err != nil || acc.Active {
 		t.Fatalf("operator2 after the deactivate button: %+v %v", acc, err)

@@ -117,6 +117,30 @@ type Problem struct {
 	Detail string `json:"detail,omitempty"`
 	Code   string `json:"code"`
 	Field  string `json:"field,omitempty"`
+	// Errors lists every field at fault when a request is checked whole
+	// (the time-limit table); Code and Field are then the first one's.
+	Errors []FieldProblem `json:"errors,omitempty"`
+}
+
+// FieldProblem is one field at fault in a request checked whole.
+type FieldProblem struct {
+	Code   string `json:"code"`
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+	Other  string `json:"other,omitempty"` // the entry it repeats
+}
+
+// problems answers a request refused for several fields at once.
+func problems(w http.ResponseWriter, status int, list []FieldProblem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	first := list[0]
+	detail := first.Detail
+	if len(list) > 1 {
+		detail = fmt.Sprintf("%s (and %d more)", first.Detail, len(list)-1)
+	}
+	json.NewEncoder(w).Encode(Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail,
+		Code: first.Code, Field: first.Field, Errors: list})
 }
 
 func problem(w http.ResponseWriter, status int, code, field, detail string) {
@@ -843,8 +867,21 @@ func (s *Server) mapCases(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// dispatchRules answers the dispatch table and the streets and
+// communities its areas name, so pages can show and pick them by name.
 func (s *Server) dispatchRules(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"rules": s.app.Routes().Rules()})
+	divs, err := s.app.Store.Divisions(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	areas := []places.Division{}
+	for _, d := range divs {
+		if d.Level == places.LevelStreet || d.Level == places.LevelCommunity {
+			areas = append(areas, d)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rules": s.app.Routes().Rules(), "areas": areas})
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {

@@ -1,16 +1,20 @@
 // Admin pages: users and units, the grid layer (GeoJSON import with a
 // check first), the catalog with its time limits, the dispatch table with
 // its dry run, the calendar and the webhooks. Writes are for administrators;
-// dispatchers see the dispatch table and its dry run.
+// dispatchers see the dispatch table and its dry run. Every delete, pause
+// or deactivation asks first (confirmDialog).
 import { api, catalog, errText, fmtTime, h, t, toast } from './lib.js';
 import { units } from './casepanel.js';
 
 const sections = ['dispatch', 'users', 'grids', 'catalog', 'calendar', 'webhooks'];
+const roles = ['grid_worker', 'operator', 'dispatcher', 'handler', 'leader', 'admin'];
+const steps = ['register', 'dispatch', 'handle', 'rework', 'check', 'close', 'reply'];
+const limitUnits = ['working_days', 'working_hours', 'hours', 'minutes'];
 
 export async function render(main, me) {
   const box = h('div', { id: 'admin-body' });
   const bar = h('div.tabs', { role: 'tablist' }, sections.filter(s => me.role === 'admin' || s === 'dispatch' || s === 'catalog').map(s =>
-    h('button', { type: 'button', 'data-section': s, onclick: e => { bar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b === e.currentTarget)); show(s); } }, t(`admin.${s}`))));
+    h('button', { type: 'button', role: 'tab', 'data-section': s, onclick: e => { bar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b === e.currentTarget)); show(s); } }, t(`admin.tab.${s}`))));
   const banner = h('div', { id: 'admin-banner' });
   main.replaceChildren(h('h1', null, t('nav.admin')), banner, bar, box);
   if (me.role === 'admin') {
@@ -28,6 +32,57 @@ export async function render(main, me) {
   await show(sections[0]);
 }
 
+// confirmDialog asks before something is deleted, paused or deactivated:
+// a modal with the question, what it means, and the action's own word on
+// the button. It resolves true only when that button is pressed.
+export function confirmDialog(question, detail, action) {
+  return new Promise(resolve => {
+    const done = ok => { dlg.close(); dlg.remove(); resolve(ok); };
+    const dlg = h('dialog.confirm', { id: 'confirm', 'aria-labelledby': 'confirm-q' },
+      h('p', { id: 'confirm-q' }, h('b', null, question)), detail ? h('p.muted', null, detail) : '',
+      h('div.actions', null, h('button.primary', { type: 'button', id: 'confirm-ok', onclick: () => done(true) }, action),
+        h('button', { type: 'button', id: 'confirm-cancel', onclick: () => done(false) }, t('cancel'))));
+    dlg.addEventListener('cancel', e => { e.preventDefault(); done(false); });
+    document.body.append(dlg);
+    dlg.showModal();
+    dlg.querySelector('#confirm-cancel').focus();
+  });
+}
+
+// names of the catalog for a scope or a rule's category: * is all, a
+// three-letter prefix a major class, else a category.
+function scopeName(cat, scope) {
+  if (!scope || scope === '*') return t('admin.scope.all');
+  if (scope.length === 3) {
+    const c = cat.list.find(x => x.id.startsWith(scope));
+    return c ? `${c.major_class}（${t('admin.scope.class')}）` : scope;
+  }
+  const c = cat.byId.get(scope);
+  return c ? c.name : scope;
+}
+
+// scopeOptions lists every scope a limit or a rule may name, by its name
+// with the code after it, for a datalist; parseScope reads one back (the
+// code, or a name typed in full).
+function scopeOptions(cat, id) {
+  const classes = new Map();
+  for (const c of cat.list) if (!classes.has(c.id.slice(0, 3))) classes.set(c.id.slice(0, 3), c.major_class);
+  return h('datalist', { id }, h('option', { value: `${t('admin.scope.all')} *` }),
+    [...classes].map(([k, n]) => h('option', { value: `${n}（${t('admin.scope.class')}） ${k}` })),
+    cat.list.map(c => h('option', { value: `${c.name} ${c.id}` })));
+}
+function parseScope(cat, text) {
+  const v = text.trim();
+  const m = /(?:^|\s)([CM]\d{5}|[CM]\d{2}|\*)$/.exec(v);
+  if (m) return m[1];
+  if (v === t('admin.scope.all')) return '*';
+  const c = cat.list.find(x => x.name === v);
+  if (c) return c.id;
+  const k = cat.list.find(x => x.major_class === v);
+  return k ? k.id.slice(0, 3) : v;
+}
+const scopeText = (cat, scope) => `${scopeName(cat, scope)} ${scope || '*'}`;
+
 // holidayRows lists the years with a holiday file, newest first: this
 // year, the next and imported ones each on a row, older built-in years on
 // one.
@@ -43,82 +98,103 @@ function holidayRows(hol, imported) {
   return rows;
 }
 
+const pageSize = 50;
+
 const views = {
   async dispatch(me) {
     const [r, cat, us] = await Promise.all([api('GET', '/api/v1/dispatch-rules'), catalog(), units()]);
     const byCode = new Map(us.list.map(u => [u.code, u.name]));
     const name = code => byCode.get(code) || code;
+    const areas = new Map((r.areas || []).map(d => [d.code, d.name]));
+    const areaName = a => !a || a === '*' ? t('admin.area.all') : areas.get(a) || a;
     const lon = h('input', { id: 'dry-lon', value: '113.3000', size: 10 }), lat = h('input', { id: 'dry-lat', value: '40.0800', size: 10 });
-    const catIn = h('input', { id: 'dry-category', value: 'M06011', size: 8, list: 'cats' });
+    const catIn = h('input', { id: 'dry-category', value: scopeText(cat, 'M06011'), size: 24, list: 'rule-scopes' });
     const out = h('div', { id: 'dry-result' });
     const dry = h('form.panel', { onsubmit: async e => {
       e.preventDefault();
       try {
-        const d = await api('GET', `/api/v1/route?lon=${lon.value}&lat=${lat.value}&category=${encodeURIComponent(catIn.value)}`);
+        const d = await api('GET', `/api/v1/route?lon=${encodeURIComponent(lon.value)}&lat=${encodeURIComponent(lat.value)}&category=${encodeURIComponent(parseScope(cat, catIn.value))}`);
         out.replaceChildren(h('p', null, h('b', null, d.decision.lead.name), ' — ', d.decision.why),
-          h('ol', null, (d.decision.matched || []).map(m => h('li', null, `#${m.id} ${m.category} × ${m.area || '*'} → ${name(m.lead)}`))));
+          h('ol', null, (d.decision.matched || []).map(m => h('li', null, `#${m.id} ${scopeName(cat, m.category)} × ${areaName(m.area)} → ${name(m.lead)}`))));
       } catch (err) { out.replaceChildren(h('p.err', null, errText(err))); }
-    } }, h('h2', null, t('admin.dryrun')), h('div.actions', null, h('label', null, h('span', null, 'lon'), lon), h('label', null, h('span', null, 'lat'), lat),
-      h('label', null, h('span', null, t('case.category')), catIn)), h('datalist', { id: 'cats' }, cat.list.slice(0, 400).map(c => h('option', { value: c.id }, c.name))),
+    } }, h('h2', null, t('admin.dryrun')), h('div.actions', null, h('label', null, h('span', null, t('field.lon')), lon), h('label', null, h('span', null, t('field.lat')), lat),
+      h('label', null, h('span', null, t('case.category')), catIn)),
     h('button.primary', { type: 'submit' }, t('admin.dryrun.go')), out);
     const isAdmin = me.role === 'admin';
     const reload = async box => box.replaceWith(await views.dispatch(me));
-    const f = { category: h('input', { id: 'rule-category', placeholder: 'M06011 / M06 / *', required: true }), area: h('input', { id: 'rule-area', placeholder: '140213053 / *' }),
-      ownership: h('input', { id: 'rule-ownership', placeholder: 'property' }),
-      lead: h('select', { id: 'rule-lead' }, us.list.map(u => h('option', { value: u.code }, u.name))), note: h('input', { id: 'rule-note' }) };
+    // Areas by name: the district, each street and its communities.
+    const streets = (r.areas || []).filter(d => d.code.length === 9);
+    const area = h('select', { id: 'rule-area' }, h('option', { value: '*' }, t('admin.area.all')),
+      streets.map(st => h('optgroup', { label: st.name }, h('option', { value: st.code }, st.name),
+        (r.areas || []).filter(d => d.parent_code === st.code).map(d => h('option', { value: d.code }, `${st.name} · ${d.name}`)))));
+    const f = { category: h('input', { id: 'rule-category', list: 'rule-scopes', required: true, size: 28, placeholder: t('admin.rule.category.ph') }), area,
+      ownership: h('select', { id: 'rule-ownership' }, h('option', { value: '' }, t('admin.rule.ownership.any')), h('option', { value: 'property' }, t('admin.rule.ownership.property'))),
+      lead: h('select', { id: 'rule-lead' }, us.list.filter(u => u.kind !== 'leadership' && u.kind !== 'centre').map(u => h('option', { value: u.code }, u.name))), note: h('input', { id: 'rule-note', maxlength: 100 }) };
     const msg = h('p.err', { role: 'alert' });
     const wrap = h('div');
-    const add = isAdmin ? h('form.panel', { onsubmit: async e => {
+    const add = isAdmin ? h('form.panel', { id: 'rule-form', onsubmit: async e => {
       e.preventDefault();
+      msg.textContent = '';
       try {
-        await api('POST', '/api/v1/admin/dispatch-rules', { category: f.category.value.trim(), area: f.area.value.trim() || '*', ownership: f.ownership.value.trim(), lead: f.lead.value, note: f.note.value.trim() });
+        await api('POST', '/api/v1/admin/dispatch-rules', { category: parseScope(cat, f.category.value), area: f.area.value, ownership: f.ownership.value, lead: f.lead.value, note: f.note.value.trim() });
         toast(t('admin.saved')); await reload(wrap);
       } catch (err) { msg.textContent = errText(err); }
     } }, h('h2', null, t('admin.rule.new')), h('div.actions', null, Object.entries(f).map(([k, el]) => h('label', null, h('span', null, t(`admin.rule.${k}`)), el))), msg,
-    h('button.primary', { type: 'submit' }, t('submit'))) : null;
+    h('button.primary', { type: 'submit' }, t('admin.rule.add'))) : null;
+    const ruleText = x => `${scopeName(cat, x.category)} × ${areaName(x.area)} → ${name(x.lead)}`;
     const del = x => isAdmin ? h('button.link', { type: 'button', 'data-delete-rule': x.id, onclick: async () => {
-      try { await api('DELETE', `/api/v1/admin/dispatch-rules/${x.id}`); toast(t('admin.saved')); await reload(wrap); } catch (err) { toast(errText(err)); }
+      if (!await confirmDialog(t('admin.rule.delete.q', { id: x.id }), ruleText(x), t('admin.delete'))) return;
+      try { await api('DELETE', `/api/v1/admin/dispatch-rules/${x.id}`); toast(t('admin.rule.deleted', { id: x.id })); await reload(wrap); } catch (err) { toast(errText(err)); }
     } }, t('admin.delete')) : '';
-    wrap.append(dry, add || '', h('section.panel', null, h('h2', null, t('admin.rules', { n: r.rules.length })), h('table', null,
-      h('tr', null, h('th', null, '#'), h('th', null, t('admin.rule.category')), h('th', null, t('admin.rule.area')), h('th', null, t('admin.rule.lead')), h('th', null, t('admin.rule.assist')), h('th', null, '')),
-      r.rules.slice(0, 500).map(x => h('tr', null, h('td', null, String(x.id)), h('td', null, x.category || '*'), h('td', null, (x.area || '*') + (x.ownership ? ` (${x.ownership})` : '')),
-        h('td', null, name(x.lead)), h('td', null, (x.assist || []).map(name).join('、')), h('td', null, del(x)))))));
+    const code = c => h('span.muted.code', null, c);
+    wrap.append(scopeOptions(cat, 'rule-scopes'), dry, add || '', h('section.panel', null, h('h2', null, t('admin.rules', { n: r.rules.length })), h('table', { id: 'rules' },
+      h('tr', null, h('th', null, '#'), h('th', null, t('admin.rule.category')), h('th', null, t('admin.rule.area')), h('th', null, t('admin.rule.lead')), h('th', null, t('admin.rule.assist')), h('th', null, t('admin.rule.note')), h('th', null, '')),
+      r.rules.slice(0, 500).map(x => h('tr', { 'data-rule': x.id }, h('td', null, String(x.id)),
+        h('td', null, scopeName(cat, x.category), ' ', code(x.category || '*')),
+        h('td', null, areaName(x.area), x.area && x.area !== '*' ? [' ', code(x.area)] : '', x.ownership ? ` (${t(`admin.rule.ownership.${x.ownership}`) === `admin.rule.ownership.${x.ownership}` ? x.ownership : t(`admin.rule.ownership.${x.ownership}`)})` : ''),
+        h('td', null, name(x.lead)), h('td', null, (x.assist || []).map(name).join('、')), h('td', null, x.note || ''), h('td', null, del(x))))),
+      r.rules.length > 500 ? h('p.muted', null, t('admin.moves.more', { n: r.rules.length - 500 })) : ''));
     return wrap;
   },
   async users(me) {
-    const [r, us] = await Promise.all([api('GET', '/api/v1/admin/users'), units()]);
-    const f = { username: h('input', { id: 'new-username', required: true }), name: h('input', { id: 'new-name' }),
-      role: h('select', { id: 'new-role' }, ['grid_worker', 'operator', 'dispatcher', 'handler', 'leader', 'admin'].map(x => h('option', { value: x }, t(`role.${x}`)))),
-      unit: h('select', { id: 'new-unit' }, us.list.map(u => h('option', { value: u.code }, u.name))),
-      grids: h('input', { id: 'new-grids', placeholder: '14021305300101' }), password: h('input', { id: 'new-password', type: 'password', minlength: 10, required: true }) };
-    const msg = h('p.err', { role: 'alert' });
-    const form = h('form.panel', { onsubmit: async e => {
-      e.preventDefault();
-      try {
-        await api('POST', '/api/v1/admin/users', { username: f.username.value.trim(), name: f.name.value.trim(), role: f.role.value, unit: f.unit.value,
-          grids: f.grids.value.split(/[,，\s]+/).filter(Boolean), password: f.password.value });
-        toast(t('admin.user.created')); form.parentNode.replaceWith(await views.users(me));
-      } catch (err) { msg.textContent = errText(err); }
-    } }, h('h2', null, t('admin.user.new')), Object.entries(f).map(([k, el]) => h('label', null, h('span', null, t(`admin.user.${k}`)), el)), msg,
-    h('button.primary', { type: 'submit' }, t('submit')));
-    const unitName = new Map(us.list.map(u => [u.code, u.name]));
-    const uf = { code: h('input', { id: 'unit-code', required: true, placeholder: 'scjg' }), name: h('input', { id: 'unit-name', required: true }),
-      kind: h('select', { id: 'unit-kind' }, ['department', 'street', 'community', 'property', 'centre', 'leadership'].map(k => h('option', { value: k }, t(`admin.kind.${k}`)))),
-      street: h('input', { id: 'unit-street', placeholder: '140213053' }) };
-    const umsg = h('p.err', { role: 'alert' });
-    const unitForm = h('form.panel', { onsubmit: async e => {
-      e.preventDefault();
-      try {
-        await api('POST', '/api/v1/admin/units', { code: uf.code.value.trim(), name: uf.name.value.trim(), kind: uf.kind.value, street: uf.street.value.trim() });
-        toast(t('admin.saved')); location.reload();
-      } catch (err) { umsg.textContent = errText(err); }
-    } }, h('h2', null, t('admin.unit.new')), h('div.actions', null, Object.entries(uf).map(([k, el]) => h('label', null, h('span', null, t(`admin.unit.${k}`)), el))), umsg,
-    h('button.primary', { type: 'submit' }, t('submit')));
+    const us = await units();
+    const unitOf = new Map(us.list.map(u => [u.code, u]));
     const wrap = h('div', null);
+    // The accounts: searched and paged on the server.
+    const q = h('input', { id: 'user-q', type: 'search', size: 24, placeholder: t('admin.users.q'), 'aria-label': t('admin.users.q') });
+    const role = h('select', { id: 'user-role', 'aria-label': t('admin.user.role') }, h('option', { value: '' }, t('admin.users.anyrole')), roles.map(x => h('option', { value: x }, t(`role.${x}`))));
+    const unit = h('select', { id: 'user-unit', 'aria-label': t('admin.user.unit') }, h('option', { value: '' }, t('admin.users.anyunit')), us.list.map(u => h('option', { value: u.code }, u.name)));
+    const list = h('div', { id: 'users-list' });
+    let offset = 0;
+    const load = async () => {
+      const params = new URLSearchParams({ offset: String(offset), limit: String(pageSize) });
+      if (q.value.trim()) params.set('q', q.value.trim());
+      if (role.value) params.set('role', role.value);
+      if (unit.value) params.set('unit', unit.value);
+      let r;
+      try { r = await api('GET', `/api/v1/admin/users?${params}`); } catch (err) { list.replaceChildren(h('p.err', { role: 'alert' }, errText(err))); return; }
+      const pager = top => h('div.actions.pager', null,
+        h('span', { id: top ? 'users-range' : null }, r.total ? t('admin.users.range', { from: r.offset + 1, to: r.offset + r.users.length, n: r.total }) : t('admin.users.none')),
+        h('button', { type: 'button', id: top ? 'users-prev' : null, disabled: r.offset === 0, onclick: () => { offset = Math.max(0, offset - pageSize); load(); } }, t('admin.users.prev')),
+        h('button', { type: 'button', id: top ? 'users-next' : null, disabled: r.offset + r.users.length >= r.total, onclick: () => { offset += pageSize; load(); } }, t('admin.users.next')));
+      list.replaceChildren(pager(true), h('table', { id: 'users', 'data-offset': r.offset },
+        h('tr', null, h('th', null, t('admin.user.username')), h('th', null, t('admin.user.name')), h('th', null, t('admin.user.role')), h('th', null, t('admin.user.unit')), h('th', null, t('admin.active')), h('th', null, '')),
+        r.users.map(u => {
+          const un = unitOf.get(u.unit);
+          return h('tr', { 'data-user': u.username }, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`)),
+            h('td', null, un ? un.name : u.unit, un ? h('div.muted', null, t(`admin.kind.${un.kind}`)) : ''),
+            h('td', null, u.active ? t('admin.user.isactive') : h('span.late', null, t('admin.user.inactive'))), h('td', null, toggle(u), ' ', reset(u)));
+        })), r.users.length > 15 ? pager(false) : '');
+    };
+    const search = h('form.actions', { id: 'users-search', role: 'search', onsubmit: e => { e.preventDefault(); offset = 0; load(); } },
+      q, role, unit, h('button.primary', { type: 'submit', id: 'users-go' }, t('admin.users.search')));
+    role.addEventListener('change', () => { offset = 0; load(); });
+    unit.addEventListener('change', () => { offset = 0; load(); });
     const toggle = u => u.username === me.username ? '' : h('button.link', { type: 'button', 'data-toggle-user': u.username, onclick: async () => {
+      if (u.active && !await confirmDialog(t('admin.user.deactivate.q', { user: `${u.name}（${u.username}）` }), t('admin.user.deactivate.detail'), t('admin.user.deactivate'))) return;
       try {
         await api('PATCH', `/api/v1/admin/users/${encodeURIComponent(u.username)}`, { active: !u.active });
-        toast(t(u.active ? 'admin.user.deactivated' : 'admin.user.activated')); wrap.replaceWith(await views.users(me));
+        toast(t(u.active ? 'admin.user.deactivated' : 'admin.user.activated')); await load();
       } catch (err) { toast(errText(err)); }
     } }, t(u.active ? 'admin.user.deactivate' : 'admin.user.activate'));
     // Reset a password in the row: a password field (not a prompt, which
@@ -135,16 +211,41 @@ const views = {
             cell.replaceChildren(open);
           } catch (err) { toast(errText(err)); }
         } }, t('admin.user.reset.set'));
-        cell.replaceChildren(pw, ' ', ok);
+        cell.replaceChildren(pw, ' ', ok, ' ', h('button.link', { type: 'button', onclick: () => cell.replaceChildren(open) }, t('cancel')));
         pw.focus();
       } }, t('admin.user.reset'));
       cell.append(open);
       return cell;
     };
-    wrap.append(form, unitForm, h('section.panel', null, h('h2', null, t('admin.users', { n: r.users.length })), h('table', null,
-      h('tr', null, h('th', null, t('admin.user.username')), h('th', null, t('admin.user.name')), h('th', null, t('admin.user.role')), h('th', null, t('admin.user.unit')), h('th', null, t('admin.active')), h('th', null, '')),
-      r.users.slice(0, 300).map(u => h('tr', null, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`)), h('td', null, unitName.get(u.unit) || u.unit),
-        h('td', null, u.active ? t('yes') : h('span.late', null, t('admin.user.inactive'))), h('td', null, toggle(u), ' ', reset(u)))))));
+    const f = { username: h('input', { id: 'new-username', required: true }), name: h('input', { id: 'new-name' }),
+      role: h('select', { id: 'new-role' }, roles.map(x => h('option', { value: x }, t(`role.${x}`)))),
+      unit: h('select', { id: 'new-unit' }, us.list.map(u => h('option', { value: u.code }, u.name))),
+      grids: h('input', { id: 'new-grids', placeholder: '14021305300101' }), password: h('input', { id: 'new-password', type: 'password', minlength: 10, required: true, autocomplete: 'new-password' }) };
+    const msg = h('p.err', { role: 'alert' });
+    const form = h('form.panel', { onsubmit: async e => {
+      e.preventDefault();
+      msg.textContent = '';
+      try {
+        await api('POST', '/api/v1/admin/users', { username: f.username.value.trim(), name: f.name.value.trim(), role: f.role.value, unit: f.unit.value,
+          grids: f.grids.value.split(/[,，\s]+/).filter(Boolean), password: f.password.value });
+        toast(t('admin.user.created')); q.value = f.username.value.trim(); role.value = ''; unit.value = ''; offset = 0; form.reset(); await load();
+      } catch (err) { msg.textContent = errText(err); }
+    } }, h('h2', null, t('admin.user.new')), h('div.actions', null, Object.entries(f).map(([k, el]) => h('label', null, h('span', null, t(`admin.user.${k}`)), el))), msg,
+    h('button.primary', { type: 'submit' }, t('admin.user.create')));
+    const uf = { code: h('input', { id: 'unit-code', required: true, placeholder: 'scjg' }), name: h('input', { id: 'unit-name', required: true }),
+      kind: h('select', { id: 'unit-kind' }, ['department', 'street', 'community', 'property', 'centre', 'leadership'].map(k => h('option', { value: k }, t(`admin.kind.${k}`)))),
+      street: h('input', { id: 'unit-street', placeholder: '140213053' }) };
+    const umsg = h('p.err', { role: 'alert' });
+    const unitForm = h('form.panel', { onsubmit: async e => {
+      e.preventDefault();
+      try {
+        await api('POST', '/api/v1/admin/units', { code: uf.code.value.trim(), name: uf.name.value.trim(), kind: uf.kind.value, street: uf.street.value.trim() });
+        toast(t('admin.saved')); location.reload();
+      } catch (err) { umsg.textContent = errText(err); }
+    } }, h('h2', null, t('admin.unit.new')), h('div.actions', null, Object.entries(uf).map(([k, el]) => h('label', null, h('span', null, t(`admin.unit.${k}`)), el))), umsg,
+    h('button.primary', { type: 'submit' }, t('admin.unit.create')));
+    wrap.append(h('section.panel', null, h('h2', null, t('admin.tab.users')), search, list), form, unitForm);
+    await load();
     return wrap;
   },
   async grids() {
@@ -165,19 +266,13 @@ const views = {
   },
   async catalog(me, fresh) {
     const cat = await catalog(fresh);
-    const limits = me.role === 'admin' ? (await api('GET', '/api/v1/admin/time-limits')).limits : [];
-    const editor = h('textarea', { id: 'limits-json', style: 'min-height:14rem;font-family:monospace' }, JSON.stringify({ limits }, null, 1));
-    const lmsg = h('p.err', { role: 'alert' });
-    const edit = me.role === 'admin' ? h('details.panel', null, h('summary', null, t('admin.limits.edit')), h('p.muted', null, t('admin.limits.help')), editor, lmsg,
-      h('button.primary', { type: 'button', onclick: async () => {
-        try { const body = JSON.parse(editor.value); await api('PUT', '/api/v1/admin/time-limits', body); toast(t('admin.saved')); lmsg.textContent = ''; }
-        catch (err) { lmsg.textContent = errText(err); }
-      } }, t('submit'))) : null;
+    const isAdmin = me.role === 'admin';
+    const limits = isAdmin ? (await api('GET', '/api/v1/admin/time-limits')).limits : [];
     const cf = { id: h('input', { id: 'cat-id', required: true, placeholder: 'M90001', pattern: '[CM][0-9]{5}' }), name: h('input', { id: 'cat-name' }),
       major_class: h('input', { id: 'cat-class', placeholder: '地方事项' }), dept_hint: h('input', { id: 'cat-dept' }),
       public: h('input', { id: 'cat-public', type: 'checkbox', checked: true }) };
     const cmsg = h('p.err', { role: 'alert' });
-    const catForm = me.role === 'admin' ? h('form.panel', { onsubmit: async e => {
+    const catForm = isAdmin ? h('form.panel', { onsubmit: async e => {
       e.preventDefault();
       const body = { public: cf.public.checked };
       for (const k of ['name', 'major_class', 'dept_hint']) if (cf[k].value.trim()) body[k] = cf[k].value.trim();
@@ -187,13 +282,11 @@ const views = {
       } catch (err) { cmsg.textContent = errText(err); }
     } }, h('h2', null, t('admin.cat.edit')), h('p.muted', null, t('admin.cat.help')),
     h('div.actions', null, Object.entries(cf).map(([k, el]) => h('label', null, h('span', null, t(`admin.cat.${k}`)), el))), cmsg,
-    h('button.primary', { type: 'submit' }, t('submit'))) : null;
-    const view = h('div', null, catForm, edit, limits.length ? h('section.panel', null, h('h2', null, t('admin.limits')), h('table', null,
-      h('tr', null, h('th', null, t('admin.limit.scope')), h('th', null, t('admin.limit.step')), h('th', null, t('case.urgency')), h('th.n', null, t('admin.limit.amount'))),
-      limits.map(l => h('tr', null, h('td', null, l.scope || '*'), h('td', null, l.step), h('td', null, l.urgency || '*'), h('td.n', null, `${l.amount} ${l.unit}`, l.note ? h('div.muted', null, l.note) : ''))))) : null,
-    h('section.panel', null, h('h2', null, t('admin.catalog', { n: cat.list.length })), h('table', null,
-      h('tr', null, h('th', null, 'ID'), h('th', null, t('case.category')), h('th', null, t('admin.public'))),
-      cat.list.map(c => h('tr', null, h('td', null, c.id), h('td', null, c.name), h('td', null, c.public ? t('yes') : ''))))));
+    h('button.primary', { type: 'submit' }, t('admin.cat.save'))) : null;
+    const view = h('div', null, catForm, isAdmin ? limitTable(cat, limits) : null,
+      h('section.panel', null, h('h2', null, t('admin.catalog', { n: cat.list.length })), h('table', null,
+        h('tr', null, h('th', null, t('admin.cat.id')), h('th', null, t('admin.cat.major_class')), h('th', null, t('case.category')), h('th', null, t('admin.public'))),
+        cat.list.map(c => h('tr', null, h('td', null, c.id), h('td', null, c.major_class), h('td', null, c.name), h('td', null, c.public ? t('yes') : ''))))));
     return view;
   },
   async calendar() {
@@ -263,8 +356,147 @@ const views = {
   },
   async webhooks() {
     const r = await api('GET', '/api/v1/admin/webhooks');
-    return h('section.panel', null, h('h2', null, t('admin.webhooks')), h('p.muted', null, t('admin.webhooks.help')),
-      h('table', null, h('tr', null, h('th', null, 'URL'), h('th', null, t('admin.topics')), h('th', null, t('admin.active'))),
-        (r.webhooks || []).map(x => h('tr', null, h('td', null, x.url), h('td', null, x.topics.join(', ')), h('td', null, x.active ? t('yes') : t('no'))))));
+    const wrap = h('div', { id: 'webhooks-view' });
+    const reload = async () => wrap.replaceWith(await views.webhooks());
+    const url = h('input', { id: 'hook-url', type: 'url', required: true, size: 40, placeholder: 'https://sms.example.gov.cn/xiuhua' });
+    const topics = h('input', { id: 'hook-topics', size: 30, value: '*', placeholder: 'case.*, deadline.warning' });
+    const secret = h('input', { id: 'hook-secret', type: 'password', autocomplete: 'off', size: 24, minlength: 16, placeholder: t('admin.hook.secret.ph') });
+    const msg = h('p.err', { role: 'alert' });
+    const shown = h('div', { id: 'hook-created', 'aria-live': 'polite' });
+    const form = h('form.panel', { id: 'hook-form', onsubmit: async e => {
+      e.preventDefault();
+      msg.textContent = '';
+      try {
+        const res = await api('POST', '/api/v1/admin/webhooks', { url: url.value.trim(), topics: topics.value.split(/[,，\s]+/).filter(Boolean), secret: secret.value });
+        const fresh = await views.webhooks();
+        // The secret, this once: the server keeps it but never shows it again.
+        fresh.querySelector('#hook-created').replaceChildren(h('section.panel.preview', null, h('h3', null, t('admin.hook.created', { id: res.webhook.id })),
+          h('p', null, t('admin.hook.secret.once')), h('p', null, h('code', { id: 'hook-secret-shown' }, res.secret)),
+          h('p.muted', null, t('admin.hook.signature')), h('code.muted', null, res.signature)));
+        wrap.replaceWith(fresh);
+        toast(t('admin.saved'));
+      } catch (err) { msg.textContent = errText(err); }
+    } }, h('h2', null, t('admin.hook.new')), h('p.muted', null, t('admin.webhooks.help')),
+    h('div.actions', null, h('label', null, h('span', null, t('admin.hook.url')), url), h('label', null, h('span', null, t('admin.topics')), topics),
+      h('label', null, h('span', null, t('admin.hook.secret')), secret)), msg, h('button.primary', { type: 'submit', id: 'hook-add' }, t('admin.hook.add')));
+    const deliveries = h('div', { id: 'hook-deliveries' });
+    const showDeliveries = async (x, state = '', before = 0, more = null) => {
+      const p = new URLSearchParams({ limit: '50' });
+      if (state) p.set('state', state);
+      if (before) p.set('before', String(before));
+      let d;
+      try { d = await api('GET', `/api/v1/admin/webhooks/${x.id}/deliveries?${p}`); } catch (err) { deliveries.replaceChildren(h('p.err', { role: 'alert' }, errText(err))); return; }
+      const rows = d.deliveries.map(v => h('tr', { 'data-delivery': v.id, 'data-state': v.state }, h('td', null, String(v.id)), h('td', null, v.topic), h('td.n', null, String(v.message_id)),
+        h('td', null, h(`span.dstate.${v.state}`, null, t(`admin.delivery.${v.state}`))), h('td.n', null, String(v.attempts)),
+        h('td', null, v.last_status ? `HTTP ${v.last_status}` : ''), h('td', null, v.last_error || ''), h('td', null, fmtTime(v.last_at)),
+        h('td', null, v.state === 'pending' ? fmtTime(v.next_at) : ''),
+        h('td', null, v.state === 'parked' ? h('button.link', { type: 'button', 'data-replay': v.id, onclick: async () => {
+          try { await api('POST', `/api/v1/admin/deliveries/${v.id}/replay`); toast(t('admin.delivery.replayed', { id: v.id })); await showDeliveries(x, state); } catch (err) { toast(errText(err)); }
+        } }, t('admin.delivery.replay')) : '')));
+      const next = d.next_before ? h('button', { type: 'button', id: 'deliveries-more', onclick: e => { e.currentTarget.remove(); showDeliveries(x, state, d.next_before, tbody); } }, t('admin.delivery.more')) : '';
+      if (more) { more.append(...rows); more.parentNode.after(next); return; }
+      const pick = h('select', { id: 'delivery-state', 'aria-label': t('admin.delivery.state') }, ['', 'pending', 'done', 'parked'].map(s =>
+        h('option', { value: s, selected: s === state }, s ? t(`admin.delivery.${s}`) : t('admin.delivery.all'))));
+      pick.addEventListener('change', () => showDeliveries(x, pick.value));
+      const tbody = h('tbody', null, rows);
+      deliveries.replaceChildren(h('section.panel', { 'data-deliveries-of': x.id }, h('h2', null, t('admin.delivery.of', { id: x.id, url: x.url })),
+        h('div.actions', null, pick, h('button', { type: 'button', id: 'deliveries-refresh', onclick: () => showDeliveries(x, pick.value) }, t('admin.delivery.refresh'))),
+        rows.length ? h('table', { id: 'deliveries' }, h('thead', null, h('tr', null, h('th', null, '#'), h('th', null, t('admin.topics')), h('th.n', null, t('admin.delivery.message')),
+          h('th', null, t('admin.delivery.state')), h('th.n', null, t('admin.delivery.attempts')), h('th', null, t('admin.delivery.status')), h('th', null, t('admin.delivery.error')),
+          h('th', null, t('admin.delivery.last')), h('th', null, t('admin.delivery.next')), h('th', null, ''))), tbody) : h('p.muted', { id: 'deliveries-none' }, t('admin.delivery.none')), next));
+    };
+    const pause = x => h('button.link', { type: 'button', 'data-pause-hook': x.id, 'data-active': String(x.active), onclick: async () => {
+      if (x.active && !await confirmDialog(t('admin.hook.pause.q', { id: x.id }), t('admin.hook.pause.detail', { url: x.url }), t('admin.hook.pause'))) return;
+      try { await api('PATCH', `/api/v1/admin/webhooks/${x.id}`, { active: !x.active }); toast(t(x.active ? 'admin.hook.paused' : 'admin.hook.resumed', { id: x.id })); await reload(); }
+      catch (err) { toast(errText(err)); }
+    } }, t(x.active ? 'admin.hook.pause' : 'admin.hook.resume'));
+    const list = r.webhooks || [];
+    wrap.append(form, shown, h('section.panel', null, h('h2', null, t('admin.webhooks.n', { n: list.length })),
+      list.length ? h('table', { id: 'webhooks' }, h('tr', null, h('th', null, '#'), h('th', null, t('admin.hook.url')), h('th', null, t('admin.topics')), h('th', null, t('admin.hook.state')),
+        h('th', null, t('admin.hook.since')), h('th', null, '')),
+      list.map(x => h('tr', { 'data-hook': x.id }, h('td', null, String(x.id)), h('td.url', null, x.url), h('td', null, x.topics.join(', ')),
+        h('td', null, x.active ? t('admin.hook.active') : h('span.late', null, t('admin.hook.paused.state'))), h('td', null, fmtTime(x.created_at)),
+        h('td', null, h('button.link', { type: 'button', 'data-show-deliveries': x.id, onclick: () => showDeliveries(x) }, t('admin.hook.deliveries')), ' ', pause(x))))) :
+        h('p.muted', null, t('admin.webhooks.none'))), deliveries);
+    return wrap;
   },
 };
+
+// limitTable edits the time-limit table as a table: a row per limit with
+// its scope by name, the step, urgency and unit in words. The whole table
+// is sent and checked on the server; each row it refuses says why beside
+// it, and nothing changes until every row is right.
+function limitTable(cat, limits) {
+  const body = h('tbody', null);
+  const msg = h('p.err', { role: 'alert', id: 'limits-msg' });
+  const opt = (v, label, on) => h('option', { value: v, selected: on }, label);
+  const row = l => {
+    const name = h('div.muted.scope-name', null, scopeName(cat, l.scope));
+    const scope = h('input', { 'data-f': 'scope', list: 'limit-scopes', size: 22, value: l.scope ? scopeText(cat, l.scope) : '', 'aria-label': t('admin.limit.scope'),
+      oninput: () => { name.textContent = scopeName(cat, parseScope(cat, scope.value)); } });
+    const tr = h('tr', { 'data-limit-row': '' },
+      h('td', null, scope, name),
+      h('td', null, h('select', { 'data-f': 'step', 'aria-label': t('admin.limit.step') }, steps.map(s => opt(s, t(`step.${s}`), s === l.step)))),
+      h('td', null, h('select', { 'data-f': 'urgency', 'aria-label': t('case.urgency') }, opt('', t('admin.limit.both'), !l.urgency),
+        opt('normal', t('urgency.normal'), l.urgency === 'normal'), opt('urgent', t('urgency.urgent'), l.urgency === 'urgent'))),
+      h('td', null, h('input', { 'data-f': 'amount', type: 'number', min: 1, max: 10000, step: 1, value: l.amount ?? '', style: 'width:5.5rem', 'aria-label': t('admin.limit.amount') })),
+      h('td', null, h('select', { 'data-f': 'unit', 'aria-label': t('admin.limit.unit') }, limitUnits.map(u => opt(u, t(`admin.limit.unit.${u}`), u === l.unit)))),
+      h('td', null, h('input', { 'data-f': 'note', value: l.note || '', maxlength: 100, size: 18, 'aria-label': t('admin.rule.note') })),
+      h('td', null, h('button.link', { type: 'button', 'data-remove-limit': '', onclick: async () => {
+        if (!await confirmDialog(t('admin.limit.remove.q'), `${scopeName(cat, parseScope(cat, scope.value))} · ${t(`step.${tr.querySelector('[data-f=step]').value}`)}`, t('admin.delete'))) return;
+        tr.remove(); number();
+      } }, t('admin.delete')), h('div.err.row-err', { role: 'alert' })));
+    return tr;
+  };
+  // Rows are numbered as the server counts them (limits[i]).
+  const number = () => [...body.rows].forEach((tr, i) => { tr.dataset.limitRow = String(i); });
+  const read = () => [...body.rows].map(tr => {
+    const v = f => tr.querySelector(`[data-f=${f}]`).value;
+    const l = { scope: parseScope(cat, v('scope')), step: v('step'), urgency: v('urgency'), amount: Number(v('amount') || 0), unit: v('unit') };
+    if (v('note').trim()) l.note = v('note').trim();
+    return l;
+  });
+  const clear = () => {
+    msg.textContent = '';
+    body.querySelectorAll('.row-err').forEach(e => { e.textContent = ''; });
+    body.querySelectorAll('.bad').forEach(e => { e.classList.remove('bad'); e.removeAttribute('aria-invalid'); });
+    body.querySelectorAll('tr.bad-row').forEach(e => e.classList.remove('bad-row'));
+  };
+  // Each refused row: its message beside it, the field marked.
+  const show = err => {
+    const list = err.problem && (err.problem.errors || (err.problem.field ? [err.problem] : []));
+    let marked = 0;
+    for (const p of list || []) {
+      const m = /^limits\[(\d+)\](?:\.([a-z_]+))?$/.exec(p.field || '');
+      const tr = m && body.rows[Number(m[1])];
+      if (!tr) continue;
+      marked++;
+      tr.classList.add('bad-row');
+      const el = m[2] && tr.querySelector(`[data-f=${m[2]}]`);
+      if (el) { el.classList.add('bad'); el.setAttribute('aria-invalid', 'true'); }
+      const other = /^limits\[(\d+)\]$/.exec(p.other || '');
+      const text = p.code === 'duplicate' && other ? t('admin.limit.err.duplicate', { n: Number(other[1]) + 1 }) : t(`admin.limit.err.${m[2] || 'row'}`);
+      const cell = tr.querySelector('.row-err');
+      cell.textContent = cell.textContent ? `${cell.textContent}；${text}` : text;
+    }
+    msg.textContent = marked ? t('admin.limits.refused', { n: marked }) : errText(err);
+    body.querySelector('tr.bad-row')?.scrollIntoView({ block: 'center' });
+  };
+  limits.forEach(l => body.append(row(l)));
+  number();
+  const save = h('button.primary', { type: 'button', id: 'limits-save', onclick: async () => {
+    clear();
+    try {
+      await api('PUT', '/api/v1/admin/time-limits', { limits: read() });
+      toast(t('admin.limits.saved', { n: body.rows.length }));
+    } catch (err) { show(err); }
+  } }, t('admin.limits.save'));
+  return h('section.panel', { id: 'limits' }, h('h2', null, t('admin.limits.n', { n: limits.length })), h('p.muted', null, t('admin.limits.help')),
+    scopeOptions(cat, 'limit-scopes'),
+    h('table.limits', null, h('thead', null, h('tr', null, h('th', null, t('admin.limit.scope')), h('th', null, t('admin.limit.step')), h('th', null, t('case.urgency')),
+      h('th', null, t('admin.limit.amount')), h('th', null, t('admin.limit.unit')), h('th', null, t('admin.rule.note')), h('th', null, ''))), body),
+    msg, h('div.actions', null, h('button', { type: 'button', id: 'limits-add', onclick: () => {
+      const tr = row({ scope: '', step: 'handle', amount: 1, unit: 'working_days' });
+      body.append(tr); number(); tr.querySelector('[data-f=scope]').focus();
+    } }, t('admin.limits.add')), save));
+}
