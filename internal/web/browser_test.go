@@ -712,6 +712,21 @@ func TestBrowserOperatorCallsBack(t *testing.T) {
 		t.Errorf("the contact: %q", txt)
 	}
 	p.shot("operator-callback")
+	// The file prints alone: in print, the queue and the map are hidden.
+	p.eval(`document.body.classList.add('print-case'); document.querySelector('#detail').classList.add('printing'); 'ok'`)
+	media := func(m string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m})
+			return chromedp.Void{}, err
+		}
+	}
+	p.do("print media", media("print"))
+	if v := p.eval(`getComputedStyle(document.querySelector('#q')).visibility + ' ' + getComputedStyle(document.querySelector('#detail h2')).visibility + ' ' + getComputedStyle(document.querySelector('[data-print]')).display`); v != "hidden visible none" {
+		t.Errorf("in print the search, the file's title and the print button are %q, want hidden, visible, none", v)
+	}
+	p.shot("case-file-print")
+	p.do("screen media", media(""))
+	p.eval(`document.body.classList.remove('print-case'); document.querySelector('#detail').classList.remove('printing'); 'ok'`)
 
 	// The dispatcher registers it under the right category.
 	p.login("dispatcher1")

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -100,6 +102,31 @@ func TestRegistrationCorrectsAndRedispatchAvoidsWhoReturned(t *testing.T) {
 	}
 	c, _ = a.Store.CaseByNumber(ctx, n)
 	first := c.Tasks[0].UnitID
+	// The file shows the task's working time against its limit: the limit
+	// is the table's for 非法占绿毁绿, counted from the dispatch.
+	var limit deadline.Limit
+	for _, scope := range []string{"M06045", "M06", "*"} {
+		for _, l := range deadline.DefaultLimits() {
+			if limit.Amount == 0 && l.Scope == scope && l.Step == caseflow.StepHandle && (l.Urgency == "" || l.Urgency == caseflow.Normal) {
+				limit = l
+			}
+		}
+	}
+	wantAllowed := limit.Amount * 60
+	if limit.Unit == deadline.WorkingDays {
+		wantAllowed = limit.Amount * int(a.Policy.Calendar().DayLength()/time.Minute)
+	}
+	_, body, _ = getAs(t, s.URL+"/api/v1/cases/"+n, disp)
+	var fileView struct {
+		Tasks []struct {
+			Allowed *int `json:"work_allowed_minutes"`
+			Taken   *int `json:"work_taken_minutes"`
+		}
+	}
+	if json.Unmarshal([]byte(body), &fileView); len(fileView.Tasks) != 1 || fileView.Tasks[0].Allowed == nil || *fileView.Tasks[0].Allowed != wantAllowed ||
+		fileView.Tasks[0].Taken == nil || *fileView.Tasks[0].Taken != 0 {
+		t.Fatalf("the task's time against its limit (%d %s = %d working minutes): %s", limit.Amount, limit.Unit, wantAllowed, body)
+	}
 	units, _ := a.Store.Units(ctx)
 	code1 := ""
 	for _, u := range units {

@@ -249,6 +249,13 @@ type TaskView struct {
 	Request      caseflow.RequestKind `json:"request,omitempty"` // a pending request: return, extension or suspension
 	RequestNote  string               `json:"request_note,omitempty"`
 	RequestedDue *time.Time           `json:"requested_due,omitempty"`
+	DispatchedAt *time.Time           `json:"dispatched_at,omitempty"`
+	DoneAt       *time.Time           `json:"done_at,omitempty"`
+	// WorkTaken is the working time from dispatch to the report back (to
+	// now while the task runs), WorkAllowed from dispatch to the deadline,
+	// both in minutes (case detail and lists with the calendar).
+	WorkTaken   *int `json:"work_taken_minutes,omitempty"`
+	WorkAllowed *int `json:"work_allowed_minutes,omitempty"`
 }
 
 // EventView is one line of the timeline.
@@ -290,7 +297,7 @@ func view(c *caseflow.Case, now time.Time) CaseView {
 	v.Overdue = c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && now.After(c.Deadline)
 	for _, t := range c.Tasks {
 		v.Tasks = append(v.Tasks, TaskView{UnitID: t.UnitID, Lead: t.Lead, State: t.State, Deadline: opt(t.Deadline), Extensions: t.Extensions,
-			Request: t.Request, RequestNote: t.RequestNote, RequestedDue: opt(t.RequestedDue)})
+			Request: t.Request, RequestNote: t.RequestNote, RequestedDue: opt(t.RequestedDue), DispatchedAt: opt(t.DispatchedAt), DoneAt: opt(t.DoneAt)})
 	}
 	return v
 }
@@ -303,6 +310,22 @@ func (s *Server) caseView(c *caseflow.Case, now time.Time) CaseView {
 		v.WorkLeft = &m
 	}
 	v.DeadlineProvisional = provisional(s.app.Policy.Calendar(), c)
+	cal := s.app.Policy.Calendar()
+	for i, t := range c.Tasks {
+		if t.DispatchedAt.IsZero() || t.State == caseflow.TaskReturned {
+			continue
+		}
+		end := t.DoneAt
+		if end.IsZero() {
+			end = now
+		}
+		taken := int(cal.Between(t.DispatchedAt, end) / time.Minute)
+		v.Tasks[i].WorkTaken = &taken
+		if !t.Deadline.IsZero() {
+			allowed := int(cal.Between(t.DispatchedAt, t.Deadline) / time.Minute)
+			v.Tasks[i].WorkAllowed = &allowed
+		}
+	}
 	return v
 }
 

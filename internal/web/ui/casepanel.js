@@ -64,6 +64,12 @@ const placeName = c => {
   return `${n.street || c.place.street} · ${n.community || c.place.community} · ${n.grid || c.place.grid}`;
 };
 
+// duration is working minutes as hours and minutes.
+function duration(min) {
+  const hh = Math.floor(min / 60), m = min % 60;
+  return hh ? t('time.hm', { h: hh, m }) : t('time.m', { m });
+}
+
 // corrected says what a registration or dispatch put right.
 function corrected(k, cat) {
   const parts = [];
@@ -103,14 +109,15 @@ export async function renderCase(box, number, me, onChange) {
   const tasks = (c.tasks || []).length ? h('table', null, h('tr', null, h('th', null, t('case.unit')), h('th', null, t('case.task')), h('th', null, t('case.deadline'))),
     c.tasks.map(k => h('tr', null, h('td', null, unitName(us, k.unit_id), k.lead ? h('span.muted', null, ' ', t('case.lead')) : ''),
       h('td', null, t(`task.${k.state}`), k.request ? h('div.warn', null, t(`request.${k.request}`), k.request_note ? `：${k.request_note}` : '') : ''),
-      h('td', null, fmtTime(k.deadline))))) : null;
+      h('td', null, fmtTime(k.deadline), k.work_taken_minutes !== undefined ? h(k.work_allowed_minutes !== undefined && k.work_taken_minutes > k.work_allowed_minutes ? 'div.late' : 'div.muted',
+        { 'data-taken': k.work_taken_minutes }, t(k.done_at ? 'case.took' : 'case.taking', { d: duration(k.work_taken_minutes), l: k.work_allowed_minutes !== undefined ? duration(k.work_allowed_minutes) : '—' })) : '')))) : null;
   const timeline = h('ol.timeline', null, (c.timeline || []).map(e => h('li', null,
     h('b', null, t(`action.${e.action}`)), ' ', h('span.muted', null, fmtTime(e.at), ' · ', t(`role.${e.role}`), e.by ? ` ${e.by}` : '', e.unit_id ? ` · ${unitName(us, e.unit_id)}` : ''),
     e.reason ? h('div', null, e.reason) : null, e.data && e.data.note ? h('div', null, e.data.note) : null,
     e.data && e.data.assignments ? h('div.muted', null, e.data.assignments.map(a => `${unitName(us, a.unit_id)}${a.lead ? '（' + t('case.lead') + '）' : ''}${a.rule ? ' — ' + a.rule : ''}`).join('；')) : null,
     e.data && e.data.corrected ? h('div.warn', { 'data-corrected': '' }, corrected(e.data.corrected, cat)) : null,
     e.data && e.data.photos ? photoStrip(e.data.photos) : null)));
-  const extra = h('div');
+  const extra = h('div.noprint');
   const actions = h('div.actions', { 'aria-label': t('case.actions') });
   const formBox = h('div');
   for (const a of c.actions || []) {
@@ -120,11 +127,18 @@ export async function renderCase(box, number, me, onChange) {
       if (onChange) onChange(c.number);
     }) }, t(`action.${a}`)));
   }
+  // The file prints alone (案卷): the page around it is hidden in print.
+  const print = h('button.link.noprint', { type: 'button', 'data-print': '', onclick: () => {
+    document.body.classList.add('print-case'); box.classList.add('printing');
+    const done = () => { document.body.classList.remove('print-case'); box.classList.remove('printing'); window.removeEventListener('afterprint', done); };
+    window.addEventListener('afterprint', done);
+    window.print();
+  } }, t('case.print'));
   fill(box,
-    h('h2', null, c.description || c.number),
+    h('div.actions', null, h('h2', { style: 'flex:1' }, c.description || c.number), print),
     facts, photos.length ? [h('h3', null, t('case.photos')), photoStrip(photos)] : null,
     tasks ? [h('h3', null, t('case.tasks')), tasks] : null,
-    (c.actions || []).length ? [h('h3', null, t('case.actions')), actions, formBox] : h('p.muted', null, t('case.noactions')),
+    (c.actions || []).length ? [h('h3.noprint', null, t('case.actions')), actions, formBox] : h('p.muted.noprint', null, t('case.noactions')),
     extra,
     h('h3', null, t('case.timeline')), timeline);
   if (['dispatcher', 'operator', 'admin', 'leader'].includes(me.role) && c.state !== 'closed' && c.state !== 'voided') {
