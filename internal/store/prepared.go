@@ -83,10 +83,16 @@ func (s *Store) prepareMissed(ctx context.Context) {
 	}
 }
 
-// readStmt returns the read pool's prepared statement for q, preparing it
-// on first use (database/sql prepares it on each connection as needed).
-func (s *Store) readStmt(ctx context.Context, q string) *sql.Stmt {
-	if s.dialect != SQLite {
+// maxPreparedArgs bounds the variables of a statement worth keeping: the
+// longer lists (a page of 1,000 ids) come in as many shapes as lengths, and
+// each kept on every connection of the read pool costs memory.
+const maxPreparedArgs = 100
+
+// readStmt returns the read pool's prepared statement for q with nargs
+// arguments, preparing it on first use (database/sql prepares it on each
+// connection as needed).
+func (s *Store) readStmt(ctx context.Context, q string, nargs int) *sql.Stmt {
+	if s.dialect != SQLite || nargs > maxPreparedArgs {
 		return nil
 	}
 	s.stmtMu.Lock()
@@ -144,14 +150,14 @@ func (t *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 type rdb struct{ s *Store }
 
 func (r rdb) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if st := r.s.readStmt(ctx, q); st != nil {
+	if st := r.s.readStmt(ctx, q, len(args)); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return r.s.r.QueryRowContext(ctx, q, args...)
 }
 
 func (r rdb) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st := r.s.readStmt(ctx, q); st != nil {
+	if st := r.s.readStmt(ctx, q, len(args)); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return r.s.r.QueryContext(ctx, q, args...)

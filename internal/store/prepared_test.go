@@ -63,3 +63,29 @@ func TestPhotoInUse(t *testing.T) {
 		}
 	})
 }
+
+// Long lists are not kept prepared: each length is a statement of its own,
+// and kept on every read connection they would fill the cache and memory.
+func TestLongListsAreNotKeptPrepared(t *testing.T) {
+	s := storetest.Open(t, store.SQLite)
+	list := func(n int) []string {
+		l := make([]string, n)
+		for i := range l {
+			l[i] = fmt.Sprintf("X%07d", i)
+		}
+		return l
+	}
+	kept := s.PreparedReadsForTest()
+	for n := 101; n <= 130; n++ {
+		if _, err := s.Open311Requests(t.Context(), store.Open311Query{Numbers: list(n), Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.PreparedReadsForTest(); got != kept {
+		t.Fatalf("30 lists of 101 to 130 ids: %d statements kept, was %d", got, kept)
+	}
+	s.Open311Requests(t.Context(), store.Open311Query{Numbers: list(5), Limit: 10})
+	if got := s.PreparedReadsForTest(); got != kept+1 {
+		t.Fatalf("a short list: %d statements kept, want %d", got, kept+1)
+	}
+}
