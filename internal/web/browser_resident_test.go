@@ -88,6 +88,9 @@ func TestBrowserResidentReportsFromTheMap(t *testing.T) {
 		if n := p.eval(`document.querySelector('#board-map').dataset.total`); n != strconv.Itoa(open) {
 			t.Errorf("%s: the board map shows %s open problems, the rule lists %d", size.name, n, open)
 		}
+		if shown := p.eval(`document.querySelector('#board-map').dataset.shown`); shown != strconv.Itoa(open) {
+			t.Errorf("%s: the board map draws %s problems (points and counts), not the %d open ones", size.name, shown, open)
+		}
 		if !strings.Contains(p.text("#map-total"), strconv.Itoa(open)) {
 			t.Errorf("%s: the map's caption %q does not say %d", size.name, p.text("#map-total"), open)
 		}

@@ -61,17 +61,42 @@ async function list() {
   await load();
   // The map shows every open public problem, counted per public cell.
   const [{ VectorMap }, pm] = await Promise.all([import('./map.js'), api('GET', '/api/v1/public/map').catch(e => ({ error: e }))]);
+  let cells = [];
   const map = new VectorMap(mapBox, {
     onPick: p => { location.hash = `follow/${p.number}`; },
-    onCluster: cl => fillCell(cellCases, cl),
+    // A count of several places zooms in on them; of one place, lists it.
+    onCluster: cl => {
+      if (cl.cells.length > 1) { const [x, y] = map.toPx(cl.lon, cl.lat); map.zoomBy(2, x, y); } else fillCell(cellCases, cl);
+    },
+    onView: () => regroup(),
   });
+  // regroup counts the public cells that would overlap at this zoom
+  // together (bins of about 36 px, fixed to the map, not the screen, so
+  // panning does not move them).
+  function regroup() {
+    if (!map.view) return;
+    const B = 36 / map.view.s, bins = new Map();
+    for (const c of cells) {
+      const [x, y] = map.P(c.lon, c.lat), k = `${Math.floor(x / B)},${Math.floor(y / B)}`;
+      let b = bins.get(k);
+      if (!b) bins.set(k, b = { cells: [], count: 0, lon: 0, lat: 0 });
+      b.cells.push(c); b.count += c.count; b.lon += c.lon * c.count; b.lat += c.lat * c.count;
+    }
+    const points = [], clusters = [];
+    for (const b of bins.values()) {
+      if (b.count === 1) { const c = b.cells[0]; points.push({ number: c.number, lon: c.lon, lat: c.lat, state: c.state }); continue; }
+      clusters.push({ lon: b.lon / b.count, lat: b.lat / b.count, count: b.count, cells: b.cells, numbers: b.cells.flatMap(c => c.numbers).slice(0, 20) });
+    }
+    map.setCases(points, clusters);
+    mapBox.dataset.shown = points.length + clusters.reduce((n, c) => n + c.count, 0);
+  }
   map.legend.textContent = t('public.map.legend');
   await map.ready;
   if (pm.error) { mapTotal.textContent = publicErr(pm.error); return; }
   mapTotal.textContent = t(pm.more ? 'public.map.more' : 'public.map.total', { n: pm.total });
+  cells = pm.cells;
+  regroup();
   mapBox.dataset.total = pm.total;
-  map.setCases(pm.cells.filter(c => c.count === 1).map(c => ({ number: c.number, lon: c.lon, lat: c.lat, state: c.state })),
-    pm.cells.filter(c => c.count > 1));
   performance.mark('xiuhua:ready:board'); // the browser benchmarks read it
 }
 
