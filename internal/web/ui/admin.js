@@ -55,7 +55,7 @@ function scopeName(cat, scope) {
   if (!scope || scope === '*') return t('admin.scope.all');
   if (scope.length === 3) {
     const c = cat.list.find(x => x.id.startsWith(scope));
-    return c ? `${c.major_class}（${t('admin.scope.class')}）` : scope;
+    return c ? `${c.class}（${t('admin.scope.class')}）` : scope;
   }
   const c = cat.byId.get(scope);
   return c ? c.name : scope;
@@ -66,7 +66,7 @@ function scopeName(cat, scope) {
 // code, or a name typed in full).
 function scopeOptions(cat, id) {
   const classes = new Map();
-  for (const c of cat.list) if (!classes.has(c.id.slice(0, 3))) classes.set(c.id.slice(0, 3), c.major_class);
+  for (const c of cat.list) if (!classes.has(c.id.slice(0, 3))) classes.set(c.id.slice(0, 3), c.class);
   return h('datalist', { id }, h('option', { value: `${t('admin.scope.all')} *` }),
     [...classes].map(([k, n]) => h('option', { value: `${n}（${t('admin.scope.class')}） ${k}` })),
     cat.list.map(c => h('option', { value: `${c.name} ${c.id}` })));
@@ -78,10 +78,18 @@ function parseScope(cat, text) {
   if (v === t('admin.scope.all')) return '*';
   const c = cat.list.find(x => x.name === v);
   if (c) return c.id;
-  const k = cat.list.find(x => x.major_class === v);
+  const k = cat.list.find(x => x.class === v);
   return k ? k.id.slice(0, 3) : v;
 }
 const scopeText = (cat, scope) => `${scopeName(cat, scope)} ${scope || '*'}`;
+
+// topicName says a webhook topic in words: case.register is 立案.
+function topicName(topic) {
+  const [kind, what] = topic.split('.');
+  if (kind === 'case' && what) { const s = t(`action.${what}`); return s === `action.${what}` ? topic : s; }
+  const s = t(`admin.topic.${topic}`);
+  return s === `admin.topic.${topic}` ? '' : s;
+}
 
 // holidayRows lists the years with a holiday file, newest first: this
 // year, the next and imported ones each on a row, older built-in years on
@@ -178,7 +186,7 @@ const views = {
         h('button', { type: 'button', id: top ? 'users-prev' : null, disabled: r.offset === 0, onclick: () => { offset = Math.max(0, offset - pageSize); load(); } }, t('admin.users.prev')),
         h('button', { type: 'button', id: top ? 'users-next' : null, disabled: r.offset + r.users.length >= r.total, onclick: () => { offset += pageSize; load(); } }, t('admin.users.next')));
       list.replaceChildren(pager(true), h('table', { id: 'users', 'data-offset': r.offset },
-        h('tr', null, h('th', null, t('admin.user.username')), h('th', null, t('admin.user.name')), h('th', null, t('admin.user.role')), h('th', null, t('admin.user.unit')), h('th', null, t('admin.active')), h('th', null, '')),
+        h('tr', null, h('th', null, t('admin.user.username')), h('th', null, t('admin.user.name')), h('th', null, t('admin.user.role')), h('th', null, t('admin.user.unit')), h('th', null, t('admin.user.state')), h('th', null, '')),
         r.users.map(u => {
           const un = unitOf.get(u.unit);
           return h('tr', { 'data-user': u.username }, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`)),
@@ -286,7 +294,7 @@ const views = {
     const view = h('div', null, catForm, isAdmin ? limitTable(cat, limits) : null,
       h('section.panel', null, h('h2', null, t('admin.catalog', { n: cat.list.length })), h('table', null,
         h('tr', null, h('th', null, t('admin.cat.id')), h('th', null, t('admin.cat.major_class')), h('th', null, t('case.category')), h('th', null, t('admin.public'))),
-        cat.list.map(c => h('tr', null, h('td', null, c.id), h('td', null, c.major_class), h('td', null, c.name), h('td', null, c.public ? t('yes') : ''))))));
+        cat.list.map(c => h('tr', null, h('td', null, c.id), h('td', null, c.class), h('td', null, c.name), h('td', null, c.public ? t('yes') : ''))))));
     return view;
   },
   async calendar() {
@@ -386,7 +394,7 @@ const views = {
       if (before) p.set('before', String(before));
       let d;
       try { d = await api('GET', `/api/v1/admin/webhooks/${x.id}/deliveries?${p}`); } catch (err) { deliveries.replaceChildren(h('p.err', { role: 'alert' }, errText(err))); return; }
-      const rows = d.deliveries.map(v => h('tr', { 'data-delivery': v.id, 'data-state': v.state }, h('td', null, String(v.id)), h('td', null, v.topic), h('td.n', null, String(v.message_id)),
+      const rows = d.deliveries.map(v => h('tr', { 'data-delivery': v.id, 'data-state': v.state }, h('td', null, String(v.id)), h('td', null, topicName(v.topic), ' ', h('span.muted.code', null, v.topic)), h('td.n', null, String(v.message_id)),
         h('td', null, h(`span.dstate.${v.state}`, null, t(`admin.delivery.${v.state}`))), h('td.n', null, String(v.attempts)),
         h('td', null, v.last_status ? `HTTP ${v.last_status}` : ''), h('td', null, v.last_error || ''), h('td', null, fmtTime(v.last_at)),
         h('td', null, v.state === 'pending' ? fmtTime(v.next_at) : ''),
@@ -412,7 +420,7 @@ const views = {
     } }, t(x.active ? 'admin.hook.pause' : 'admin.hook.resume'));
     const list = r.webhooks || [];
     wrap.append(form, shown, h('section.panel', null, h('h2', null, t('admin.webhooks.n', { n: list.length })),
-      list.length ? h('table', { id: 'webhooks' }, h('tr', null, h('th', null, '#'), h('th', null, t('admin.hook.url')), h('th', null, t('admin.topics')), h('th', null, t('admin.hook.state')),
+      list.length ? h('table', { id: 'webhooks' }, h('tr', null, h('th', null, '#'), h('th', null, t('admin.hook.url.col')), h('th', null, t('admin.topics')), h('th', null, t('admin.hook.state')),
         h('th', null, t('admin.hook.since')), h('th', null, '')),
       list.map(x => h('tr', { 'data-hook': x.id }, h('td', null, String(x.id)), h('td.url', null, x.url), h('td', null, x.topics.join(', ')),
         h('td', null, x.active ? t('admin.hook.active') : h('span.late', null, t('admin.hook.paused.state'))), h('td', null, fmtTime(x.created_at)),
@@ -431,11 +439,14 @@ function limitTable(cat, limits) {
   const msg = h('p.err', { role: 'alert', id: 'limits-msg' });
   const opt = (v, label, on) => h('option', { value: v, selected: on }, label);
   const row = l => {
-    const name = h('div.muted.scope-name', null, scopeName(cat, l.scope));
-    const scope = h('input', { 'data-f': 'scope', list: 'limit-scopes', size: 22, value: l.scope ? scopeText(cat, l.scope) : '', 'aria-label': t('admin.limit.scope'),
-      oninput: () => { name.textContent = scopeName(cat, parseScope(cat, scope.value)); } });
+    const name = h('div.scope-name', null, l.scope ? scopeName(cat, l.scope) : '');
+    // The code in the field, its name under it: a name typed or picked
+    // from the list becomes its code.
+    const scope = h('input', { 'data-f': 'scope', list: 'limit-scopes', size: 14, value: l.scope || '', placeholder: t('admin.limit.scope.ph'), 'aria-label': t('admin.limit.scope'),
+      oninput: () => { name.textContent = scopeName(cat, parseScope(cat, scope.value)); },
+      onchange: () => { scope.value = parseScope(cat, scope.value); name.textContent = scope.value ? scopeName(cat, scope.value) : ''; } });
     const tr = h('tr', { 'data-limit-row': '' },
-      h('td', null, scope, name),
+      h('td', null, name, scope),
       h('td', null, h('select', { 'data-f': 'step', 'aria-label': t('admin.limit.step') }, steps.map(s => opt(s, t(`step.${s}`), s === l.step)))),
       h('td', null, h('select', { 'data-f': 'urgency', 'aria-label': t('case.urgency') }, opt('', t('admin.limit.both'), !l.urgency),
         opt('normal', t('urgency.normal'), l.urgency === 'normal'), opt('urgent', t('urgency.urgent'), l.urgency === 'urgent'))),
@@ -482,7 +493,11 @@ function limitTable(cat, limits) {
     msg.textContent = marked ? t('admin.limits.refused', { n: marked }) : errText(err);
     body.querySelector('tr.bad-row')?.scrollIntoView({ block: 'center' });
   };
-  limits.forEach(l => body.append(row(l)));
+  // In the order people read the table: all, a class, a category; then the
+  // loop's steps; both urgencies before one.
+  const rank = sc => (sc === '*' ? '0' : sc.length === 3 ? '1' : '2') + sc;
+  limits.slice().sort((a, b) => rank(a.scope).localeCompare(rank(b.scope)) || steps.indexOf(a.step) - steps.indexOf(b.step) || (a.urgency || '').localeCompare(b.urgency || ''))
+    .forEach(l => body.append(row(l)));
   number();
   const save = h('button.primary', { type: 'button', id: 'limits-save', onclick: async () => {
     clear();

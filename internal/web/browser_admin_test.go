@@ -1,0 +1,199 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/store"
+	"github.com/xiuhua/xiuhua/internal/watch"
+)
+
+// An administrator's morning in 系统管理, at 1400×900: every tab in words
+// (no {n}, no message keys); an account found by a search on its second
+// page and deactivated after the confirmation (a cancelled one stays
+// active); a time limit edited in the table, a wrong row refused beside it
+// first; a dispatch rule added by names and deleted after the
+// confirmation; a webhook added with its secret shown once, its delivery
+// seen after a case event, and paused after the confirmation.
+func TestBrowserAdminMorning(t *testing.T) {
+	bctx := browser(t)
+	s, a := server(t)
+	ctx := context.Background()
+	var got atomic.Int32
+	sub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got.Add(1) }))
+	defer sub.Close()
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	p.login("admin")
+	p.eval(`location.hash = '#/admin'; 'ok'`)
+	p.do("admin", chromedp.WaitVisible(chromedp.CSS(`#dry-result`)))
+	// Every tab: its label and its page in words.
+	words := func(tab string) {
+		t.Helper()
+		txt := p.eval(`document.querySelector('main').innerText`)
+		if strings.Contains(txt, "{") || strings.Contains(txt, "admin.") || strings.Contains(txt, "undefined") {
+			i := strings.IndexAny(txt, "{u")
+			if j := strings.Index(txt, "admin."); j >= 0 {
+				i = j
+			}
+			t.Errorf("the %s tab shows a placeholder or a key: …%.80s…", tab, txt[max(0, i-20):])
+		}
+	}
+	for _, tab := range []string{"dispatch", "users", "grids", "catalog", "calendar", "webhooks"} {
+		p.do("tab "+tab, chromedp.Click(chromedp.CSS(`[data-section="`+tab+`"]`)))
+		p.wait(tab+" shown", `document.querySelector('#admin-body').textContent !== '' && !document.querySelector('#admin-body > p.muted')`)
+		words(tab)
+		p.shot("admin-tab-" + tab)
+	}
+	if tabs := p.text(`.tabs`); !strings.Contains(tabs, "账号") || !strings.Contains(tabs, "Webhook 订阅") {
+		t.Errorf("the tab labels: %q", tabs)
+	}
+
+	// Accounts: a search, its second page, a deactivation asked first.
+	p.do("accounts", chromedp.Click(chromedp.CSS(`[data-section="users"]`)), chromedp.WaitVisible(chromedp.CSS(`#user-q`)),
+		chromedp.SendKeys(chromedp.CSS(`#user-q`), "gw140213"), chromedp.Click(chromedp.CSS(`#users-go`)))
+	p.wait("searched", `document.querySelectorAll('#users tr[data-user]').length === 50 && [...document.querySelectorAll('#users tr[data-user]')].every(tr => tr.dataset.user.startsWith('gw140213'))`)
+	first := p.text(`#users-range`)
+	p.do("second page", chromedp.Click(chromedp.CSS(`#users-next`)))
+	p.wait("second page shown", `document.querySelector('#users').dataset.offset === '50'`)
+	if r := p.text(`#users-range`); !strings.HasPrefix(r, "第 51–") || r == first {
+		t.Errorf("the second page says %q (the first %q)", r, first)
+	}
+	if role := p.eval(`document.querySelector('#users tr[data-user] td:nth-child(3)').textContent`); role != "网格员" {
+		t.Errorf("the role column says %q, not in words", role)
+	}
+	if unit := p.eval(`document.querySelector('#users tr[data-user] td:nth-child(4) .muted')?.textContent || ''`); unit == "" || strings.Contains(unit, "community") {
+		t.Errorf("the unit kind says %q", unit)
+	}
+	who := p.eval(`document.querySelectorAll('#users tr[data-user]')[1].dataset.user`)
+	other := p.eval(`document.querySelectorAll('#users tr[data-user]')[2].dataset.user`)
+	p.do("deactivate, cancelled", chromedp.Click(chromedp.CSS(`[data-toggle-user="`+other+`"]`)), chromedp.WaitVisible(chromedp.CSS(`#confirm-cancel`)),
+		chromedp.Click(chromedp.CSS(`#confirm-cancel`)))
+	p.wait("dialog closed", `!document.querySelector('#confirm')`)
+	p.do("deactivate", chromedp.Click(chromedp.CSS(`[data-toggle-user="`+who+`"]`)), chromedp.WaitVisible(chromedp.CSS(`#confirm-ok`)))
+	if q := p.text(`#confirm`); !strings.Contains(q, "停用") || !strings.Contains(q, who) {
+		t.Errorf("the confirmation says %q", q)
+	}
+	p.shot("admin-users-confirm")
+	p.do("confirm", chromedp.Click(chromedp.CSS(`#confirm-ok`)))
+	p.wait("deactivated", `document.querySelector('[data-toggle-user="`+who+`"]')?.textContent === '启用' && document.querySelector('#users').dataset.offset === '50'`)
+	p.shot("admin-users-page2")
+	if acc, _ := a.Store.AccountByUsername(ctx, who); acc.Active {
+		t.Errorf("%s is active after the confirmed deactivation", who)
+	}
+	if acc, _ := a.Store.AccountByUsername(ctx, other); !acc.Active {
+		t.Errorf("%s was deactivated though the confirmation was cancelled", other)
+	}
+
+	// Time limits: a wrong amount is refused beside its row, then one
+	// limit changed and saved.
+	p.do("catalog", chromedp.Click(chromedp.CSS(`[data-section="catalog"]`)), chromedp.WaitVisible(chromedp.CSS(`#limits-save`)))
+	row := p.eval(`String([...document.querySelectorAll('#limits tr[data-limit-row]')].findIndex(tr => tr.querySelector('[data-f=scope]').value === 'M06011' && tr.querySelector('[data-f=step]').value === 'handle' && tr.querySelector('[data-f=urgency]').value === ''))`)
+	if row == "-1" {
+		t.Fatal("no row for 积存垃圾渣土 handle in the table")
+	}
+	sel := `#limits tr[data-limit-row="` + row + `"]`
+	if txt := p.eval(`document.querySelector('` + sel + `').innerText`); !strings.Contains(txt, "积存垃圾渣土") || !strings.Contains(txt, "处置") || !strings.Contains(txt, "工作日") {
+		t.Errorf("the row for M06011 says %q, not in words", txt)
+	}
+	p.do("a wrong amount", chromedp.SetValue(chromedp.CSS(sel+` [data-f=amount]`), "0"), chromedp.Click(chromedp.CSS(`#limits-save`)))
+	p.wait("refused beside the row", `document.querySelector('`+sel+` .row-err').textContent !== ''`)
+	if e := p.text(sel + ` .row-err`); !strings.Contains(e, "时限须为") {
+		t.Errorf("the row's refusal says %q", e)
+	}
+	p.shot("admin-limits-refused")
+	if l, _ := a.Policy.Load().Lookup(caseflow.StepHandle, "M06011", caseflow.Normal); l.Amount != 2 {
+		t.Fatalf("the refused table changed the limit: %+v", l)
+	}
+	p.do("a right amount", chromedp.SetValue(chromedp.CSS(sel+` [data-f=amount]`), "3"), chromedp.Click(chromedp.CSS(`#limits-save`)))
+	p.wait("saved", `document.getElementById('toast').textContent.includes('时限表已保存') && document.querySelector('`+sel+` .row-err').textContent === ''`)
+	if l, _ := a.Policy.Load().Lookup(caseflow.StepHandle, "M06011", caseflow.Normal); l.Amount != 3 {
+		t.Errorf("after saving the table: %+v", l)
+	}
+
+	// A dispatch rule by names, then deleted after the confirmation.
+	divs, _ := a.Store.Divisions(ctx)
+	rules, _ := a.Store.DispatchRules(ctx)
+	var area places.Division
+	for _, d := range divs {
+		taken := false
+		for _, r := range rules {
+			taken = taken || r.Area == d.Code && r.Category == "M06011"
+		}
+		if d.Level == places.LevelCommunity && !taken {
+			area = d
+			break
+		}
+	}
+	p.do("dispatch", chromedp.Click(chromedp.CSS(`[data-section="dispatch"]`)), chromedp.WaitVisible(chromedp.CSS(`#rule-category`)),
+		chromedp.SendKeys(chromedp.CSS(`#rule-category`), "积存垃圾渣土"))
+	p.eval(`const s = document.querySelector('#rule-area'); s.value = [...s.options].find(o => o.textContent.endsWith(' · ` + area.Name + `')).value; ` +
+		`const l = document.querySelector('#rule-lead'); l.value = [...l.options].find(o => o.textContent.includes('园林')).value; 'ok'`)
+	p.do("add rule", chromedp.Click(chromedp.CSS(`#rule-form button[type=submit]`)))
+	p.wait("rule listed", `[...document.querySelectorAll('#rules tr[data-rule]')].some(tr => tr.textContent.includes('积存垃圾渣土') && tr.textContent.includes('`+area.Name+`') && tr.textContent.includes('园林'))`)
+	rules2, _ := a.Store.DispatchRules(ctx)
+	added := rules2[len(rules2)-1]
+	if added.Category != "M06011" || added.Area != area.Code || added.Lead != "ylc" {
+		t.Fatalf("the rule added by names: %+v", added)
+	}
+	p.do("see rule", chromedp.ScrollIntoView(chromedp.CSS(fmt.Sprintf(`tr[data-rule="%d"]`, added.ID))))
+	p.shot("admin-dispatch-rule-added")
+	p.do("delete rule", chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-delete-rule="%d"]`, added.ID))), chromedp.WaitVisible(chromedp.CSS(`#confirm-ok`)))
+	if q := p.text(`#confirm`); !strings.Contains(q, "积存垃圾渣土") || !strings.Contains(q, area.Name) {
+		t.Errorf("the delete confirmation says %q", q)
+	}
+	p.shot("admin-dispatch-delete-confirm")
+	p.do("confirm delete", chromedp.Click(chromedp.CSS(`#confirm-ok`)))
+	p.wait("rule gone", fmt.Sprintf(`!document.querySelector('tr[data-rule="%d"]') && !!document.querySelector('#rules')`, added.ID))
+	if rules3, _ := a.Store.DispatchRules(ctx); len(rules3) != len(rules) {
+		t.Errorf("after the delete: %d rules, were %d", len(rules3), len(rules))
+	}
+
+	// A webhook: added, its secret shown once, its delivery after a case
+	// event, paused after the confirmation.
+	p.do("webhooks", chromedp.Click(chromedp.CSS(`[data-section="webhooks"]`)), chromedp.WaitVisible(chromedp.CSS(`#hook-url`)),
+		chromedp.SendKeys(chromedp.CSS(`#hook-url`), sub.URL+"/xiuhua"), chromedp.SetValue(chromedp.CSS(`#hook-topics`), "case.*"),
+		chromedp.Click(chromedp.CSS(`#hook-add`)))
+	p.wait("secret shown", `!!document.querySelector('#hook-secret-shown')`)
+	hooks, _ := a.Store.Webhooks(ctx)
+	if len(hooks) != 1 || hooks[0].URL != sub.URL+"/xiuhua" {
+		t.Fatalf("webhooks after the form: %+v", hooks)
+	}
+	if shown := p.text(`#hook-secret-shown`); shown != hooks[0].Secret {
+		t.Errorf("the secret shown %q is not the one kept", shown)
+	}
+	p.shot("admin-webhook-added")
+	cs, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1})
+	if code, body := signIn(t, s.URL, "dispatcher2").do("POST", "/api/v1/cases", map[string]any{"category": "M06011", "description": "订阅测试：垃圾堆放", "lon": cs[0].Point.Lon, "lat": cs[0].Point.Lat}); code != 201 {
+		t.Fatalf("report: %d %s", code, body)
+	}
+	if _, err := (&watch.Deliverer{Store: a.Store}).DeliverOnce(ctx); err != nil || got.Load() == 0 {
+		t.Fatalf("delivery: %v, %d received", err, got.Load())
+	}
+	p.do("deliveries", chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-show-deliveries="%d"]`, hooks[0].ID))))
+	p.wait("delivery listed", `!!document.querySelector('#deliveries tr[data-delivery][data-state="done"]')`)
+	if row := p.text(`#deliveries tr[data-delivery]`); !strings.Contains(row, "case.") || !strings.Contains(row, "已送达") || !strings.Contains(row, "HTTP 200") {
+		t.Errorf("the delivery row says %q", row)
+	}
+	words("webhooks")
+	p.do("see deliveries", chromedp.ScrollIntoView(chromedp.CSS(`#deliveries`)))
+	p.shot("admin-webhook-deliveries")
+	p.do("pause", chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-pause-hook="%d"]`, hooks[0].ID))), chromedp.WaitVisible(chromedp.CSS(`#confirm-ok`)),
+		chromedp.Click(chromedp.CSS(`#confirm-ok`)))
+	p.wait("paused", fmt.Sprintf(`document.querySelector('[data-pause-hook="%d"]')?.dataset.active === 'false'`, hooks[0].ID))
+	if h, _ := a.Store.Webhook(ctx, hooks[0].ID); h.Active {
+		t.Error("the webhook is active after the confirmed pause")
+	}
+	if p.eval(`document.querySelector('#hook-secret-shown') ? 'shown' : 'gone'`) != "gone" {
+		t.Error("the secret is still shown after the page was reloaded")
+	}
+	p.shot("admin-webhook-paused")
+}
