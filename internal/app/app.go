@@ -266,7 +266,8 @@ type ReportInput struct {
 	Address     string
 	Lon, Lat    float64
 	Reporter    caseflow.Reporter
-	Photos      []string // uploaded photo ids, the report's evidence
+	Photos      []string         // uploaded photo ids, the report's evidence
+	Intake      *caseflow.Intake // a call taken at the hotline desk
 }
 
 // ReportAs files a case for a signed-in person, who must be allowed to
@@ -322,6 +323,9 @@ func (a *App) prepare(in ReportInput, actor caseflow.Actor) (*caseflow.Case, cas
 	ev, err := caseflow.Report(c, actor, a.Now(), a.Policy)
 	if err == nil && len(in.Photos) > 0 {
 		ev.Data.Photos = in.Photos
+	}
+	if err == nil {
+		ev.Data.Intake = in.Intake
 	}
 	return c, ev, err
 }

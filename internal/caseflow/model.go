@@ -246,6 +246,34 @@ type EventData struct {
 	Rule        string       `json:"rule,omitempty"`
 	Retimed     []Retime     `json:"retimed,omitempty"`
 	Corrected   *Corrected   `json:"corrected,omitempty"`
+	Intake      *Intake      `json:"intake,omitempty"` // a call taken at the hotline desk
+}
+
+// RequestType is what a caller asks for (诉求类型); it decides which steps
+// a hotline order takes.
+type RequestType string
+
+// The request types of the 12345 hotlines.
+const (
+	Consult    RequestType = "consult"    // 咨询
+	Help       RequestType = "help"       // 求助
+	Complaint  RequestType = "complaint"  // 投诉
+	Tip        RequestType = "tip"        // 举报
+	Suggestion RequestType = "suggestion" // 建议
+	Praise     RequestType = "praise"     // 表扬
+)
+
+// RequestTypes in the order the desk offers them.
+var RequestTypes = []RequestType{Complaint, Help, Consult, Tip, Suggestion, Praise}
+
+// Intake is what the hotline operator recorded with the call, beyond the
+// caller's name and phone (Reporter): the request type, whether the
+// caller wants to stay anonymous (the name is not kept) and whether they
+// accept a callback.
+type Intake struct {
+	Type       RequestType `json:"type"`
+	Anonymous  bool        `json:"anonymous,omitempty"`
+	NoCallback bool        `json:"no_callback,omitempty"`
 }
 
 // Corrected is what a correction at registration or dispatch changed.

@@ -553,6 +553,7 @@ type CaseFilter struct {
 	Grids      []string // any of these grids (a grid worker's patch)
 	Text       string   // in the description or address (substring: works for Chinese without word breaking)
 	Number     string   // a case number, or its first digits (the day: 20261120)
+	Phone      string   // the reporter's phone (a caller's earlier orders)
 	UnitID     int64    // cases with an active task of this unit
 	Overdue    bool     // open cases past their deadline at Now
 	Requested  bool     // a department's return, extension or suspension request waits for a decision
@@ -627,6 +628,9 @@ func (f CaseFilter) where() (string, []any) {
 	}
 	if f.UnitID != 0 {
 		add("id IN (SELECT case_id FROM tasks WHERE unit_id = $%d AND state <> 'returned')", f.UnitID)
+	}
+	if f.Phone != "" {
+		add("reporter_phone = $%d", f.Phone)
 	}
 	if f.Number != "" {
 		if len(f.Number) == 13 {

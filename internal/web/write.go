@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"reflect"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -226,6 +228,42 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, p access.Princi
 	fail(w, r, err)
 }
 
+// callerPhone is a mainland mobile number or a landline with its area
+// code (Datong's is 0352).
+var callerPhone = regexp.MustCompile(`^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$`)
+
+// callerCases is a caller's earlier orders, newest first, for the hotline
+// desk while the call is on (the repeats of a matter among them); every
+// look is audited, a phone number being personal data.
+func (s *Server) callerCases(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	phone := strings.ReplaceAll(r.PathValue("phone"), " ", "")
+	if !callerPhone.MatchString(phone) {
+		problem(w, http.StatusBadRequest, "invalid", "phone", "not a phone number: a mobile (13912345678) or a landline with its area code (0352-1234567)")
+		return
+	}
+	f := store.CaseFilter{Phone: phone, Now: s.app.Now(), Limit: 20}
+	total, err := s.app.Store.CountMatching(r.Context(), f)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	cs, err := s.app.Store.Cases(r.Context(), f)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	out := struct {
+		Total int64      `json:"total"`
+		Cases []CaseView `json:"cases"`
+	}{Total: total, Cases: make([]CaseView, 0, len(cs))}
+	for i := range cs {
+		out.Cases = append(out.Cases, s.caseView(&cs[i], f.Now))
+	}
+	_ = s.app.Store.Audit(r.Context(), s.app.Now(), p.Username, p.AccountID, "caller_history", client(r), fmt.Sprintf("%s: %d orders", phone, total))
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, out)
+}
+
 // report files a case. An Idempotency-Key header makes a retry return the
 // first case (200) instead of creating a second (201).
 func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Principal) {
@@ -238,12 +276,55 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 		Lon         *float64         `json:"lon"`
 		Lat         *float64         `json:"lat"`
 		Photos      []string         `json:"photos"`
+		// The hotline desk: the caller and what they ask for.
+		RequestType caseflow.RequestType `json:"request_type"`
+		Caller      *struct {
+			Name      string `json:"name"`
+			Phone     string `json:"phone"`
+			Anonymous bool   `json:"anonymous"`
+			Callback  *bool  `json:"callback"`
+		} `json:"caller"`
 	}
 	if !decode(w, r, &in) {
 		return
 	}
 	if !checkReport(w, in.Category, in.Lon, in.Lat, in.Description) || !s.knownPhotos(w, r, in.Photos) {
 		return
+	}
+	reporter := caseflow.Reporter{AccountID: p.AccountID}
+	var intake *caseflow.Intake
+	if in.Caller != nil || in.RequestType != "" {
+		if p.Role != caseflow.Operator && p.Role != caseflow.Dispatcher {
+			problem(w, http.StatusBadRequest, "invalid", "caller", "only the hotline desk (operators, dispatchers) records a caller and a request type")
+			return
+		}
+		if !slices.Contains(caseflow.RequestTypes, in.RequestType) {
+			problem(w, http.StatusBadRequest, "invalid", "request_type", "request_type is one of complaint, help, consult, tip, suggestion, praise")
+			return
+		}
+		intake = &caseflow.Intake{Type: in.RequestType}
+		if c := in.Caller; c != nil {
+			name, phone := strings.TrimSpace(c.Name), strings.ReplaceAll(strings.TrimSpace(c.Phone), " ", "")
+			switch {
+			case len([]rune(name)) > 50:
+				problem(w, http.StatusBadRequest, "invalid", "caller.name", "the caller's name is longer than 50 characters")
+				return
+			case phone != "" && !callerPhone.MatchString(phone):
+				problem(w, http.StatusBadRequest, "invalid", "caller.phone", "not a phone number: a mobile (13912345678) or a landline with its area code (0352-1234567)")
+				return
+			case c.Callback != nil && *c.Callback && phone == "":
+				problem(w, http.StatusBadRequest, "required", "caller.phone", "a caller who accepts a callback needs a phone number")
+				return
+			}
+			if c.Anonymous {
+				name = ""
+			}
+			reporter.Name, reporter.Phone = name, phone
+			intake.Anonymous, intake.NoCallback = c.Anonymous, c.Callback != nil && !*c.Callback
+		}
+		if in.Channel == "" {
+			in.Channel = caseflow.ChannelHotline
+		}
 	}
 	if in.Urgency != "" && in.Urgency != caseflow.Normal && in.Urgency != caseflow.Urgent {
 		problem(w, http.StatusBadRequest, "invalid", "urgency", "urgency must be normal or urgent")
@@ -262,7 +343,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 	}
 	c, created, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: in.Channel, CategoryID: in.Category, Urgency: in.Urgency,
 		Description: in.Description, Address: in.Address, Lon: *in.Lon, Lat: *in.Lat,
-		Reporter: caseflow.Reporter{AccountID: p.AccountID}, Photos: in.Photos}, p, key)
+		Reporter: reporter, Photos: in.Photos, Intake: intake}, p, key)
 	var ce *caseflow.Error
 	if errors.As(err, &ce) && (ce.Code == caseflow.CodeWrongRole || ce.Code == caseflow.CodeNotYours) {
 		s.refused(w, r, p, err)
