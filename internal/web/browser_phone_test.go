@@ -107,6 +107,13 @@ func TestBrowserPhoneOfflineKeepsPhotos(t *testing.T) {
 		t.Errorf("the worker's own report %s is listed as waiting for verification", cs[0].Number)
 	}
 	p.shot("phone-sent")
+	// The narrowest phones too.
+	p.do("360 px", chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile), chromedp.Navigate("about:blank"), chromedp.Navigate(s.URL+"/app#/phone"),
+		chromedp.WaitVisible(chromedp.CSS("#todo h2")), chromedp.Click(chromedp.CSS("#show-map")), chromedp.WaitVisible(chromedp.CSS("#report-form canvas")))
+	if p.eval(`String(document.documentElement.scrollWidth <= innerWidth)`) != "true" {
+		t.Errorf("the phone page is %s px wide on a 360 px screen", p.eval(`String(document.documentElement.scrollWidth)`))
+	}
+	p.shot("phone-360")
 }
 
 // The department desk on a phone (390 px) and at a desk: nothing wider
