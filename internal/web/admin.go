@@ -309,7 +309,21 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, p acces
 
 // adminGrids checks an uploaded grid layer (GeoJSON) and, unless
 // dry_run=true, makes it the layer from ?from=YYYY-MM-DD (default now).
+// layerImports holds the grid layer being imported or checked, for the
+// whole process.
+var layerImports = make(chan struct{}, 1)
+
 func (s *Server) adminGrids(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	// One layer at a time: a layer of 64 MB takes several times that to
+	// parse, and two at once would double it.
+	select {
+	case layerImports <- struct{}{}:
+		defer func() { <-layerImports }()
+	default:
+		w.Header().Set("Retry-After", "30")
+		problem(w, http.StatusServiceUnavailable, "busy", "", "another grid layer is being imported or checked; try again when it is done")
+		return
+	}
 	from := s.app.Now()
 	if v := r.URL.Query().Get("from"); v != "" {
 		t, err := time.ParseInLocation("2006-01-02", v, calendar.Shanghai)

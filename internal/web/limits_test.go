@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/lockout"
 )
 
@@ -94,5 +95,17 @@ func TestLimitsArePerNetwork(t *testing.T) {
 		if w.Code != tt.want || (w.Code == 429 && w.Header().Get("Retry-After") == "") {
 			t.Errorf("%s (network %s): %d, want %d", tt.addr, lockout.Network(tt.addr), w.Code, tt.want)
 		}
+	}
+}
+
+// One grid layer is parsed at a time in a process; another meanwhile is
+// told to come back.
+func TestOneLayerImportAtATime(t *testing.T) {
+	layerImports <- struct{}{} // a layer being imported
+	defer func() { <-layerImports }()
+	w := httptest.NewRecorder()
+	(&Server{}).adminGrids(w, httptest.NewRequest("POST", "/api/v1/admin/grids", nil), access.Principal{})
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("a second layer meanwhile: %d %s", w.Code, w.Body)
 	}
 }
