@@ -97,6 +97,9 @@ func TestWebhookDeliveries(t *testing.T) {
 		if _, err := s.DeliveryByID(ctx, 999999); err == nil {
 			t.Error("an absent delivery read without an error")
 		}
+		if w, err := s.WaitingDeliveries(ctx); err != nil || w[h.ID][store.DeliveryPending] != len(all) || w[h.ID][store.DeliveryParked] != 0 {
+			t.Errorf("waiting: %v %v, want %d pending", err, w, len(all))
+		}
 		if got, err := s.Webhook(ctx, h.ID); err != nil || got.URL != h.URL {
 			t.Errorf("webhook: %v %+v", err, got)
 		}

@@ -420,6 +420,31 @@ func (s *Store) Replay(ctx context.Context, id, webhookID int64, now time.Time) 
 	return int(n), nil
 }
 
+// WaitingDeliveries counts each webhook's deliveries still to send and
+// parked ones (done ones are not counted: the index on state keeps this
+// to the few that wait).
+func (s *Store) WaitingDeliveries(ctx context.Context) (map[int64]map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT webhook_id, state, count(*) FROM deliveries WHERE state IN ('pending', 'parked') GROUP BY webhook_id, state`)
+	if err != nil {
+		return nil, fmt.Errorf("store: waiting deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]map[string]int{}
+	for rows.Next() {
+		var id int64
+		var st string
+		var n int
+		if err := rows.Scan(&id, &st, &n); err != nil {
+			return nil, err
+		}
+		if out[id] == nil {
+			out[id] = map[string]int{}
+		}
+		out[id][st] = n
+	}
+	return out, rows.Err()
+}
+
 // DeliveryCounts counts deliveries by state.
 func (s *Store) DeliveryCounts(ctx context.Context) (map[string]int, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT state, count(*) FROM deliveries GROUP BY state`)

@@ -387,13 +387,30 @@ func (s *Server) calendarView(w http.ResponseWriter, r *http.Request, change *ap
 	writeJSON(w, http.StatusOK, out)
 }
 
+// WebhookView is a subscriber on the admin pages: no secret, and how many
+// of its deliveries wait to be sent and are parked.
+type WebhookView struct {
+	store.Webhook
+	Pending int `json:"pending"`
+	Parked  int `json:"parked"`
+}
+
 func (s *Server) adminWebhooks(w http.ResponseWriter, r *http.Request, _ access.Principal) {
 	hs, err := s.app.Store.Webhooks(r.Context())
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"webhooks": hs})
+	waiting, err := s.app.Store.WaitingDeliveries(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	out := make([]WebhookView, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, WebhookView{Webhook: h, Pending: waiting[h.ID][store.DeliveryPending], Parked: waiting[h.ID][store.DeliveryParked]})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
 }
 
 // adminSetDay makes a day a working day or a day off for the district

@@ -195,5 +195,21 @@ func TestBrowserAdminMorning(t *testing.T) {
 	if p.eval(`document.querySelector('#hook-secret-shown') ? 'shown' : 'gone'`) != "gone" {
 		t.Error("the secret is still shown after the page was reloaded")
 	}
+	if w := p.text(fmt.Sprintf(`[data-waiting="%d"]`, hooks[0].ID)); w != "无" {
+		t.Errorf("the webhook's waiting deliveries say %q, with every delivery done", w)
+	}
 	p.shot("admin-webhook-paused")
+
+	// The same tabs in English: words, no keys, no placeholders.
+	p.do("english", chromedp.Click(chromedp.CSS("#lang")), chromedp.WaitVisible(chromedp.CSS(`[data-section="users"]`)))
+	for _, tab := range []string{"dispatch", "users", "grids", "catalog", "calendar", "webhooks"} {
+		p.do("tab "+tab+" in English", chromedp.Click(chromedp.CSS(`[data-section="`+tab+`"]`)))
+		p.wait(tab+" shown in English", `document.querySelector('#admin-body').textContent !== '' && !document.querySelector('#admin-body > p.muted')`)
+		words(tab + " (English)")
+	}
+	if tabs := p.text(`.tabs`); !strings.Contains(tabs, "Accounts") || !strings.Contains(tabs, "Webhooks") {
+		t.Errorf("the English tab labels: %q", tabs)
+	}
+	p.shot("admin-en-webhooks")
+	p.eval(`localStorage.removeItem('lang'); 'ok'`)
 }

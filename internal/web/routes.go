@@ -132,7 +132,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /api/v1/admin/dispatch-rules", access: admin, summary: "add a dispatch rule (checked against the catalog, units and places)",
 			body: "category, area, ownership, lead, assist, note", signed: s.adminAddRule},
 		{pattern: "DELETE /api/v1/admin/dispatch-rules/{id}", access: admin, summary: "delete a dispatch rule", signed: s.adminDeleteRule},
-		{pattern: "GET /api/v1/admin/webhooks", access: admin, summary: "webhook subscriptions (no secrets)", signed: s.adminWebhooks},
+		{pattern: "GET /api/v1/admin/webhooks", access: admin, summary: "webhook subscriptions (no secrets), each with its pending and parked deliveries", signed: s.adminWebhooks},
 		{pattern: "POST /api/v1/admin/webhooks", access: admin, summary: "subscribe a URL (http or https) to topics (default *: all); the secret, made when not given, is in this answer only",
 			body: "url, topics, secret", signed: s.adminAddWebhook},
 		{pattern: "PATCH /api/v1/admin/webhooks/{id}", access: admin, summary: "pause (active=false) or resume a webhook", body: "active", signed: s.adminSetWebhook},

@@ -262,6 +262,7 @@ const views = {
     const out = h('div', { id: 'grids-result' });
     const send = async dry => {
       if (!file.files[0]) { out.replaceChildren(h('p.err', null, t('admin.grids.pick'))); return; }
+      if (!dry && !await confirmDialog(t('admin.grids.import.q'), t('admin.grids.import.detail', { f: file.files[0].name, d: from.value || t('admin.grids.now') }), t('admin.grids.import'))) return;
       try {
         const r = await api('POST', `/api/v1/admin/grids?dry_run=${dry}${from.value ? '&from=' + from.value : ''}`, file.files[0]);
         out.replaceChildren(h('p', null, t(dry ? 'admin.grids.ok' : 'admin.grids.done', { g: r.grids, u: r.unit_grids })));
@@ -386,7 +387,8 @@ const views = {
       } catch (err) { msg.textContent = errText(err); }
     } }, h('h2', null, t('admin.hook.new')), h('p.muted', null, t('admin.webhooks.help')),
     h('div.actions', null, h('label', null, h('span', null, t('admin.hook.url')), url), h('label', null, h('span', null, t('admin.topics')), topics),
-      h('label', null, h('span', null, t('admin.hook.secret')), secret)), msg, h('button.primary', { type: 'submit', id: 'hook-add' }, t('admin.hook.add')));
+      h('label', null, h('span', null, t('admin.hook.secret')), secret)), h('p.muted', { style: 'font-size:.85rem;margin:.2rem 0' }, t('admin.hook.topics.help')),
+    msg, h('button.primary', { type: 'submit', id: 'hook-add' }, t('admin.hook.add')));
     const deliveries = h('div', { id: 'hook-deliveries' });
     const showDeliveries = async (x, state = '', before = 0, more = null) => {
       const p = new URLSearchParams({ limit: '50' });
@@ -421,9 +423,12 @@ const views = {
     const list = r.webhooks || [];
     wrap.append(form, shown, h('section.panel', null, h('h2', null, t('admin.webhooks.n', { n: list.length })),
       list.length ? h('table', { id: 'webhooks' }, h('tr', null, h('th', null, '#'), h('th', null, t('admin.hook.url.col')), h('th', null, t('admin.topics')), h('th', null, t('admin.hook.state')),
-        h('th', null, t('admin.hook.since')), h('th', null, '')),
+        h('th', null, t('admin.hook.waiting')), h('th', null, t('admin.hook.since')), h('th', null, '')),
       list.map(x => h('tr', { 'data-hook': x.id }, h('td', null, String(x.id)), h('td.url', null, x.url), h('td', null, x.topics.join(', ')),
-        h('td', null, x.active ? t('admin.hook.active') : h('span.late', null, t('admin.hook.paused.state'))), h('td', null, fmtTime(x.created_at)),
+        h('td', null, x.active ? t('admin.hook.active') : h('span.late', null, t('admin.hook.paused.state'))),
+        h('td', { 'data-waiting': x.id }, x.pending || x.parked ? [x.pending ? t('admin.hook.pending', { n: x.pending }) : '', x.pending && x.parked ? '，' : '',
+          x.parked ? h('span.late', null, t('admin.hook.parked', { n: x.parked })) : ''] : h('span.muted', null, t('admin.hook.nothing'))),
+        h('td', null, fmtTime(x.created_at)),
         h('td', null, h('button.link', { type: 'button', 'data-show-deliveries': x.id, onclick: () => showDeliveries(x) }, t('admin.hook.deliveries')), ' ', pause(x))))) :
         h('p.muted', null, t('admin.webhooks.none'))), deliveries);
     return wrap;
