@@ -351,7 +351,7 @@ async function report() {
   h('button.primary', { type: 'submit', id: 'r-submit' }, t('phone.submit')));
   form.dataset.key = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
   main.replaceChildren(form);
-  showCats();
+  q.addEventListener('focus', showCats); // suggestions once asked for, not pushing the form down before
   await map.ready;
 }
 

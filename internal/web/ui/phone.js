@@ -211,7 +211,7 @@ export async function render(main, me) {
   }
   // To-dos first, the case opened from them under them, then reporting.
   main.replaceChildren(h('div.phone', null, todo, detail, form, mine));
-  showCats();
+  catInput.addEventListener('focus', showCats); // suggestions once asked for, not pushing the form down before
   await adoptOld(me.username).catch(() => {});
   await refreshPending();
   // Sent again when the phone is back online, and every 10 s while the
