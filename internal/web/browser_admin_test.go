@@ -57,9 +57,13 @@ func TestBrowserAdminMorning(t *testing.T) {
 		t.Errorf("the tab labels: %q", tabs)
 	}
 
+	// Accounts: a role typed in words narrows by role.
+	p.do("a role in words", chromedp.Click(chromedp.CSS(`[data-section="users"]`)), chromedp.WaitVisible(chromedp.CSS(`#user-q`)),
+		chromedp.SendKeys(chromedp.CSS(`#user-q`), "派遣员"), chromedp.Click(chromedp.CSS(`#users-go`)))
+	p.wait("dispatchers", `document.querySelector('#user-role').value === 'dispatcher' && document.querySelectorAll('#users tr[data-user]').length > 0 && [...document.querySelectorAll('#users tr[data-user] td:nth-child(3)')].every(td => td.textContent === '派遣员')`)
+	p.eval(`document.querySelector('#user-role').value = ''; document.querySelector('#user-q').value = ''; 'ok'`)
 	// Accounts: a search, its second page, a deactivation asked first.
-	p.do("accounts", chromedp.Click(chromedp.CSS(`[data-section="users"]`)), chromedp.WaitVisible(chromedp.CSS(`#user-q`)),
-		chromedp.SendKeys(chromedp.CSS(`#user-q`), "gw140213"), chromedp.Click(chromedp.CSS(`#users-go`)))
+	p.do("accounts", chromedp.SendKeys(chromedp.CSS(`#user-q`), "gw140213"), chromedp.Click(chromedp.CSS(`#users-go`)))
 	p.wait("searched", `document.querySelectorAll('#users tr[data-user]').length === 50 && [...document.querySelectorAll('#users tr[data-user]')].every(tr => tr.dataset.user.startsWith('gw140213'))`)
 	first := p.text(`#users-range`)
 	p.do("second page", chromedp.Click(chromedp.CSS(`#users-next`)))
@@ -134,7 +138,12 @@ func TestBrowserAdminMorning(t *testing.T) {
 		}
 	}
 	p.do("dispatch", chromedp.Click(chromedp.CSS(`[data-section="dispatch"]`)), chromedp.WaitVisible(chromedp.CSS(`#rule-category`)),
-		chromedp.SendKeys(chromedp.CSS(`#rule-category`), "积存垃圾渣土"))
+		chromedp.SendKeys(chromedp.CSS(`#rule-category`), "不存在的分类"), chromedp.Click(chromedp.CSS(`#rule-form button[type=submit]`)))
+	if m := p.text(`#rule-form p.err`); !strings.Contains(m, "请从列表中选择分类") {
+		t.Errorf("an unknown category's message: %q", m)
+	}
+	p.eval(`document.querySelector('#rule-category').value = ''; 'ok'`)
+	p.do("the right name", chromedp.SendKeys(chromedp.CSS(`#rule-category`), "积存垃圾渣土"))
 	p.eval(`const s = document.querySelector('#rule-area'); s.value = [...s.options].find(o => o.textContent.endsWith(' · ` + area.Name + `')).value; ` +
 		`const l = document.querySelector('#rule-lead'); l.value = [...l.options].find(o => o.textContent.includes('园林')).value; 'ok'`)
 	p.do("add rule", chromedp.Click(chromedp.CSS(`#rule-form button[type=submit]`)))

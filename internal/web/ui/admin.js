@@ -143,6 +143,10 @@ const views = {
     const add = isAdmin ? h('form.panel', { id: 'rule-form', onsubmit: async e => {
       e.preventDefault();
       msg.textContent = '';
+      const sc = parseScope(cat, f.category.value);
+      if (!(sc === '*' || cat.byId.has(sc) || (sc.length === 3 && cat.list.some(c => c.id.startsWith(sc))))) {
+        msg.textContent = t('admin.rule.pick'); f.category.focus(); return;
+      }
       try {
         await api('POST', '/api/v1/admin/dispatch-rules', { category: parseScope(cat, f.category.value), area: f.area.value, ownership: f.ownership.value, lead: f.lead.value, note: f.note.value.trim() });
         toast(t('admin.saved')); await reload(wrap);
@@ -176,6 +180,9 @@ const views = {
     let offset = 0;
     const load = async () => {
       const params = new URLSearchParams({ offset: String(offset), limit: String(pageSize) });
+      // A role typed in words (网格员) is the role filter, not text.
+      const asRole = roles.find(x => t(`role.${x}`) === q.value.trim());
+      if (asRole) { role.value = asRole; q.value = ''; }
       if (q.value.trim()) params.set('q', q.value.trim());
       if (role.value) params.set('role', role.value);
       if (unit.value) params.set('unit', unit.value);
