@@ -172,6 +172,20 @@ func TestBrowserResidentReportsFromTheMap(t *testing.T) {
 		t.Errorf("the case has %d me-too events and is %s; want 2, dispatched", n, after.State)
 	}
 
+	// The command centre sees the residents on the case.
+	p.do("desktop again", chromedp.EmulateViewport(1400, 900))
+	p.login("dispatcher1")
+	p.do("centre", chromedp.WaitVisible(chromedp.CSS(`#q`)), chromedp.SendKeys(chromedp.CSS("#q"), target.Number), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="`+target.Number+`"]`)), chromedp.Click(chromedp.CSS(`tr[data-number="`+target.Number+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-me-too]`)))
+	if txt := p.text(`[data-me-too]`); !strings.Contains(txt, "2 位居民") {
+		t.Errorf("the centre's case says %q about the residents' me-too", txt)
+	}
+	if tl := p.text(`#detail .timeline, .timeline`); strings.Count(tl, "我也遇到") != 2 {
+		t.Errorf("the centre's timeline shows %d me-too steps, want 2:\n%s", strings.Count(tl, "我也遇到"), tl)
+	}
+	p.shot("resident-metoo-centre")
+
 	// A resident who reported it again anyway: once the centre merges
 	// their report, their number leads to the case it went into.
 	anon := &user{t: t, base: s.URL, c: &http.Client{}}

@@ -211,6 +211,7 @@ type CaseView struct {
 	Verified            bool               `json:"verified"` // seen on site (a grid worker's own report counts)
 	DuplicateOf         int64              `json:"duplicate_of,omitempty"`
 	Repeats             int                `json:"repeats"` // later reports merged into this case
+	MeToo               int                `json:"me_too"`  // residents who met it too on the board (我也遇到; case detail only)
 	// DuplicateOfNumber is the case this one was merged into, and Merged the
 	// cases merged into this one (case detail only, those the reader may see).
 	DuplicateOfNumber string   `json:"duplicate_of_number,omitempty"`
@@ -527,6 +528,9 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			by = names[id]
+		}
+		if e.Action == caseflow.ActMeToo {
+			v.MeToo++
 		}
 		v.Timeline = append(v.Timeline, EventView{Seq: e.Seq, Action: e.Action, From: e.FromState, To: e.ToState,
 			Role: e.Actor.Role, By: by, UnitID: e.Actor.UnitID, At: e.At.In(calendar.Shanghai), Reason: e.Reason, Data: e.Data})

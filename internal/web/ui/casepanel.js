@@ -93,6 +93,7 @@ export async function renderCase(box, number, me, onChange) {
     h('dt', null, t('case.reported')), h('dd', null, fmtTime(c.reported_at)),
     c.deadline ? [h('dt', null, t('case.deadline')), h('dd', null, fmtTime(c.deadline), ' ', h(c.work_left_minutes < 0 ? 'span.late' : 'span.muted', { 'data-work-left': c.work_left_minutes }, workLeft(c.work_left_minutes)))] : null,
     c.repeats ? [h('dt', null, t('case.repeats')), h('dd', null, String(c.repeats), (c.merged || []).length ? [' · ', caseLinks(c.merged)] : '')] : null,
+    c.me_too ? [h('dt', null, t('case.me_too')), h('dd', { 'data-me-too': c.me_too }, t('case.me_too.n', { n: c.me_too }))] : null,
     c.duplicate_of_number ? [h('dt', null, t('case.merged_into')), h('dd', null, caseLinks([c.duplicate_of_number]))] : null,
     c.reporter_reachable ? [h('dt', null, t('case.reporter')), h('dd', { id: 'reporter' }, h('button.link', { type: 'button', id: 'show-reporter', onclick: async e => {
       const dd = e.currentTarget.parentElement;
