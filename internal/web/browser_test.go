@@ -695,6 +695,7 @@ func TestBrowserOperatorCallsBack(t *testing.T) {
 	}
 	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
 	p.login("operator1")
+	p.eval(`location.hash = '#/centre'; 'ok'`)
 	p.do("search by number", chromedp.WaitVisible(chromedp.CSS(`#q`)), chromedp.SendKeys(chromedp.CSS(`#q`), made.Number+"\r"),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="`+made.Number+`"]`)))
 	if n := p.eval(`String(document.querySelectorAll('tr.pick').length)`); n != "1" {
@@ -744,4 +745,77 @@ func TestBrowserOperatorCallsBack(t *testing.T) {
 		t.Fatalf("registered with a correction in the browser: %s %s", c.CategoryID, c.State)
 	}
 	p.shot("dispatcher-corrected")
+}
+
+// A 12345 operator's call, by the keyboard: the desk opens first; the
+// caller's number shows their earlier order; the category is found by
+// pinyin initials and the place by a community's name; an open report of
+// the same kind nearby is shown before filing; the order is filed with
+// its caller kept for staff, and its file opens beside the form. A call
+// without a place is refused in words, and files nothing.
+func TestBrowserOperatorTakesACall(t *testing.T) {
+	bctx := browser(t)
+	s, a := server(t)
+	ctx := context.Background()
+	// An earlier order from the same number, at the place the caller names.
+	layer, _ := a.Store.Divisions(ctx)
+	var community, communityName string
+	all, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1000})
+	for _, c := range all {
+		for _, d := range layer {
+			if d.Code == c.Place.Community && c.State.Open() {
+				community, communityName = d.Code, d.Name
+			}
+		}
+		if community != "" {
+			break
+		}
+	}
+	if community == "" {
+		t.Fatal("no open case in a named community")
+	}
+	before, _ := a.Store.CountCases(ctx)
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	p.login("operator1")
+	p.do("the desk opens first", chromedp.WaitVisible(chromedp.CSS(`#in-phone`)))
+	// A call without a place is refused in words.
+	p.do("no place", chromedp.SendKeys(chromedp.CSS(`#in-phone`), "13700001111"), chromedp.SendKeys(chromedp.CSS(`#in-category`), "jclj"))
+	p.wait("category suggestions", `document.querySelectorAll('#in-category-list li').length > 0`)
+	p.do("pick the category", chromedp.SendKeys(chromedp.CSS(`#in-category`), "\r"), chromedp.SendKeys(chromedp.CSS(`#in-description`), "小区门口垃圾三天没人清运"),
+		chromedp.Click(chromedp.CSS(`#in-submit`)))
+	p.wait("refused", `document.querySelector('#in-msg').textContent.includes('请选择问题所在位置')`)
+	if after, _ := a.Store.CountCases(ctx); sum(after) != sum(before) {
+		t.Fatal("a refused call filed a case")
+	}
+	// The place by the community's name.
+	short := strings.TrimSuffix(strings.TrimSuffix(communityName, "居民委员会"), "村民委员会")
+	p.do("the place", chromedp.SendKeys(chromedp.CSS(`#in-place`), short))
+	p.wait("place suggestions", `document.querySelectorAll('#in-place-list li').length > 0`)
+	p.do("pick the place", chromedp.SendKeys(chromedp.CSS(`#in-place`), "\r"))
+	p.wait("the place chosen", `document.querySelector('#in-where').textContent.includes('`+short+`')`)
+	p.do("file", chromedp.Click(chromedp.CSS(`#in-submit`)), chromedp.WaitVisible(chromedp.CSS(`#in-done`)))
+	first := p.eval(`document.querySelector('#in-done').dataset.number`)
+	c, err := a.Store.CaseByNumber(ctx, first)
+	if err != nil || c.Channel != caseflow.ChannelHotline || c.Reporter.Phone != "13700001111" || c.Place.Community != community || c.CategoryID != "M06011" {
+		t.Fatalf("the filed order: %+v %v", c, err)
+	}
+	p.wait("its file opens", `document.querySelector('#detail [data-case]') && document.querySelector('#detail [data-case]').textContent === '`+first+`'`)
+
+	// The same caller again: the earlier order shows, and the report
+	// already open nearby.
+	p.do("the second call", chromedp.SendKeys(chromedp.CSS(`#in-phone`), "13700001111\r"))
+	p.wait("the caller's history", `document.querySelector('[data-history="`+first+`"]') !== null`)
+	p.do("same matter", chromedp.SendKeys(chromedp.CSS(`#in-category`), "jclj"))
+	p.wait("category suggestions", `document.querySelectorAll('#in-category-list li').length > 0`)
+	p.do("pick it", chromedp.SendKeys(chromedp.CSS(`#in-category`), "\r"), chromedp.SendKeys(chromedp.CSS(`#in-place`), short))
+	p.wait("place suggestions", `document.querySelectorAll('#in-place-list li').length > 0`)
+	p.do("pick the place", chromedp.SendKeys(chromedp.CSS(`#in-place`), "\r"))
+	p.wait("nearby reports", `document.querySelector('[data-nearby="`+first+`"]') !== null`)
+	p.wait("marked as a repeat", `document.querySelector('[data-history="`+first+`"]').textContent.includes('重复诉求')`)
+	p.shot("intake")
+	p.do("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	if w := p.eval(`String(document.documentElement.scrollWidth <= window.innerWidth)`); w != "true" {
+		t.Error("the desk scrolls sideways at 390 px")
+	}
+	p.shot("intake-phone")
 }

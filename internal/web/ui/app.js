@@ -3,6 +3,7 @@ import { api, ApiError, errText, h, loadMessages, setCSRF, t, toast, translate }
 
 // Pages: hash route → module, and the roles whose menu shows it.
 const pages = [
+  { id: 'intake', roles: ['operator', 'dispatcher'], load: () => import('./intake.js') },
   { id: 'centre', roles: ['dispatcher', 'operator', 'admin', 'leader'], load: () => import('./centre.js') },
   { id: 'phone', roles: ['grid_worker'], load: () => import('./phone.js') },
   { id: 'desk', roles: ['handler'], load: () => import('./desk.js') },
@@ -108,7 +109,10 @@ function passwordForm() {
 async function route() {
   const mine = pages.filter(p => p.roles.includes(me.role));
   const id = location.hash.replace(/^#\/?/, '').split('/')[0];
-  const p = mine.find(x => x.id === id) || mine[0];
+  // Each role lands on its own work: the operator on the desk, a
+  // dispatcher on the centre's lists.
+  const home = { dispatcher: 'centre' }[me.role];
+  const p = mine.find(x => x.id === id) || mine.find(x => x.id === home) || mine[0];
   if (!p) { document.getElementById('main').replaceChildren(h('p', null, t('app.nopage'))); return; }
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('on', a.dataset.page === p.id);
   document.getElementById('bell').classList.toggle('on', p.id === 'inbox');
