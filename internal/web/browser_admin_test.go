@@ -35,6 +35,12 @@ func TestBrowserAdminMorning(t *testing.T) {
 	p.login("admin")
 	p.eval(`location.hash = '#/admin'; 'ok'`)
 	p.do("admin", chromedp.WaitVisible(chromedp.CSS(`#dry-result`)))
+	// calm lets the passing note fade before a screenshot.
+	calm := func() {
+		t.Helper()
+		p.eval(`document.getElementById('toast').classList.remove('show'); 'ok'`)
+		p.wait("the note faded", `getComputedStyle(document.getElementById('toast')).opacity === '0'`)
+	}
 	// Every tab: its label and its page in words.
 	words := func(tab string) {
 		t.Helper()
@@ -71,7 +77,7 @@ func TestBrowserAdminMorning(t *testing.T) {
 	if r := p.text(`#users-range`); !strings.HasPrefix(r, "第 51–") || r == first {
 		t.Errorf("the second page says %q (the first %q)", r, first)
 	}
-	if role := p.eval(`document.querySelector('#users tr[data-user] td:nth-child(3)').textContent`); role != "网格员" {
+	if role := p.eval(`document.querySelector('#users tr[data-user] td:nth-child(3)').firstChild.textContent`); role != "网格员" {
 		t.Errorf("the role column says %q, not in words", role)
 	}
 	if unit := p.eval(`document.querySelector('#users tr[data-user] td:nth-child(4) .muted')?.textContent || ''`); unit == "" || strings.Contains(unit, "community") {
@@ -89,6 +95,7 @@ func TestBrowserAdminMorning(t *testing.T) {
 	p.shot("admin-users-confirm")
 	p.do("confirm", chromedp.Click(chromedp.CSS(`#confirm-ok`)))
 	p.wait("deactivated", `document.querySelector('[data-toggle-user="`+who+`"]')?.textContent === '启用' && document.querySelector('#users').dataset.offset === '50'`)
+	calm()
 	p.shot("admin-users-page2")
 	if acc, _ := a.Store.AccountByUsername(ctx, who); acc.Active {
 		t.Errorf("%s is active after the confirmed deactivation", who)
@@ -113,6 +120,7 @@ func TestBrowserAdminMorning(t *testing.T) {
 	if e := p.text(sel + ` .row-err`); !strings.Contains(e, "时限须为") {
 		t.Errorf("the row's refusal says %q", e)
 	}
+	calm()
 	p.shot("admin-limits-refused")
 	if l, _ := a.Policy.Load().Lookup(caseflow.StepHandle, "M06011", caseflow.Normal); l.Amount != 2 {
 		t.Fatalf("the refused table changed the limit: %+v", l)
@@ -154,6 +162,7 @@ func TestBrowserAdminMorning(t *testing.T) {
 		t.Fatalf("the rule added by names: %+v", added)
 	}
 	p.do("see rule", chromedp.ScrollIntoView(chromedp.CSS(fmt.Sprintf(`tr[data-rule="%d"]`, added.ID))))
+	calm()
 	p.shot("admin-dispatch-rule-added")
 	p.do("delete rule", chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-delete-rule="%d"]`, added.ID))), chromedp.WaitVisible(chromedp.CSS(`#confirm-ok`)))
 	if q := p.text(`#confirm`); !strings.Contains(q, "积存垃圾渣土") || !strings.Contains(q, area.Name) {
@@ -194,6 +203,7 @@ func TestBrowserAdminMorning(t *testing.T) {
 	}
 	words("webhooks")
 	p.do("see deliveries", chromedp.ScrollIntoView(chromedp.CSS(`#deliveries`)))
+	calm()
 	p.shot("admin-webhook-deliveries")
 	p.do("pause", chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-pause-hook="%d"]`, hooks[0].ID))), chromedp.WaitVisible(chromedp.CSS(`#confirm-ok`)),
 		chromedp.Click(chromedp.CSS(`#confirm-ok`)))
@@ -207,6 +217,7 @@ func TestBrowserAdminMorning(t *testing.T) {
 	if w := p.text(fmt.Sprintf(`[data-waiting="%d"]`, hooks[0].ID)); w != "无" {
 		t.Errorf("the webhook's waiting deliveries say %q, with every delivery done", w)
 	}
+	calm()
 	p.shot("admin-webhook-paused")
 
 	// The same tabs in English: words, no keys, no placeholders.

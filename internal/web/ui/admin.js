@@ -196,7 +196,7 @@ const views = {
         h('tr', null, h('th', null, t('admin.user.username')), h('th', null, t('admin.user.name')), h('th', null, t('admin.user.role')), h('th', null, t('admin.user.unit')), h('th', null, t('admin.user.state')), h('th', null, '')),
         r.users.map(u => {
           const un = unitOf.get(u.unit);
-          return h('tr', { 'data-user': u.username }, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`)),
+          return h('tr', { 'data-user': u.username }, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`), (u.grids || []).length ? h('div.muted.code', { title: t('admin.user.grids') }, u.grids.join('、')) : ''),
             h('td', null, un ? un.name : u.unit, un ? h('div.muted', null, t(`admin.kind.${un.kind}`)) : ''),
             h('td', null, u.active ? t('admin.user.isactive') : h('span.late', null, t('admin.user.inactive'))), h('td', null, toggle(u), ' ', reset(u)));
         })), r.users.length > 15 ? pager(false) : '');
