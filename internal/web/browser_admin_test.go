@@ -153,12 +153,13 @@ func TestBrowserAdminMorning(t *testing.T) {
 	p.eval(`document.querySelector('#rule-category').value = ''; 'ok'`)
 	p.do("the right name", chromedp.SendKeys(chromedp.CSS(`#rule-category`), "积存垃圾渣土"))
 	p.eval(`const s = document.querySelector('#rule-area'); s.value = [...s.options].find(o => o.textContent.endsWith(' · ` + area.Name + `')).value; ` +
-		`const l = document.querySelector('#rule-lead'); l.value = [...l.options].find(o => o.textContent.includes('园林')).value; 'ok'`)
+		`const l = document.querySelector('#rule-lead'); l.value = [...l.options].find(o => o.textContent.includes('园林')).value; ` +
+		`const h = document.querySelector('#rule-assist'); h.value = [...h.options].find(o => o.textContent.endsWith('街道办事处')).value; 'ok'`)
 	p.do("add rule", chromedp.Click(chromedp.CSS(`#rule-form button[type=submit]`)))
 	p.wait("rule listed", `[...document.querySelectorAll('#rules tr[data-rule]')].some(tr => tr.textContent.includes('积存垃圾渣土') && tr.textContent.includes('`+area.Name+`') && tr.textContent.includes('园林'))`)
 	rules2, _ := a.Store.DispatchRules(ctx)
 	added := rules2[len(rules2)-1]
-	if added.Category != "M06011" || added.Area != area.Code || added.Lead != "ylc" {
+	if added.Category != "M06011" || added.Area != area.Code || added.Lead != "ylc" || len(added.Assist) != 1 || !strings.HasPrefix(added.Assist[0], "jd") {
 		t.Fatalf("the rule added by names: %+v", added)
 	}
 	p.do("see rule", chromedp.ScrollIntoView(chromedp.CSS(fmt.Sprintf(`tr[data-rule="%d"]`, added.ID))))

@@ -113,7 +113,8 @@ const views = {
     const [r, cat, us] = await Promise.all([api('GET', '/api/v1/dispatch-rules'), catalog(), units()]);
     const byCode = new Map(us.list.map(u => [u.code, u.name]));
     const name = code => byCode.get(code) || code;
-    const areas = new Map((r.areas || []).map(d => [d.code, d.name]));
+    const streetOf = new Map((r.areas || []).filter(d => d.code.length === 9).map(d => [d.code, d.name]));
+    const areas = new Map((r.areas || []).map(d => [d.code, d.code.length === 9 || !streetOf.has(d.parent_code) ? d.name : `${streetOf.get(d.parent_code)} · ${d.name}`]));
     const areaName = a => !a || a === '*' ? t('admin.area.all') : areas.get(a) || a;
     const lon = h('input', { id: 'dry-lon', value: '113.3000', size: 10 }), lat = h('input', { id: 'dry-lat', value: '40.0800', size: 10 });
     const catIn = h('input', { id: 'dry-category', value: scopeText(cat, 'M06011'), size: 24, list: 'rule-scopes' });
@@ -137,7 +138,9 @@ const views = {
         (r.areas || []).filter(d => d.parent_code === st.code).map(d => h('option', { value: d.code }, `${st.name} · ${d.name}`)))));
     const f = { category: h('input', { id: 'rule-category', list: 'rule-scopes', required: true, size: 28, placeholder: t('admin.rule.category.ph') }), area,
       ownership: h('select', { id: 'rule-ownership' }, h('option', { value: '' }, t('admin.rule.ownership.any')), h('option', { value: 'property' }, t('admin.rule.ownership.property'))),
-      lead: h('select', { id: 'rule-lead' }, us.list.filter(u => u.kind !== 'leadership' && u.kind !== 'centre').map(u => h('option', { value: u.code }, u.name))), note: h('input', { id: 'rule-note', maxlength: 100 }) };
+      lead: h('select', { id: 'rule-lead' }, us.list.filter(u => u.kind !== 'leadership' && u.kind !== 'centre').map(u => h('option', { value: u.code }, u.name))),
+      assist: h('select', { id: 'rule-assist' }, h('option', { value: '' }, t('admin.rule.assist.none')), us.list.filter(u => u.kind !== 'leadership' && u.kind !== 'centre').map(u => h('option', { value: u.code }, u.name))),
+      note: h('input', { id: 'rule-note', maxlength: 100 }) };
     const msg = h('p.err', { role: 'alert' });
     const wrap = h('div');
     const add = isAdmin ? h('form.panel', { id: 'rule-form', onsubmit: async e => {
@@ -148,7 +151,7 @@ const views = {
         msg.textContent = t('admin.rule.pick'); f.category.focus(); return;
       }
       try {
-        await api('POST', '/api/v1/admin/dispatch-rules', { category: parseScope(cat, f.category.value), area: f.area.value, ownership: f.ownership.value, lead: f.lead.value, note: f.note.value.trim() });
+        await api('POST', '/api/v1/admin/dispatch-rules', { category: parseScope(cat, f.category.value), area: f.area.value, ownership: f.ownership.value, lead: f.lead.value, assist: f.assist.value ? [f.assist.value] : [], note: f.note.value.trim() });
         toast(t('admin.saved')); await reload(wrap);
       } catch (err) { msg.textContent = errText(err); }
     } }, h('h2', null, t('admin.rule.new')), h('div.actions', null, Object.entries(f).map(([k, el]) => h('label', null, h('span', null, t(`admin.rule.${k}`)), el))), msg,
