@@ -233,4 +233,20 @@ func TestBrowserAdminMorning(t *testing.T) {
 	}
 	p.shot("admin-en-webhooks")
 	p.eval(`localStorage.removeItem('lang'); 'ok'`)
+
+	// A dispatcher sees the dispatch table and the catalog, in words, and
+	// no admin-only tab or form.
+	p.login("dispatcher1")
+	p.eval(`location.hash = '#/admin'; 'ok'`)
+	p.do("dispatcher's admin", chromedp.WaitVisible(chromedp.CSS(`#dry-result`)))
+	if n := p.eval(`String(document.querySelectorAll('.tabs button').length)`); n != "2" || p.eval(`String(!!document.querySelector('#rule-form'))`) != "false" {
+		t.Errorf("a dispatcher's admin page: %s tabs, the rule form %s", n, p.eval(`String(!!document.querySelector('#rule-form'))`))
+	}
+	words("dispatch (dispatcher)")
+	p.do("dispatcher's catalog", chromedp.Click(chromedp.CSS(`[data-section="catalog"]`)))
+	p.wait("catalog shown", `document.querySelector('#admin-body').textContent !== '' && !document.querySelector('#admin-body > p.muted')`)
+	words("catalog (dispatcher)")
+	if p.eval(`String(!!document.querySelector('#limits'))`) != "false" {
+		t.Error("a dispatcher is shown the time-limit editor")
+	}
 }

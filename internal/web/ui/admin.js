@@ -413,12 +413,15 @@ const views = {
         h('td', null, v.state === 'parked' ? h('button.link', { type: 'button', 'data-replay': v.id, onclick: async () => {
           try { await api('POST', `/api/v1/admin/deliveries/${v.id}/replay`); toast(t('admin.delivery.replayed', { id: v.id })); await showDeliveries(x, state); } catch (err) { toast(errText(err)); }
         } }, t('admin.delivery.replay')) : '')));
-      const next = d.next_before ? h('button', { type: 'button', id: 'deliveries-more', onclick: e => { e.currentTarget.remove(); showDeliveries(x, state, d.next_before, tbody); } }, t('admin.delivery.more')) : '';
+      // Older pages are added to the same table.
+      let into = more;
+      const next = d.next_before ? h('button', { type: 'button', id: 'deliveries-more', onclick: e => { e.currentTarget.remove(); showDeliveries(x, state, d.next_before, into); } }, t('admin.delivery.more')) : '';
       if (more) { more.append(...rows); more.parentNode.after(next); return; }
       const pick = h('select', { id: 'delivery-state', 'aria-label': t('admin.delivery.state') }, ['', 'pending', 'done', 'parked'].map(s =>
         h('option', { value: s, selected: s === state }, s ? t(`admin.delivery.${s}`) : t('admin.delivery.all'))));
       pick.addEventListener('change', () => showDeliveries(x, pick.value));
       const tbody = h('tbody', null, rows);
+      into = tbody;
       deliveries.replaceChildren(h('section.panel', { 'data-deliveries-of': x.id }, h('h2', null, t('admin.delivery.of', { id: x.id, url: x.url })),
         h('div.actions', null, pick, h('button', { type: 'button', id: 'deliveries-refresh', onclick: () => showDeliveries(x, pick.value) }, t('admin.delivery.refresh'))),
         rows.length ? h('table', { id: 'deliveries' }, h('thead', null, h('tr', null, h('th', null, '#'), h('th', null, t('admin.topics')), h('th.n', null, t('admin.delivery.message')),
