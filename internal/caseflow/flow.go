@@ -39,6 +39,10 @@ const (
 	ActComment           Action = "comment"            // 补充说明: a note, no change of state
 	ActRetime            Action = "retime"             // 期限重算: the working calendar changed under running deadlines
 	ActMeToo             Action = "me_too"             // 我也遇到: a resident meets an open public problem too, instead of reporting it again
+	ActAnswer            Action = "answer"             // 直接答复: the hotline desk answers the call itself
+	ActTransfer          Action = "transfer"           // 转办: to 110, 119, 120, 122 or another hotline
+	ActDecline           Action = "decline"            // 不予受理: not a matter for the hotline, with the right channel
+	ActWithdraw          Action = "withdraw"           // 撤单: the caller withdraws before dispatch
 )
 
 // Overlay reports whether an action leaves the case where it is: a reminder,
@@ -157,6 +161,10 @@ var Rules = []Rule{
 	{ActReply, []Role{Handler}, []State{Dispatched, InProgress, Suspended}, true, "note"},
 	{ActComment, []Role{GridWorker, Operator, Dispatcher, Handler, Leader}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose, Closed}, false, "note"},
 	{ActMeToo, []Role{Resident}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, ""},
+	{ActAnswer, []Role{Operator}, []State{Reported}, false, "note (the answer given to the caller)"},
+	{ActTransfer, []Role{Operator}, []State{Reported}, false, "reason (where to: 110, 119, 120, 122 or another hotline)"},
+	{ActDecline, []Role{Operator}, []State{Reported}, false, "reason (why, and the right channel)"},
+	{ActWithdraw, []Role{Operator}, []State{Reported, Registered}, false, "reason"},
 	{ActRetime, []Role{System}, []State{Reported, Registered, Dispatched, InProgress, PendingCheck, PendingClose}, false, "retimes (each deadline's old and new time)"},
 }
 
@@ -318,6 +326,33 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		n.Deadline = clock.Due(StepDispatch, n.CategoryID, n.Urgency, at)
 
 	case ActVoid:
+		if err := need("reason", cmd.Reason); err != nil {
+			return err
+		}
+		n.State = Voided
+		n.Deadline = time.Time{}
+
+	case ActAnswer, ActTransfer:
+		// Ended at the desk: closed without dispatch, so the order never
+		// enters a department's or a street's figures (it was never
+		// registered).
+		if a == ActAnswer {
+			if err := need("note", cmd.Note); err != nil {
+				return err
+			}
+			n.CloseType = CloseAnswered
+		} else {
+			if err := need("reason", cmd.Reason); err != nil {
+				return err
+			}
+			n.CloseType = CloseTransferred
+		}
+		n.State = Closed
+		n.ClosedAt = at
+		n.Deadline = time.Time{}
+		ev.Data.CloseType = n.CloseType
+
+	case ActDecline, ActWithdraw:
 		if err := need("reason", cmd.Reason); err != nil {
 			return err
 		}

@@ -97,6 +97,9 @@ const (
 	CloseNormal  CloseType = "normal"
 	CloseOverdue CloseType = "overdue"
 	CloseSpecial CloseType = "special" // an approved exception
+	// Ended at the hotline desk, never dispatched.
+	CloseAnswered    CloseType = "answered"    // 直接答复
+	CloseTransferred CloseType = "transferred" // 转办
 )
 
 // TaskState is where one department's task stands.

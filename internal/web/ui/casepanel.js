@@ -38,6 +38,10 @@ const forms = {
   supervise: [['reason', 'text', true]],
   reply: [['note', 'text', true]],
   comment: [['note', 'text', true]],
+  answer: [['note', 'text', true]],
+  transfer: [['reason', 'text', true]],
+  decline: [['reason', 'text', true]],
+  withdraw: [['reason', 'text', true]],
 };
 
 // photoInput lets people pick or shoot photos and uploads each at once.
