@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -201,6 +202,8 @@ func TestAbuseSuite(t *testing.T) {
 		alive("the reads")
 	})
 
+	demoPhotos := photoFiles(t, filepath.Join(data, "photos"))
+
 	t.Run("photos, bombs and oversize uploads", func(t *testing.T) {
 		// 16 phone photos of 12 megapixels at once, each from its own
 		// network, with every bomb, an 11 MB file and a cut-off JPEG: the
@@ -222,7 +225,7 @@ func TestAbuseSuite(t *testing.T) {
 			ups = append(ups, upload{b.Name, b.B, []int{413, 503}}) // refused, or shed before it is read
 		}
 		ups = append(ups, upload{"an 11 MB file", make([]byte, 11<<20), []int{413}},
-			upload{"a cut-off JPEG", phone[0][:100_000], []int{415}})
+			upload{"a cut-off JPEG", phone[0][:100_000], []int{415, 503}})
 		got := parallel(len(ups), func(i int) answer {
 			return call("POST", "/api/v1/public/photos", fmt.Sprintf("198.19.%d.9", i), "", "", ups[i].b)
 		})
@@ -253,19 +256,14 @@ func TestAbuseSuite(t *testing.T) {
 				}
 			}
 		}
-		// On disk: each original has its copies, and no upload is half-written.
-		files := map[string]int{}
-		filepath.WalkDir(filepath.Join(data, "photos"), func(p string, e fs.DirEntry, err error) error {
-			if err == nil && !e.IsDir() {
-				if strings.HasPrefix(e.Name(), ".up-") {
-					t.Errorf("a temporary file is left: %s", p)
-				}
-				files[strings.TrimSuffix(e.Name(), ".jpg")]++
-			}
-			return nil
-		})
+		// On disk: each new original has its copies, and no upload is
+		// half-written (the demo has photos of its own).
+		files := photoFiles(t, filepath.Join(data, "photos"))
+		for id := range demoPhotos {
+			delete(files, id)
+		}
 		if len(files) != len(ids) {
-			t.Errorf("%d photos taken, %d on disk", len(ids), len(files))
+			t.Errorf("%d photos taken, %d new on disk", len(ids), len(files))
 		}
 		for id, n := range files {
 			if n != 3 {
@@ -274,6 +272,27 @@ func TestAbuseSuite(t *testing.T) {
 		}
 		t.Logf("%d of %d phone photos taken, the rest shed; peak so far %d MB", len(ids), len(phone), hwm())
 		alive("the photo flood")
+	})
+
+	t.Run("slow uploads", func(t *testing.T) {
+		// Eight clients announce 10 MB photos and send them a trickle at
+		// a time: they hold connections and files, not the photo memory,
+		// and a resident's photo meanwhile is taken.
+		host := strings.TrimPrefix(base, "http://")
+		for i := range 8 {
+			c, err := net.Dial("tcp", host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			fmt.Fprintf(c, "POST /api/v1/public/photos HTTP/1.1\r\nHost: %s\r\nX-Forwarded-For: 198.23.%d.1\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", host, i, 10_000_000)
+			c.Write(photostest.Phone(64, 48, uint64(i))[:200])
+		}
+		time.Sleep(500 * time.Millisecond) // the server is reading them
+		if a := call("POST", "/api/v1/public/photos", "198.23.100.1", "", "", photostest.Variant(photostest.Phone(4000, 3000, 1), 99)); a.code != 201 {
+			t.Fatalf("a photo while eight uploads trickle in: %d %.300s", a.code, a.body)
+		}
+		alive("the slow uploads")
 	})
 
 	t.Run("bombs one by one", func(t *testing.T) {
@@ -346,4 +365,24 @@ func TestAbuseSuite(t *testing.T) {
 	if err := srv.Wait(); err != nil {
 		t.Fatalf("shutdown after the floods: %v", err)
 	}
+}
+
+// photoFiles counts the files of each photo (original, public copy,
+// thumbnail) under a photos directory, failing on a temporary file left.
+func photoFiles(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	files := map[string]int{}
+	filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return nil
+		}
+		if strings.HasPrefix(e.Name(), ".up-") {
+			t.Errorf("a temporary file is left: %s", p)
+		}
+		if rel, _ := filepath.Rel(dir, p); strings.Count(rel, string(filepath.Separator)) == 2 { // original|public|thumb/ab/ID
+			files[strings.TrimSuffix(e.Name(), ".jpg")]++
+		}
+		return nil
+	})
+	return files
 }

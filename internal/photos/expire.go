@@ -19,9 +19,17 @@ import (
 
 // Expire deletes the photos whose original was written in [since, before)
 // and that used says no case names, with their copies, and the temporary
-// files of uploads cut off before before; it returns how many photos it
-// deleted. since may be zero (all).
+// files of uploads cut off before before (received or written); it returns
+// how many photos it deleted. since may be zero (all).
 func (d Dir) Expire(ctx context.Context, since, before time.Time, used func(context.Context, string) (bool, error)) (int, error) {
+	// Uploads being received left behind by a crash.
+	if es, err := os.ReadDir(filepath.Join(string(d), incoming)); err == nil {
+		for _, e := range es {
+			if info, err := e.Info(); err == nil && info.ModTime().Before(before) {
+				os.Remove(filepath.Join(string(d), incoming, e.Name()))
+			}
+		}
+	}
 	n := 0
 	err := filepath.WalkDir(filepath.Join(string(d), "original"), func(path string, e fs.DirEntry, err error) error {
 		if err != nil {

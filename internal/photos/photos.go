@@ -116,21 +116,29 @@ func Store(ctx context.Context, b Blobs, r io.Reader, size int64) (Photo, error)
 	if size > MaxBytes {
 		return Photo{}, ErrTooLarge
 	}
-	if size < 0 {
-		size = MaxBytes
+	// The upload is received into a file first, so that a client sending
+	// slowly holds a connection and a file, not the memory photos being
+	// taken in need; the memory is taken once the whole file is here.
+	f, err := spool(b)
+	if err != nil {
+		return Photo{}, fmt.Errorf("photos: %w", err)
 	}
-	release, err := gate.hold(ctx, gate.bodies, size)
+	defer func() { f.Close(); os.Remove(f.Name()) }()
+	n, err := io.Copy(f, io.LimitReader(r, MaxBytes+1))
+	if err != nil {
+		return Photo{}, err
+	}
+	if n > MaxBytes {
+		return Photo{}, ErrTooLarge
+	}
+	release, err := gate.hold(ctx, gate.bodies, n)
 	if err != nil {
 		return Photo{}, err
 	}
 	defer release()
-	buf := bytes.NewBuffer(make([]byte, 0, size+1))
-	if _, err := buf.ReadFrom(io.LimitReader(r, MaxBytes+1)); err != nil {
-		return Photo{}, err
-	}
-	data := buf.Bytes()
-	if len(data) > MaxBytes {
-		return Photo{}, ErrTooLarge
+	data := make([]byte, n)
+	if _, err := f.ReadAt(data, 0); err != nil {
+		return Photo{}, fmt.Errorf("photos: %w", err)
 	}
 	kind := http.DetectContentType(data)
 	var decode func(io.Reader) (image.Image, error)
@@ -199,6 +207,22 @@ func Store(ctx context.Context, b Blobs, r io.Reader, size int64) (Photo, error)
 		}
 	}
 	return p, nil
+}
+
+// incoming is where uploads are received, under a Dir (a data volume, not
+// a /tmp that may be memory).
+const incoming = "incoming"
+
+// spool creates the file an upload is received into.
+func spool(b Blobs) (*os.File, error) {
+	dir := os.TempDir()
+	if d, ok := b.(Dir); ok {
+		dir = filepath.Join(string(d), incoming)
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, err
+		}
+	}
+	return os.CreateTemp(dir, ".up-*")
 }
 
 // Public is the EXIF-free public copy (JPEG); thumb selects the thumbnail.
