@@ -33,6 +33,13 @@ type PublicRule struct {
 // where is the rule as SQL on the cases table under alias t, its
 // arguments appended to args.
 func (p PublicRule) where(t string, args *[]any) string {
+	return p.whereState(t, t+"state", args)
+}
+
+// whereState is where with the state read as stateExpr: the state with an
+// empty string appended keeps a query on a place index from being answered
+// from the state index instead (on SQLite; PostgreSQL reads the same text).
+func (p PublicRule) whereState(t, stateExpr string, args *[]any) string {
 	if len(p.Listable) == 0 {
 		return ""
 	}
@@ -44,9 +51,9 @@ func (p PublicRule) where(t string, args *[]any) string {
 		}
 		return strings.Join(ph, ", ")
 	}
-	cond := t + "state IN (" + in(p.Listable) + ") AND " + t + "duplicate_of IS NULL"
+	cond := stateExpr + " IN (" + in(p.Listable) + ") AND " + t + "duplicate_of IS NULL"
 	if len(p.VerifyFirst) > 0 {
-		cond += " AND (" + t + "verified OR " + t + "state NOT IN (" + in(p.VerifyFirst) + "))"
+		cond += " AND (" + t + "verified OR " + stateExpr + " NOT IN (" + in(p.VerifyFirst) + "))"
 	}
 	return cond
 }

@@ -17,7 +17,10 @@ import (
 func (s *Store) publicWhere(box Bound, category string, rule PublicRule) (string, []any) {
 	where, args := s.mapWhere(MapFilter{Box: box, OpenOnly: true, Category: category})
 	where += ` AND category_id IN (SELECT id FROM categories WHERE public)`
-	if cond := rule.where("", &args); cond != "" {
+	// The box and the open states narrow by the tile index; the rule's
+	// states must not make SQLite read the state index instead (every
+	// case of every listable state).
+	if cond := rule.whereState("", "state || ''", &args); cond != "" {
 		where += ` AND ` + cond
 	}
 	return where, args
