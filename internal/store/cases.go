@@ -558,6 +558,7 @@ type CaseFilter struct {
 	Overdue    bool     // open cases past their deadline at Now
 	Requested  bool     // a department's return, extension or suspension request waits for a decision
 	Supervised bool     // a supervision order (督办) waits for its answer
+	CallBack   bool     // a closed hotline order with a caller's phone and no callback answer yet (回访)
 	Now        time.Time
 	From, To   time.Time // reported in [From, To)
 	Before     int64     // cursor: cases with id < Before
@@ -648,6 +649,9 @@ func (f CaseFilter) where() (string, []any) {
 	}
 	if f.Requested {
 		where = append(where, "id IN (SELECT case_id FROM tasks WHERE request <> '' AND state <> 'returned')")
+	}
+	if f.CallBack {
+		where = append(where, "state = 'closed' AND channel = 'hotline' AND reporter_phone <> '' AND satisfied IS NULL")
 	}
 	if f.Supervised {
 		where = append(where, "id IN (SELECT case_id FROM watches WHERE watch_key LIKE 'sup:%')")

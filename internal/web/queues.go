@@ -34,6 +34,7 @@ var queues = []queue{
 	{"pending_close", inState(caseflow.PendingClose)},
 	{"suspended", inState(caseflow.Suspended)},
 	{"overdue", func(f *store.CaseFilter) { f.Overdue = true }},
+	{"callback", func(f *store.CaseFilter) { f.CallBack = true }},
 }
 
 // queueByID finds a queue.

@@ -63,6 +63,15 @@ func TestQueueCountsAgreeWithListsAndRawCases(t *testing.T) {
 			act(t, s.URL, tokenOf(t, a, "dispatcher1"), made.Number, "register", map[string]any{})
 		}
 	}
+	// An enquiry answered at the desk waits for its callback.
+	j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "咨询垃圾清运时间", "lon": all[0].Point.Lon, "lat": all[0].Point.Lat,
+		"request_type": "consult", "caller": map[string]any{"phone": "13600001234", "callback": true}})
+	code, body, _ := send(t, "POST", s.URL+"/api/v1/cases", tokenOf(t, a, "operator1"), bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
+	var enquiry struct{ Number string }
+	if code != 201 || json.Unmarshal([]byte(body), &enquiry) != nil {
+		t.Fatalf("an enquiry: %d %s", code, body)
+	}
+	act(t, s.URL, tokenOf(t, a, "operator1"), enquiry.Number, "answer", map[string]any{"note": "每日 6:00、18:00 清运"})
 	if !asked || !supervised {
 		t.Fatalf("the demo had no case to ask for time on (%v) or to supervise (%v)", asked, supervised)
 	}
@@ -92,6 +101,8 @@ func TestQueueCountsAgreeWithListsAndRawCases(t *testing.T) {
 				}
 			}
 			return false
+		case "callback":
+			return c.State == caseflow.Closed && c.Channel == caseflow.ChannelHotline && c.Reporter.Phone != "" && c.Satisfied == nil
 		case "overdue":
 			return c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && c.Deadline.Before(now)
 		}
@@ -153,7 +164,7 @@ func TestQueueCountsAgreeWithListsAndRawCases(t *testing.T) {
 			}
 		}
 	}
-	for _, id := range []string{"reported", "registered", "requests", "supervised", "in_progress", "overdue"} {
+	for _, id := range []string{"reported", "registered", "requests", "supervised", "in_progress", "overdue", "callback"} {
 		if !nonEmpty[id] {
 			t.Errorf("queue %s was empty for every reader: the comparison proves nothing there", id)
 		}
