@@ -3,13 +3,11 @@ package app_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
-	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 )
@@ -22,22 +20,8 @@ import (
 func TestCalendarDayChangeMovesRunningDeadlines(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		f := storetest.NewFixture(t, st)
-		a, err := app.New(ctx, st, app.Config{})
-		if err != nil {
-			t.Fatal(err)
-		}
 		dispatched := time.Date(2026, 12, 7, 9, 0, 0, 0, calendar.Shanghai) // a Monday
-		now := dispatched.Add(time.Hour)
-		a.Now = func() time.Time { return now }
-		c := f.Report(t, dispatched.Add(-time.Hour))
-		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: dispatched.Add(-30 * time.Minute)})
-		cmd := caseflow.Command{Action: caseflow.ActDispatch, Actor: f.Disp, At: dispatched,
-			Assignments: []caseflow.Assignment{{UnitID: f.Env.ID, Lead: true}}}
-		c, _, err = st.Transition(ctx, c.ID, withVersion(cmd, c), a.Policy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, c := dispatchedTask(t, st, dispatched)
 		// 积存垃圾渣土: 2 working days, Monday 09:00 → Wednesday 09:00.
 		old := c.Tasks[0].Deadline
 		if want := time.Date(2026, 12, 9, 9, 0, 0, 0, calendar.Shanghai); !old.Equal(want) {
@@ -71,19 +55,7 @@ func TestCalendarDayChangeMovesRunningDeadlines(t *testing.T) {
 		if !got.Tasks[0].Deadline.Equal(later) {
 			t.Fatalf("task deadline %s, want %s", got.Tasks[0].Deadline.In(calendar.Shanghai), later)
 		}
-		ws, _ := st.CaseWatches(ctx, c.ID)
-		moved := false
-		for _, w := range ws {
-			moved = moved || (strings.HasPrefix(w.Key, "task:") && w.Deadline.Equal(later))
-		}
-		if !moved {
-			t.Fatalf("the watcher still waits for the old deadline: %+v", ws)
-		}
-		evs, _ := st.Events(ctx, c.ID)
-		last := evs[len(evs)-1]
-		if last.Action != caseflow.ActRetime || !strings.Contains(last.Reason, "2026-12-08") || !last.Data.Retimed[0].To.Equal(later) {
-			t.Fatalf("last event %+v", last)
-		}
+		retimedTo(t, st, c.ID, later, "2026-12-08")
 		if a.Policy.Calendar().IsWorkingDay(time.Date(2026, 12, 8, 10, 0, 0, 0, calendar.Shanghai)) {
 			t.Fatal("8 December is still a working day for new deadlines")
 		}

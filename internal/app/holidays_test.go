@@ -26,22 +26,8 @@ func TestHolidayFileImportMovesRunningDeadlines(t *testing.T) {
 	}
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		f := storetest.NewFixture(t, st)
-		a, err := app.New(ctx, st, app.Config{})
-		if err != nil {
-			t.Fatal(err)
-		}
 		dispatched := time.Date(2026, 12, 30, 9, 0, 0, 0, calendar.Shanghai)
-		now := dispatched.Add(time.Hour)
-		a.Now = func() time.Time { return now }
-		c := f.Report(t, dispatched.Add(-time.Hour))
-		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: dispatched.Add(-30 * time.Minute)})
-		cmd := caseflow.Command{Action: caseflow.ActDispatch, Actor: f.Disp, At: dispatched,
-			Assignments: []caseflow.Assignment{{UnitID: f.Env.ID, Lead: true}}}
-		c, _, err = st.Transition(ctx, c.ID, withVersion(cmd, c), a.Policy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, c := dispatchedTask(t, st, dispatched)
 		if miss := a.Policy.Calendar().MissingYears(2027, 2027); len(miss) != 1 {
 			t.Fatalf("2027 should be missing before the import: %v", miss)
 		}
@@ -78,17 +64,9 @@ func TestHolidayFileImportMovesRunningDeadlines(t *testing.T) {
 		if !got.Tasks[0].Deadline.Equal(want) || !got.Deadline.Equal(want) {
 			t.Fatalf("task deadline %s, case %s; want %s", got.Tasks[0].Deadline.In(calendar.Shanghai), got.Deadline.In(calendar.Shanghai), want)
 		}
-		ws, _ := st.CaseWatches(ctx, c.ID)
-		moved := false
-		for _, w := range ws {
-			moved = moved || (strings.HasPrefix(w.Key, "task:") && w.Deadline.Equal(want))
-		}
-		if !moved {
-			t.Fatalf("the watcher still waits for the old deadline: %+v", ws)
-		}
+		last := retimedTo(t, st, c.ID, want, "2027")
 		evs, _ := st.Events(ctx, c.ID)
-		last := evs[len(evs)-1]
-		if last.Action != caseflow.ActRetime || len(last.Data.Retimed) != 1 || !last.Data.Retimed[0].From.Equal(old) || !strings.Contains(last.Reason, "2027") {
+		if len(last.Data.Retimed) != 1 || !last.Data.Retimed[0].From.Equal(old) {
 			t.Fatalf("last event %+v", last)
 		}
 		if a.Policy.Calendar().IsWorkingDay(time.Date(2027, 1, 1, 10, 0, 0, 0, calendar.Shanghai)) {
@@ -120,4 +98,47 @@ func TestHolidayFileImportMovesRunningDeadlines(t *testing.T) {
 func withVersion(cmd caseflow.Command, c *caseflow.Case) caseflow.Command {
 	cmd.ExpectedVersion = c.Version
 	return cmd
+}
+
+// dispatchedTask is a case of 积存垃圾渣土 (2 working days) dispatched to
+// 环卫处 at dispatched, with an app whose clock stands an hour later.
+func dispatchedTask(t *testing.T, st *store.Store, dispatched time.Time) (*app.App, *caseflow.Case) {
+	t.Helper()
+	ctx := context.Background()
+	f := storetest.NewFixture(t, st)
+	a, err := app.New(ctx, st, app.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := dispatched.Add(time.Hour)
+	a.Now = func() time.Time { return now }
+	c := f.Report(t, dispatched.Add(-time.Hour))
+	c = f.Do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: dispatched.Add(-30 * time.Minute)})
+	cmd := caseflow.Command{Action: caseflow.ActDispatch, Actor: f.Disp, At: dispatched,
+		Assignments: []caseflow.Assignment{{UnitID: f.Env.ID, Lead: true}}}
+	if c, _, err = st.Transition(ctx, c.ID, withVersion(cmd, c), a.Policy); err != nil {
+		t.Fatal(err)
+	}
+	return a, c
+}
+
+// retimedTo checks that a case's task deadline and its watch moved to want
+// by a retime event whose reason names why, and answers that event.
+func retimedTo(t *testing.T, st *store.Store, caseID int64, want time.Time, why string) caseflow.Event {
+	t.Helper()
+	ctx := context.Background()
+	ws, _ := st.CaseWatches(ctx, caseID)
+	moved := false
+	for _, w := range ws {
+		moved = moved || (strings.HasPrefix(w.Key, "task:") && w.Deadline.Equal(want))
+	}
+	if !moved {
+		t.Fatalf("the watcher still waits for the old deadline: %+v", ws)
+	}
+	evs, _ := st.Events(ctx, caseID)
+	last := evs[len(evs)-1]
+	if last.Action != caseflow.ActRetime || !strings.Contains(last.Reason, why) || len(last.Data.Retimed) == 0 || !last.Data.Retimed[0].To.Equal(want) {
+		t.Fatalf("last event %+v", last)
+	}
+	return last
 }
