@@ -273,6 +273,12 @@ func TestAdminWebhooks(t *testing.T) {
 	if code, _ := admin.do("POST", "/api/v1/admin/deliveries/99999/replay", nil); code != 404 {
 		t.Errorf("replaying no delivery: %d", code)
 	}
+	if code, body := admin.do("POST", fmt.Sprintf("/api/v1/admin/webhooks/%d/replay", id), nil); code != 200 || !strings.Contains(body, `"replayed":0`) {
+		t.Errorf("replaying a webhook with nothing parked: %d %s", code, body)
+	}
+	if code, _ := admin.do("POST", "/api/v1/admin/webhooks/999/replay", nil); code != 404 {
+		t.Errorf("replaying no webhook: %d", code)
+	}
 	if _, err := d.DeliverOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -302,6 +308,25 @@ func TestAdminWebhooks(t *testing.T) {
 	d.DeliverOnce(ctx)
 	if got.Load() == before {
 		t.Error("the resumed webhook did not get what happened while it was paused")
+	}
+
+	// A day the subscriber was down: everything parked is sent again at once.
+	fail.Store(true)
+	event("订阅方停机时的上报")
+	for range 50 {
+		d.DeliverOnce(ctx)
+		if n, _ := a.Store.DeliveryCounts(ctx); n[store.DeliveryParked] > 0 && n[store.DeliveryPending] == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	parked, _ := list("?state=parked")
+	fail.Store(false)
+	if code, body := admin.do("POST", fmt.Sprintf("/api/v1/admin/webhooks/%d/replay", id), nil); code != 200 || !strings.Contains(body, fmt.Sprintf(`"replayed":%d`, len(parked))) || len(parked) == 0 {
+		t.Errorf("replaying the %d parked: %d %s", len(parked), code, body)
+	}
+	if still, _ := list("?state=parked"); len(still) != 0 {
+		t.Errorf("parked after replaying them all: %+v", still)
 	}
 
 	entries, _ := a.Store.AuditEntries(ctx, 200)

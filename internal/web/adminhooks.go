@@ -200,3 +200,31 @@ func (s *Server) adminReplay(w http.ResponseWriter, r *http.Request, p access.Pr
 	}
 	writeJSON(w, http.StatusOK, d)
 }
+
+// adminReplayAll sends every parked delivery of a subscriber again from
+// now, as after a day when it was down.
+func (s *Server) adminReplayAll(w http.ResponseWriter, r *http.Request, p access.Principal) {
+	id, ok := webhookID(w, r, "webhook")
+	if !ok {
+		return
+	}
+	h, err := s.app.Store.Webhook(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		problem(w, http.StatusNotFound, "not_found", "id", fmt.Sprintf("no webhook #%d", id))
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	n, err := s.app.Store.Replay(r.Context(), 0, id, s.app.Now())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if n > 0 {
+		_ = s.app.Store.Audit(r.Context(), s.app.Now(), p.Username, p.AccountID, "delivery_replayed", client(r),
+			fmt.Sprintf("%d parked deliveries of webhook #%d (%s)", n, id, h.URL))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"replayed": n})
+}

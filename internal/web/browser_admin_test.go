@@ -29,7 +29,13 @@ func TestBrowserAdminMorning(t *testing.T) {
 	s, a := server(t)
 	ctx := context.Background()
 	var got atomic.Int32
-	sub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got.Add(1) }))
+	var down atomic.Bool
+	sub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		if down.Load() {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		}
+	}))
 	defer sub.Close()
 	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
 	p.login("admin")
@@ -206,6 +212,49 @@ func TestBrowserAdminMorning(t *testing.T) {
 	p.do("see deliveries", chromedp.ScrollIntoView(chromedp.CSS(`#deliveries`)))
 	calm()
 	p.shot("admin-webhook-deliveries")
+	// The subscriber is down: a delivery parks; sent again from its row
+	// and then, for a second one, from the webhook's row.
+	down.Store(true)
+	park := func(desc string) {
+		t.Helper()
+		if code, body := signIn(t, s.URL, "dispatcher2").do("POST", "/api/v1/cases", map[string]any{"category": "M06011", "description": desc, "lon": cs[0].Point.Lon, "lat": cs[0].Point.Lat}); code != 201 {
+			t.Fatalf("report: %d %s", code, body)
+		}
+		if _, err := (&watch.Deliverer{Store: a.Store, MaxAttempts: 1}).DeliverOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	park("订阅方停机：第一件")
+	p.do("refresh deliveries", chromedp.Click(chromedp.CSS(`#deliveries-refresh`)))
+	p.wait("parked listed", `!!document.querySelector('#deliveries tr[data-state="parked"] [data-replay]')`)
+	if row := p.text(`#deliveries tr[data-state="parked"]`); !strings.Contains(row, "已搁置") || !strings.Contains(row, "HTTP 503") {
+		t.Errorf("the parked delivery's row says %q", row)
+	}
+	p.wait("the list counts it", fmt.Sprintf(`document.querySelector('[data-waiting="%d"]').textContent === '1 条已搁置'`, hooks[0].ID))
+	calm()
+	p.shot("admin-webhook-parked")
+	down.Store(false)
+	p.do("replay one", chromedp.Click(chromedp.CSS(`#deliveries tr[data-state="parked"] [data-replay]`)))
+	p.wait("queued again", `!document.querySelector('#deliveries tr[data-state="parked"]') && !!document.querySelector('#deliveries tr[data-state="pending"]')`)
+	if _, err := (&watch.Deliverer{Store: a.Store}).DeliverOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	down.Store(true)
+	park("订阅方停机：第二件")
+	down.Store(false)
+	p.do("webhooks again", chromedp.Click(chromedp.CSS(`[data-section="webhooks"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-replay-all]`)))
+	if w := p.text(fmt.Sprintf(`[data-waiting="%d"]`, hooks[0].ID)); w != "1 条已搁置" {
+		t.Errorf("the webhook's waiting deliveries say %q", w)
+	}
+	p.do("replay all", chromedp.Click(chromedp.CSS(`[data-replay-all]`)))
+	p.wait("all queued", `!document.querySelector('[data-replay-all]') && document.getElementById('toast').textContent.includes('1 条已搁置的投递已重新排队')`)
+	if _, err := (&watch.Deliverer{Store: a.Store}).DeliverOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := a.Store.DeliveryCounts(ctx); n[store.DeliveryDone] != 3 || n[store.DeliveryParked]+n[store.DeliveryPending] != 0 {
+		t.Errorf("after the replays: %v", n)
+	}
+	p.do("webhooks reloaded", chromedp.Click(chromedp.CSS(`[data-section="webhooks"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-pause-hook]`)))
 	p.do("pause", chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-pause-hook="%d"]`, hooks[0].ID))), chromedp.WaitVisible(chromedp.CSS(`#confirm-ok`)),
 		chromedp.Click(chromedp.CSS(`#confirm-ok`)))
 	p.wait("paused", fmt.Sprintf(`document.querySelector('[data-pause-hook="%d"]')?.dataset.active === 'false'`, hooks[0].ID))

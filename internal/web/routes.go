@@ -139,6 +139,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/admin/webhooks/{id}/deliveries", access: admin, summary: "a webhook's deliveries, newest first, with state, attempts and the last status or error",
 			query: []string{"state: pending, done or parked", "before: next_before of the previous page", "limit: 1–200"}, signed: s.adminDeliveries},
 		{pattern: "POST /api/v1/admin/deliveries/{id}/replay", access: admin, summary: "send a parked delivery again from now", signed: s.adminReplay},
+		{pattern: "POST /api/v1/admin/webhooks/{id}/replay", access: admin, summary: "send every parked delivery of a webhook again from now; answers how many", signed: s.adminReplayAll},
 		{pattern: "GET /{$}", access: public, summary: "home page (120 a minute per client network: it counts and pages cases)", h: limited(s.readLimit, s.index)},
 		{pattern: "GET /app", access: public, summary: "the staff web app (command centre, phone, desk, dashboard, admin)", h: page("app.html")},
 		{pattern: "GET /board", access: public, summary: "问题挂牌: the public board, case follow-up and resident reporting", h: page("board.html")},

@@ -400,7 +400,15 @@ const views = {
       h('label', null, h('span', null, t('admin.hook.secret')), secret)), h('p.muted', { style: 'font-size:.85rem;margin:.2rem 0' }, t('admin.hook.topics.help')),
     msg, h('button.primary', { type: 'submit', id: 'hook-add' }, t('admin.hook.add')));
     const deliveries = h('div', { id: 'hook-deliveries' });
+    // waiting says how many of a webhook's deliveries wait and are parked;
+    // the list's cells follow each look at the deliveries.
+    const waiting = x => x.pending || x.parked ? [x.pending ? t('admin.hook.pending', { n: x.pending }) : '', x.pending && x.parked ? '，' : '',
+      x.parked ? h('span.late', null, t('admin.hook.parked', { n: x.parked })) : ''] : h('span.muted', null, t('admin.hook.nothing'));
+    const fresh = () => api('GET', '/api/v1/admin/webhooks').then(r => (r.webhooks || []).forEach(x => {
+      wrap.querySelector(`[data-waiting="${x.id}"]`)?.replaceChildren(...[waiting(x)].flat().filter(Boolean));
+    })).catch(() => {});
     const showDeliveries = async (x, state = '', before = 0, more = null) => {
+      if (!before) fresh();
       const p = new URLSearchParams({ limit: '50' });
       if (state) p.set('state', state);
       if (before) p.set('before', String(before));
@@ -439,10 +447,12 @@ const views = {
         h('th', null, t('admin.hook.waiting')), h('th', null, t('admin.hook.since')), h('th', null, '')),
       list.map(x => h('tr', { 'data-hook': x.id }, h('td', null, String(x.id)), h('td.url', null, x.url), h('td', null, x.topics.join(', ')),
         h('td', null, x.active ? t('admin.hook.active') : h('span.late', null, t('admin.hook.paused.state'))),
-        h('td', { 'data-waiting': x.id }, x.pending || x.parked ? [x.pending ? t('admin.hook.pending', { n: x.pending }) : '', x.pending && x.parked ? '，' : '',
-          x.parked ? h('span.late', null, t('admin.hook.parked', { n: x.parked })) : ''] : h('span.muted', null, t('admin.hook.nothing'))),
+        h('td', { 'data-waiting': x.id }, waiting(x)),
         h('td', null, fmtTime(x.created_at)),
-        h('td', null, h('button.link', { type: 'button', 'data-show-deliveries': x.id, onclick: () => showDeliveries(x) }, t('admin.hook.deliveries')), ' ', pause(x))))) :
+        h('td', null, h('button.link', { type: 'button', 'data-show-deliveries': x.id, onclick: () => showDeliveries(x) }, t('admin.hook.deliveries')), ' ', pause(x),
+          x.parked ? [' ', h('button.link', { type: 'button', 'data-replay-all': x.id, onclick: async () => {
+            try { const res = await api('POST', `/api/v1/admin/webhooks/${x.id}/replay`); toast(t('admin.hook.replayed', { n: res.replayed })); await reload(); } catch (err) { toast(errText(err)); }
+          } }, t('admin.hook.replay', { n: x.parked }))] : '')))) :
         h('p.muted', null, t('admin.webhooks.none'))), deliveries);
     return wrap;
   },
