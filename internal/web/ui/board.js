@@ -5,7 +5,8 @@
 // reported nearby, with "me too" (我也遇到) instead of a second report.
 // No personal data is shown: what the server sends is already cut by the
 // public rule (internal/publish).
-import { api, ApiError, errText, fmtTime, h, initials, loadMessages, searchCategories, t, toast } from './lib.js';
+import { api, ApiError, errText, fmtTime, h, loadMessages, searchCategories, t, toast } from './lib.js';
+import { placeIndex, searchPlaces, shortName } from './places.js';
 
 const main = document.getElementById('main');
 
@@ -23,10 +24,7 @@ function publicErr(e) {
   return errText(e);
 }
 
-// short drops the committee's title from a community's official name
-// (万城社区居民委员会 → 万城社区).
-const short = n => (n || '').replace(/(居民|村民)委员会$/, '');
-const where = c => [short(c.community_name), c.street_name].filter(Boolean).join(' · ');
+const where = c => [shortName(c.community_name), c.street_name].filter(Boolean).join(' · ');
 
 async function list() {
   let status = 'open', cursor = '';
@@ -155,50 +153,6 @@ function rating(c) {
   h('label', null, h('span', null, t('field.solved')), solved), msg, h('button.primary', { type: 'submit' }, t('submit')));
 }
 
-// placeIndex: the district's streets and communities from the map layer,
-// each with a box and a point inside it, for the address search.
-let placesP;
-function placeIndex(loadLayer) {
-  placesP ||= loadLayer().then(l => {
-    const sc = l.scale, acc = new Map();
-    const add = (code, i, lon, lat) => {
-      let a = acc.get(code);
-      if (!a) acc.set(code, a = { box: [lon, lat, lon, lat], sx: 0, sy: 0, n: 0, cells: [] });
-      a.box = [Math.min(a.box[0], lon), Math.min(a.box[1], lat), Math.max(a.box[2], lon), Math.max(a.box[3], lat)];
-      a.sx += lon; a.sy += lat; a.n++; a.cells.push(i);
-    };
-    l.cells.forEach((c, i) => {
-      const g = l.grids[c[0]];
-      if (!g) return;
-      const lon = c[1] / sc, lat = c[2] / sc;
-      add(g.street, i, lon, lat); add(g.community, i, lon, lat);
-    });
-    // A point inside: the centre of the cell nearest the mean.
-    const inside = a => {
-      const mx = a.sx / a.n, my = a.sy / a.n;
-      let best = a.cells[0], bd = Infinity;
-      for (const i of a.cells) { const d = (l.cells[i][1] / sc - mx) ** 2 + (l.cells[i][2] / sc - my) ** 2; if (d < bd) { bd = d; best = i; } }
-      const c = l.cells[best];
-      let x = 0, y = 0, sx = 0, sy = 0, n = 0;
-      for (let j = 1; j < c.length; j += 2) { x += c[j]; y += c[j + 1]; sx += x; sy += y; n++; }
-      return [sx / n / sc, sy / n / sc];
-    };
-    const street = new Map(l.streets.map(s => [s.code, s.name]));
-    const out = [];
-    for (const s of l.streets) { const a = acc.get(s.code); if (a) out.push({ code: s.code, name: s.name, full: s.name, box: a.box, at: inside(a) }); }
-    for (const c of l.communities) { const a = acc.get(c.code); if (a) out.push({ code: c.code, name: c.name, full: `${short(c.name)} · ${street.get(c.street) || ''}`, box: a.box, at: inside(a) }); }
-    for (const p of out) p.py = initials(p.name);
-    return out;
-  });
-  return placesP;
-}
-
-function searchPlaces(all, q) {
-  q = q.trim();
-  if (!q) return [];
-  const up = q.toUpperCase();
-  return all.filter(p => p.full.includes(q) || (/^[A-Z]+$/.test(up) && p.py.startsWith(up))).slice(0, 8);
-}
 
 // metoo remembers the cases this browser has said "me too" on.
 const METOO = 'xiuhua.metoo';
