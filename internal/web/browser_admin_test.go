@@ -109,6 +109,16 @@ func TestBrowserAdminMorning(t *testing.T) {
 	if acc, _ := a.Store.AccountByUsername(ctx, other); !acc.Active {
 		t.Errorf("%s was deactivated though the confirmation was cancelled", other)
 	}
+	// The other one's name put right in its row.
+	p.do("edit", chromedp.Click(chromedp.CSS(`[data-edit-user="`+other+`"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-save-user="`+other+`"]`)))
+	p.eval(`document.querySelector('tr[data-user="` + other + `"] [data-edit=name]').value = ''; 'ok'`)
+	p.do("new name", chromedp.SendKeys(chromedp.CSS(`tr[data-user="`+other+`"] [data-edit=name]`), "张网格"), chromedp.Click(chromedp.CSS(`[data-save-user="`+other+`"]`)))
+	p.wait("name saved", `document.querySelector('tr[data-user="`+other+`"] td:nth-child(2)')?.textContent === '张网格'`)
+	if acc, _ := a.Store.AccountByUsername(ctx, other); acc.Name != "张网格" || !acc.Active {
+		t.Errorf("%s after the edit: %+v", other, acc)
+	} else if acc, _ := a.Store.AccountByID(ctx, acc.ID); len(acc.Grids) != 1 {
+		t.Errorf("%s after the edit: %+v", other, acc)
+	}
 
 	// Time limits: a wrong amount is refused beside its row, then one
 	// limit changed and saved.

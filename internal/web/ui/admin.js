@@ -201,13 +201,33 @@ const views = {
           const un = unitOf.get(u.unit);
           return h('tr', { 'data-user': u.username }, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`), (u.grids || []).length ? h('div.muted.code', { title: t('admin.user.grids') }, u.grids.join('、')) : ''),
             h('td', null, un ? un.name : u.unit, un ? h('div.muted', null, t(`admin.kind.${un.kind}`)) : ''),
-            h('td', null, u.active ? t('admin.user.isactive') : h('span.late', null, t('admin.user.inactive'))), h('td', null, toggle(u), ' ', reset(u)));
+            h('td', null, u.active ? t('admin.user.isactive') : h('span.late', null, t('admin.user.inactive'))), h('td', null, edit(u), ' ', toggle(u), ' ', reset(u)));
         })), r.users.length > 15 ? pager(false) : '');
     };
     const search = h('form.actions', { id: 'users-search', role: 'search', onsubmit: e => { e.preventDefault(); offset = 0; load(); } },
       q, role, unit, h('button.primary', { type: 'submit', id: 'users-go' }, t('admin.users.search')));
     role.addEventListener('change', () => { offset = 0; load(); });
     unit.addEventListener('change', () => { offset = 0; load(); });
+    // Change an account in its row: name, role, unit and a grid worker's
+    // grids; a new role, unit or grids signs the account out.
+    const edit = u => h('button.link', { type: 'button', 'data-edit-user': u.username, onclick: e => {
+      const tr = e.currentTarget.closest('tr');
+      const name = h('input', { 'data-edit': 'name', value: u.name, maxlength: 50, size: 10, 'aria-label': t('admin.user.name') });
+      const role = h('select', { 'data-edit': 'role', 'aria-label': t('admin.user.role') }, roles.map(x => h('option', { value: x, selected: x === u.role }, t(`role.${x}`))));
+      const unit = h('select', { 'data-edit': 'unit', 'aria-label': t('admin.user.unit') }, us.list.map(x => h('option', { value: x.code, selected: x.code === u.unit }, x.name)));
+      const grids = h('input', { 'data-edit': 'grids', value: (u.grids || []).join(','), size: 16, placeholder: t('admin.user.grids'), 'aria-label': t('admin.user.grids') });
+      const err = h('div.err', { role: 'alert' });
+      tr.replaceChildren(h('td', null, u.username), h('td', null, name), h('td', null, role, h('div', null, grids)), h('td', null, unit), h('td', null, ''),
+        h('td', null, h('button.link', { type: 'button', 'data-save-user': u.username, onclick: async () => {
+          const body = { role: role.value, unit: unit.value, grids: role.value === 'grid_worker' ? grids.value.split(/[,，\s]+/).filter(Boolean) : [] };
+          if (name.value.trim()) body.name = name.value.trim();
+          try {
+            await api('PATCH', `/api/v1/admin/users/${encodeURIComponent(u.username)}`, body);
+            toast(t('admin.user.saved', { user: u.username })); await load();
+          } catch (x) { err.textContent = errText(x); }
+        } }, t('admin.user.save')), ' ', h('button.link', { type: 'button', onclick: () => load() }, t('cancel')), err));
+      name.focus();
+    } }, t('admin.user.edit'));
     const toggle = u => u.username === me.username ? '' : h('button.link', { type: 'button', 'data-toggle-user': u.username, onclick: async () => {
       if (u.active && !await confirmDialog(t('admin.user.deactivate.q', { user: `${u.name}（${u.username}）` }), t('admin.user.deactivate.detail'), t('admin.user.deactivate'))) return;
       try {
