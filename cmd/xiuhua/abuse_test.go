@@ -203,14 +203,15 @@ func TestAbuseSuite(t *testing.T) {
 	})
 
 	demoPhotos := photoFiles(t, filepath.Join(data, "photos"))
+	phone12 := photostest.Phone(4000, 3000, 1) // a 12 MP phone photo, about 7 MB
 
 	t.Run("photos, bombs and oversize uploads", func(t *testing.T) {
 		// 16 phone photos of 12 megapixels at once, each from its own
 		// network, with every bomb, an 11 MB file and a cut-off JPEG: the
 		// photos are taken or shed (503, Retry-After), the rest refused.
-		phone, one := make([][]byte, 16), photostest.Phone(4000, 3000, 1)
+		phone := make([][]byte, 16)
 		for i := range phone {
-			phone[i] = photostest.Variant(one, i)
+			phone[i] = photostest.Variant(phone12, i)
 		}
 		type upload struct {
 			name string
@@ -289,7 +290,7 @@ func TestAbuseSuite(t *testing.T) {
 			c.Write(photostest.Phone(64, 48, uint64(i))[:200])
 		}
 		time.Sleep(500 * time.Millisecond) // the server is reading them
-		if a := call("POST", "/api/v1/public/photos", "198.23.100.1", "", "", photostest.Variant(photostest.Phone(4000, 3000, 1), 99)); a.code != 201 {
+		if a := call("POST", "/api/v1/public/photos", "198.23.100.1", "", "", photostest.Variant(phone12, 99)); a.code != 201 {
 			t.Fatalf("a photo while eight uploads trickle in: %d %.300s", a.code, a.body)
 		}
 		alive("the slow uploads")
