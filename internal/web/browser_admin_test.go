@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -308,4 +309,33 @@ func TestBrowserAdminMorning(t *testing.T) {
 	if p.eval(`String(!!document.querySelector('#limits'))`) != "false" {
 		t.Error("a dispatcher is shown the time-limit editor")
 	}
+}
+
+// The admin pages on a 390 px phone: every tab fits the screen (wide
+// tables scroll inside their panel) and a confirmation fits too.
+func TestBrowserAdminPhone(t *testing.T) {
+	bctx := browser(t)
+	s, _ := server(t)
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	p.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	p.login("admin")
+	p.eval(`location.hash = '#/admin'; 'ok'`)
+	p.do("admin", chromedp.WaitVisible(chromedp.CSS(`#dry-result`)))
+	for _, tab := range []string{"dispatch", "users", "grids", "catalog", "calendar", "webhooks"} {
+		p.do("tab "+tab, chromedp.Click(chromedp.CSS(`[data-section="`+tab+`"]`)))
+		p.wait(tab+" shown", `document.querySelector('#admin-body').textContent !== '' && !document.querySelector('#admin-body > p.muted')`)
+		if w := p.eval(`String(Math.max(document.documentElement.scrollWidth, document.querySelector('main').scrollWidth))`); w != "390" {
+			if n, err := strconv.Atoi(w); err != nil || n > 390 {
+				t.Errorf("the %s tab is %s px wide on a 390 px screen", tab, w)
+			}
+		}
+		p.shot("admin-phone-" + tab)
+	}
+	p.do("users", chromedp.Click(chromedp.CSS(`[data-section="users"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-toggle-user="dispatcher2"]`)),
+		chromedp.Click(chromedp.CSS(`[data-toggle-user="dispatcher2"]`)), chromedp.WaitVisible(chromedp.CSS(`#confirm-ok`)))
+	if r := p.eval(`String(document.querySelector('#confirm').getBoundingClientRect().right <= innerWidth)`); r != "true" {
+		t.Error("the confirmation is wider than the phone")
+	}
+	p.shot("admin-phone-confirm")
+	p.do("cancel", chromedp.Click(chromedp.CSS(`#confirm-cancel`)))
 }
