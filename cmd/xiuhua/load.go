@@ -36,7 +36,7 @@ func runLoad(ctx context.Context, args []string) error {
 	base := fs.String("url", "http://127.0.0.1:8080", "server URL (loopback only); several, comma-separated, are used round-robin")
 	token := fs.String("token", "", "API token (xiuhua token create -user dispatcher1 -name load)")
 	mapState := fs.String("map", "all", "read: map boxes of every case (all) or of open cases (open), as the command centre shows by default")
-	mode := fs.String("mode", "read", "create (POST /api/v1/cases at -rate), read (case lists and map boxes from -clients) or loop (create, register, dispatch)")
+	mode := fs.String("mode", "read", "create (POST /api/v1/cases at -rate), call (a hotline intake with request type and caller at -rate, as an operator's token), read (case lists and map boxes from -clients) or loop (create, register, dispatch)")
 	acks := fs.String("acks", "", "append every acknowledged write to this file (mode create or loop)")
 	rate := fs.Int("rate", 0, "create: requests a second (0: as fast as -clients allow)")
 	clients := fs.Int("clients", 64, "concurrent clients")
@@ -59,9 +59,9 @@ func runLoad(ctx context.Context, args []string) error {
 		return fmt.Errorf("load: -token is required")
 	}
 	switch *mode {
-	case "create", "read", "loop":
+	case "create", "call", "read", "loop":
 	default:
-		return fmt.Errorf("load: -mode must be create, read or loop, not %q", *mode)
+		return fmt.Errorf("load: -mode must be create, call, read or loop, not %q", *mode)
 	}
 	var ackMu sync.Mutex
 	var ackFile *os.File
@@ -174,8 +174,13 @@ func runLoad(ctx context.Context, args []string) error {
 			return code, out
 		}
 		switch *mode {
-		case "create", "loop":
-			code, out := send("POST", "/api/v1/cases", map[string]any{"category": "M06011", "description": "负载测试：路边垃圾堆积", "lon": lon, "lat": latv})
+		case "create", "call", "loop":
+			body := map[string]any{"category": "M06011", "description": "负载测试：路边垃圾堆积", "lon": lon, "lat": latv}
+			if *mode == "call" { // the hotline desk: a caller from a pool of numbers, so some call again
+				body["request_type"] = "complaint"
+				body["caller"] = map[string]any{"name": "负载测试", "phone": fmt.Sprintf("139%08d", rng.IntN(20000)), "callback": true}
+			}
+			code, out := send("POST", "/api/v1/cases", body)
 			var c struct {
 				Number  string `json:"number"`
 				Version int    `json:"version"`
@@ -184,7 +189,7 @@ func runLoad(ctx context.Context, args []string) error {
 				return
 			}
 			ack("case " + c.Number)
-			if *mode == "create" {
+			if *mode != "loop" {
 				return
 			}
 			for _, step := range []struct {

@@ -300,7 +300,7 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	}
 	var handler http.Handler = web.New(a, web.WithTiles(c.TileURL), web.WithMaxInFlight(c.InFlight, 100*time.Millisecond),
 		web.WithTrustedProxies(strings.Split(c.Proxies, ",")), web.WithReadCache(c.CacheReads),
-		web.WithLimits(web.Limits{PublicReads: c.Rates.PublicReads, PublicWrites: c.Rates.PublicWrites, StaffWrites: c.Rates.StaffWrites, Uploads: c.Rates.Uploads}))
+		web.WithLimits(web.Limits{PublicReads: c.Rates.PublicReads, PublicWrites: c.Rates.PublicWrites, StaffWrites: c.Rates.StaffWrites, Uploads: c.Rates.Uploads, SignIns: c.Rates.SignIns}))
 	var mt *metrics.Metrics
 	if c.MetricsAddr != "" {
 		mt = metrics.New(st, a.Now)

@@ -62,7 +62,7 @@ type Config struct {
 
 // Rates are requests a minute (0: no limit); they convert to web.Limits.
 type Rates struct {
-	PublicReads, PublicWrites, StaffWrites, Uploads int
+	PublicReads, PublicWrites, StaffWrites, Uploads, SignIns int
 }
 
 // rateKinds names the kinds in -rate-limits.
@@ -74,9 +74,10 @@ var rateKinds = []struct {
 	{"public-writes", func(r *Rates) *int { return &r.PublicWrites }},
 	{"staff-writes", func(r *Rates) *int { return &r.StaffWrites }},
 	{"uploads", func(r *Rates) *int { return &r.Uploads }},
+	{"sign-ins", func(r *Rates) *int { return &r.SignIns }},
 }
 
-const defaultRates = "public-reads=120,public-writes=10,staff-writes=120,uploads=30"
+const defaultRates = "public-reads=120,public-writes=10,staff-writes=120,uploads=30,sign-ins=120"
 
 // ParseRates reads KIND=N pairs (a minute; 0: no limit) over the defaults.
 func ParseRates(spec string) (Rates, error) {
@@ -93,7 +94,7 @@ func ParseRates(spec string) (Rates, error) {
 			}
 		}
 		if !ok || dst == nil {
-			return r, fmt.Errorf("%q: want KIND=N with KIND one of public-reads, public-writes, staff-writes, uploads", part)
+			return r, fmt.Errorf("%q: want KIND=N with KIND one of public-reads, public-writes, staff-writes, uploads, sign-ins", part)
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 0 || n > 1_000_000 {
@@ -183,7 +184,7 @@ var settings = []setting{
 	{"max-inflight", "XIUHUA_MAX_INFLIGHT", "256", "requests worked on at once; more wait up to 100 ms, then get 503 with Retry-After (0: no bound)", false, func(c *Config) *string { return &c.MaxInFlight }},
 	{"read-cache", "XIUHUA_READ_CACHE", "on", "keep the answers of case lists and map boxes for the rest of the second (a reader's own writes show at once, everyone else's and other instances' within the second): on or off", false, func(c *Config) *string { return &c.ReadCache }},
 	{"trusted-proxies", "XIUHUA_TRUSTED_PROXIES", "", "comma-separated IP addresses of reverse proxies whose X-Forwarded-For names the client (rate limits, login budgets, audit log) and whose X-Forwarded-Proto: https makes the session cookie Secure and turns on HSTS; empty: none", false, func(c *Config) *string { return &c.Proxies }},
-	{"rate-limits", "XIUHUA_RATE_LIMITS", defaultRates, "requests a minute (0: no limit): anonymous reads and writes per client network (/24, /64), staff writes and photo uploads per account (a network gets 10 times as many); over a limit, 429 with Retry-After; name only the kinds to change", false, func(c *Config) *string { return &c.RateSpec }},
+	{"rate-limits", "XIUHUA_RATE_LIMITS", defaultRates, "requests a minute (0: no limit): anonymous reads and writes per client network (/24, /64), staff writes and photo uploads per account (a network gets 10 times as many), sign-in attempts per client network; over a limit, 429 with Retry-After; name only the kinds to change", false, func(c *Config) *string { return &c.RateSpec }},
 	{"orphan-photos", "XIUHUA_ORPHAN_PHOTOS", "24h", "how long an uploaded photo that no case names is kept before it is deleted (at least 1h)", false, func(c *Config) *string { return &c.OrphanSpec }},
 	{"metrics-addr", "XIUHUA_METRICS_ADDR", "", "serve Prometheus metrics at http://ADDR/metrics (empty: off); keep it on a private address", false, func(c *Config) *string { return &c.MetricsAddr }},
 	{"work-hours", "XIUHUA_WORK_HOURS", "08:30-12:00,14:30-18:00", "daily working windows (Asia/Shanghai)", false, func(c *Config) *string { return &c.WorkHours }},

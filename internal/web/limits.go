@@ -33,10 +33,11 @@ type Limits struct {
 	PublicWrites int // anonymous reports, photos and ratings per client network
 	StaffWrites  int // writes per account; a network gets ten times as many
 	Uploads      int // staff photo uploads per account; a network gets ten times as many
+	SignIns      int // sign-in attempts per client network, right or wrong (the lockout budgets count the wrong ones)
 }
 
 // DefaultLimits are the limits a server starts with.
-var DefaultLimits = Limits{PublicReads: 120, PublicWrites: 10, StaffWrites: 120, Uploads: 30}
+var DefaultLimits = Limits{PublicReads: 120, PublicWrites: 10, StaffWrites: 120, Uploads: 30, SignIns: 120}
 
 // WithLimits sets the rate limits.
 func WithLimits(l Limits) Option {

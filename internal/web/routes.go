@@ -40,7 +40,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/openapi.json", access: public, summary: "this document", h: s.openapi},
 		{pattern: "GET /api/v1/stats", access: public, summary: "case counts by state", h: s.stats},
 		{pattern: "GET /api/v1/evaluations/definitions", access: public, summary: "every evaluation count and rate, defined", h: s.definitions},
-		{pattern: "POST /api/v1/session", access: public, summary: "sign in: sets the session cookie, returns the CSRF token", body: "username, password", h: s.login},
+		{pattern: "POST /api/v1/session", access: public, summary: "sign in: sets the session cookie, returns the CSRF token", body: "username, password", h: limited(s.signInLimit, s.login)},
 		{pattern: "DELETE /api/v1/session", access: staff, summary: "sign out", signed: s.logout},
 		{pattern: "GET /api/v1/me", access: staff, summary: "the signed-in person", signed: s.me},
 		{pattern: "PUT /api/v1/me/password", access: staff, summary: "change one's own password (the current one is checked and counted like a sign-in): one's other sessions end, one's API tokens are revoked",
@@ -145,7 +145,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /board", access: public, summary: "问题挂牌: the public board, case follow-up and resident reporting", h: page("board.html")},
 		{pattern: "GET /ui/{file...}", access: public, summary: "the web app's scripts, styles and message catalogs", h: s.uiFile},
 		{pattern: "GET /login", access: public, summary: "sign-in page", h: s.loginPage},
-		{pattern: "POST /login", access: public, summary: "sign-in form", h: s.loginForm},
+		{pattern: "POST /login", access: public, summary: "sign-in form", h: limited(s.signInLimit, s.loginForm)},
 	}
 }
 

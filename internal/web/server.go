@@ -32,20 +32,21 @@ import (
 
 // Server holds the routes.
 type Server struct {
-	app        *app.App
-	mux        *http.ServeMux
-	limits     Limits
-	readLimit  *limiter    // public reads per client network
-	writeLimit *limiter    // public reports per client network
-	staffLimit [4]*limiter // staff writes per account and network, uploads per account and network
-	layer      layerCache
-	tileURL    string        // a raster tile template behind the vector map; empty: none
-	tileSrc    string        // its origin, for the Content-Security-Policy
-	slots      chan struct{} // requests in flight (WithMaxInFlight)
-	slotWait   time.Duration
-	trusted    map[string]bool // reverse proxies whose X-Forwarded-For counts
-	cache      readCache       // hot reads (cached)
-	noCache    bool
+	app         *app.App
+	mux         *http.ServeMux
+	limits      Limits
+	readLimit   *limiter    // public reads per client network
+	writeLimit  *limiter    // public reports per client network
+	signInLimit *limiter    // sign-in attempts per client network
+	staffLimit  [4]*limiter // staff writes per account and network, uploads per account and network
+	layer       layerCache
+	tileURL     string        // a raster tile template behind the vector map; empty: none
+	tileSrc     string        // its origin, for the Content-Security-Policy
+	slots       chan struct{} // requests in flight (WithMaxInFlight)
+	slotWait    time.Duration
+	trusted     map[string]bool // reverse proxies whose X-Forwarded-For counts
+	cache       readCache       // hot reads (cached)
+	noCache     bool
 }
 
 // Option configures the server.
@@ -71,7 +72,7 @@ func New(a *app.App, opts ...Option) http.Handler {
 		o(s)
 	}
 	l := s.limits
-	s.readLimit, s.writeLimit = newLimiter(l.PublicReads), newLimiter(l.PublicWrites)
+	s.readLimit, s.writeLimit, s.signInLimit = newLimiter(l.PublicReads), newLimiter(l.PublicWrites), newLimiter(l.SignIns)
 	s.staffLimit = [4]*limiter{newLimiter(l.StaffWrites), newLimiter(l.StaffWrites * NetworkShare), newLimiter(l.Uploads), newLimiter(l.Uploads * NetworkShare)}
 	s.register()
 	return s.secure(s.shed(s.mux))
