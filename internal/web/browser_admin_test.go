@@ -287,6 +287,7 @@ func TestBrowserAdminMorning(t *testing.T) {
 		p.do("tab "+tab+" in English", chromedp.Click(chromedp.CSS(`[data-section="`+tab+`"]`)))
 		p.wait(tab+" shown in English", `document.querySelector('#admin-body').textContent !== '' && !document.querySelector('#admin-body > p.muted')`)
 		words(tab + " (English)")
+		p.shot("admin-en-" + tab)
 	}
 	if tabs := p.text(`.tabs`); !strings.Contains(tabs, "Accounts") || !strings.Contains(tabs, "Webhooks") {
 		t.Errorf("the English tab labels: %q", tabs)
