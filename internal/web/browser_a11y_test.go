@@ -10,7 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/store"
 )
 
 // axeKnown lists the violations accepted for now, by page and rule, each
@@ -29,19 +29,14 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
-	accts, err := a.Store.Accounts(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	// The sanitation department's handler, with a new task on the desk
+	// and in the inbox.
+	const handler = "h-hwc"
+	some, err := a.Store.Cases(context.Background(), store.CaseFilter{Limit: 1})
+	if err != nil || len(some) == 0 {
+		t.Fatalf("a case to place the task at: %v", err)
 	}
-	handler := ""
-	for _, ac := range accts {
-		if ac.Role == caseflow.Handler && ac.Active && handler == "" {
-			handler = ac.Username
-		}
-	}
-	if handler == "" {
-		t.Fatal("the demo has no active handler")
-	}
+	newTask(t, s.URL, a, some[0], "hwc")
 
 	// check runs axe on the page as it stands and reports what it finds.
 	check := func(size, name string) {
@@ -77,13 +72,14 @@ func TestBrowserAccessibility(t *testing.T) {
 		}
 		t.Logf("%s %s: %d rules passed, %d serious or critical violations", size, name, r.N, bad)
 	}
+	lang := "" // the pages' language in the checks' names: Chinese first
 	// app opens a staff page as a user and waits until it has rendered.
 	app := func(size, user, id string) {
 		t.Helper()
 		p.login(user)
 		p.eval(`location.hash = '#/` + id + `'; 'ok'`)
 		p.wait(id+" rendered", `document.querySelector('#main').dataset.page === '`+id+`'`)
-		check(size, id)
+		check(size, id+lang)
 	}
 	board := func(size, name, view, ready string) {
 		t.Helper()
@@ -104,16 +100,45 @@ func TestBrowserAccessibility(t *testing.T) {
 		p.do("login form", chromedp.Navigate(s.URL+"/app"), chromedp.WaitVisible(chromedp.CSS("#username")))
 		check(size.name, "login")
 		app(size.name, "dispatcher1", "centre")
+		// A case open in the centre, then an action's form on it.
+		p.do("open a case", chromedp.WaitVisible(chromedp.CSS(`tr.pick`)), chromedp.Click(chromedp.CSS(`tr.pick`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-case]`)), chromedp.WaitVisible(chromedp.CSS(`button[data-action]`)))
+		check(size.name, "centre case")
+		p.do("open an action", chromedp.Click(chromedp.CSS(`button[data-action]`)), chromedp.WaitVisible(chromedp.CSS(`button[data-submit]`)))
+		check(size.name, "centre action form")
 		app(size.name, "operator1", "intake")
 		app(size.name, handler, "desk")
+		p.do("open a task", chromedp.WaitVisible(chromedp.CSS(`tr.pick`)), chromedp.Click(chromedp.CSS(`tr.pick`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-case]`)))
+		check(size.name, "desk case")
 		app(size.name, "gw14021305300101", "phone")
 		app(size.name, "leader", "dashboard")
 		app(size.name, "admin", "admin")
-		app(size.name, "dispatcher1", "inbox")
+		for _, sec := range []string{"users", "grids", "catalog", "calendar", "webhooks"} {
+			p.do("admin "+sec, chromedp.Click(chromedp.CSS(`[data-section="`+sec+`"]`)))
+			p.wait("admin "+sec+" rendered", `!!document.querySelector('#admin-body > *') && !document.querySelector('#admin-body > p.muted, #admin-body > p.err')`)
+			check(size.name, "admin "+sec)
+		}
+		p.do("admin users again", chromedp.Click(chromedp.CSS(`[data-section="users"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-toggle-user]`)),
+			chromedp.Click(chromedp.CSS(`[data-toggle-user]`)), chromedp.WaitVisible(chromedp.CSS(`#confirm-ok`)))
+		check(size.name, "admin confirm")
+		p.do("cancel", chromedp.Click(chromedp.CSS(`#confirm-cancel`)))
+		app(size.name, handler, "inbox")
 		board(size.name, "board", "list", "#board-rows tr[data-number]")
 		number := p.eval(`document.querySelector('#board-rows tr[data-number]').dataset.number`)
 		board(size.name, "board report", "report", "#r-submit")
 		board(size.name, "board follow", "follow", "form")
 		board(size.name, "board follow case", "follow/"+number, "#follow-result [data-state]")
 	}
+	// The English pages: lang attributes and names in the other language.
+	p.do("desktop viewport", chromedp.EmulateViewport(1400, 900))
+	p.do("to the app", chromedp.Navigate(s.URL+"/app"), chromedp.WaitVisible(chromedp.CSS("#main")))
+	p.eval(`localStorage.setItem('lang', 'en'); 'ok'`)
+	lang = " en"
+	board("desktop", "board en", "list", "#board-rows tr[data-number]")
+	if l := p.eval(`document.documentElement.lang`); l != "en" {
+		t.Errorf("the English board says lang=%q", l)
+	}
+	app("desktop", "dispatcher1", "centre")
+	app("desktop", "gw14021305300101", "phone")
 }
