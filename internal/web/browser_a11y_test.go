@@ -45,11 +45,12 @@ func TestBrowserAccessibility(t *testing.T) {
 			p.eval(string(axe) + "\n;'ok'")
 		}
 		out := p.eval(`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})
-			.then(r => JSON.stringify({n: r.passes.length, v: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+			.then(r => JSON.stringify({n: r.passes.length, lesser: r.violations.filter(v => v.impact !== 'serious' && v.impact !== 'critical').map(v => v.id + ' (' + v.impact + ', ' + v.nodes.length + ')'), v: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
 				.map(v => ({id: v.id, impact: v.impact, help: v.help, n: v.nodes.length, targets: v.nodes.slice(0, 4).map(n => n.target.join(' ')), why: (v.nodes[0].any[0] || v.nodes[0].all[0] || {}).message || ''}))}))`)
 		var r struct {
-			N int
-			V []struct {
+			N      int
+			Lesser []string
+			V      []struct {
 				ID, Impact, Help, Why string
 				N                     int
 				Targets               []string
@@ -70,7 +71,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		if bad > 0 {
 			p.shot(fmt.Sprintf("a11y-%s-%s", size, strings.ReplaceAll(name, "/", "-")))
 		}
-		t.Logf("%s %s: %d rules passed, %d serious or critical violations", size, name, r.N, bad)
+		t.Logf("%s %s: %d rules passed, %d serious or critical violations; moderate or minor: %s", size, name, r.N, bad, strings.Join(append(r.Lesser, "none")[:max(len(r.Lesser), 1)], ", "))
 	}
 	lang := "" // the pages' language in the checks' names: Chinese first
 	// app opens a staff page as a user and waits until it has rendered.

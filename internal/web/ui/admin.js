@@ -16,6 +16,11 @@ export async function render(main, me) {
   const bar = h('div.tabs', { role: 'tablist' }, sections.filter(s => me.role === 'admin' || s === 'dispatch' || s === 'catalog').map(s =>
     h('button', { type: 'button', role: 'tab', 'data-section': s, onclick: e => { bar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b === e.currentTarget)); show(s); } }, t(`admin.tab.${s}`))));
   const banner = h('div', { id: 'admin-banner' });
+  // On a phone a wide table scrolls inside its panel: one that does is
+  // focusable, so the keyboard can scroll it too.
+  new MutationObserver(() => {
+    for (const tb of box.querySelectorAll('table:not([tabindex])')) if (tb.scrollWidth > tb.clientWidth) tb.tabIndex = 0;
+  }).observe(box, { childList: true, subtree: true });
   main.replaceChildren(h('h1', null, t('nav.admin')), banner, bar, box);
   if (me.role === 'admin') {
     api('GET', '/api/v1/admin/holidays').then(r => {
