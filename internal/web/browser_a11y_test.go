@@ -113,6 +113,9 @@ func TestBrowserAccessibility(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`[data-case]`)))
 		check(size.name, "desk case")
 		app(size.name, "gw14021305300101", "phone")
+		p.do("phone categories", chromedp.Focus(chromedp.CSS(`#category-search`)), chromedp.SendKeys(chromedp.CSS(`#category-search`), "垃圾"),
+			chromedp.WaitVisible(chromedp.CSS(`#report-form .suggest li`)))
+		check(size.name, "phone categories")
 		app(size.name, "leader", "dashboard")
 		app(size.name, "admin", "admin")
 		for _, sec := range []string{"users", "grids", "catalog", "calendar", "webhooks"} {
@@ -128,6 +131,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		board(size.name, "board", "list", "#board-rows tr[data-number]")
 		number := p.eval(`document.querySelector('#board-rows tr[data-number]').dataset.number`)
 		board(size.name, "board report", "report", "#r-submit")
+		p.do("board categories", chromedp.Focus(chromedp.CSS(`#r-category`)), chromedp.SendKeys(chromedp.CSS(`#r-category`), "垃圾"),
+			chromedp.WaitVisible(chromedp.CSS(`#r-category-list li`)))
+		check(size.name, "board report categories")
 		board(size.name, "board follow", "follow", "form")
 		board(size.name, "board follow case", "follow/"+number, "#follow-result [data-state]")
 	}

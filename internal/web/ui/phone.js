@@ -112,7 +112,7 @@ export async function render(main, me) {
   let chosen = null, point = null;
   const photos = [];
   const catInput = h('input', { id: 'category-search', type: 'search', autocomplete: 'off', placeholder: t('phone.category.ph') });
-  const catList = h('ul.suggest', { role: 'listbox' });
+  const catList = h('ul.suggest', { id: 'category-list', role: 'listbox', 'aria-label': t('phone.category') });
   const catChosen = h('div.muted', { id: 'category-chosen' }, t('phone.category.none'));
   const showCats = () => {
     catList.replaceChildren(...searchCategories(cat.list, catInput.value).map(c => h('li', { role: 'option', tabindex: 0, 'data-category': c.id,
