@@ -108,6 +108,10 @@ func TestBrowserAccessibility(t *testing.T) {
 		p.do("open an action", chromedp.Click(chromedp.CSS(`button[data-action]`)), chromedp.WaitVisible(chromedp.CSS(`button[data-submit]`)))
 		check(size.name, "centre action form")
 		app(size.name, "operator1", "intake")
+		p.do("intake suggestions", chromedp.Focus(chromedp.CSS(`#in-category`)), chromedp.SendKeys(chromedp.CSS(`#in-category`), "垃圾"),
+			chromedp.WaitVisible(chromedp.CSS(`#in-category-list li`)), chromedp.SendKeys(chromedp.CSS(`#in-place`), "街道"),
+			chromedp.WaitVisible(chromedp.CSS(`#in-place-list li`)))
+		check(size.name, "intake suggestions")
 		app(size.name, handler, "desk")
 		p.do("open a task", chromedp.WaitVisible(chromedp.CSS(`tr.pick`)), chromedp.Click(chromedp.CSS(`tr.pick`)),
 			chromedp.WaitVisible(chromedp.CSS(`[data-case]`)))
@@ -131,9 +135,10 @@ func TestBrowserAccessibility(t *testing.T) {
 		board(size.name, "board", "list", "#board-rows tr[data-number]")
 		number := p.eval(`document.querySelector('#board-rows tr[data-number]').dataset.number`)
 		board(size.name, "board report", "report", "#r-submit")
-		p.do("board categories", chromedp.Focus(chromedp.CSS(`#r-category`)), chromedp.SendKeys(chromedp.CSS(`#r-category`), "垃圾"),
-			chromedp.WaitVisible(chromedp.CSS(`#r-category-list li`)))
-		check(size.name, "board report categories")
+		p.do("board suggestions", chromedp.Focus(chromedp.CSS(`#r-category`)), chromedp.SendKeys(chromedp.CSS(`#r-category`), "垃圾"),
+			chromedp.WaitVisible(chromedp.CSS(`#r-category-list li`)), chromedp.SendKeys(chromedp.CSS(`#r-place`), "街道"),
+			chromedp.WaitVisible(chromedp.CSS(`#r-place-list li`)))
+		check(size.name, "board report suggestions")
 		board(size.name, "board follow", "follow", "form")
 		board(size.name, "board follow case", "follow/"+number, "#follow-result [data-state]")
 	}
