@@ -55,32 +55,45 @@ async function adoptOld(user) {
 // their ids. A refused report is dropped with its reason shown, a refused
 // photo is dropped from its report; a network or server failure waits for
 // the next try. One flush at a time.
-let flushing = null;
+let flushing = null, again = false;
 export function flush(user, onSent) {
-  flushing ||= (async () => {
+  // A report queued while a flush runs (which read the outbox before it)
+  // is sent by one more pass, not left for the next trigger.
+  if (flushing) { again = true; return flushing; }
+  flushing = (async () => {
     try {
-      for (const item of await outbox(user)) {
-        try {
-          for (const ph of item.photos) {
-            if (ph.id || ph.refused) continue;
-            try { ph.id = await uploadPhoto(ph.blob); delete ph.blob; } catch (e) {
-              if (!refused(e)) throw e;
-              ph.refused = true; delete ph.blob; onSent(null, e);
-            }
-            await putItem(item);
-          }
-          const body = { ...item.body, photos: item.photos.filter(p => p.id).map(p => p.id) };
-          const c = await api('POST', '/api/v1/cases', body, { 'Idempotency-Key': item.key });
-          await dropItem(item.key);
-          onSent(c, null);
-        } catch (e) {
-          if (refused(e)) { await dropItem(item.key); onSent(null, e); continue; }
-          return; // offline or overloaded: keep it for later
-        }
-      }
+      do {
+        again = false;
+        if (!(await flushOnce(user, onSent))) return; // offline or overloaded: keep them for later
+      } while (again);
     } finally { flushing = null; }
   })();
   return flushing;
+}
+
+// flushOnce sends what the outbox holds now; false when the server could
+// not be reached and the rest waits.
+async function flushOnce(user, onSent) {
+  for (const item of await outbox(user)) {
+    try {
+      for (const ph of item.photos) {
+        if (ph.id || ph.refused) continue;
+        try { ph.id = await uploadPhoto(ph.blob); delete ph.blob; } catch (e) {
+          if (!refused(e)) throw e;
+          ph.refused = true; delete ph.blob; onSent(null, e);
+        }
+        await putItem(item);
+      }
+      const body = { ...item.body, photos: item.photos.filter(p => p.id).map(p => p.id) };
+      const c = await api('POST', '/api/v1/cases', body, { 'Idempotency-Key': item.key });
+      await dropItem(item.key);
+      onSent(c, null);
+    } catch (e) {
+      if (refused(e)) { await dropItem(item.key); onSent(null, e); continue; }
+      return false;
+    }
+  }
+  return true;
 }
 
 // photoPicker: photos for a report. Each is uploaded at once when the
