@@ -322,18 +322,39 @@ type Inbox struct {
 	Overdue []DueItem      `json:"overdue"`
 }
 
+// lines is the condition on notifications n (joined to their cases c)
+// that picks r's lines: addressed to the reader or their unit, about cases
+// in their scope. The unread count and the lines are the same set. Its
+// first two arguments are r's account and unit.
+func (r Recipient) lines(args *[]any) string {
+	*args = append(*args, r.AccountID, r.UnitID)
+	return `(n.account_id = $1 OR n.unit_id = $2) AND ` + r.Scope.sql(args)
+}
+
+// Unread counts r's unread lines (the bell). Each half of the OR is read
+// from its own partial index of unread lines (notifications_*_unread), so
+// the cost follows the unread lines, not every line kept for 180 days.
+func (s *Store) Unread(ctx context.Context, r Recipient) (int, error) {
+	var args []any
+	mine := r.lines(&args)
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM notifications n JOIN cases c ON c.id = n.case_id WHERE `+mine+` AND n.read_at IS NULL`,
+		args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: unread: %w", err)
+	}
+	return n, nil
+}
+
 // Inbox reads r's inbox at now: the latest notifications (limit), the
 // deadlines already warned about and those passed.
 func (s *Store) Inbox(ctx context.Context, r Recipient, now time.Time, limit int) (Inbox, error) {
 	in := Inbox{New: []Notification{}, Due: []DueItem{}, Overdue: []DueItem{}}
-	// Lines addressed to the reader (or their unit) about cases in their
-	// scope: the unread count and the lines are the same set.
-	args := []any{r.AccountID, r.UnitID}
-	mine := `(n.account_id = $1 OR n.unit_id = $2) AND ` + r.Scope.sql(&args)
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM notifications n JOIN cases c ON c.id = n.case_id WHERE `+mine+` AND n.read_at IS NULL`,
-		args...).Scan(&in.Unread); err != nil {
-		return in, fmt.Errorf("store: inbox: %w", err)
+	var err error
+	if in.Unread, err = s.Unread(ctx, r); err != nil {
+		return in, err
 	}
+	var args []any
+	mine := r.lines(&args)
 	args = append(args, limit)
 	rows, err := s.r.QueryContext(ctx, fmt.Sprintf(`SELECT n.id, n.unit_id, n.account_id, n.case_id, c.number, n.kind, n.title, n.due, n.at, n.read_at
 		FROM notifications n JOIN cases c ON c.id = n.case_id WHERE %s ORDER BY n.id DESC LIMIT $%d`, mine, len(args)), args...)

@@ -326,6 +326,37 @@ func TestScopeMatrix(t *testing.T) {
 				}
 			}
 		},
+		"GET /api/v1/inbox/counts": func(u *reader, url string) {
+			code, body, _ := getAs(t, url, u.token)
+			var c struct {
+				Unread int `json:"unread"`
+				Queues []struct {
+					ID    string `json:"id"`
+					Count int    `json:"count"`
+				} `json:"queues"`
+			}
+			decode("inbox counts", body, &c)
+			_, body, _ = getAs(t, s.URL+"/api/v1/inbox?limit=1", u.token)
+			var in store.Inbox
+			decode("inbox", body, &in)
+			if code != 200 || len(c.Queues) == 0 || c.Unread != in.Unread {
+				t.Errorf("inbox counts as %s: %d, unread %d, the inbox says %d: %.100s", u.name, code, c.Unread, in.Unread, body)
+			}
+			for _, q := range c.Queues {
+				_, body, _ := getAs(t, s.URL+"/api/v1/cases?limit=1000&queue="+q.ID, u.token)
+				var l struct {
+					Cases []struct{ Number string } `json:"cases"`
+				}
+				decode("queue "+q.ID, body, &l)
+				var ns []string
+				for _, c := range l.Cases {
+					ns = append(ns, c.Number)
+				}
+				if rows(u, "counts "+q.ID, ns); len(ns) != q.Count {
+					t.Errorf("bell count %s as %s: counted %d, listed %d", q.ID, u.name, q.Count, len(ns))
+				}
+			}
+		},
 		"GET /api/v1/inbox": func(u *reader, url string) {
 			code, body, _ := getAs(t, url+"?limit=500", u.token)
 			var in store.Inbox

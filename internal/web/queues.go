@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"time"
 
+	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/store"
@@ -55,18 +58,45 @@ type QueueCount struct {
 
 // listQueues counts every queue in the reader's scope.
 func (s *Server) listQueues(w http.ResponseWriter, r *http.Request) {
-	out := make([]QueueCount, 0, len(queues))
 	now := s.app.Now()
+	out, err := s.queueCounts(r.Context(), principal(r), now)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"queues": out, "at": now.In(calendar.Shanghai)})
+}
+
+// queueCounts counts every queue in p's scope at now.
+func (s *Server) queueCounts(ctx context.Context, p access.Principal, now time.Time) ([]QueueCount, error) {
+	out := make([]QueueCount, 0, len(queues))
 	for _, q := range queues {
 		f := store.CaseFilter{Now: now}
 		q.apply(&f)
-		scope(principal(r), &f)
-		n, err := s.app.Store.CountMatching(r.Context(), f)
+		scope(p, &f)
+		n, err := s.app.Store.CountMatching(ctx, f)
 		if err != nil {
-			fail(w, r, err)
-			return
+			return nil, err
 		}
 		out = append(out, QueueCount{ID: q.id, Count: n})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"queues": out, "at": now.In(calendar.Shanghai)})
+	return out, nil
+}
+
+// inboxCounts is what the bell asks every minute: the unread lines of the
+// inbox and the waiting lists' counts, without listing either. The counts
+// are those of GET /api/v1/inbox (unread) and GET /api/v1/queues.
+func (s *Server) inboxCounts(w http.ResponseWriter, r *http.Request) {
+	p, now := principal(r), s.app.Now()
+	unread, err := s.app.Store.Unread(r.Context(), recipient(p))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	qs, err := s.queueCounts(r.Context(), p, now)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"unread": unread, "queues": qs, "at": now.In(calendar.Shanghai)})
 }

@@ -133,6 +133,44 @@ func TestQueueCountsAgreeWithListsAndRawCases(t *testing.T) {
 		if code != 200 || json.Unmarshal([]byte(body), &qs) != nil || len(qs.Queues) == 0 {
 			t.Fatalf("%s: queues %d %s", role, code, body)
 		}
+		// The bell's counts are the tabs' counts, and its unread count is
+		// the inbox's.
+		code, body, _ = getAs(t, s.URL+"/api/v1/inbox/counts", token)
+		var bell struct {
+			Unread int
+			Queues []struct {
+				ID    string
+				Count int64
+			}
+		}
+		if code != 200 || json.Unmarshal([]byte(body), &bell) != nil {
+			t.Fatalf("%s: inbox counts %d %s", role, code, body)
+		}
+		_, body, _ = getAs(t, s.URL+"/api/v1/inbox?limit=500", token)
+		var in store.Inbox
+		if json.Unmarshal([]byte(body), &in) != nil {
+			t.Fatalf("%s: inbox %s", role, body)
+		}
+		unread := 0
+		for _, n := range in.New {
+			if n.ReadAt.IsZero() {
+				unread++
+			}
+		}
+		if len(in.New) < 500 && (bell.Unread != unread || in.Unread != unread) {
+			t.Errorf("%s (%s): the bell says %d unread, the inbox %d, its lines %d", role, user, bell.Unread, in.Unread, unread)
+		}
+		if len(bell.Queues) != len(qs.Queues) {
+			t.Errorf("%s: the bell counts %d queues, the tabs %d", role, len(bell.Queues), len(qs.Queues))
+		}
+		for i, q := range bell.Queues {
+			if i < len(qs.Queues) && (q.ID != qs.Queues[i].ID || q.Count != qs.Queues[i].Count) {
+				t.Errorf("%s: the bell counts %s %d, the tab %s %d", role, q.ID, q.Count, qs.Queues[i].ID, qs.Queues[i].Count)
+			}
+		}
+		if unread > 0 {
+			nonEmpty["unread"] = true
+		}
 		for _, q := range qs.Queues {
 			want := int64(0)
 			for i := range all {
@@ -164,7 +202,7 @@ func TestQueueCountsAgreeWithListsAndRawCases(t *testing.T) {
 			}
 		}
 	}
-	for _, id := range []string{"reported", "registered", "requests", "supervised", "in_progress", "overdue", "callback"} {
+	for _, id := range []string{"reported", "registered", "requests", "supervised", "in_progress", "overdue", "callback", "unread"} {
 		if !nonEmpty[id] {
 			t.Errorf("queue %s was empty for every reader: the comparison proves nothing there", id)
 		}

@@ -677,12 +677,12 @@ func (s *Server) markRead(w http.ResponseWriter, r *http.Request, p access.Princ
 		fail(w, r, err)
 		return
 	}
-	box, err := s.app.Store.Inbox(r.Context(), rcp, s.app.Now(), 1)
+	unread, err := s.app.Store.Unread(r.Context(), rcp)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"marked": n, "unread": box.Unread})
+	writeJSON(w, http.StatusOK, map[string]int{"marked": n, "unread": unread})
 }
 
 // route is the dispatch table's dry run: where a report of a category at

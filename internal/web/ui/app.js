@@ -56,7 +56,8 @@ function shell() {
   nav.append(h('a', { href: '/board' }, t('nav.board')));
   document.getElementById('who').textContent = `${me.name || me.username} · ${t(`role.${me.role}`)}`;
   // The bell: the unread lines of the inbox, looked at every minute and
-  // whenever a page marks lines read.
+  // whenever a page marks lines read. It asks for counts only
+  // (GET /api/v1/inbox/counts), never for the lines themselves.
   const bell = document.getElementById('bell');
   bell.hidden = false;
   bell.onclick = () => { location.hash = '#/inbox'; };
@@ -72,7 +73,7 @@ function shell() {
 async function refreshBell() {
   const bell = document.getElementById('bell'), n = document.getElementById('bell-n');
   try {
-    const r = await api('GET', '/api/v1/inbox?limit=1');
+    const r = await api('GET', '/api/v1/inbox/counts');
     n.textContent = r.unread > 99 ? '99+' : String(r.unread);
     n.hidden = r.unread === 0;
     bell.setAttribute('aria-label', t('bell.label', { n: r.unread }));
