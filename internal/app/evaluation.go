@@ -242,7 +242,7 @@ func (e *Evaluation) WriteSheet(f sheet.Format, w io.Writer) error {
 	row := func(rank any, name, key string, r ledger.Row) []any {
 		note := ""
 		if r.SmallSample {
-			note = fmt.Sprintf("样本不足（少于 %d），不排名", ledger.DefaultMinSample)
+			note = fmt.Sprintf("样本不足（少于 %d），不排名", e.MinSample)
 		}
 		vals := []any{rank, name, key, score(r.Score), r.Sample, note}
 		for _, c := range ledger.Counts {

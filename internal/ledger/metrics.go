@@ -38,7 +38,7 @@ type Count struct {
 // period everything recorded so far; "overdue" is measured at that moment.
 var Counts = []Count{
 	{"registered", "立案数", "cases registered (立案) in the period; for a department, cases it leads"},
-	{"due", "应结案数", "registered cases that should be closed: all of them except voided or merged ones and those suspended (挂账) as of the evaluation"},
+	{"due", "应结案数", "registered cases that should be closed: all of them except those voided, merged or suspended (挂账) when the evaluation is made (a published evaluation keeps the figures of its day)"},
 	{"closed", "结案数", "due cases closed as of the evaluation"},
 	{"closed_on_time", "按期结案数", "closed cases whose close type is normal (not overdue, not a special exception)"},
 	{"tasks", "应处置数", "department tasks dispatched in the period, not returned, on cases not voided or suspended"},

@@ -1,7 +1,7 @@
 package web_test
 
 import (
-	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -11,200 +11,551 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/xiuhua/xiuhua/internal/app"
-	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/ledger"
-	"github.com/xiuhua/xiuhua/internal/store"
 )
 
-// Every street's published figures for a month are counted again here from
-// the raw cases, and each rate divided again from those counts; the
-// evaluation API, its .xlsx, the monthly report and the ranking all say
-// the same numbers.
-func TestPublishedStreetFiguresRecounted(t *testing.T) {
-	s, a := serverWith(t, 2000)
-	ctx := context.Background()
-	var all []caseflow.Case
-	for before := int64(0); ; {
-		page, err := a.Store.Cases(ctx, store.CaseFilter{Limit: 1000, Before: before})
+// The published figures are counted again here, from the raw rows of
+// cases, tasks and events by plain SQL and the definitions written out
+// below (not the ledger's or the store's own code), for every street and
+// every department and for a day, a week, two months, a range crossing a
+// month's end and the current month; each rate is divided again from those
+// counts and each score weighed again. The evaluation API, its .xlsx, the
+// monthly report, the ranking and the dashboard's figures all say the same
+// numbers.
+
+// recountRates are the published rates as documented: numerator and
+// denominator.
+var recountRates = []struct{ key, num, den string }{
+	{"close_rate", "closed", "due"},
+	{"on_time_close_rate", "closed_on_time", "due"},
+	{"on_time_handle_rate", "handled_on_time", "tasks"},
+	{"rework_rate", "reworked", "due"},
+	{"response_rate", "responded", "hotline"},
+	{"solve_rate", "solved", "callbacks"},
+	{"satisfaction_rate", "satisfied", "callbacks"},
+}
+
+// recountKeys are the counts of a street or a department.
+var recountKeys = []string{"registered", "due", "closed", "closed_on_time", "tasks", "handled", "handled_on_time", "reworked",
+	"overdue_open", "returned", "extended", "suspended", "hotline", "responded", "callbacks", "solved", "satisfied"}
+
+type rawCase struct {
+	id                                            int64
+	street, state, closeType, channel             string
+	reported, registered, dispatched, closed, due sql.NullInt64
+	duplicate                                     sql.NullInt64
+	leads                                         map[int64]bool // units of its lead tasks not returned
+	reworked                                      bool           // a check failed or the resident's reopen, ever
+}
+
+type rawTask struct {
+	id, caseID, unit int64
+	lead             bool
+	state            string
+	dispatched       int64
+	done, deadline   sql.NullInt64
+}
+
+type rawEvent struct {
+	caseID       int64
+	task         sql.NullInt64
+	action, data string
+	at           int64
+}
+
+type raw struct {
+	cases  map[int64]*rawCase
+	tasks  map[int64]*rawTask
+	events []rawEvent
+	units  map[int64]string // id → code
+}
+
+func loadRaw(t *testing.T, db *sql.DB) *raw {
+	t.Helper()
+	r := &raw{cases: map[int64]*rawCase{}, tasks: map[int64]*rawTask{}, units: map[int64]string{}}
+	q := func(query string, each func(*sql.Rows) error) {
+		rows, err := db.Query(query)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(page) == 0 {
-			break
+		defer rows.Close()
+		for rows.Next() {
+			if err := each(rows); err != nil {
+				t.Fatal(err)
+			}
 		}
-		all = append(all, page...)
-		before = page[len(page)-1].ID
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	for _, month := range []string{"2026-08", "2026-10"} {
-		p, _ := app.ParsePeriod(month)
-		asOf := p.To // past months: as of their end
-		// The counts, by street, by their documented definitions.
-		want := map[string]map[string]int64{}
-		inc := func(street, k string) {
-			if want[street] == nil {
-				want[street] = map[string]int64{}
-			}
-			want[street][k]++
+	q(`SELECT id, code FROM units`, func(rs *sql.Rows) error {
+		var id int64
+		var code string
+		err := rs.Scan(&id, &code)
+		r.units[id] = code
+		return err
+	})
+	q(`SELECT id, street, state, close_type, channel, reported_at, registered_at, dispatched_at, closed_at, deadline, duplicate_of FROM cases`,
+		func(rs *sql.Rows) error {
+			c := &rawCase{leads: map[int64]bool{}}
+			err := rs.Scan(&c.id, &c.street, &c.state, &c.closeType, &c.channel, &c.reported, &c.registered, &c.dispatched, &c.closed, &c.due, &c.duplicate)
+			r.cases[c.id] = c
+			return err
+		})
+	q(`SELECT id, case_id, unit_id, lead, state, dispatched_at, done_at, deadline FROM tasks`, func(rs *sql.Rows) error {
+		k := &rawTask{}
+		err := rs.Scan(&k.id, &k.caseID, &k.unit, &k.lead, &k.state, &k.dispatched, &k.done, &k.deadline)
+		r.tasks[k.id] = k
+		if k.lead && k.state != "returned" {
+			r.cases[k.caseID].leads[k.unit] = true
 		}
-		for _, c := range all {
-			if c.RegisteredAt.IsZero() || c.RegisteredAt.Before(p.From) || !c.RegisteredAt.Before(p.To) {
-				continue
-			}
-			if c.State == caseflow.Voided || c.State == caseflow.Suspended {
-				continue
-			}
-			inc(c.Place.Street, "due")
-			if !c.ClosedAt.IsZero() && c.ClosedAt.Before(asOf) {
-				inc(c.Place.Street, "closed")
-				if c.CloseType == caseflow.CloseNormal {
-					inc(c.Place.Street, "closed_on_time")
-				}
-			}
-			if c.Reworks > 0 || c.Reopens > 0 {
-				inc(c.Place.Street, "reworked")
-			}
-			if c.State != caseflow.Closed && !c.Deadline.IsZero() && c.Deadline.Before(asOf) {
-				inc(c.Place.Street, "overdue_open")
-			}
+		return err
+	})
+	q(`SELECT case_id, task_id, action, data, at FROM events`, func(rs *sql.Rows) error {
+		var e rawEvent
+		err := rs.Scan(&e.caseID, &e.task, &e.action, &e.data, &e.at)
+		r.events = append(r.events, e)
+		if e.action == "check_fail" || e.action == "reopen" {
+			r.cases[e.caseID].reworked = true
 		}
-		rate := func(st, num, den string) *float64 {
-			if want[st][den] == 0 {
-				return nil
-			}
-			v := float64(want[st][num]) / float64(want[st][den])
-			return &v
-		}
-		checked := []string{"close_rate", "on_time_close_rate", "rework_rate"}
-		rateOf := map[string]ledger.Rate{}
-		for _, r := range ledger.Rates {
-			rateOf[r.Key] = r
-		}
+		return err
+	})
+	return r
+}
 
-		// 1. The API, ranking every street with a sample of one or more.
-		_, body, _ := get(t, s.URL+"/api/v1/evaluations?group=street&min_sample=1&period="+month)
-		var e app.Evaluation
-		if err := json.Unmarshal([]byte(body), &e); err != nil {
-			t.Fatal(err)
+// recount counts every figure of a group for [from, to): as of asOf,
+// with closes, reports back and dispatches counted before cut.
+func (r *raw) recount(group string, from, to, asOf, cut time.Time) map[string]map[string]int64 {
+	f, tt, as, ct := from.UnixMilli(), to.UnixMilli(), asOf.UnixMilli(), cut.UnixMilli()
+	in := func(v sql.NullInt64) bool { return v.Valid && v.Int64 >= f && v.Int64 < tt }
+	before := func(v sql.NullInt64, limit int64) bool { return v.Valid && v.Int64 < limit }
+	out := map[string]map[string]int64{}
+	inc := func(key, count string) {
+		if out[key] == nil {
+			out[key] = map[string]int64{}
 		}
-		compared := 0
-		names := map[string]string{}
-		for _, r := range e.Rows {
-			names[r.Key] = r.Name
-			for _, k := range []string{"due", "closed", "closed_on_time", "reworked", "overdue_open"} {
-				if r.Counts[k] != want[r.Key][k] {
-					t.Errorf("%s %s %s: API %d, recounted %d", month, r.Name, k, r.Counts[k], want[r.Key][k])
+		out[key][count]++
+	}
+	// A case belongs to its street, or to each department leading it.
+	owners := func(c *rawCase) []string {
+		if group == "street" {
+			return []string{c.street}
+		}
+		var ks []string
+		for u := range c.leads {
+			ks = append(ks, r.units[u])
+		}
+		return ks
+	}
+	// A task belongs to its case's street, or to its own department.
+	taskOwner := func(k *rawTask) string {
+		if group == "street" {
+			return r.cases[k.caseID].street
+		}
+		return r.units[k.unit]
+	}
+	for _, c := range r.cases {
+		for _, k := range owners(c) {
+			if in(c.registered) {
+				inc(k, "registered")
+				open := c.state != "closed" && c.state != "voided"
+				if open && c.state != "suspended" && before(c.due, as) {
+					inc(k, "overdue_open")
+				}
+				if c.state != "voided" && c.state != "suspended" {
+					inc(k, "due")
+					if before(c.closed, ct) {
+						inc(k, "closed")
+						if c.closeType == "normal" {
+							inc(k, "closed_on_time")
+						}
+					}
+					if c.reworked {
+						inc(k, "reworked")
+					}
 				}
 			}
-			for _, k := range checked {
-				got, w := r.Rates[k], rate(r.Key, rateOf[k].Num, rateOf[k].Den)
-				if (got == nil) != (w == nil) || (got != nil && math.Abs(*got-*w) > 1e-12) {
-					t.Errorf("%s %s %s: API %v, recounted %v", month, r.Name, k, deref(got), deref(w))
-				}
-				if w != nil {
-					compared++
+			if c.channel == "hotline" && !c.duplicate.Valid && in(c.reported) {
+				inc(k, "hotline")
+				if before(c.dispatched, ct) {
+					inc(k, "responded")
 				}
 			}
-			if r.Sample != want[r.Key]["due"] {
-				t.Errorf("%s %s: sample %d, due %d", month, r.Name, r.Sample, want[r.Key]["due"])
+		}
+	}
+	for _, k := range r.tasks {
+		c := r.cases[k.caseID]
+		if k.state == "returned" || c.state == "voided" || c.state == "suspended" || k.dispatched < f || k.dispatched >= tt {
+			continue
+		}
+		o := taskOwner(k)
+		inc(o, "tasks")
+		if before(k.done, ct) {
+			inc(o, "handled")
+			if k.deadline.Valid && k.done.Int64 <= k.deadline.Int64 {
+				inc(o, "handled_on_time")
 			}
 		}
-		if compared < 10 {
-			t.Fatalf("%s: only %d rates to compare", month, compared)
+	}
+	approvals := map[string]string{"approve_return": "returned", "approve_extension": "extended", "approve_suspension": "suspended"}
+	for _, e := range r.events {
+		if e.at < f || e.at >= tt {
+			continue
 		}
-		// The ranking: scored rows by score, best first, ties sharing a rank.
-		scored := []ledger.Row{}
-		for _, r := range e.Rows {
-			if r.Score != nil && r.Sample >= 1 {
-				scored = append(scored, r)
+		c := r.cases[e.caseID]
+		if count, ok := approvals[e.action]; ok {
+			if group == "street" {
+				inc(c.street, count)
+			} else if e.task.Valid {
+				inc(r.units[r.tasks[e.task.Int64].unit], count)
 			}
 		}
-		sort.SliceStable(scored, func(i, j int) bool { return *scored[i].Score > *scored[j].Score })
-		for i, r := range scored {
-			wantRank := i + 1
-			if i > 0 && *scored[i-1].Score == *r.Score {
-				wantRank = scored[i-1].Rank
-			}
-			if r.Rank != wantRank {
-				t.Errorf("%s %s: rank %d with score %.2f, want %d", month, r.Name, r.Rank, *r.Score, wantRank)
+		if e.action == "callback" && c.channel == "hotline" {
+			var d struct{ Solved, Satisfied *bool }
+			json.Unmarshal([]byte(e.data), &d)
+			for _, k := range owners(c) {
+				inc(k, "callbacks")
+				if d.Solved != nil && *d.Solved {
+					inc(k, "solved")
+				}
+				if d.Satisfied != nil && *d.Satisfied {
+					inc(k, "satisfied")
+				}
 			}
 		}
+	}
+	return out
+}
 
-		// 2. The .xlsx: the same counts and rates, cell by cell.
-		_, body, _ = get(t, s.URL+"/api/v1/evaluations?group=street&min_sample=1&format=xlsx&period="+month)
-		x, err := excelize.OpenReader(strings.NewReader(body))
+func recountRate(counts map[string]int64, num, den string) *float64 {
+	if counts[den] == 0 {
+		return nil
+	}
+	v := float64(counts[num]) / float64(counts[den])
+	return &v
+}
+
+// recountScore weighs the rates by the default weights; a lower-is-better
+// rate (返工率) enters as 1 − rate.
+func recountScore(counts map[string]int64) *float64 {
+	var sum, weight float64
+	for k, w := range ledger.DefaultWeights() {
+		var v *float64
+		for _, rt := range recountRates {
+			if rt.key == k {
+				v = recountRate(counts, rt.num, rt.den)
+			}
+		}
+		if v == nil || w == 0 {
+			continue // a worker's rate, or no denominator
+		}
+		g := *v
+		if k == "rework_rate" {
+			g = 1 - g
+		}
+		sum += w * g
+		weight += w
+	}
+	if weight == 0 {
+		return nil
+	}
+	s := math.Round(sum/weight*10000) / 100
+	return &s
+}
+
+func TestPublishedFiguresRecounted(t *testing.T) {
+	s, a := serverWith(t, 2000)
+	r := loadRaw(t, a.Store.DB())
+	now := a.Now()
+	pct1 := func(w *float64) string { // as the monthly report prints
+		if w == nil {
+			return "—"
+		}
+		return strconv.FormatFloat(*w*100, 'f', 1, 64) + "%"
+	}
+	score2 := func(f *float64) string {
+		if f == nil {
+			return "—"
+		}
+		return strconv.FormatFloat(*f, 'f', 2, 64)
+	}
+	for _, period := range []string{"2026-10-15..2026-10-15", "2026-W42", "2026-08", "2026-10", "2026-09-24..2026-10-06", "2026-11"} {
+		p, err := app.ParsePeriod(period)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, _ := x.GetRows(x.GetSheetName(0))
-		col := map[string]int{}
-		for i, h := range rows[1] {
-			col[h] = i
+		asOf, cut := now, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // the current period: everything so far
+		if now.After(p.To) {
+			asOf, cut = p.To, p.To // a past one: as of its end
 		}
-		xlsxRows := 0
-		for _, row := range rows[2:] {
-			key := row[col["代码"]]
-			if key == "" {
-				continue // the totals
+		report := ""
+		if len(period) == 7 {
+			_, report, _ = get(t, s.URL+"/reports/monthly?period="+period)
+		}
+		for _, group := range []string{"street", "department"} {
+			want := r.recount(group, p.From, p.To, asOf, cut)
+			what := period + " " + group
+			// 1. The API, every member ranked from a sample of one.
+			_, body, _ := get(t, s.URL+"/api/v1/evaluations?min_sample=1&group="+group+"&period="+period)
+			var e app.Evaluation
+			if err := json.Unmarshal([]byte(body), &e); err != nil {
+				t.Fatalf("%s: %v: %s", what, err, body)
 			}
-			xlsxRows++
+			seen := map[string]bool{}
+			compared := 0
+			for _, row := range e.Rows {
+				seen[row.Key] = true
+				w := want[row.Key]
+				for _, k := range recountKeys {
+					if row.Counts[k] != w[k] {
+						t.Errorf("%s %s %s: API %d, recounted %d", what, row.Name, k, row.Counts[k], w[k])
+					}
+				}
+				for _, rt := range recountRates {
+					got, wr := row.Rates[rt.key], recountRate(w, rt.num, rt.den)
+					if (got == nil) != (wr == nil) || (got != nil && math.Abs(*got-*wr) > 1e-12) {
+						t.Errorf("%s %s %s: API %v, recounted %v", what, row.Name, rt.key, deref(got), deref(wr))
+					}
+					if wr != nil {
+						compared++
+					}
+				}
+				if ws := recountScore(w); fmt.Sprint(deref(ws)) != fmt.Sprint(deref(row.Score)) {
+					t.Errorf("%s %s: score %v, weighed again %v", what, row.Name, deref(row.Score), deref(ws))
+				}
+				if row.Sample != w["due"] {
+					t.Errorf("%s %s: sample %d, due %d", what, row.Name, row.Sample, w["due"])
+				}
+			}
+			for k, w := range want {
+				if !seen[k] && len(w) > 0 {
+					t.Errorf("%s: %q has figures %v but no row", what, k, w)
+				}
+			}
+			if compared < 5 {
+				t.Fatalf("%s: only %d rates to compare", what, compared)
+			}
+			t.Logf("%s: %d rows, %d rates compared", what, len(e.Rows), compared)
+			checkRanking(t, what, e.Rows, 1)
+
+			// 2. The .xlsx: the same counts and rates, cell by cell, and the
+			// totals row their sums.
+			_, body, _ = get(t, s.URL+"/api/v1/evaluations?min_sample=1&format=xlsx&group="+group+"&period="+period)
+			x, err := excelize.OpenReader(strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, _ := x.GetRows(x.GetSheetName(0))
+			col := map[string]int{}
+			for i, h := range rows[1] {
+				col[h] = i
+			}
+			name := map[string]string{}
 			for _, c := range ledger.Counts {
-				if c.Key != "due" && c.Key != "closed" && c.Key != "closed_on_time" && c.Key != "reworked" && c.Key != "overdue_open" {
+				name[c.Key] = c.Name
+			}
+			for _, rt := range ledger.Rates {
+				name[rt.Key] = rt.Name
+			}
+			xlsxRows, totals := 0, map[string]int64{}
+			small := map[string]bool{}
+			for _, row := range e.Rows {
+				small[row.Key] = row.SmallSample
+			}
+			for _, row := range rows[2:] {
+				key := cell(row, col["代码"])
+				w := want[key]
+				if key == "" { // the totals
+					w = totals
+				} else {
+					xlsxRows++
+					note := cell(row, col["备注"])
+					if small[key] != (note != "") || (note != "" && !strings.Contains(note, "少于 1）")) {
+						t.Errorf("%s xlsx %q: note %q, small sample %v under the minimum of 1", what, key, note, small[key])
+					}
+					for _, k := range recountKeys {
+						totals[k] += w[k]
+					}
+				}
+				for _, k := range recountKeys {
+					if got := cell(row, col[name[k]]); got != strconv.FormatInt(w[k], 10) {
+						t.Errorf("%s xlsx %q %s: %q, recounted %d", what, key, name[k], got, w[k])
+					}
+				}
+				for _, rt := range recountRates {
+					wantText := ""
+					if v := recountRate(w, rt.num, rt.den); v != nil {
+						wantText = fmt.Sprintf("%.2f%%", *v*100)
+					}
+					if got := cell(row, col[name[rt.key]]); got != wantText {
+						t.Errorf("%s xlsx %q %s: %q, recounted %q", what, key, name[rt.key], got, wantText)
+					}
+				}
+			}
+			if xlsxRows != len(e.Rows) {
+				t.Errorf("%s: the xlsx has %d rows, the API %d", what, xlsxRows, len(e.Rows))
+			}
+
+			// 3. The monthly report's tables, as printed, ranked by the
+			// default minimum sample.
+			if report == "" {
+				continue
+			}
+			_, body, _ = get(t, s.URL+"/api/v1/evaluations?group="+group+"&period="+period)
+			var def app.Evaluation
+			if err := json.Unmarshal([]byte(body), &def); err != nil {
+				t.Fatal(err)
+			}
+			checkRanking(t, what+" (default minimum)", def.Rows, def.MinSample)
+			streets, depts, _ := strings.Cut(report, "<h2>部门排名")
+			table := streets
+			if group == "department" {
+				table = depts
+			}
+			byName := map[string]ledger.Row{}
+			for _, row := range def.Rows {
+				byName[row.Name] = row
+			}
+			tr := regexp.MustCompile(`<tr><td>([^<]*)</td><td>([^<]+)</td><td class="n">([^<]*)</td><td class="n">(\d+)</td><td class="n">([^<]+)</td><td class="n">([^<]+)</td><td class="n">([^<]+)</td><td class="n">(\d+)</td></tr>`)
+			printed := 0
+			for _, m := range tr.FindAllStringSubmatch(table, -1) {
+				row, ok := byName[html.UnescapeString(m[2])]
+				if !ok {
+					t.Errorf("%s monthly report: %q is not in the evaluation", what, m[2])
 					continue
 				}
-				if got := cell(row, col[c.Name]); got != strconv.FormatInt(want[key][c.Key], 10) {
-					t.Errorf("%s xlsx %s %s: %q, recounted %d", month, key, c.Name, got, want[key][c.Key])
+				printed++
+				w := want[row.Key]
+				rank := "—"
+				switch {
+				case row.Rank > 0:
+					rank = strconv.Itoa(row.Rank)
+				case row.SmallSample:
+					rank = "样本不足"
+				}
+				wantRow := []string{rank, score2(recountScore(w)), strconv.FormatInt(w["due"], 10), pct1(recountRate(w, "closed", "due")),
+					pct1(recountRate(w, "closed_on_time", "due")), pct1(recountRate(w, "reworked", "due")), strconv.FormatInt(w["overdue_open"], 10)}
+				if group == "department" {
+					wantRow = []string{rank, score2(recountScore(w)), strconv.FormatInt(w["tasks"], 10), pct1(recountRate(w, "handled_on_time", "tasks")),
+						pct1(recountRate(w, "closed_on_time", "due")), strconv.FormatInt(w["returned"], 10), strconv.FormatInt(w["extended"], 10)}
+				}
+				got := []string{m[1], m[3], m[4], m[5], m[6], m[7], m[8]}
+				if strings.Join(got, " ") != strings.Join(wantRow, " ") {
+					t.Errorf("%s monthly report, %s: %v, recounted %v", what, m[2], got, wantRow)
 				}
 			}
-			for _, k := range checked {
-				w := rate(key, rateOf[k].Num, rateOf[k].Den)
-				wantText := ""
-				if w != nil {
-					wantText = fmt.Sprintf("%.2f%%", *w*100)
-				}
-				if got := cell(row, col[rateOf[k].Name]); got != wantText {
-					t.Errorf("%s xlsx %s %s: %q, recounted %q", month, key, rateOf[k].Name, got, wantText)
+			wantPrinted := 0
+			for _, row := range def.Rows {
+				if group == "street" || want[row.Key]["tasks"] > 0 || want[row.Key]["registered"] > 0 {
+					wantPrinted++
 				}
 			}
+			if printed != wantPrinted {
+				t.Errorf("%s: the monthly report prints %d rows, want %d", what, printed, wantPrinted)
+			}
 		}
-		if xlsxRows != len(e.Rows) {
-			t.Errorf("%s: the xlsx has %d streets, the API %d", month, xlsxRows, len(e.Rows))
-		}
+	}
+}
 
-		// 3. The monthly report's street table: due, the three rates and
-		// the overdue count, as printed.
-		_, page, _ := get(t, s.URL+"/reports/monthly?period="+month)
-		tr := regexp.MustCompile(`(?s)<tr><td>[^<]*</td><td>([^<]+)</td><td class="n">[^<]*</td><td class="n">(\d+)</td><td class="n">([^<]+)</td><td class="n">([^<]+)</td><td class="n">([^<]+)</td><td class="n">(\d+)</td></tr>`)
-		byName := map[string]string{}
-		for k, n := range names {
-			byName[n] = k
+// checkRanking: the rows with a score and a sample of at least min are
+// ranked by score, best first, ties sharing a rank; the others are not.
+func checkRanking(t *testing.T, what string, rows []ledger.Row, min int64) {
+	t.Helper()
+	var scored []ledger.Row
+	for _, r := range rows {
+		if r.Score != nil && r.Sample >= min {
+			scored = append(scored, r)
+		} else if r.Rank != 0 {
+			t.Errorf("%s %s: ranked %d with score %v and sample %d (minimum %d)", what, r.Name, r.Rank, deref(r.Score), r.Sample, min)
 		}
-		printed := 0
-		for _, m := range tr.FindAllStringSubmatch(page, -1) {
-			key, ok := byName[html.UnescapeString(m[1])]
-			if !ok {
-				continue // the departments' table
-			}
-			printed++
-			pct := func(w *float64) string {
-				if w == nil {
-					return "—"
-				}
-				return strconv.FormatFloat(*w*100, 'f', 1, 64) + "%"
-			}
-			got := []string{m[2], m[3], m[4], m[5], m[6]}
-			wantRow := []string{strconv.FormatInt(want[key]["due"], 10), pct(rate(key, "closed", "due")), pct(rate(key, "closed_on_time", "due")),
-				pct(rate(key, "reworked", "due")), strconv.FormatInt(want[key]["overdue_open"], 10)}
-			if strings.Join(got, " ") != strings.Join(wantRow, " ") {
-				t.Errorf("%s monthly report, %s: %v, recounted %v", month, m[1], got, wantRow)
-			}
+	}
+	sort.SliceStable(scored, func(i, j int) bool { return *scored[i].Score > *scored[j].Score })
+	for i, r := range scored {
+		wantRank := i + 1
+		if i > 0 && *scored[i-1].Score == *r.Score {
+			wantRank = scored[i-1].Rank
 		}
-		if printed != len(e.Rows) {
-			t.Errorf("%s: the monthly report prints %d streets, the API has %d", month, printed, len(e.Rows))
+		if r.Rank != wantRank {
+			t.Errorf("%s %s: rank %d with score %.2f, want %d", what, r.Name, r.Rank, *r.Score, wantRank)
 		}
+	}
+}
+
+// The dashboard's cards say what the raw cases say, and what the
+// centre's tabs and the ledger say.
+func TestDashboardFiguresRecounted(t *testing.T) {
+	s, a := serverWith(t, 2000)
+	db := a.Store.DB()
+	now := a.Now().UnixMilli()
+	count := func(q string, args ...any) int64 {
+		var n int64
+		if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	total := count(`SELECT count(*) FROM cases`)
+	closed := count(`SELECT count(*) FROM cases WHERE state = 'closed'`)
+	open := count(`SELECT count(*) FROM cases WHERE state NOT IN ('closed', 'voided')`)
+	overdue := count(`SELECT count(*) FROM cases WHERE state NOT IN ('closed', 'voided', 'suspended') AND deadline < $1`, now)
+
+	var stats struct {
+		Total   int64            `json:"total"`
+		ByState map[string]int64 `json:"by_state"`
+	}
+	_, body, _ := get(t, s.URL+"/api/v1/stats")
+	json.Unmarshal([]byte(body), &stats)
+	var sumOpen int64
+	for st, n := range stats.ByState {
+		if st != "closed" && st != "voided" {
+			sumOpen += n
+		}
+	}
+	var queues struct {
+		Queues []struct {
+			ID    string `json:"id"`
+			Count int64  `json:"count"`
+		} `json:"queues"`
+	}
+	_, body, _ = get(t, s.URL+"/api/v1/queues")
+	json.Unmarshal([]byte(body), &queues)
+	var tab int64 = -1
+	for _, q := range queues.Queues {
+		if q.ID == "overdue" {
+			tab = q.Count
+		}
+	}
+	var z struct {
+		OpenNow int64 `json:"open_now"`
+	}
+	_, body, _ = get(t, s.URL+"/api/v1/zeroing?days=1")
+	json.Unmarshal([]byte(body), &z)
+	var l struct {
+		Counts struct{ Total, Open, Closed, Overdue int64 } `json:"counts"`
+	}
+	_, body, _ = get(t, s.URL+"/api/v1/ledger")
+	json.Unmarshal([]byte(body), &l)
+	for _, c := range []struct {
+		what      string
+		got, want int64
+	}{
+		{"total card (stats)", stats.Total, total}, {"closed card (stats)", stats.ByState["closed"], closed},
+		{"open card (stats)", sumOpen, open}, {"open now (zeroing)", z.OpenNow, open},
+		{"overdue card (the centre's overdue tab)", tab, overdue},
+		{"ledger total", l.Counts.Total, total}, {"ledger open", l.Counts.Open, open}, {"ledger closed", l.Counts.Closed, closed},
+		{"ledger overdue", l.Counts.Overdue, overdue},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %d, recounted %d", c.what, c.got, c.want)
+		}
+	}
+	if overdue == 0 || open == 0 {
+		t.Fatalf("nothing to compare: %d open, %d overdue", open, overdue)
 	}
 }
 
