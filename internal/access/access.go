@@ -187,3 +187,12 @@ var reachers = []caseflow.Role{caseflow.Operator, caseflow.Dispatcher}
 func CanReachReporter(p Principal, c *caseflow.Case) bool {
 	return slices.Contains(reachers, p.Role) && CanSee(p, c)
 }
+
+// keepers keep the hotline's knowledge base: the 12345 centre (its
+// operators, who learn what callers ask, and its dispatchers) and the
+// administrators.
+var keepers = []caseflow.Role{caseflow.Operator, caseflow.Dispatcher, caseflow.Admin}
+
+// MayKeepKnowledge says whether p may add, change, import or delete
+// knowledge points (every member of staff may read them).
+func MayKeepKnowledge(p Principal) bool { return slices.Contains(keepers, p.Role) }

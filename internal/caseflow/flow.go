@@ -101,6 +101,7 @@ type Command struct {
 	Solved      *bool        // callback
 	Retimes     []Retime     // for retime: each running deadline that moves
 	Correct     *Correction  // register and dispatch: the report's category or place, corrected
+	Knowledge   []int64      // answer: the knowledge points the answer used
 }
 
 // Correction is what the centre puts right in a report when it registers or
@@ -282,6 +283,9 @@ func correct(n *Case, cmd Command, ev *Event) error {
 
 func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 	a, at := cmd.Action, cmd.At
+	if len(cmd.Knowledge) > 0 && a != ActAnswer {
+		return refuse(CodeInvalid, a, n.State, "knowledge", "knowledge points are cited by an answer at the desk, not by %s", a)
+	}
 	need := func(field, v string) error {
 		if strings.TrimSpace(v) == "" {
 			return refuse(CodeRequired, a, n.State, field, "%s is required to %s", field, a)
@@ -340,7 +344,11 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 			if err := need("note", cmd.Note); err != nil {
 				return err
 			}
+			if len(cmd.Knowledge) > 10 {
+				return refuse(CodeInvalid, a, n.State, "knowledge", "an answer cites at most 10 knowledge points")
+			}
 			n.CloseType = CloseAnswered
+			ev.Data.Knowledge = cmd.Knowledge
 		} else {
 			if err := need("reason", cmd.Reason); err != nil {
 				return err

@@ -249,7 +249,8 @@ type EventData struct {
 	Rule        string       `json:"rule,omitempty"`
 	Retimed     []Retime     `json:"retimed,omitempty"`
 	Corrected   *Corrected   `json:"corrected,omitempty"`
-	Intake      *Intake      `json:"intake,omitempty"` // a call taken at the hotline desk
+	Intake      *Intake      `json:"intake,omitempty"`    // a call taken at the hotline desk
+	Knowledge   []int64      `json:"knowledge,omitempty"` // the knowledge points an answer at the desk used
 }
 
 // RequestType is what a caller asks for (诉求类型); it decides which steps

@@ -44,6 +44,7 @@ type Result struct {
 	Grids      int
 	UnitGrids  int
 	Categories int
+	Knowledge  int // knowledge points
 	Cases      int64
 	Took       map[string]time.Duration
 }
@@ -102,7 +103,10 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 	if err := st.SaveTimeLimits(ctx, limits); err != nil {
 		return nil, err
 	}
-	mark("divisions, catalog and time limits")
+	if res.Knowledge, err = saveKnowledge(ctx, st, o.End); err != nil {
+		return nil, err
+	}
+	mark("divisions, catalog, time limits and knowledge base")
 
 	outline, err := places.ParseOutline(refdata.Outline())
 	if err != nil {

@@ -465,6 +465,18 @@ func TestScopeMatrix(t *testing.T) {
 				t.Fatalf("%s marked the street office's line about case %s read", u.name, target.Number)
 			}
 		},
+		"GET /api/v1/knowledge": func(u *reader, url string) {
+			// The hotline's published answers: every member of staff reads
+			// them; no case data.
+			if code, body, _ := getAs(t, url+"?q=垃圾", u.token); code != 200 || !strings.Contains(body, "生活垃圾清运时间") {
+				t.Errorf("knowledge as %s: %d", u.name, code)
+			}
+		},
+		"GET /api/v1/knowledge/{id}": func(u *reader, url string) {
+			if code, _, _ := getAs(t, url[:strings.LastIndex(url, "/")+1]+"1", u.token); code != 200 {
+				t.Errorf("a knowledge point as %s: %d", u.name, code)
+			}
+		},
 		"GET /api/v1/units": func(u *reader, url string) {
 			// Departments and street offices by name: no case data.
 			if code, _, _ := getAs(t, url, u.token); code != 200 {
@@ -508,8 +520,9 @@ func TestScopeMatrix(t *testing.T) {
 		for _, u := range readers {
 			cells++
 			switch acc {
-			case "admin", "wide":
-				let := u.role == caseflow.Admin || acc == "wide" && u.wide()
+			case "admin", "wide", "centre":
+				let := u.role == caseflow.Admin || acc == "wide" && u.wide() ||
+					acc == "centre" && (u.role == caseflow.Operator || u.role == caseflow.Dispatcher)
 				code := call(t, method, url, u.token)
 				if !let && code != 403 {
 					t.Errorf("%s as %s: %d, want 403", pattern, u.name, code)

@@ -16,6 +16,7 @@ const (
 	public = "public" // anyone
 	staff  = "staff"  // signed in; results cut to the reader's scope
 	wide   = "wide"   // signed in as the centre or a leader
+	centre = "centre" // signed in as the hotline centre (operator, dispatcher) or an administrator: keeps its knowledge base
 	admin  = "admin"  // signed in as an administrator
 )
 
@@ -62,6 +63,16 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/inbox/counts", access: staff, summary: "the bell: the inbox's unread lines and the waiting lists' counts (those of GET /api/v1/inbox and GET /api/v1/queues), without the lines", h: s.inboxCounts},
 		{pattern: "POST /api/v1/inbox/read", access: staff, summary: "mark inbox lines read (ids), or every unread line (all: true); answers marked and unread",
 			body: "ids, all", signed: s.markRead},
+		{pattern: "GET /api/v1/knowledge", access: staff, summary: "知识库: with q, the points holding every word, in force first and best match first (the desk's search); without, every point newest first (before: the cursor; expired=true: only those past their end); each with its status today",
+			query: []string{"q: words (at most 100 characters)", "limit: 1–200", "before: a point's id", "expired: true"}, h: s.knowledge},
+		{pattern: "GET /api/v1/knowledge/{id}", access: staff, summary: "one knowledge point", h: s.knowledgePoint},
+		{pattern: "GET /api/v1/knowledge/export", access: wide, summary: "the knowledge base as the file the import reads, with each point's status (format=xlsx|csv; expired=true: only the expired)", h: s.exportKnowledge},
+		{pattern: "POST /api/v1/knowledge", access: centre, summary: "add a knowledge point (the hotline centre: operators, dispatchers, administrators)",
+			body: "category[], title, content, issuer, kind, keywords[], scope, from, until", signed: s.saveKnowledge},
+		{pattern: "PUT /api/v1/knowledge/{id}", access: centre, summary: "replace a knowledge point", body: "as POST", signed: s.saveKnowledge},
+		{pattern: "DELETE /api/v1/knowledge/{id}", access: centre, summary: "delete a knowledge point", signed: s.deleteKnowledge},
+		{pattern: "POST /api/v1/knowledge/import", access: centre, summary: "import a knowledge file (the body: .xlsx or .csv with the columns of the export; a row with 编号 replaces that point): every row checked, all or nothing, errors by line and column; dry_run=true only checks",
+			query: []string{"name: the file's name (.xlsx or .csv)", "dry_run: true"}, signed: s.importKnowledge},
 		{pattern: "GET /api/v1/route", access: wide, summary: "dispatch table dry run for a point and category",
 			query: []string{"lon: longitude", "lat: latitude", "category: category id", "ownership: e.g. property", "case: a case being dispatched again (not to those who returned it)"}, h: s.route},
 		{pattern: "GET /api/v1/dispatch-rules", access: wide, summary: "the dispatch table", h: s.dispatchRules},
@@ -174,6 +185,8 @@ func (s *Server) register() {
 			h = s.staff(h)
 		case wide:
 			h = s.wide(h)
+		case centre:
+			h = s.centre(h)
 		}
 		s.mux.HandleFunc(r.pattern, h)
 	}

@@ -37,6 +37,19 @@ func (s *Server) wide(h http.HandlerFunc) http.HandlerFunc {
 	})
 }
 
+// centre wraps a write kept by the hotline centre and the administrators
+// (the knowledge base).
+func (s *Server) centre(h http.HandlerFunc) http.HandlerFunc {
+	return s.staff(func(w http.ResponseWriter, r *http.Request) {
+		p := principal(r)
+		if !access.MayKeepKnowledge(p) {
+			s.refused(w, r, p, &caseflow.Error{Code: caseflow.CodeWrongRole, Msg: "the knowledge base is kept by the hotline centre"})
+			return
+		}
+		h(w, r)
+	})
+}
+
 // outOfScope records in the audit log that p asked for something outside
 // their scope; the answer they get is the one for something absent.
 func (s *Server) outOfScope(r *http.Request, p access.Principal) {

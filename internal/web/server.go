@@ -128,7 +128,9 @@ type FieldProblem struct {
 	Code   string `json:"code"`
 	Field  string `json:"field"`
 	Detail string `json:"detail"`
-	Other  string `json:"other,omitempty"` // the entry it repeats
+	Other  string `json:"other,omitempty"`  // the entry it repeats
+	Line   int    `json:"line,omitempty"`   // a file's row (imports), the header being 1
+	Column string `json:"column,omitempty"` // and its column's header
 }
 
 // problems answers a request refused for several fields at once.

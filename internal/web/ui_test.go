@@ -589,6 +589,8 @@ func TestEveryRouteEveryRole(t *testing.T) {
 				switch op.Access {
 				case "wide":
 					refused = role == "handler" || role == "grid_worker"
+				case "centre":
+					refused = role != "admin" && role != "operator" && role != "dispatcher"
 				case "admin":
 					refused = role != "admin"
 				case "staff":

@@ -21,6 +21,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/hotline"
 	"github.com/xiuhua/xiuhua/internal/routing"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
@@ -400,6 +401,8 @@ type actionInput struct {
 	Category string   `json:"category"`
 	Lon      *float64 `json:"lon"`
 	Lat      *float64 `json:"lat"`
+	// Answer: the knowledge points the answer used (their ids).
+	Knowledge []int64 `json:"knowledge"`
 }
 
 // act makes one transition of the case loop; a stale version gets 409.
@@ -436,8 +439,19 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, p access.Principal)
 	if !s.knownPhotos(w, r, in.Photos) {
 		return
 	}
+	if len(in.Knowledge) > 0 {
+		var pe *hotline.PointError
+		if err := s.app.KnownKnowledge(ctx, in.Knowledge); errors.As(err, &pe) {
+			problem(w, http.StatusUnprocessableEntity, "invalid", pe.Field, pe.Msg)
+			return
+		} else if err != nil {
+			fail(w, r, err)
+			return
+		}
+	}
 	cmd := caseflow.Command{Action: a, Actor: p.Actor(), At: s.app.Now(), ExpectedVersion: in.Version, Reason: in.Reason,
-		Note: in.Note, Photos: in.Photos, Special: in.Special, Found: in.Found, Satisfied: in.Satisfied, Solved: in.Solved}
+		Note: in.Note, Photos: in.Photos, Special: in.Special, Found: in.Found, Satisfied: in.Satisfied, Solved: in.Solved,
+		Knowledge: in.Knowledge}
 	if in.Deadline != nil {
 		cmd.Deadline = *in.Deadline
 	}
