@@ -218,6 +218,14 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 
 		compareMap(t, s, ids)
 
+		// Every task carries its case's state after all those writes (a
+		// unit's lists and counts read it).
+		var tasks, stale int
+		if err := s.DB().QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(CASE WHEN t.case_state <> c.state THEN 1 ELSE 0 END), 0)
+			FROM tasks t JOIN cases c ON c.id = t.case_id`).Scan(&tasks, &stale); err != nil || tasks < 200 || stale != 0 {
+			t.Errorf("tasks: %d, %d of them with another state than their case's (%v)", tasks, stale, err)
+		}
+
 		kept := dumpAggregates(t, s)
 		if _, err := s.RebuildAggregates(ctx); err != nil {
 			t.Fatal(err)

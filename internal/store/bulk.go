@@ -134,7 +134,7 @@ func (l *Loader) Flush() error {
 		rows  int
 		max   int
 	}{{l.caseSQL, `INSERT INTO cases (` + caseCols + `)`, 32, len(l.cases), 500},
-		{l.taskSQL, `INSERT INTO tasks (` + taskCols + `)`, 15, nt, 1000},
+		{l.taskSQL, `INSERT INTO tasks (` + taskCols + `, case_state)`, 16, nt, 1000},
 		{l.evSQL, `INSERT INTO events (` + eventCols + `)`, 13, ne, 1000},
 		{l.refSQL, `INSERT INTO photo_refs (photo_id, case_id)`, 2, len(refs) / 2, 1000}} {
 		for _, n := range []int{min(p.rows, p.max), p.rows % p.max} {
@@ -167,10 +167,10 @@ func (l *Loader) Flush() error {
 		for _, c := range l.cases {
 			for i := range c.Tasks {
 				args = append(args, c.Tasks[i].ID)
-				args = append(args, taskArgs(c.ID, &c.Tasks[i])...)
+				args = append(args, taskArgs(c.ID, c.State, &c.Tasks[i])...)
 			}
 		}
-		if err := l.execChunks(l.ctx, tx, l.taskSQL, `INSERT INTO tasks (`+taskCols+`)`, 15, args, 1000); err != nil {
+		if err := l.execChunks(l.ctx, tx, l.taskSQL, `INSERT INTO tasks (`+taskCols+`, case_state)`, 16, args, 1000); err != nil {
 			return fmt.Errorf("store: bulk tasks: %w", err)
 		}
 		args = args[:0]

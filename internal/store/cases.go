@@ -78,9 +78,14 @@ func scanTask(r scanner, t *caseflow.Task, caseID *int64) error {
 	return nil
 }
 
-func taskArgs(caseID int64, t *caseflow.Task) []any {
+// taskArgs are a task's taskCols (without its id), then its case's state:
+// each task row carries the state of its case (case_state), kept in step
+// by every write of the case, so that a unit's cases in one state are an
+// index range of its tasks (tasks_unit_case_state) instead of every task
+// the unit ever had.
+func taskArgs(caseID int64, caseState caseflow.State, t *caseflow.Task) []any {
 	return []any{caseID, t.UnitID, t.Lead, t.State, t.DispatchedAt.UnixMilli(), ms(t.SignedAt), ms(t.DoneAt),
-		ms(t.Deadline), nullID(t.HandlerID), t.Extensions, t.Request, t.RequestNote, ms(t.RequestedAt), ms(t.RequestedDue)}
+		ms(t.Deadline), nullID(t.HandlerID), t.Extensions, t.Request, t.RequestNote, ms(t.RequestedAt), ms(t.RequestedDue), caseState}
 }
 
 func eventArgs(e *caseflow.Event) ([]any, error) {
@@ -114,11 +119,11 @@ var (
 	unitKindSQL       = `SELECT kind FROM units WHERE id = $1`
 	mergeTargetSQL    = `SELECT state, reported_at FROM cases WHERE id = $1`
 	insertCaseSQL     = `INSERT INTO cases (` + strings.ReplaceAll(caseCols, "id, number", "number") + `) VALUES (` + placeholders(1, 31) + `) RETURNING id`
-	insertTaskSQL     = `INSERT INTO tasks (` + strings.TrimPrefix(taskCols, "id, ") + `) VALUES (` + placeholders(1, 14) + `) RETURNING id`
+	insertTaskSQL     = `INSERT INTO tasks (` + strings.TrimPrefix(taskCols, "id, ") + `, case_state) VALUES (` + placeholders(1, 15) + `) RETURNING id`
 	insertEventSQL    = `INSERT INTO events (` + strings.TrimPrefix(eventCols, "id, ") + `) VALUES (` + placeholders(1, 12) + `)`
 	updateTaskSQL     = `UPDATE tasks SET case_id = $1, unit_id = $2, lead = $3, state = $4, dispatched_at = $5, signed_at = $6,
 		done_at = $7, deadline = $8, handler_id = $9, extensions = $10, request = $11, request_note = $12,
-		requested_at = $13, requested_due = $14 WHERE id = $15`
+		requested_at = $13, requested_due = $14, case_state = $15 WHERE id = $16`
 	updateCaseSQL = func() string {
 		cols := strings.Split(strings.ReplaceAll(strings.ReplaceAll(caseCols, "\n", ""), "\t", ""), ",")
 		var set []string
@@ -375,12 +380,12 @@ func (s *Store) transitionTx(ctx context.Context, tx *wtx, c *caseflow.Case, cmd
 	for i := range c.Tasks {
 		t := &c.Tasks[i]
 		if t.ID == 0 {
-			if err := tx.QueryRowContext(ctx, insertTaskSQL, taskArgs(c.ID, t)...).Scan(&t.ID); err != nil {
+			if err := tx.QueryRowContext(ctx, insertTaskSQL, taskArgs(c.ID, c.State, t)...).Scan(&t.ID); err != nil {
 				return ev, fmt.Errorf("store: insert task: %w", err)
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, updateTaskSQL, append(taskArgs(c.ID, t), t.ID)...); err != nil {
+		if _, err := tx.ExecContext(ctx, updateTaskSQL, append(taskArgs(c.ID, c.State, t), t.ID)...); err != nil {
 			return ev, fmt.Errorf("store: update task %d: %w", t.ID, err)
 		}
 	}
@@ -594,6 +599,12 @@ func (f CaseFilter) where() (string, []any) {
 		// cases to find 100 waiting to be registered (seconds at 10M).
 		if f.State.Valid() {
 			where = append(where, "state = '"+string(f.State)+"'")
+			if f.State.Open() && (f.Street != "" || f.Grids != nil) {
+				// Implied, but written out so that the open cases' indexes by
+				// street and grid (cases_open_street, cases_open_grid) serve:
+				// a street holds every case of its years.
+				where = append(where, "state NOT IN ('closed', 'voided')")
+			}
 		} else {
 			add("state = $%d", f.State)
 		}
@@ -628,7 +639,23 @@ func (f CaseFilter) where() (string, []any) {
 		}
 	}
 	if f.UnitID != 0 {
-		add("id IN (SELECT case_id FROM tasks WHERE unit_id = $%d AND state <> 'returned')", f.UnitID)
+		// With the case's state known, the unit's tasks of cases in it are
+		// one range of tasks_unit_case_state (at millions of cases a unit
+		// has hundreds of thousands of tasks, nearly all of closed cases).
+		// The waiting lists of their own small indexes (requests, 督办,
+		// callbacks) are read first, each case then asked for the unit's
+		// task by its case (the unary + keeps SQLite, without statistics,
+		// from reading the unit's every task for each case instead).
+		switch {
+		case f.State.Valid():
+			add("id IN (SELECT case_id FROM tasks WHERE unit_id = $%d AND state <> 'returned' AND case_state = '"+string(f.State)+"')", f.UnitID)
+		case f.Overdue:
+			add("id IN (SELECT case_id FROM tasks WHERE unit_id = $%d AND state <> 'returned' AND case_state IN ("+openUnsuspended+"))", f.UnitID)
+		case f.Requested || f.Supervised || f.CallBack:
+			add("EXISTS (SELECT 1 FROM tasks ut WHERE ut.case_id = cases.id AND +ut.unit_id = $%d AND ut.state <> 'returned')", f.UnitID)
+		default:
+			add("id IN (SELECT case_id FROM tasks WHERE unit_id = $%d AND state <> 'returned')", f.UnitID)
+		}
 	}
 	if f.Phone != "" {
 		add("reporter_phone = $%d", f.Phone)
@@ -659,6 +686,9 @@ func (f CaseFilter) where() (string, []any) {
 	if f.Overdue {
 		// The open states by name, so that the (state, deadline) index serves.
 		add("state IN ("+openUnsuspended+") AND deadline < $%d", f.Now.UnixMilli())
+		if f.Street != "" || f.Grids != nil {
+			where = append(where, "state NOT IN ('closed', 'voided')") // as above
+		}
 	}
 	if !f.From.IsZero() {
 		add("reported_at >= $%d", f.From.UnixMilli())

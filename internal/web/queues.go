@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/access"
@@ -18,6 +19,10 @@ import (
 type queue struct {
 	id    string
 	apply func(f *store.CaseFilter)
+	// workers are the roles whose work the list is: the bell counts only
+	// these for its reader (a department's bell does not count the
+	// operators' callbacks).
+	workers []caseflow.Role
 }
 
 func inState(s caseflow.State) func(*store.CaseFilter) {
@@ -27,17 +32,17 @@ func inState(s caseflow.State) func(*store.CaseFilter) {
 // queues in the order the centre shows them: each step's waiting list,
 // then what needs a decision or is late.
 var queues = []queue{
-	{"reported", inState(caseflow.Reported)},
-	{"registered", inState(caseflow.Registered)},
-	{"requests", func(f *store.CaseFilter) { f.Requested = true }},
-	{"supervised", func(f *store.CaseFilter) { f.Supervised = true }},
-	{"dispatched", inState(caseflow.Dispatched)},
-	{"in_progress", inState(caseflow.InProgress)},
-	{"pending_check", inState(caseflow.PendingCheck)},
-	{"pending_close", inState(caseflow.PendingClose)},
-	{"suspended", inState(caseflow.Suspended)},
-	{"overdue", func(f *store.CaseFilter) { f.Overdue = true }},
-	{"callback", func(f *store.CaseFilter) { f.CallBack = true }},
+	{"reported", inState(caseflow.Reported), []caseflow.Role{caseflow.Operator, caseflow.Dispatcher}},
+	{"registered", inState(caseflow.Registered), []caseflow.Role{caseflow.Dispatcher}},
+	{"requests", func(f *store.CaseFilter) { f.Requested = true }, []caseflow.Role{caseflow.Dispatcher}},
+	{"supervised", func(f *store.CaseFilter) { f.Supervised = true }, []caseflow.Role{caseflow.Dispatcher, caseflow.Handler, caseflow.Leader}},
+	{"dispatched", inState(caseflow.Dispatched), []caseflow.Role{caseflow.Handler}},
+	{"in_progress", inState(caseflow.InProgress), []caseflow.Role{caseflow.Handler}},
+	{"pending_check", inState(caseflow.PendingCheck), []caseflow.Role{caseflow.GridWorker}},
+	{"pending_close", inState(caseflow.PendingClose), []caseflow.Role{caseflow.Dispatcher}},
+	{"suspended", inState(caseflow.Suspended), []caseflow.Role{caseflow.Handler}},
+	{"overdue", func(f *store.CaseFilter) { f.Overdue = true }, []caseflow.Role{caseflow.Dispatcher, caseflow.Handler, caseflow.Leader}},
+	{"callback", func(f *store.CaseFilter) { f.CallBack = true }, []caseflow.Role{caseflow.Operator}},
 }
 
 // queueByID finds a queue.
@@ -59,7 +64,7 @@ type QueueCount struct {
 // listQueues counts every queue in the reader's scope.
 func (s *Server) listQueues(w http.ResponseWriter, r *http.Request) {
 	now := s.app.Now()
-	out, err := s.queueCounts(r.Context(), principal(r), now)
+	out, err := s.queueCounts(r.Context(), principal(r), now, false)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -67,10 +72,14 @@ func (s *Server) listQueues(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"queues": out, "at": now.In(calendar.Shanghai)})
 }
 
-// queueCounts counts every queue in p's scope at now.
-func (s *Server) queueCounts(ctx context.Context, p access.Principal, now time.Time) ([]QueueCount, error) {
+// queueCounts counts every queue in p's scope at now; with mine, only the
+// queues that are p's work.
+func (s *Server) queueCounts(ctx context.Context, p access.Principal, now time.Time, mine bool) ([]QueueCount, error) {
 	out := make([]QueueCount, 0, len(queues))
 	for _, q := range queues {
+		if mine && !slices.Contains(q.workers, p.Role) {
+			continue
+		}
 		f := store.CaseFilter{Now: now}
 		q.apply(&f)
 		scope(p, &f)
@@ -84,8 +93,9 @@ func (s *Server) queueCounts(ctx context.Context, p access.Principal, now time.T
 }
 
 // inboxCounts is what the bell asks every minute: the unread lines of the
-// inbox and the waiting lists' counts, without listing either. The counts
-// are those of GET /api/v1/inbox (unread) and GET /api/v1/queues.
+// inbox and the counts of the waiting lists that are the reader's work,
+// without listing either. The counts are those of GET /api/v1/inbox
+// (unread) and GET /api/v1/queues.
 func (s *Server) inboxCounts(w http.ResponseWriter, r *http.Request) {
 	p, now := principal(r), s.app.Now()
 	unread, err := s.app.Store.Unread(r.Context(), recipient(p))
@@ -93,7 +103,7 @@ func (s *Server) inboxCounts(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	qs, err := s.queueCounts(r.Context(), p, now)
+	qs, err := s.queueCounts(r.Context(), p, now, true)
 	if err != nil {
 		fail(w, r, err)
 		return

@@ -60,7 +60,7 @@ func (s *Server) routeTable() []route {
 			query: []string{"lon: longitude", "lat: latitude", "category: category id"}, h: s.duplicates},
 		{pattern: "GET /api/v1/queues", access: staff, summary: "the waiting lists (queue=ID on GET /api/v1/cases) with their counts, in the reader's scope", h: s.listQueues},
 		{pattern: "GET /api/v1/inbox", access: staff, summary: "what is new, due and overdue for the signed-in person", query: []string{"limit: 1–500"}, h: s.inbox},
-		{pattern: "GET /api/v1/inbox/counts", access: staff, summary: "the bell: the inbox's unread lines and the waiting lists' counts (those of GET /api/v1/inbox and GET /api/v1/queues), without the lines", h: s.inboxCounts},
+		{pattern: "GET /api/v1/inbox/counts", access: staff, summary: "the bell: the inbox's unread lines and the counts of the waiting lists that are the reader's work (those of GET /api/v1/inbox and GET /api/v1/queues), without the lines", h: s.inboxCounts},
 		{pattern: "POST /api/v1/inbox/read", access: staff, summary: "mark inbox lines read (ids), or every unread line (all: true); answers marked and unread",
 			body: "ids, all", signed: s.markRead},
 		{pattern: "GET /api/v1/knowledge", access: staff, summary: "知识库: with q, the points holding every word, in force first and best match first (the desk's search); without, every point newest first (before: the cursor; expired=true: only those past their end); each with its status today",
