@@ -31,6 +31,21 @@ func (a *App) SearchKnowledge(ctx context.Context, q string, limit int) ([]hotli
 	return hotline.Rank(cands, terms, a.Today(), limit), nil
 }
 
+// KnowledgeLike is what the desk offers unasked for a text that is not a
+// search (the category just chosen): the points sharing most of its
+// pieces (hotline.Pieces), in force first.
+func (a *App) KnowledgeLike(ctx context.Context, text string, limit int) ([]hotline.Point, error) {
+	pieces := hotline.Pieces(text)
+	if len(pieces) == 0 {
+		return []hotline.Point{}, nil
+	}
+	cands, err := a.Store.KnowledgePoints(ctx, store.KnowledgeFilter{Terms: pieces, Any: true, Limit: knowledgeCandidates})
+	if err != nil {
+		return nil, err
+	}
+	return hotline.RankLike(cands, pieces, a.Today(), limit), nil
+}
+
 // SaveKnowledgePoint checks a point and adds it (no id) or replaces it.
 func (a *App) SaveKnowledgePoint(ctx context.Context, by string, p hotline.Point) (hotline.Point, error) {
 	if err := p.Check(); err != nil {

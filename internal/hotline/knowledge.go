@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -180,11 +181,55 @@ func Terms(q string) []string {
 	return f[:min(len(f), 8)]
 }
 
+// Pieces are the words of a text that is not a search — a category's
+// name, say — cut so that its parts can meet the points' words: Chinese
+// runs become their overlapping pairs of characters (积存垃圾 → 积存, 存垃,
+// 垃圾), other words stay whole.
+func Pieces(s string) []string {
+	var out []string
+	for _, w := range Terms(s) {
+		r := []rune(w)
+		if len(r) <= 2 || !allHan(r) {
+			out = append(out, w)
+			continue
+		}
+		for i := 0; i+1 < len(r); i++ {
+			out = append(out, string(r[i:i+2]))
+		}
+	}
+	return tidy(out)[:min(len(tidy(out)), 16)]
+}
+
+func allHan(r []rune) bool {
+	for _, c := range r {
+		if !unicode.Is(unicode.Han, c) {
+			return false
+		}
+	}
+	return true
+}
+
 // SearchText is the text a point is found by (the store keeps it beside
 // the point): every field a term may match, lower-cased.
 func (p *Point) SearchText() string {
 	return strings.ToLower(strings.Join([]string{strings.Join(p.Category, "/"), p.Title,
 		strings.Join(p.Keywords, " "), p.Content, p.Issuer, p.Scope}, "\n"))
+}
+
+// Like ranks a point for pieces (see Pieces): how many occur anywhere,
+// a piece in the title counting twice. Zero: none does.
+func (p *Point) Like(pieces []string) int {
+	title, all := strings.ToLower(p.Title), p.SearchText()
+	n := 0
+	for _, t := range pieces {
+		switch {
+		case strings.Contains(title, t):
+			n += 2
+		case strings.Contains(all, t):
+			n++
+		}
+	}
+	return n
 }
 
 // Score ranks a point for the terms: every term must occur somewhere;
@@ -217,6 +262,21 @@ func (p *Point) Score(terms []string) int {
 // force before flagged ones, then by score, then the newest first; at most
 // limit of them.
 func Rank(cands []Point, terms []string, today string, limit int) []Point {
+	return rank(cands, func(p *Point) int {
+		if len(terms) == 0 {
+			return 1
+		}
+		return p.Score(terms)
+	}, today, limit)
+}
+
+// RankLike orders candidates like Rank, scored by Like: the points that
+// share most with a category's name, say.
+func RankLike(cands []Point, pieces []string, today string, limit int) []Point {
+	return rank(cands, func(p *Point) int { return p.Like(pieces) }, today, limit)
+}
+
+func rank(cands []Point, score func(*Point) int, today string, limit int) []Point {
 	type hit struct {
 		p     Point
 		score int
@@ -224,10 +284,7 @@ func Rank(cands []Point, terms []string, today string, limit int) []Point {
 	}
 	var hits []hit
 	for _, p := range cands {
-		s := p.Score(terms)
-		if len(terms) == 0 {
-			s = 1
-		}
+		s := score(&p)
 		if s == 0 {
 			continue
 		}

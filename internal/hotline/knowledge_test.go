@@ -135,3 +135,17 @@ func TestExcelDayNumbers(t *testing.T) {
 		t.Error(d)
 	}
 }
+
+func TestACategoryNameMeetsItsAnswers(t *testing.T) {
+	if got := Pieces("积存垃圾 M06"); strings.Join(got, ",") != "积存,存垃,垃圾,m06" {
+		t.Errorf("pieces: %v", got)
+	}
+	rubbish := Point{ID: 1, Title: "生活垃圾清运时间", Content: "满溢的按暴露垃圾受理", From: "2026-01-01"}
+	debris := Point{ID: 2, Title: "装修垃圾怎么清运", Content: "按渣土问题受理", From: "2026-01-01"}
+	market := point()
+	market.ID = 3
+	got := RankLike([]Point{rubbish, market, debris}, Pieces("积存垃圾渣土"), "2026-12-04", 5)
+	if len(got) != 2 || got[0].ID != 2 || got[1].ID != 1 {
+		t.Errorf("垃圾 and 渣土 before 垃圾 alone, the market not at all: %v", ids(got))
+	}
+}

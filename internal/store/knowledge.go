@@ -78,9 +78,11 @@ func (s *Store) KnowledgePoint(ctx context.Context, id int64) (hotline.Point, er
 }
 
 // KnowledgeFilter picks points: each term occurs in the point's search
-// text; Expired on Day: only points ended before it.
+// text (with Any: at least one does); Expired on Day: only points ended
+// before it.
 type KnowledgeFilter struct {
 	Terms   []string
+	Any     bool
 	Expired bool
 	Day     string // YYYY-MM-DD, for Expired
 	Before  int64  // cursor: ids below it
@@ -92,9 +94,16 @@ func (s *Store) KnowledgePoints(ctx context.Context, f KnowledgeFilter) ([]hotli
 	var where []string
 	var args []any
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	var terms []string
 	for _, t := range f.Terms {
 		args = append(args, "%"+esc.Replace(t)+"%")
-		where = append(where, fmt.Sprintf(`search LIKE $%d ESCAPE '\'`, len(args)))
+		terms = append(terms, fmt.Sprintf(`search LIKE $%d ESCAPE '\'`, len(args)))
+	}
+	switch {
+	case len(terms) > 0 && f.Any:
+		where = append(where, "("+strings.Join(terms, " OR ")+")")
+	default:
+		where = append(where, terms...)
 	}
 	if f.Expired {
 		args = append(args, f.Day)

@@ -112,6 +112,9 @@ func TestBrowserAccessibility(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`#in-category-list li`)), chromedp.SendKeys(chromedp.CSS(`#in-place`), "街道"),
 			chromedp.WaitVisible(chromedp.CSS(`#in-place-list li`)))
 		check(size.name, "intake suggestions")
+		p.do("knowledge at the desk", chromedp.SendKeys(chromedp.CSS(`#kb-q`), "早市\r"), chromedp.WaitVisible(chromedp.CSS(`#kb-results [data-cite]`)))
+		check(size.name, "intake knowledge")
+		app(size.name, "dispatcher1", "knowledge")
 		app(size.name, handler, "desk")
 		p.do("open a task", chromedp.WaitVisible(chromedp.CSS(`tr.pick`)), chromedp.Click(chromedp.CSS(`tr.pick`)),
 			chromedp.WaitVisible(chromedp.CSS(`[data-case]`)))

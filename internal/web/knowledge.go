@@ -56,12 +56,22 @@ func (s *Server) knowledge(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if text := strings.TrimSpace(q.Get("q")); text != "" {
-		if len([]rune(text)) > 100 {
-			problem(w, http.StatusBadRequest, "invalid", "q", "a search is at most 100 characters")
+	if text, like := strings.TrimSpace(q.Get("q")), strings.TrimSpace(q.Get("like")); text != "" || like != "" {
+		if len([]rune(text)) > 100 || len([]rune(like)) > 100 {
+			field := "q"
+			if like != "" {
+				field = "like"
+			}
+			problem(w, http.StatusBadRequest, "invalid", field, "a search is at most 100 characters")
 			return
 		}
-		ps, err := s.app.SearchKnowledge(ctx, text, limit)
+		var ps []hotline.Point
+		var err error
+		if text != "" {
+			ps, err = s.app.SearchKnowledge(ctx, text, limit)
+		} else {
+			ps, err = s.app.KnowledgeLike(ctx, like, limit)
+		}
 		if err != nil {
 			fail(w, r, err)
 			return

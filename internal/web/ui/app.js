@@ -4,6 +4,7 @@ import { api, ApiError, errText, h, loadMessages, setCSRF, t, toast, translate }
 // Pages: hash route → module, and the roles whose menu shows it.
 const pages = [
   { id: 'intake', roles: ['operator', 'dispatcher'], load: () => import('./intake.js') },
+  { id: 'knowledge', roles: ['operator', 'dispatcher', 'admin', 'leader', 'handler'], load: () => import('./knowledge.js') },
   { id: 'centre', roles: ['dispatcher', 'operator', 'admin', 'leader'], load: () => import('./centre.js') },
   { id: 'phone', roles: ['grid_worker'], load: () => import('./phone.js') },
   { id: 'desk', roles: ['handler'], load: () => import('./desk.js') },

@@ -38,7 +38,7 @@ const forms = {
   supervise: [['reason', 'text', true]],
   reply: [['note', 'text', true]],
   comment: [['note', 'text', true]],
-  answer: [['note', 'text', true]],
+  answer: [['note', 'text', true], ['knowledge', 'knowledge']],
   transfer: [['reason', 'text', true]],
   decline: [['reason', 'text', true]],
   withdraw: [['reason', 'text', true]],
@@ -161,7 +161,7 @@ export async function renderCase(box, number, me, onChange) {
   return c;
 }
 
-function openForm(box, action, c, us, cat, me, done) {
+async function openForm(box, action, c, us, cat, me, done) {
   const body = { version: c.version };
   const msg = h('p.err', { role: 'alert' });
   const photoIds = [];
@@ -216,6 +216,17 @@ function openForm(box, action, c, us, cat, me, done) {
         if (v && v !== c.category) body.category = v;
         if (Number(lon.value) !== c.lon || Number(lat.value) !== c.lat) { body.lon = Number(lon.value); body.lat = Number(lat.value); }
       });
+    } else if (kind === 'knowledge') {
+      // The knowledge points cited at the desk (knowledge.js): each kept
+      // unless unticked; the answer's text starts from their content.
+      const { cited } = await import('./knowledge.js');
+      if (!cited.length) continue;
+      const boxes = cited.map(p => h('input', { type: 'checkbox', checked: true, value: String(p.id), 'data-knowledge': p.id }));
+      rows.push(h('fieldset', { 'data-field': 'knowledge' }, h('legend', null, t('field.knowledge')),
+        cited.map((p, i) => h('label', null, boxes[i], ' ', p.title))));
+      const note = rows.map(r => r.querySelector && r.querySelector('textarea[data-field="note"]')).find(Boolean);
+      if (note && !note.value) note.value = cited.map(p => p.content).join('\n');
+      getters.push(() => { const ids = boxes.filter(b => b.checked).map(b => Number(b.value)); if (ids.length) body.knowledge = ids; });
     } else if (kind === 'dispatch') {
       const auto = h('input', { type: 'radio', name: 'dmode', value: 'auto', checked: true, 'data-field': 'auto' });
       const manual = h('input', { type: 'radio', name: 'dmode', value: 'manual' });
@@ -237,6 +248,7 @@ function openForm(box, action, c, us, cat, me, done) {
     submit.disabled = true;
     try {
       await api('POST', `/api/v1/cases/${c.number}/actions/${action}`, body);
+      if (action === 'answer' && body.knowledge) { (await import('./knowledge.js')).cited.length = 0; document.dispatchEvent(new CustomEvent('xiuhua:cited')); }
       await done();
     } catch (err) { msg.textContent = errText(err); submit.disabled = false; }
   } }, h('h3', null, t(`action.${action}`)), rows, msg, submit, ' ', h('button', { type: 'button', onclick: () => box.replaceChildren() }, t('cancel')));

@@ -7,6 +7,7 @@
 import { api, catalog, catName, errText, fmtTime, h, searchCategories, stateTag, t } from './lib.js';
 import { renderCase } from './casepanel.js';
 import { placeIndex, searchPlaces } from './places.js';
+import { deskPanel } from './knowledge.js';
 
 const types = ['complaint', 'help', 'consult', 'tip', 'suggestion', 'praise'];
 
@@ -35,6 +36,7 @@ export async function render(main, me) {
   const nearby = h('div', { id: 'in-nearby', 'aria-live': 'polite' });
   const msg = h('p.err', { role: 'alert', id: 'in-msg' });
   const detail = h('div.panel', { id: 'detail' }, h('p.muted', null, t('intake.help')));
+  const kb = deskPanel();
   const map = new VectorMap(mapBox, { onPoint: (lon, lat) => { point = [lon, lat]; where.textContent = t('intake.where.map'); checkNearby(); } });
 
   // The caller's earlier orders, the same matter's marked as repeats.
@@ -56,7 +58,7 @@ export async function render(main, me) {
 
   const pickCategory = c => {
     chosen = c; catIn.value = c.name; catList.replaceChildren();
-    catChosen.textContent = `${c.name} · ${c.id}`; checkNearby(); lookUp();
+    catChosen.textContent = `${c.name} · ${c.id}`; checkNearby(); lookUp(); kb.suggest(c.name);
   };
   const showCats = () => catList.replaceChildren(...searchCategories(cat.list, catIn.value, 8).map(c => h('li', { tabindex: 0, 'data-category': c.id,
     onclick: () => pickCategory(c), onkeydown: e => { if (e.key === 'Enter') { e.preventDefault(); pickCategory(c); placeIn.focus(); } } }, c.name, ' ', h('span.muted', null, c.id))));
@@ -107,6 +109,7 @@ export async function render(main, me) {
       await renderCase(detail, c.number, me);
       form.reset(); chosen = null; point = null; name.disabled = false; callback.checked = true;
       catChosen.textContent = ''; where.textContent = t('intake.where.none'); history.replaceChildren(); nearby.replaceChildren(); map.setMarker();
+      // The cited answers stay for the answer on the order just filed.
       phone.focus();
     } catch (err) { msg.textContent = errText(err); }
     submit.disabled = false;
@@ -130,7 +133,7 @@ export async function render(main, me) {
     if (e.target.matches('input')) e.preventDefault();
   });
   form.addEventListener('keypress', e => { if (e.key === 'Enter' && !e.ctrlKey && !e.metaKey && e.target.matches('input')) e.preventDefault(); });
-  main.replaceChildren(h('div.cols.intake-cols', null, form, detail));
+  main.replaceChildren(h('div.cols.intake-cols', null, form, h('div.intake-side', null, kb, detail)));
   phone.focus();
   map.ready.then(() => map.resize());
 }
