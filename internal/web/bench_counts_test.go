@@ -29,35 +29,16 @@ import (
 // lines the live system would keep (fillInbox) when the database has
 // hardly any.
 func BenchmarkInboxCounts(b *testing.B) {
-	ctx := context.Background()
-	var s *httptest.Server
-	var a *app.App
-	if target := os.Getenv("XIUHUA_BENCH_DB"); target != "" {
-		st, err := store.Open(ctx, target, store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { st.Close() })
-		if err := st.Migrate(ctx); err != nil {
-			b.Fatal(err)
-		}
-		if a, err = app.New(ctx, st, app.Config{}); err != nil {
-			b.Fatal(err)
-		}
-		latest, err := st.Cases(ctx, store.CaseFilter{Limit: 1})
-		if err != nil || len(latest) == 0 {
-			b.Fatalf("no cases: %v", err)
-		}
-		now := latest[0].ReportedAt
-		a.Now = func() time.Time { return now }
-		s = httptest.NewServer(web.New(a))
-		b.Cleanup(s.Close)
-	} else {
-		s, a = serverWith(b, 20000)
-	}
+	s, a := benchServer(b, 20000)
+	users := []string{"dispatcher1", "operator1", "leader", "admin", "h-hwc", "gw14021305300101"}
 	fillInbox(b, a)
+	for _, user := range []string{"h-jd140213050"} { // a street office's handler, where the demo has one
+		if _, err := a.Store.AccountByUsername(context.Background(), user); err == nil {
+			users = append(users, user)
+		}
+	}
 	client := &http.Client{}
-	for _, user := range []string{"dispatcher1", "operator1", "leader", "admin", "h-hwc", "gw14021305300101"} {
+	for _, user := range users {
 		token := tokenOf(b, a, user)
 		b.Run(user, func(b *testing.B) {
 			var took []time.Duration
@@ -82,6 +63,40 @@ func BenchmarkInboxCounts(b *testing.B) {
 			b.ReportMetric(pct(0.95), "ms-p95")
 		})
 	}
+}
+
+// benchServer serves the database named by $XIUHUA_BENCH_DB (a demo built
+// with `xiuhua demo -cases N -no-serve`: a SQLite file or a postgres://
+// URL) through the real handler tree, its clock the newest case's report
+// time; without it, the test demo of n cases.
+func benchServer(b *testing.B, n int) (*httptest.Server, *app.App) {
+	b.Helper()
+	ctx := context.Background()
+	target := os.Getenv("XIUHUA_BENCH_DB")
+	if target == "" {
+		return serverWith(b, n)
+	}
+	st, err := store.Open(ctx, target, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	a, err := app.New(ctx, st, app.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	latest, err := st.Cases(ctx, store.CaseFilter{Limit: 1})
+	if err != nil || len(latest) == 0 {
+		b.Fatalf("no cases: %v", err)
+	}
+	now := latest[0].ReportedAt
+	a.Now = func() time.Time { return now }
+	s := httptest.NewServer(web.New(a))
+	b.Cleanup(s.Close)
+	return s, a
 }
 
 // fillInbox writes the inbox lines a database built by the bulk loader
