@@ -139,9 +139,24 @@ func Actions(p Principal, c *caseflow.Case) []caseflow.Action {
 		if rule.Task && !taskReady(p, c, rule.Action) {
 			continue
 		}
+		if !caseReady(c, rule.Action) {
+			continue
+		}
 		out = append(out, rule.Action)
 	}
 	return out
+}
+
+// caseReady says whether a hotline step has what it follows: a callback
+// an order not yet rated, a review a dissatisfied rating waiting for it.
+func caseReady(c *caseflow.Case, a caseflow.Action) bool {
+	switch a {
+	case caseflow.ActCallback:
+		return c.Rating == ""
+	case caseflow.ActReview:
+		return c.Review == caseflow.ReviewPending
+	}
+	return true
 }
 
 func taskReady(p Principal, c *caseflow.Case, a caseflow.Action) bool {
@@ -167,7 +182,12 @@ func taskReady(p Principal, c *caseflow.Case, a caseflow.Action) bool {
 		case caseflow.ActSign:
 			return t.State == caseflow.TaskDispatched
 		case caseflow.ActReportBack:
-			return t.State == caseflow.TaskSigned
+			// A hotline order's lead answers the requester instead.
+			return t.State == caseflow.TaskSigned && !(t.Lead && c.Channel == caseflow.ChannelHotline)
+		case caseflow.ActContact:
+			return t.State == caseflow.TaskSigned && t.Lead && c.Channel == caseflow.ChannelHotline && t.ContactedAt.IsZero()
+		case caseflow.ActCallerAnswer:
+			return t.State == caseflow.TaskSigned && t.Lead && c.Channel == caseflow.ChannelHotline && !t.ContactedAt.IsZero()
 		case caseflow.ActReply:
 			return t.State != caseflow.TaskDone
 		default: // requests

@@ -43,6 +43,9 @@ const (
 	ActTransfer          Action = "transfer"           // 转办: to 110, 119, 120, 122 or another hotline
 	ActDecline           Action = "decline"            // 不予受理: not a matter for the hotline, with the right channel
 	ActWithdraw          Action = "withdraw"           // 撤单: the caller withdraws before dispatch
+	ActContact           Action = "contact"            // 首次联系: the lead department reaches the requester
+	ActCallerAnswer      Action = "caller_answer"      // 办理结果: the lead department answers the requester
+	ActReview            Action = "review"             // 复核: is a dissatisfied rating justified?
 )
 
 // Overlay reports whether an action leaves the case where it is: a reminder,
@@ -62,11 +65,13 @@ const (
 	StepRework   Step = "rework"
 	StepCheck    Step = "check"
 	StepClose    Step = "close"
-	StepReply    Step = "reply" // answering a supervision order
+	StepReply    Step = "reply"    // answering a supervision order
+	StepContact  Step = "contact"  // a hotline order's first contact, from dispatch
+	StepCallback Step = "callback" // a hotline order's callback, from its answer
 )
 
 // Steps are the steps with time limits, in loop order.
-var Steps = []Step{StepRegister, StepDispatch, StepHandle, StepRework, StepCheck, StepClose, StepReply}
+var Steps = []Step{StepRegister, StepDispatch, StepContact, StepHandle, StepRework, StepCheck, StepClose, StepCallback, StepReply}
 
 // Clock computes deadlines. The deadline package implements it on the
 // working calendar; tests may use a plain one.
@@ -97,11 +102,17 @@ type Command struct {
 	Deadline    time.Time    // for request_extension (wanted) and approve_extension (granted; zero = as asked)
 	Special     bool         // close as an approved exception
 	Found       *bool        // verify: was the problem there?
-	Satisfied   *bool        // callback
-	Solved      *bool        // callback
-	Retimes     []Retime     // for retime: each running deadline that moves
-	Correct     *Correction  // register and dispatch: the report's category or place, corrected
-	Knowledge   []int64      // answer: the knowledge points the answer used
+	Satisfied   *bool        // callback: the old yes/no answer, read as 满意 or 不满意 without a rating
+	Solved      *bool        // callback, caller_answer
+	Reach       Reach        // callback: how the attempt went (empty: reached)
+	Rating      Rating       // callback: 满意, 基本满意 or 不满意
+	Justified   *bool        // review
+	ContactedAt time.Time    // contact: when the requester was reached
+	Method      ContactMethod
+	Reply       string      // caller_answer: the public reply to the requester
+	Retimes     []Retime    // for retime: each running deadline that moves
+	Correct     *Correction // register and dispatch: the report's category or place, corrected
+	Knowledge   []int64     // answer: the knowledge points the answer used
 }
 
 // Correction is what the centre puts right in a report when it registers or
@@ -155,7 +166,7 @@ var Rules = []Rule{
 	{ActCheckPass, []Role{GridWorker}, []State{PendingCheck}, false, ""},
 	{ActCheckFail, []Role{GridWorker}, []State{PendingCheck}, false, "reason"},
 	{ActClose, []Role{Dispatcher}, []State{PendingClose}, false, "reason when special"},
-	{ActCallback, []Role{Operator, Resident}, []State{Closed}, false, "satisfied"},
+	{ActCallback, []Role{Operator, Resident}, []State{Closed}, false, "reach; when reached, rating (or satisfied) and solved"},
 	{ActReopen, []Role{Operator, Dispatcher}, []State{Closed}, false, "reason"},
 	{ActRemind, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, ""},
 	{ActSupervise, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, "reason"},
@@ -166,8 +177,15 @@ var Rules = []Rule{
 	{ActTransfer, []Role{Operator}, []State{Reported}, false, "reason (where to: 110, 119, 120, 122 or another hotline)"},
 	{ActDecline, []Role{Operator}, []State{Reported}, false, "reason (why, and the right channel)"},
 	{ActWithdraw, []Role{Operator}, []State{Reported, Registered}, false, "reason"},
+	{ActContact, []Role{Handler}, []State{InProgress}, true, "contacted_at and method (phone, visit, sms): the lead department of a hotline order"},
+	{ActCallerAnswer, []Role{Handler}, []State{InProgress}, true, "reply (public), solved, and reason when not solved; after the first contact"},
+	{ActReview, []Role{Operator, Dispatcher}, []State{Closed}, false, "justified and reason, on a dissatisfied rating"},
 	{ActRetime, []Role{System}, []State{Reported, Registered, Dispatched, InProgress, PendingCheck, PendingClose}, false, "retimes (each deadline's old and new time)"},
 }
+
+// stateField is what a wrong-state refusal names when the state stands
+// for something people know: a callback follows the answer.
+var stateField = map[Action]string{ActCallback: "answer"}
 
 // ReportRoles may create a case.
 var ReportRoles = []Role{GridWorker, Operator, Dispatcher, Resident, System}
@@ -225,7 +243,7 @@ func Apply(c *Case, cmd Command, clock Clock) (Event, error) {
 		return Event{}, refuse(CodeStale, cmd.Action, c.State, "version", "case is at version %d, not %d; reload it", c.Version, cmd.ExpectedVersion)
 	}
 	if !slices.Contains(rule.From, c.State) {
-		return Event{}, refuse(CodeWrongState, cmd.Action, c.State, "", "a case that is %s cannot %s", c.State, cmd.Action)
+		return Event{}, refuse(CodeWrongState, cmd.Action, c.State, stateField[cmd.Action], "a case that is %s cannot %s", c.State, cmd.Action)
 	}
 	if cmd.At.IsZero() {
 		return Event{}, refuse(CodeRequired, cmd.Action, c.State, "at", "the time of the transition is required")
@@ -349,6 +367,7 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 			}
 			n.CloseType = CloseAnswered
 			ev.Data.Knowledge = cmd.Knowledge
+			n.scheduleCallback(clock, at)
 		} else {
 			if err := need("reason", cmd.Reason); err != nil {
 				return err
@@ -415,9 +434,66 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		t.State = TaskDone
 		t.DoneAt = at
 		t.Request, t.RequestNote, t.RequestedDue, t.RequestedAt = RequestNone, "", time.Time{}, time.Time{}
-		if n.allDone() {
+		switch {
+		case n.allDone() && !n.AnsweredAt.IsZero():
+			// The lead has answered the requester already: the last
+			// assisting department's report closes the order.
+			n.closeAnswered(clock, at)
+			ev.Data.CloseType = n.CloseType
+		case n.allDone():
 			n.State = PendingCheck
 			n.Deadline = clock.Due(StepCheck, n.CategoryID, n.Urgency, at)
+		}
+
+	case ActContact:
+		if err := n.leadOfHotline(t, cmd); err != nil {
+			return err
+		}
+		if !t.ContactedAt.IsZero() {
+			return refuse(CodeWrongState, a, n.State, "contacted_at", "the requester was contacted already, at %s", t.ContactedAt.Format(time.RFC3339))
+		}
+		if cmd.ContactedAt.IsZero() {
+			return refuse(CodeRequired, a, n.State, "contacted_at", "say when the requester was contacted")
+		}
+		ca := Instant(cmd.ContactedAt)
+		if ca.After(at) || ca.Before(t.DispatchedAt) {
+			return refuse(CodeInvalid, a, n.State, "contacted_at", "the contact must fall between the dispatch (%s) and now", t.DispatchedAt.Format(time.RFC3339))
+		}
+		if cmd.Method == "" {
+			return refuse(CodeRequired, a, n.State, "method", "say how the requester was contacted")
+		}
+		if !slices.Contains(ContactMethods, cmd.Method) {
+			return refuse(CodeInvalid, a, n.State, "method", "unknown contact method %q", cmd.Method)
+		}
+		t.ContactedAt, t.ContactMethod = ca, cmd.Method
+		ev.Data.Contact = &Contact{At: ca, Method: cmd.Method}
+
+	case ActCallerAnswer:
+		if err := n.leadOfHotline(t, cmd); err != nil {
+			return err
+		}
+		if t.ContactedAt.IsZero() {
+			return refuse(CodeRequired, a, n.State, "contacted_at", "contact the requester before answering")
+		}
+		if err := need("reply", cmd.Reply); err != nil {
+			return err
+		}
+		if cmd.Solved == nil {
+			return refuse(CodeRequired, a, n.State, "solved", "say whether the matter is solved")
+		}
+		if !*cmd.Solved {
+			if err := need("reason", cmd.Reason); err != nil {
+				return err
+			}
+		}
+		t.State = TaskDone
+		t.DoneAt = at
+		t.Request, t.RequestNote, t.RequestedDue, t.RequestedAt = RequestNone, "", time.Time{}, time.Time{}
+		n.AnsweredAt = at
+		ev.Data.Answer = &Answer{Reply: strings.TrimSpace(cmd.Reply), Solved: *cmd.Solved}
+		if n.allDone() {
+			n.closeAnswered(clock, at)
+			ev.Data.CloseType = n.CloseType
 		}
 
 	case ActRequestReturn, ActRequestExtension, ActRequestSuspension:
@@ -533,26 +609,74 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		n.State = Closed
 		n.ClosedAt = at
 		n.Deadline = time.Time{}
+		n.scheduleCallback(clock, at)
 		ev.Data.CloseType = n.CloseType
 
 	case ActCallback:
-		if cmd.Satisfied == nil {
-			return refuse(CodeRequired, a, n.State, "satisfied", "record whether the resident is satisfied")
+		reach := cmd.Reach
+		if reach == "" {
+			reach = Reached
 		}
-		s := *cmd.Satisfied
-		n.Satisfied = &s
-		ev.Data.Satisfied, ev.Data.Solved = cmd.Satisfied, cmd.Solved
+		if !slices.Contains(Reaches, reach) {
+			return refuse(CodeInvalid, a, n.State, "reach", "unknown callback outcome %q", reach)
+		}
+		if n.Rating != "" {
+			return refuse(CodeWrongState, a, n.State, "rating", "the order is rated already (%s)", n.Rating)
+		}
+		ev.Data.Reach = reach
+		if reach != Reached {
+			if cmd.Rating != "" || cmd.Satisfied != nil {
+				return refuse(CodeInvalid, a, n.State, "rating", "a callback that did not reach the requester has no rating")
+			}
+			if reach == Refused {
+				n.CallbackDue = time.Time{}
+			}
+			break
+		}
+		rating := cmd.Rating
+		if rating == "" && cmd.Satisfied != nil {
+			rating = RatingDissatisfied
+			if *cmd.Satisfied {
+				rating = RatingSatisfied
+			}
+		}
+		if rating == "" {
+			return refuse(CodeRequired, a, n.State, "rating", "record the requester's rating: satisfied, fairly satisfied or dissatisfied")
+		}
+		if !slices.Contains(Ratings, rating) {
+			return refuse(CodeInvalid, a, n.State, "rating", "unknown rating %q", rating)
+		}
+		s := rating != RatingDissatisfied
+		n.Satisfied, n.Rating, n.CallbackDue = &s, rating, time.Time{}
+		if rating == RatingDissatisfied {
+			n.Review = ReviewPending // 不满意 opens a review
+		}
+		ev.Data.Satisfied, ev.Data.Solved, ev.Data.Rating = &s, cmd.Solved, rating
+
+	case ActReview:
+		if n.Review != ReviewPending {
+			return refuse(CodeWrongState, a, n.State, "rating", "no dissatisfied rating waits for a review")
+		}
+		if cmd.Justified == nil {
+			return refuse(CodeRequired, a, n.State, "justified", "say whether the dissatisfied rating is justified")
+		}
+		if err := need("reason", cmd.Reason); err != nil {
+			return err
+		}
+		j := *cmd.Justified
+		ev.Data.Justified = &j
+		n.Review = ReviewNone
+		if j {
+			// Justified: the order goes back to its departments for
+			// rework, and the rating counts against them.
+			n.reopen(clock, at)
+		}
 
 	case ActReopen:
 		if err := need("reason", cmd.Reason); err != nil {
 			return err
 		}
-		n.Reopens++
-		n.State = InProgress
-		n.reopenTasks(clock.Due(StepRework, n.CategoryID, n.Urgency, at))
-		n.CloseType = ""
-		n.ClosedAt = time.Time{}
-		n.Satisfied = nil
+		n.reopen(clock, at)
 
 	case ActRetime:
 		// An overlay: running deadlines move to where the new calendar
@@ -721,7 +845,11 @@ func (c *Case) dispatch(cmd Command, clock Clock) error {
 	}
 	due := clock.Due(StepHandle, c.CategoryID, c.Urgency, cmd.At)
 	for _, as := range cmd.Assignments {
-		c.Tasks = append(c.Tasks, Task{UnitID: as.UnitID, Lead: as.Lead, State: TaskDispatched, DispatchedAt: cmd.At, Deadline: due})
+		t := Task{UnitID: as.UnitID, Lead: as.Lead, State: TaskDispatched, DispatchedAt: cmd.At, Deadline: due}
+		if as.Lead && c.Channel == ChannelHotline {
+			t.ContactDue = clock.Due(StepContact, c.CategoryID, c.Urgency, cmd.At)
+		}
+		c.Tasks = append(c.Tasks, t)
 	}
 	c.State = Dispatched
 	for _, t := range c.Tasks {
@@ -734,6 +862,62 @@ func (c *Case) dispatch(cmd Command, clock Clock) error {
 	}
 	c.syncDeadline()
 	return nil
+}
+
+// leadOfHotline checks that t is the actor's signed lead task of a hotline
+// order: the department that contacts and answers the requester.
+func (c *Case) leadOfHotline(t *Task, cmd Command) error {
+	a := cmd.Action
+	switch {
+	case t.UnitID != cmd.Actor.UnitID:
+		return refuse(CodeNotYours, a, c.State, "task", "task %d belongs to unit %d, not to unit %d", t.ID, t.UnitID, cmd.Actor.UnitID)
+	case c.Channel != ChannelHotline:
+		return refuse(CodeInvalid, a, c.State, "channel", "only hotline orders have a requester to contact and answer")
+	case !t.Lead:
+		return refuse(CodeInvalid, a, c.State, "task", "the lead department contacts and answers the requester")
+	case t.State != TaskSigned:
+		return refuse(CodeWrongState, a, c.State, "task", "task %d is %s; sign for it first", t.ID, t.State)
+	}
+	return nil
+}
+
+// closeAnswered closes a hotline order once its lead has answered and
+// every department is done, and schedules the callback.
+func (c *Case) closeAnswered(clock Clock, at time.Time) {
+	c.CloseType = CloseNormal
+	if c.late() {
+		c.CloseType = CloseOverdue
+	}
+	c.State = Closed
+	c.ClosedAt = at
+	c.Deadline = time.Time{}
+	c.scheduleCallback(clock, at)
+}
+
+// scheduleCallback sets when a closed order's callback (回访) is due: a
+// hotline order whose requester left a number, within the callback limit
+// (at once without one).
+func (c *Case) scheduleCallback(clock Clock, at time.Time) {
+	c.CallbackDue = time.Time{}
+	if c.Channel != ChannelHotline || c.Reporter.Phone == "" {
+		return
+	}
+	c.CallbackDue = clock.Due(StepCallback, c.CategoryID, c.Urgency, at)
+	if c.CallbackDue.IsZero() {
+		c.CallbackDue = at
+	}
+}
+
+// reopen sends a closed case back to its departments (重办).
+func (c *Case) reopen(clock Clock, at time.Time) {
+	c.Reopens++
+	c.State = InProgress
+	c.reopenTasks(clock.Due(StepRework, c.CategoryID, c.Urgency, at))
+	c.CloseType = ""
+	c.ClosedAt = time.Time{}
+	c.Satisfied = nil
+	c.Rating, c.Review = "", ReviewNone
+	c.AnsweredAt, c.CallbackDue = time.Time{}, time.Time{}
 }
 
 func (c *Case) lead() *Task {

@@ -13,7 +13,8 @@ type plainClock struct{}
 
 func (plainClock) Due(step Step, _ string, u Urgency, start time.Time) time.Time {
 	d := map[Step]time.Duration{StepRegister: time.Hour, StepDispatch: time.Hour, StepHandle: 72 * time.Hour,
-		StepRework: 24 * time.Hour, StepCheck: 4 * time.Hour, StepClose: 2 * time.Hour, StepReply: 8 * time.Hour}[step]
+		StepRework: 24 * time.Hour, StepCheck: 4 * time.Hour, StepClose: 2 * time.Hour, StepReply: 8 * time.Hour,
+		StepContact: 2 * time.Hour, StepCallback: 48 * time.Hour}[step]
 	if u == Urgent {
 		d /= 2
 	}
@@ -452,7 +453,7 @@ func TestRequirements(t *testing.T) {
 		{"second request while one is pending", []step1{sRegister, sDispatch, sSign, sReqSusp}, step1{ActRequestReturn, handlerA, reason("x")}, ErrWrongState, "task"},
 		{"check fail without reason", pathTo(PendingCheck), step1{ActCheckFail, gridWorker, nil}, ErrRequired, "reason"},
 		{"special close without reason", pathTo(PendingClose), step1{ActClose, dispatcher, func(c *Command) { c.Special = true }}, ErrRequired, "reason"},
-		{"callback without answer", pathTo(Closed), step1{ActCallback, operator, nil}, ErrRequired, "satisfied"},
+		{"callback without answer", pathTo(Closed), step1{ActCallback, operator, nil}, ErrRequired, "rating"},
 		{"reopen without reason", pathTo(Closed), step1{ActReopen, operator, nil}, ErrRequired, "reason"},
 		{"supervise without reason", pathTo(Registered), step1{ActSupervise, leader, nil}, ErrRequired, "reason"},
 		{"reply without note", pathTo(InProgress), step1{ActReply, handlerA, nil}, ErrRequired, "note"},
@@ -503,7 +504,7 @@ func TestReportValidation(t *testing.T) {
 
 // TestEveryActionIsCovered keeps the rules table and the tests above in step.
 func TestEveryActionIsCovered(t *testing.T) {
-	if len(Rules) != 32 {
+	if len(Rules) != 35 {
 		t.Fatalf("rules changed (%d); add tests for the new transitions", len(Rules))
 	}
 }

@@ -172,6 +172,15 @@ type Case struct {
 	Reopens       int
 	Satisfied     *bool // the last callback's answer
 
+	// A hotline order's answer and callback (回访): when the lead
+	// department answered the requester, when the callback is due (zero
+	// once it is made, or when nobody can be called back), the last
+	// rating, and whether a dissatisfied rating waits for its review.
+	AnsweredAt  time.Time
+	CallbackDue time.Time
+	Rating      Rating
+	Review      ReviewState
+
 	ReportedAt   time.Time
 	RegisteredAt time.Time
 	DispatchedAt time.Time
@@ -198,6 +207,12 @@ type Task struct {
 	RequestNote  string
 	RequestedAt  time.Time
 	RequestedDue time.Time // for an extension
+
+	// First contact (首次联系) on a hotline order's lead task: the time
+	// limit, and when and how the department reached the requester.
+	ContactDue    time.Time
+	ContactedAt   time.Time
+	ContactMethod ContactMethod
 }
 
 // Overdue reports whether the task's work was (or is) late at now.
@@ -251,7 +266,76 @@ type EventData struct {
 	Corrected   *Corrected   `json:"corrected,omitempty"`
 	Intake      *Intake      `json:"intake,omitempty"`    // a call taken at the hotline desk
 	Knowledge   []int64      `json:"knowledge,omitempty"` // the knowledge points an answer at the desk used
+	Contact     *Contact     `json:"contact,omitempty"`   // first contact with the requester
+	Answer      *Answer      `json:"answer,omitempty"`    // the department's answer to the requester
+	Reach       Reach        `json:"reach,omitempty"`     // a callback attempt's outcome
+	Rating      Rating       `json:"rating,omitempty"`    // a callback's rating
+	Justified   *bool        `json:"justified,omitempty"` // a review of a dissatisfied rating
 }
+
+// ContactMethod is how a department reached the requester.
+type ContactMethod string
+
+// The ways of first contact.
+const (
+	ContactPhone ContactMethod = "phone" // 电话
+	ContactVisit ContactMethod = "visit" // 上门
+	ContactSMS   ContactMethod = "sms"   // 短信
+)
+
+// ContactMethods in the order a liaison is offered them.
+var ContactMethods = []ContactMethod{ContactPhone, ContactVisit, ContactSMS}
+
+// Contact is a first contact (首次联系): when the requester was reached
+// and how; the note and photos of the event are its evidence.
+type Contact struct {
+	At     time.Time     `json:"at"`
+	Method ContactMethod `json:"method"`
+}
+
+// Answer is a department's answer to the requester (办理结果): the reply
+// the requester is given (public, apart from the event's internal
+// handling note), and whether the matter is solved; the event's reason
+// says why not.
+type Answer struct {
+	Reply  string `json:"reply"`
+	Solved bool   `json:"solved"`
+}
+
+// Reach is how a callback attempt went.
+type Reach string
+
+// Callback attempts.
+const (
+	Reached    Reach = "reached"     // 已接通: the rating follows
+	NotReached Reach = "not_reached" // 未接通: try again
+	Refused    Reach = "refused"     // 拒绝回访: no rating, no further attempt
+)
+
+// Reaches lists every attempt outcome.
+var Reaches = []Reach{Reached, NotReached, Refused}
+
+// Rating is the hotline's callback scale.
+type Rating string
+
+// The callback scale (满意, 基本满意, 不满意).
+const (
+	RatingSatisfied    Rating = "satisfied"        // 满意
+	RatingFair         Rating = "fairly_satisfied" // 基本满意
+	RatingDissatisfied Rating = "dissatisfied"     // 不满意
+)
+
+// Ratings in scale order.
+var Ratings = []Rating{RatingSatisfied, RatingFair, RatingDissatisfied}
+
+// ReviewState is where the review (复核) of a dissatisfied rating stands.
+type ReviewState string
+
+// Review states: none, or waiting for the hotline's decision.
+const (
+	ReviewNone    ReviewState = ""
+	ReviewPending ReviewState = "pending"
+)
 
 // RequestType is what a caller asks for (诉求类型); it decides which steps
 // a hotline order takes.

@@ -255,6 +255,12 @@ func DefaultLimits() []Limit {
 		{Scope: "*", Step: caseflow.StepRework, Amount: 2, Unit: WorkingDays},
 		{Scope: "*", Step: caseflow.StepCheck, Amount: 4, Unit: WorkingHours},
 		{Scope: "*", Step: caseflow.StepClose, Amount: 2, Unit: WorkingHours},
+		// A hotline order: the lead department contacts the requester
+		// within half a working day (an urgent one within the hour), and
+		// the centre calls back within two working days of the answer.
+		{Scope: "*", Step: caseflow.StepContact, Amount: 4, Unit: WorkingHours, Note: "首次联系"},
+		{Scope: "*", Urgency: caseflow.Urgent, Step: caseflow.StepContact, Amount: 1, Unit: WorkingHours, Note: "紧急首次联系"},
+		{Scope: "*", Step: caseflow.StepCallback, Amount: 2, Unit: WorkingDays, Note: "回访"},
 		{Scope: "*", Step: caseflow.StepReply, Amount: 1, Unit: WorkingDays, Note: "督办回复"},
 		{Scope: "*", Urgency: caseflow.Urgent, Step: caseflow.StepReply, Amount: 2, Unit: WorkingHours, Note: "紧急督办回复"},
 		// Components: lids and lamps are quick, structures slow.

@@ -329,6 +329,7 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 	}
 	s.recent[key] = c
 	dispatched := h.at
+	hot := c.Channel == caseflow.ChannelHotline
 	handle := func() {
 		for _, a := range as {
 			if h.done {
@@ -339,6 +340,20 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 				continue
 			}
 			h.do(s.work(dispatched, 0.05, 2.5), caseflow.Command{Action: caseflow.ActSign, Actor: hd})
+		}
+		if h.done {
+			return
+		}
+		// A hotline order's lead contacts the requester first, mostly
+		// within the limit (首次联系).
+		if t := taskOf(h.c, lead.ID); hot && t != nil && t.State == caseflow.TaskSigned && t.ContactedAt.IsZero() && !t.ContactDue.IsZero() {
+			frac := 0.1 + 0.8*s.rng.Float64()
+			if r() < 0.06 {
+				frac = 1.1 + s.rng.Float64()
+			}
+			at := s.cal.Add(t.DispatchedAt, time.Duration(frac*float64(s.cal.Between(t.DispatchedAt, t.ContactDue))))
+			how := caseflow.ContactMethods[s.rng.IntN(len(caseflow.ContactMethods))]
+			h.do(at.Add(5*time.Minute), caseflow.Command{Action: caseflow.ActContact, Actor: s.ppl.handlers[lead.ID], ContactedAt: at, Method: how, Note: "已联系诉求人，说明办理安排"})
 		}
 		if h.done {
 			return
@@ -380,6 +395,18 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 					h.do(s.cal.Add(t.Deadline, 8*time.Hour), caseflow.Command{Action: caseflow.ActSupervise, Actor: s.ppl.leader, Reason: "超期未处置，区领导督办"})
 				}
 			}
+			if hot && a.UnitID == lead.ID && !t.ContactedAt.IsZero() {
+				// The lead answers the requester (办理结果); the order closes
+				// once every department is done.
+				solved := r() < 0.93
+				cmd := caseflow.Command{Action: caseflow.ActCallerAnswer, Actor: s.ppl.handlers[a.UnitID], Solved: &solved,
+					Reply: "您反映的问题已处理完毕，感谢您的监督。", Note: "已处置完毕", Photos: []string{s.photo("after", int(h.c.ID)+int(a.UnitID))}}
+				if !solved {
+					cmd.Reply, cmd.Reason = "您反映的问题涉及多个部门，已纳入整治计划，将于下季度统一处理。", "需纳入年度计划统筹解决"
+				}
+				h.do(doneAt, cmd)
+				continue
+			}
 			h.do(doneAt, caseflow.Command{Action: caseflow.ActReportBack, Actor: s.ppl.handlers[a.UnitID], Note: "已处置完毕", Photos: []string{s.photo("after", int(h.c.ID)+int(a.UnitID))}})
 		}
 	}
@@ -396,20 +423,45 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 	if !h.done && h.c.State == caseflow.PendingClose {
 		h.do(s.work(h.at, 0.05, 1.5), caseflow.Command{Action: caseflow.ActClose, Actor: disp})
 	}
-	if !h.done && h.c.State == caseflow.Closed && c.Channel == caseflow.ChannelHotline {
-		sat := r() < 0.9
-		solved := sat || r() < 0.5
-		h.do(s.work(h.at, 4, 14), caseflow.Command{Action: caseflow.ActCallback, Actor: s.ppl.operators[1], Satisfied: &sat, Solved: &solved})
-		if !h.done && !sat && r() < 0.4 {
-			h.do(s.work(h.at, 0.5, 3), caseflow.Command{Action: caseflow.ActReopen, Actor: s.ppl.operators[1], Reason: "回访不满意，重新办理"})
-			dispatched = h.at
-			handle()
-			for !h.done && h.c.State == caseflow.PendingCheck {
-				h.do(s.work(h.at, 0.3, 4), caseflow.Command{Action: caseflow.ActCheckPass, Actor: worker})
-			}
-			if !h.done && h.c.State == caseflow.PendingClose {
-				h.do(s.work(h.at, 0.05, 1.5), caseflow.Command{Action: caseflow.ActClose, Actor: disp})
-			}
+	// The callback (回访): some calls are not reached at first, a few
+	// refused; a 不满意 is reviewed, and a justified one reopened.
+	for round := 0; !h.done && h.c.State == caseflow.Closed && !h.c.CallbackDue.IsZero() && round < 2; round++ {
+		op := s.ppl.operators[1]
+		if r() < 0.12 {
+			h.do(s.work(h.at, 1, 6), caseflow.Command{Action: caseflow.ActCallback, Actor: op, Reach: caseflow.NotReached})
+		}
+		if r() < 0.03 {
+			h.do(s.work(h.at, 1, 6), caseflow.Command{Action: caseflow.ActCallback, Actor: op, Reach: caseflow.Refused})
+			break
+		}
+		rating := caseflow.RatingSatisfied
+		switch x := r(); {
+		case x < 0.08:
+			rating = caseflow.RatingDissatisfied
+		case x < 0.22:
+			rating = caseflow.RatingFair
+		}
+		solved := rating != caseflow.RatingDissatisfied || r() < 0.3
+		h.do(s.work(h.at, 4, 14), caseflow.Command{Action: caseflow.ActCallback, Actor: op, Rating: rating, Solved: &solved})
+		if h.done || rating != caseflow.RatingDissatisfied {
+			break
+		}
+		justified := r() < 0.5
+		review := caseflow.Command{Action: caseflow.ActReview, Actor: disp, Justified: &justified, Reason: "诉求超出政策规定，已解释到位"}
+		if justified {
+			review.Reason = "核实问题仍未解决，退回重办"
+		}
+		h.do(s.work(h.at, 0.5, 3), review)
+		if h.done || !justified {
+			break
+		}
+		dispatched = h.at
+		handle()
+		for !h.done && h.c.State == caseflow.PendingCheck {
+			h.do(s.work(h.at, 0.3, 4), caseflow.Command{Action: caseflow.ActCheckPass, Actor: worker})
+		}
+		if !h.done && h.c.State == caseflow.PendingClose {
+			h.do(s.work(h.at, 0.05, 1.5), caseflow.Command{Action: caseflow.ActClose, Actor: disp})
 		}
 	}
 	return l.Add(c, h.events)

@@ -144,8 +144,8 @@ func dayAligned(t time.Time) bool {
 
 // callback is what the aggregates need of a callback (回访) event.
 type callback struct {
-	at                time.Time
-	solved, satisfied bool
+	at                       time.Time
+	rated, solved, satisfied bool // rated: the requester was reached and gave an answer
 }
 
 // contribute adds sign × the case's share of the evaluation counts to m.
@@ -237,6 +237,9 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 		}
 	}
 	for _, cb := range callbacks {
+		if !cb.rated {
+			continue // an attempt that did not reach the requester, or was refused
+		}
 		d := DayOf(cb.at)
 		for _, mb := range members {
 			add(mb.g, mb.key, "callbacks", d, 0)
@@ -343,7 +346,7 @@ func contributeEvent(m map[aggKey]int64, c *caseflow.Case, ev *caseflow.Event) {
 }
 
 func callbackOf(ev *caseflow.Event) callback {
-	return callback{at: ev.At, solved: ev.Data.Solved != nil && *ev.Data.Solved,
+	return callback{at: ev.At, rated: ev.Data.Satisfied != nil, solved: ev.Data.Solved != nil && *ev.Data.Solved,
 		satisfied: ev.Data.Satisfied != nil && *ev.Data.Satisfied}
 }
 
@@ -689,7 +692,7 @@ func (s *Store) aggregateCounts(ctx context.Context, g ledger.Group, from, to in
 // category or department; ok false otherwise. Overdue is counted from the
 // open cases.
 func (s *Store) ledgerFromAggregates(ctx context.Context, f CaseFilter) (c LedgerCounts, ok bool, err error) {
-	if f.Recount || f.State != "" || f.Grid != "" || f.Grids != nil || f.Text != "" || f.Number != "" || f.Phone != "" || f.Overdue || f.Requested || f.Supervised || f.CallBack ||
+	if f.Recount || f.State != "" || f.Grid != "" || f.Grids != nil || f.Text != "" || f.Number != "" || f.Phone != "" || f.Overdue || f.Requested || f.Supervised || f.CallBack || f.Review ||
 		(f.Category != "" && len(f.Category) < 6) {
 		return c, false, nil
 	}

@@ -133,8 +133,8 @@ func (l *Loader) Flush() error {
 		cols  int
 		rows  int
 		max   int
-	}{{l.caseSQL, `INSERT INTO cases (` + caseCols + `)`, 32, len(l.cases), 500},
-		{l.taskSQL, `INSERT INTO tasks (` + taskCols + `, case_state)`, 16, nt, 1000},
+	}{{l.caseSQL, `INSERT INTO cases (` + caseCols + `)`, caseN, len(l.cases), 500},
+		{l.taskSQL, `INSERT INTO tasks (` + taskCols + `, case_state)`, taskN + 1, nt, 1000},
 		{l.evSQL, `INSERT INTO events (` + eventCols + `)`, 13, ne, 1000},
 		{l.refSQL, `INSERT INTO photo_refs (photo_id, case_id)`, 2, len(refs) / 2, 1000}} {
 		for _, n := range []int{min(p.rows, p.max), p.rows % p.max} {
@@ -153,8 +153,7 @@ func (l *Loader) Flush() error {
 		}
 	}
 	err := l.s.tx(l.ctx, func(tx *wtx) error {
-		// Cases, 31 columns + id, at most 500 rows a statement.
-		const caseN = 32
+		// Cases, at most 500 rows a statement.
 		var args []any
 		for _, c := range l.cases {
 			args = append(args, c.ID)
@@ -170,7 +169,7 @@ func (l *Loader) Flush() error {
 				args = append(args, taskArgs(c.ID, c.State, &c.Tasks[i])...)
 			}
 		}
-		if err := l.execChunks(l.ctx, tx, l.taskSQL, `INSERT INTO tasks (`+taskCols+`, case_state)`, 16, args, 1000); err != nil {
+		if err := l.execChunks(l.ctx, tx, l.taskSQL, `INSERT INTO tasks (`+taskCols+`, case_state)`, taskN+1, args, 1000); err != nil {
 			return fmt.Errorf("store: bulk tasks: %w", err)
 		}
 		args = args[:0]

@@ -17,10 +17,13 @@ import (
 const caseCols = `id, number, version, channel, category_id, urgency, state, description, address, lon, lat,
 	unit_grid, grid, community, street, reporter_account_id, reporter_name, reporter_phone, verified, duplicate_of,
 	suspended_from, suspended_at, close_type, reworks, reopens, satisfied, reported_at, registered_at,
-	dispatched_at, closed_at, updated_at, deadline`
+	dispatched_at, closed_at, updated_at, deadline, answered_at, callback_due, rating, review`
 
 const taskCols = `id, case_id, unit_id, lead, state, dispatched_at, signed_at, done_at, deadline, handler_id,
-	extensions, request, request_note, requested_at, requested_due`
+	extensions, request, request_note, requested_at, requested_due, contact_due, contacted_at, contact_method`
+
+// caseN and taskN are the number of caseCols and taskCols.
+var caseN, taskN = len(strings.Split(caseCols, ",")), len(strings.Split(taskCols, ","))
 
 const eventCols = `id, case_id, seq, action, from_state, to_state, task_id, actor_id, actor_role, actor_unit_id, at, reason, data`
 
@@ -29,20 +32,22 @@ type scanner interface{ Scan(...any) error }
 // scanCase reads caseCols, then any extra columns into extra.
 func scanCase(r scanner, c *caseflow.Case, extra ...any) error {
 	var reporter, dup sql.NullInt64
-	var suspAt, regAt, dispAt, closedAt, deadline sql.NullInt64
+	var suspAt, regAt, dispAt, closedAt, deadline, answeredAt, callbackDue sql.NullInt64
 	var reportedAt, updatedAt int64
 	var satisfied sql.NullBool
 	c.Satisfied = nil
 	err := r.Scan(append([]any{&c.ID, &c.Number, &c.Version, &c.Channel, &c.CategoryID, &c.Urgency, &c.State, &c.Description,
 		&c.Address, &c.Point.Lon, &c.Point.Lat, &c.Place.UnitGrid, &c.Place.Grid, &c.Place.Community, &c.Place.Street,
 		&reporter, &c.Reporter.Name, &c.Reporter.Phone, &c.Verified, &dup, &c.SuspendedFrom, &suspAt, &c.CloseType,
-		&c.Reworks, &c.Reopens, &satisfied, &reportedAt, &regAt, &dispAt, &closedAt, &updatedAt, &deadline}, extra...)...)
+		&c.Reworks, &c.Reopens, &satisfied, &reportedAt, &regAt, &dispAt, &closedAt, &updatedAt, &deadline,
+		&answeredAt, &callbackDue, &c.Rating, &c.Review}, extra...)...)
 	if err != nil {
 		return err
 	}
 	c.Reporter.AccountID, c.DuplicateOf = reporter.Int64, dup.Int64
 	c.SuspendedAt, c.RegisteredAt, c.DispatchedAt = fromMS(suspAt), fromMS(regAt), fromMS(dispAt)
 	c.ClosedAt, c.Deadline = fromMS(closedAt), fromMS(deadline)
+	c.AnsweredAt, c.CallbackDue = fromMS(answeredAt), fromMS(callbackDue)
 	c.ReportedAt, c.UpdatedAt = time.UnixMilli(reportedAt).UTC(), time.UnixMilli(updatedAt).UTC()
 	if satisfied.Valid {
 		v := satisfied.Bool
@@ -60,21 +65,23 @@ func caseArgs(c *caseflow.Case) []any {
 		c.Point.Lon, c.Point.Lat, c.Place.UnitGrid, c.Place.Grid, c.Place.Community, c.Place.Street,
 		nullID(c.Reporter.AccountID), c.Reporter.Name, c.Reporter.Phone, c.Verified, nullID(c.DuplicateOf),
 		c.SuspendedFrom, ms(c.SuspendedAt), c.CloseType, c.Reworks, c.Reopens, sat, c.ReportedAt.UnixMilli(),
-		ms(c.RegisteredAt), ms(c.DispatchedAt), ms(c.ClosedAt), c.UpdatedAt.UnixMilli(), ms(c.Deadline)}
+		ms(c.RegisteredAt), ms(c.DispatchedAt), ms(c.ClosedAt), c.UpdatedAt.UnixMilli(), ms(c.Deadline),
+		ms(c.AnsweredAt), ms(c.CallbackDue), c.Rating, c.Review}
 }
 
 func scanTask(r scanner, t *caseflow.Task, caseID *int64) error {
-	var signed, done, deadline, reqAt, reqDue sql.NullInt64
+	var signed, done, deadline, reqAt, reqDue, contactDue, contactedAt sql.NullInt64
 	var handler sql.NullInt64
 	var disp int64
 	err := r.Scan(&t.ID, caseID, &t.UnitID, &t.Lead, &t.State, &disp, &signed, &done, &deadline, &handler,
-		&t.Extensions, &t.Request, &t.RequestNote, &reqAt, &reqDue)
+		&t.Extensions, &t.Request, &t.RequestNote, &reqAt, &reqDue, &contactDue, &contactedAt, &t.ContactMethod)
 	if err != nil {
 		return err
 	}
 	t.DispatchedAt = time.UnixMilli(disp).UTC()
 	t.SignedAt, t.DoneAt, t.Deadline = fromMS(signed), fromMS(done), fromMS(deadline)
 	t.RequestedAt, t.RequestedDue, t.HandlerID = fromMS(reqAt), fromMS(reqDue), handler.Int64
+	t.ContactDue, t.ContactedAt = fromMS(contactDue), fromMS(contactedAt)
 	return nil
 }
 
@@ -85,7 +92,8 @@ func scanTask(r scanner, t *caseflow.Task, caseID *int64) error {
 // the unit ever had.
 func taskArgs(caseID int64, caseState caseflow.State, t *caseflow.Task) []any {
 	return []any{caseID, t.UnitID, t.Lead, t.State, t.DispatchedAt.UnixMilli(), ms(t.SignedAt), ms(t.DoneAt),
-		ms(t.Deadline), nullID(t.HandlerID), t.Extensions, t.Request, t.RequestNote, ms(t.RequestedAt), ms(t.RequestedDue), caseState}
+		ms(t.Deadline), nullID(t.HandlerID), t.Extensions, t.Request, t.RequestNote, ms(t.RequestedAt), ms(t.RequestedDue),
+		ms(t.ContactDue), ms(t.ContactedAt), t.ContactMethod, caseState}
 }
 
 func eventArgs(e *caseflow.Event) ([]any, error) {
@@ -118,19 +126,19 @@ var (
 	categoryExistsSQL = `SELECT count(*) FROM categories WHERE id = $1`
 	unitKindSQL       = `SELECT kind FROM units WHERE id = $1`
 	mergeTargetSQL    = `SELECT state, reported_at FROM cases WHERE id = $1`
-	insertCaseSQL     = `INSERT INTO cases (` + strings.ReplaceAll(caseCols, "id, number", "number") + `) VALUES (` + placeholders(1, 31) + `) RETURNING id`
-	insertTaskSQL     = `INSERT INTO tasks (` + strings.TrimPrefix(taskCols, "id, ") + `, case_state) VALUES (` + placeholders(1, 15) + `) RETURNING id`
+	insertCaseSQL     = `INSERT INTO cases (` + strings.ReplaceAll(caseCols, "id, number", "number") + `) VALUES (` + placeholders(1, caseN-1) + `) RETURNING id`
+	insertTaskSQL     = `INSERT INTO tasks (` + strings.TrimPrefix(taskCols, "id, ") + `, case_state) VALUES (` + placeholders(1, taskN) + `) RETURNING id`
 	insertEventSQL    = `INSERT INTO events (` + strings.TrimPrefix(eventCols, "id, ") + `) VALUES (` + placeholders(1, 12) + `)`
 	updateTaskSQL     = `UPDATE tasks SET case_id = $1, unit_id = $2, lead = $3, state = $4, dispatched_at = $5, signed_at = $6,
 		done_at = $7, deadline = $8, handler_id = $9, extensions = $10, request = $11, request_note = $12,
-		requested_at = $13, requested_due = $14, case_state = $15 WHERE id = $16`
+		requested_at = $13, requested_due = $14, contact_due = $15, contacted_at = $16, contact_method = $17, case_state = $18 WHERE id = $19`
 	updateCaseSQL = func() string {
 		cols := strings.Split(strings.ReplaceAll(strings.ReplaceAll(caseCols, "\n", ""), "\t", ""), ",")
 		var set []string
 		for i, c := range cols[1:] { // skip id
 			set = append(set, fmt.Sprintf("%s = $%d", strings.TrimSpace(c), i+1))
 		}
-		return `UPDATE cases SET ` + strings.Join(set, ", ") + ` WHERE id = $32 AND version = $33`
+		return `UPDATE cases SET ` + strings.Join(set, ", ") + fmt.Sprintf(` WHERE id = $%d AND version = $%d`, caseN, caseN+1)
 	}()
 )
 
@@ -563,7 +571,8 @@ type CaseFilter struct {
 	Overdue    bool     // open cases past their deadline at Now
 	Requested  bool     // a department's return, extension or suspension request waits for a decision
 	Supervised bool     // a supervision order (督办) waits for its answer
-	CallBack   bool     // a closed hotline order with a caller's phone and no callback answer yet (回访)
+	CallBack   bool     // a hotline order answered, its callback (回访) due: not yet reached or refused
+	Review     bool     // a dissatisfied rating waits for its review (复核)
 	Now        time.Time
 	From, To   time.Time // reported in [From, To)
 	Before     int64     // cursor: cases with id < Before
@@ -678,7 +687,10 @@ func (f CaseFilter) where() (string, []any) {
 		where = append(where, "id IN (SELECT case_id FROM tasks WHERE request <> '' AND state <> 'returned')")
 	}
 	if f.CallBack {
-		where = append(where, "state = 'closed' AND channel = 'hotline' AND reporter_phone <> '' AND satisfied IS NULL")
+		where = append(where, "callback_due IS NOT NULL")
+	}
+	if f.Review {
+		where = append(where, "review <> ''")
 	}
 	if f.Supervised {
 		where = append(where, "id IN (SELECT case_id FROM watches WHERE watch_key LIKE 'sup:%')")

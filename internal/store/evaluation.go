@@ -197,6 +197,9 @@ func (s *Store) EvaluationCounts(ctx context.Context, q EvalQuery, clock caseflo
 		if err := json.Unmarshal([]byte(data), &d); err != nil {
 			return nil, err
 		}
+		if d.Satisfied == nil {
+			continue // an attempt that did not reach the requester, or was refused
+		}
 		add(k, "callbacks", 1)
 		if d.Solved != nil && *d.Solved {
 			add(k, "solved", 1)

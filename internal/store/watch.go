@@ -37,7 +37,7 @@ const (
 // Watch is one running deadline.
 type Watch struct {
 	CaseID   int64
-	Key      string        // "case", "task:ID" or "sup:SEQ"
+	Key      string        // "case", "task:ID", "contact:ID", "callback" or "sup:SEQ"
 	Step     caseflow.Step // register, dispatch, handle, check, close or reply
 	UnitID   int64         // the responsible unit; 0 for the centre or a grid worker
 	Start    time.Time
@@ -46,13 +46,15 @@ type Watch struct {
 	NextAt   time.Time // zero when done
 }
 
-// TaskID is the task a "task:ID" watch follows.
+// TaskID is the task a "task:ID" or "contact:ID" watch follows.
 func (w *Watch) TaskID() int64 {
-	id, _ := strconv.ParseInt(strings.TrimPrefix(w.Key, "task:"), 10, 64)
-	if !strings.HasPrefix(w.Key, "task:") {
-		return 0
+	for _, p := range []string{"task:", "contact:"} {
+		if rest, ok := strings.CutPrefix(w.Key, p); ok {
+			id, _ := strconv.ParseInt(rest, 10, 64)
+			return id
+		}
 	}
-	return id
+	return 0
 }
 
 // Supervision reports whether the watch follows a supervision order's reply.
@@ -111,7 +113,17 @@ func wantedWatches(c *caseflow.Case) []Watch {
 				ws = append(ws, Watch{CaseID: c.ID, Key: "task:" + strconv.FormatInt(t.ID, 10), Step: st, UnitID: t.UnitID,
 					Start: c.UpdatedAt, Deadline: t.Deadline})
 			}
+			// A hotline order's lead contacts the requester first (首次联系),
+			// on its own limit from the dispatch.
+			if t.State.Active() && t.State != caseflow.TaskDone && !t.ContactDue.IsZero() && t.ContactedAt.IsZero() {
+				ws = append(ws, Watch{CaseID: c.ID, Key: "contact:" + strconv.FormatInt(t.ID, 10), Step: caseflow.StepContact,
+					UnitID: t.UnitID, Start: t.DispatchedAt, Deadline: t.ContactDue})
+			}
 		}
+	}
+	// An answered order's callback (回访) is the centre's.
+	if c.State == caseflow.Closed && !c.CallbackDue.IsZero() {
+		ws = append(ws, Watch{CaseID: c.ID, Key: "callback", Step: caseflow.StepCallback, Start: c.ClosedAt, Deadline: c.CallbackDue})
 	}
 	return ws
 }
@@ -314,6 +326,14 @@ func (s *Store) watchEffect(ctx context.Context, tx *wtx, w Watch, stage int, no
 			return err
 		}
 		return s.outboxNotice(ctx, tx, &c, "deadline.warning", w, now)
+	case w.Step == caseflow.StepCallback:
+		// A closed order takes no reminder: the centre is told the
+		// callback is late, and its leaders when it stays late.
+		title := fmt.Sprintf("回访超期：工单 %s，回访时限 %s", c.Number, localTime(w.Deadline))
+		if stage > StageOverdue {
+			return s.notifyLeaders(ctx, tx, &c, 0, "callback_overdue", title, w.Deadline, now)
+		}
+		return s.notifyUnit(ctx, tx, &c, 0, "callback_overdue", title, w.Deadline, now)
 	case stage == StageOverdue:
 		cmd := caseflow.Command{Action: caseflow.ActRemind, Actor: caseflow.Actor{Role: caseflow.System}, At: now,
 			TaskID: w.TaskID(), Note: fmt.Sprintf("系统催办：%s已超期（时限 %s）", what, localTime(w.Deadline))}
@@ -332,6 +352,7 @@ func (s *Store) watchEffect(ctx context.Context, tx *wtx, w Watch, stage int, no
 var stepWords = map[caseflow.Step]string{
 	caseflow.StepRegister: "立案", caseflow.StepDispatch: "派遣", caseflow.StepHandle: "处置",
 	caseflow.StepRework: "返工处置", caseflow.StepCheck: "核查", caseflow.StepClose: "结案", caseflow.StepReply: "督办回复",
+	caseflow.StepContact: "首次联系", caseflow.StepCallback: "回访",
 }
 
 // skipLocked makes a claim skip rows another instance holds.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -271,17 +272,21 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 // case is rated once. The answer is a callback (回访) by the resident.
 func (s *Server) rate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Phone     string `json:"phone"`
-		Satisfied *bool  `json:"satisfied"`
-		Solved    *bool  `json:"solved"`
-		Note      string `json:"note"`
+		Phone     string          `json:"phone"`
+		Rating    caseflow.Rating `json:"rating"` // 满意, 基本满意 or 不满意, as the hotline's callback
+		Satisfied *bool           `json:"satisfied"`
+		Solved    *bool           `json:"solved"`
+		Note      string          `json:"note"`
 	}
 	if !decode(w, r, &in) {
 		return
 	}
 	switch {
-	case in.Satisfied == nil:
-		problem(w, http.StatusBadRequest, "required", "satisfied", "say whether you are satisfied (true or false)")
+	case in.Rating == "" && in.Satisfied == nil:
+		problem(w, http.StatusBadRequest, "required", "rating", "say how satisfied you are: satisfied, fairly_satisfied or dissatisfied")
+		return
+	case in.Rating != "" && !slices.Contains(caseflow.Ratings, in.Rating):
+		problem(w, http.StatusBadRequest, "invalid", "rating", "the rating is satisfied, fairly_satisfied or dissatisfied")
 		return
 	case len([]rune(in.Note)) > 500:
 		problem(w, http.StatusBadRequest, "invalid", "note", "the note is longer than 500 characters")
@@ -317,12 +322,12 @@ func (s *Server) rate(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusConflict, "wrong_state", "", "a case can be rated once it is closed")
 		return
 	}
-	if c.Satisfied != nil {
+	if c.Satisfied != nil || c.Rating != "" {
 		problem(w, http.StatusConflict, "exists", "", "this case has been rated already")
 		return
 	}
 	n, _, err := s.app.Act(r.Context(), c.ID, caseflow.Command{Action: caseflow.ActCallback, Actor: caseflow.Actor{Role: caseflow.Resident},
-		ExpectedVersion: c.Version, Satisfied: in.Satisfied, Solved: in.Solved, Note: strings.TrimSpace(in.Note)})
+		ExpectedVersion: c.Version, Rating: in.Rating, Satisfied: in.Satisfied, Solved: in.Solved, Note: strings.TrimSpace(in.Note)})
 	if err != nil {
 		fail(w, r, err)
 		return

@@ -43,6 +43,7 @@ var queues = []queue{
 	{"suspended", inState(caseflow.Suspended), []caseflow.Role{caseflow.Handler}},
 	{"overdue", func(f *store.CaseFilter) { f.Overdue = true }, []caseflow.Role{caseflow.Dispatcher, caseflow.Handler, caseflow.Leader}},
 	{"callback", func(f *store.CaseFilter) { f.CallBack = true }, []caseflow.Role{caseflow.Operator}},
+	{"review", func(f *store.CaseFilter) { f.Review = true }, []caseflow.Role{caseflow.Dispatcher, caseflow.Operator}},
 }
 
 // queueByID finds a queue.

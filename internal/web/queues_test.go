@@ -102,7 +102,11 @@ func TestQueueCountsAgreeWithListsAndRawCases(t *testing.T) {
 			}
 			return false
 		case "callback":
-			return c.State == caseflow.Closed && c.Channel == caseflow.ChannelHotline && c.Reporter.Phone != "" && c.Satisfied == nil
+			// Answered, with a number to call, not yet rated, and the
+			// requester did not refuse the callback (which ends it).
+			return c.State == caseflow.Closed && c.Channel == caseflow.ChannelHotline && c.Reporter.Phone != "" && c.Rating == "" && !c.CallbackDue.IsZero()
+		case "review":
+			return c.State == caseflow.Closed && c.Rating == caseflow.RatingDissatisfied && c.Review == caseflow.ReviewPending
 		case "overdue":
 			return c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && c.Deadline.Before(now)
 		}
@@ -171,7 +175,7 @@ func TestQueueCountsAgreeWithListsAndRawCases(t *testing.T) {
 				t.Errorf("%s: the bell counts %s %d, the tab %d", role, q.ID, q.Count, n)
 			}
 		}
-		if want := map[caseflow.Role]string{caseflow.Operator: "reported callback", caseflow.Dispatcher: "reported registered requests supervised pending_close overdue",
+		if want := map[caseflow.Role]string{caseflow.Operator: "reported callback review", caseflow.Dispatcher: "reported registered requests supervised pending_close overdue review",
 			caseflow.Handler: "supervised dispatched in_progress suspended overdue", caseflow.GridWorker: "pending_check", caseflow.Leader: "supervised overdue",
 			caseflow.Admin: ""}[role]; strings.Join(bellIDs, " ") != want {
 			t.Errorf("%s: the bell counts %v, want %s", role, bellIDs, want)

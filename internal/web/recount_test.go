@@ -50,7 +50,7 @@ type rawCase struct {
 	reported, registered, dispatched, closed, due sql.NullInt64
 	duplicate                                     sql.NullInt64
 	leads                                         map[int64]bool // units of its lead tasks not returned
-	reworked                                      bool           // a check failed or the resident's reopen, ever
+	reworked                                      bool           // a check failed, the resident's reopen or a 不满意 found justified, ever
 }
 
 type rawTask struct {
@@ -120,7 +120,7 @@ func loadRaw(t *testing.T, db *sql.DB) *raw {
 		var e rawEvent
 		err := rs.Scan(&e.caseID, &e.task, &e.action, &e.data, &e.at)
 		r.events = append(r.events, e)
-		if e.action == "check_fail" || e.action == "reopen" {
+		if e.action == "check_fail" || e.action == "reopen" || e.action == "review" && strings.Contains(e.data, `"justified":true`) {
 			r.cases[e.caseID].reworked = true
 		}
 		return err
@@ -218,6 +218,9 @@ func (r *raw) recount(group string, from, to, asOf, cut time.Time) map[string]ma
 		if e.action == "callback" && c.channel == "hotline" {
 			var d struct{ Solved, Satisfied *bool }
 			json.Unmarshal([]byte(e.data), &d)
+			if d.Satisfied == nil {
+				continue // not reached, or refused: no answer to count
+			}
 			for _, k := range owners(c) {
 				inc(k, "callbacks")
 				if d.Solved != nil && *d.Solved {

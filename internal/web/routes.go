@@ -52,7 +52,7 @@ func (s *Server) routeTable() []route {
 			body: "category, description, lon, lat, address, urgency, channel, photos (ids from POST /api/v1/photos); at the hotline desk request_type and caller {name, phone, anonymous, callback}", signed: s.report},
 		{pattern: "GET /api/v1/cases/{number}", access: staff, summary: "a case with tasks, running deadlines, repeats and timeline", h: s.getCase},
 		{pattern: "POST /api/v1/cases/{number}/actions/{action}", access: staff, summary: "one transition of the case loop (stale version: 409)",
-			body: "version, reason, note, photos, assignments[{unit, lead}], auto, task_unit, deadline, special, found, satisfied, solved, duplicate_of", signed: s.act},
+			body: "version, reason, note, photos, assignments[{unit, lead}], auto, task_unit, deadline, special, found, satisfied, solved, duplicate_of; hotline steps: contacted_at, method (phone, visit, sms), reply, reach (reached, not_reached, refused), rating (satisfied, fairly_satisfied, dissatisfied), justified", signed: s.act},
 		{pattern: "GET /api/v1/callers/{phone}/cases", access: wide, summary: "a caller's earlier orders by phone, newest first (the hotline desk); audited", signed: s.callerCases},
 		{pattern: "GET /api/v1/cases/{number}/reporter", access: staff, summary: "the reporter's name and phone, for the roles that call back (operators, dispatchers); every view audited", signed: s.caseReporter},
 		{pattern: "GET /api/v1/cases/{number}/duplicates", access: wide, summary: "open cases of the same category nearby", h: s.caseDuplicates},

@@ -221,11 +221,17 @@ type CaseView struct {
 	Merged            []string `json:"merged,omitempty"`
 	// ReporterReachable: the reader may ask for the reporter's name and
 	// phone (GET /api/v1/cases/{number}/reporter, audited) to call back.
-	ReporterReachable bool           `json:"reporter_reachable,omitempty"`
-	Version           int            `json:"version"`
-	Tasks             []TaskView     `json:"tasks,omitempty"`
-	Deadlines         []DeadlineView `json:"deadlines,omitempty"`
-	Timeline          []EventView    `json:"timeline,omitempty"`
+	ReporterReachable bool `json:"reporter_reachable,omitempty"`
+	// A hotline order's answer and callback (回访): when answered, when the
+	// callback is due, its rating, and a review waiting.
+	AnsweredAt  *time.Time           `json:"answered_at,omitempty"`
+	CallbackDue *time.Time           `json:"callback_due,omitempty"`
+	Rating      caseflow.Rating      `json:"rating,omitempty"`
+	Review      caseflow.ReviewState `json:"review,omitempty"`
+	Version     int                  `json:"version"`
+	Tasks       []TaskView           `json:"tasks,omitempty"`
+	Deadlines   []DeadlineView       `json:"deadlines,omitempty"`
+	Timeline    []EventView          `json:"timeline,omitempty"`
 	// PlaceNames names the street, community and grid (case detail only).
 	PlaceNames map[string]string `json:"place_names,omitempty"`
 	// Actions are what the reader may do now (case detail only).
@@ -255,6 +261,10 @@ type TaskView struct {
 	RequestedDue *time.Time           `json:"requested_due,omitempty"`
 	DispatchedAt *time.Time           `json:"dispatched_at,omitempty"`
 	DoneAt       *time.Time           `json:"done_at,omitempty"`
+	// First contact with the requester (a hotline order's lead).
+	ContactDue    *time.Time             `json:"contact_due,omitempty"`
+	ContactedAt   *time.Time             `json:"contacted_at,omitempty"`
+	ContactMethod caseflow.ContactMethod `json:"contact_method,omitempty"`
 	// WorkTaken is the working time from dispatch to the report back (to
 	// now while the task runs), WorkAllowed from dispatch to the deadline,
 	// both in minutes (case detail and lists with the calendar).
@@ -297,11 +307,13 @@ func view(c *caseflow.Case, now time.Time) CaseView {
 		Description: c.Description, Address: c.Address, Lon: c.Point.Lon, Lat: c.Point.Lat, Place: c.Place,
 		ReportedAt: c.ReportedAt.In(calendar.Shanghai), RegisteredAt: opt(c.RegisteredAt), DispatchedAt: opt(c.DispatchedAt),
 		ClosedAt: opt(c.ClosedAt), Deadline: opt(c.Deadline), CloseType: c.CloseType, Reworks: c.Reworks,
-		DuplicateOf: c.DuplicateOf, Verified: c.Verified, Version: c.Version}
+		DuplicateOf: c.DuplicateOf, Verified: c.Verified, Version: c.Version,
+		AnsweredAt: opt(c.AnsweredAt), CallbackDue: opt(c.CallbackDue), Rating: c.Rating, Review: c.Review}
 	v.Overdue = c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && now.After(c.Deadline)
 	for _, t := range c.Tasks {
 		v.Tasks = append(v.Tasks, TaskView{UnitID: t.UnitID, Lead: t.Lead, State: t.State, Deadline: opt(t.Deadline), Extensions: t.Extensions,
-			Request: t.Request, RequestNote: t.RequestNote, RequestedDue: opt(t.RequestedDue), DispatchedAt: opt(t.DispatchedAt), DoneAt: opt(t.DoneAt)})
+			Request: t.Request, RequestNote: t.RequestNote, RequestedDue: opt(t.RequestedDue), DispatchedAt: opt(t.DispatchedAt), DoneAt: opt(t.DoneAt),
+			ContactDue: opt(t.ContactDue), ContactedAt: opt(t.ContactedAt), ContactMethod: t.ContactMethod})
 	}
 	return v
 }

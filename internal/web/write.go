@@ -392,6 +392,14 @@ type actionInput struct {
 	Found       *bool      `json:"found"`
 	Satisfied   *bool      `json:"satisfied"`
 	Solved      *bool      `json:"solved"`
+	// The hotline's steps: first contact (when, how), the answer's public
+	// reply, a callback's attempt and rating, a review's decision.
+	ContactedAt *time.Time             `json:"contacted_at"`
+	Method      caseflow.ContactMethod `json:"method"`
+	Reply       string                 `json:"reply"`
+	Reach       caseflow.Reach         `json:"reach"`
+	Rating      caseflow.Rating        `json:"rating"`
+	Justified   *bool                  `json:"justified"`
 	Assignments []struct {
 		Unit string `json:"unit"`
 		Lead bool   `json:"lead"`
@@ -451,7 +459,10 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, p access.Principal)
 	}
 	cmd := caseflow.Command{Action: a, Actor: p.Actor(), At: s.app.Now(), ExpectedVersion: in.Version, Reason: in.Reason,
 		Note: in.Note, Photos: in.Photos, Special: in.Special, Found: in.Found, Satisfied: in.Satisfied, Solved: in.Solved,
-		Knowledge: in.Knowledge}
+		Knowledge: in.Knowledge, Method: in.Method, Reply: in.Reply, Reach: in.Reach, Rating: in.Rating, Justified: in.Justified}
+	if in.ContactedAt != nil {
+		cmd.ContactedAt = *in.ContactedAt
+	}
 	if in.Deadline != nil {
 		cmd.Deadline = *in.Deadline
 	}

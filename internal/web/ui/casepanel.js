@@ -32,7 +32,7 @@ const forms = {
   check_pass: [['note', 'text'], ['photos', 'photos']],
   check_fail: [['reason', 'text', true], ['photos', 'photos']],
   close: [['special', 'check'], ['reason', 'text']],
-  callback: [['satisfied', 'bool', true], ['solved', 'bool']],
+  callback: [['reach', 'pick:reached,not_reached,refused', true], ['rating', 'pick:satisfied,fairly_satisfied,dissatisfied'], ['solved', 'bool'], ['note', 'text']],
   reopen: [['reason', 'text', true]],
   remind: [['note', 'text']],
   supervise: [['reason', 'text', true]],
@@ -42,6 +42,11 @@ const forms = {
   transfer: [['reason', 'text', true]],
   decline: [['reason', 'text', true]],
   withdraw: [['reason', 'text', true]],
+  // A hotline order's lead department: first contact, then the answer
+  // (the reply the requester hears, apart from the internal note).
+  contact: [['contacted_at', 'now', true], ['method', 'pick:phone,visit,sms', true], ['note', 'text'], ['photos', 'photos']],
+  caller_answer: [['reply', 'text', true], ['solved', 'bool', true], ['reason', 'text'], ['note', 'text'], ['photos', 'photos']],
+  review: [['justified', 'bool', true], ['reason', 'text', true]],
 };
 
 // photoInput lets people pick or shoot photos and uploads each at once.
@@ -98,6 +103,9 @@ export async function renderCase(box, number, me, onChange) {
     c.deadline ? [h('dt', null, t('case.deadline')), h('dd', null, fmtTime(c.deadline), ' ', h(c.work_left_minutes < 0 ? 'span.late' : 'span.muted', { 'data-work-left': c.work_left_minutes }, workLeft(c.work_left_minutes)))] : null,
     c.repeats ? [h('dt', null, t('case.repeats')), h('dd', null, String(c.repeats), (c.merged || []).length ? [' · ', caseLinks(c.merged)] : '')] : null,
     c.me_too ? [h('dt', null, t('case.me_too')), h('dd', { 'data-me-too': c.me_too }, t('case.me_too.n', { n: c.me_too }))] : null,
+    c.answered_at ? [h('dt', null, t('case.answered')), h('dd', null, fmtTime(c.answered_at))] : null,
+    c.callback_due ? [h('dt', null, t('case.callback_due')), h('dd', { 'data-callback-due': '' }, fmtTime(c.callback_due))] : null,
+    c.rating ? [h('dt', null, t('case.rating')), h('dd', { 'data-rating': c.rating }, t(`rating.${c.rating}`), c.review ? h('span.warn', null, ' ', t('case.review.pending')) : '')] : null,
     c.duplicate_of_number ? [h('dt', null, t('case.merged_into')), h('dd', null, caseLinks([c.duplicate_of_number]))] : null,
     c.reporter_reachable ? [h('dt', null, t('case.reporter')), h('dd', { id: 'reporter' }, h('button.link', { type: 'button', id: 'show-reporter', onclick: async e => {
       const dd = e.currentTarget.parentElement;
@@ -113,12 +121,20 @@ export async function renderCase(box, number, me, onChange) {
   }
   const tasks = (c.tasks || []).length ? h('table', null, h('tr', null, h('th', null, t('case.unit')), h('th', null, t('case.task')), h('th', null, t('case.deadline'))),
     c.tasks.map(k => h('tr', null, h('td', null, unitName(us, k.unit_id), k.lead ? h('span.muted', null, ' ', t('case.lead')) : ''),
-      h('td', null, t(`task.${k.state}`), k.request ? h('div.warn', null, t(`request.${k.request}`), k.request_note ? `：${k.request_note}` : '') : ''),
+      h('td', null, t(`task.${k.state}`), k.request ? h('div.warn', null, t(`request.${k.request}`), k.request_note ? `：${k.request_note}` : '') : '',
+        k.contacted_at ? h('div.muted', { 'data-contacted': k.contact_method }, t('case.contacted', { at: fmtTime(k.contacted_at), how: t(`method.${k.contact_method}`) }))
+          : k.contact_due ? h(Date.parse(k.contact_due) < Date.now() ? 'div.late' : 'div.warn', { 'data-contact-due': '' }, t('case.contact_due', { at: fmtTime(k.contact_due) })) : ''),
       h('td', null, fmtTime(k.deadline), k.work_taken_minutes !== undefined ? h(k.work_allowed_minutes !== undefined && k.work_taken_minutes > k.work_allowed_minutes ? 'div.late' : 'div.muted',
         { 'data-taken': k.work_taken_minutes }, t(k.done_at ? 'case.took' : 'case.taking', { d: duration(k.work_taken_minutes), l: k.work_allowed_minutes !== undefined ? duration(k.work_allowed_minutes) : '—' })) : '')))) : null;
   const timeline = h('ol.timeline', null, (c.timeline || []).map(e => h('li', null,
     h('b', null, t(`action.${e.action}`)), ' ', h('span.muted', null, fmtTime(e.at), ' · ', t(`role.${e.role}`), e.by ? ` ${e.by}` : '', e.unit_id ? ` · ${unitName(us, e.unit_id)}` : ''),
-    e.reason ? h('div', null, e.reason) : null, e.data && e.data.note ? h('div', null, e.data.note) : null,
+    e.reason ? h('div', null, e.reason) : null,
+    e.data && e.data.contact ? h('div', null, t('case.contacted', { at: fmtTime(e.data.contact.at), how: t(`method.${e.data.contact.method}`) })) : null,
+    e.data && e.data.answer ? h('div', { 'data-reply': '' }, h('b', null, t('case.reply'), '：'), e.data.answer.reply, ' ', h('span.muted', null, t(e.data.answer.solved ? 'case.solved' : 'case.unsolved'))) : null,
+    e.data && e.data.reach && e.data.reach !== 'reached' ? h('div.muted', null, t(`reach.${e.data.reach}`)) : null,
+    e.data && e.data.rating ? h('div', null, t(`rating.${e.data.rating}`), e.data.solved !== undefined ? ` · ${t(e.data.solved ? 'case.solved' : 'case.unsolved')}` : '') : null,
+    e.data && e.data.justified !== undefined ? h('div', null, t(e.data.justified ? 'review.justified' : 'review.unjustified')) : null,
+    e.data && e.data.note ? h('div', e.data.answer ? { 'data-internal-note': '' } : null, e.data.answer ? h('span.muted', null, t('case.internal_note'), '：') : '', e.data.note) : null,
     e.data && e.data.assignments ? h('div.muted', null, e.data.assignments.map(a => `${unitName(us, a.unit_id)}${a.lead ? '（' + t('case.lead') + '）' : ''}${a.rule ? ' — ' + a.rule : ''}`).join('；')) : null,
     e.data && e.data.corrected ? h('div.warn', { 'data-corrected': '' }, corrected(e.data.corrected, cat)) : null,
     e.data && e.data.photos ? photoStrip(e.data.photos) : null)));
@@ -185,6 +201,17 @@ async function openForm(box, action, c, us, cat, me, done) {
       const el = h('input', { 'data-field': field, placeholder: 'C2026…' });
       rows.push(h('label', null, h('span', null, label), el));
       getters.push(() => { body[field] = el.value.trim(); });
+    } else if (kind.startsWith('pick:')) {
+      // One of a few values, each in words.
+      const opts = kind.slice(5).split(',');
+      const el = h('select', { 'data-field': field }, required ? null : h('option', { value: '' }, '—'), opts.map(v => h('option', { value: v }, t(`${field}.${v}`))));
+      rows.push(h('label', null, h('span', null, label), el));
+      getters.push(() => { if (el.value) body[field] = el.value; });
+    } else if (kind === 'now') {
+      // A time that just passed, Beijing time, now unless changed.
+      const el = h('input', { type: 'datetime-local', 'data-field': field, value: new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 16) });
+      rows.push(h('label', null, h('span', null, label), el));
+      getters.push(() => { if (el.value) body[field] = new Date(el.value + ':00+08:00').toISOString(); });
     } else if (kind === 'datetime') {
       const el = h('input', { type: 'datetime-local', 'data-field': field });
       rows.push(h('label', null, h('span', null, label), el));
@@ -245,6 +272,7 @@ async function openForm(box, action, c, us, cat, me, done) {
   const form = h('form.form', { onsubmit: async e => {
     e.preventDefault();
     for (const g of getters) g();
+    if (action === 'callback' && body.reach !== 'reached') { delete body.rating; delete body.solved; }
     submit.disabled = true;
     try {
       await api('POST', `/api/v1/cases/${c.number}/actions/${action}`, body);

@@ -3,7 +3,8 @@
 // by their deadline, then suspended ones (挂账: the clock stopped) and tasks
 // reported back while others finish. Sign for them, report back with
 // photos, ask for return, extension or suspension, answer a supervision
-// order. One column on a phone, the case opening under its row's list.
+// order; on a hotline order contact the requester first (its own limit)
+// and then answer them. One column on a phone, the case opening under its row's list.
 import { api, catalog, catName, errText, fill, fmtTime, h, t, workLeft } from './lib.js';
 import { renderCase } from './casepanel.js';
 
@@ -29,7 +30,10 @@ export async function render(main, me) {
           h('div.muted.num', null, c.number), c.address ? h('div.muted.addr', null, c.address) : ''),
         h('td', null, c.section === 'supervised' ? h('div.kind', null, t('desk.supervised')) : '',
           h('div', null, c.section === 'suspended' ? t('desk.suspended') : c.mine.state ? t(`task.${c.mine.state}`) : ''),
-          c.mine.request ? h('div.warn', null, t(`request.${c.mine.request}`)) : ''),
+          c.mine.request ? h('div.warn', null, t(`request.${c.mine.request}`)) : '',
+          // A hotline order: the requester is contacted first, then answered.
+          c.mine.contact_due && !c.mine.contacted_at && c.mine.state !== 'done' ? h(Date.parse(c.mine.contact_due) < Date.now() ? 'div.late' : 'div.warn', { 'data-contact-due': '' }, t('case.contact_due', { at: fmtTime(c.mine.contact_due) }))
+            : c.mine.contacted_at && c.mine.state === 'signed' ? h('div.muted', { 'data-to-answer': '' }, t('desk.to_answer')) : ''),
         h('td', null, c.section === 'suspended' ? h('div.muted', null, t('desk.clock.stopped'))
           : [h('div.num', null, fmtTime(c.mine.deadline || c.deadline)), h(c.work_left_minutes < 0 ? 'div.late' : 'div.muted', null, workLeft(c.work_left_minutes))]));
       const sections = ['supervised', 'new', 'doing', 'suspended', 'done'].map(s => [s, cases.filter(c => c.section === s).sort(byDue)]);
