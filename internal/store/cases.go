@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -562,17 +563,18 @@ type CaseFilter struct {
 	Street     string
 	Community  string
 	Grid       string
-	Category   string   // a category id, or a major class prefix like "M06"
-	Grids      []string // any of these grids (a grid worker's patch)
-	Text       string   // in the description or address (substring: works for Chinese without word breaking)
-	Number     string   // a case number, or its first digits (the day: 20261120)
-	Phone      string   // the reporter's phone (a caller's earlier orders)
-	UnitID     int64    // cases with an active task of this unit
-	Overdue    bool     // open cases past their deadline at Now
-	Requested  bool     // a department's return, extension or suspension request waits for a decision
-	Supervised bool     // a supervision order (督办) waits for its answer
-	CallBack   bool     // a hotline order answered, its callback (回访) due: not yet reached or refused
-	Review     bool     // a dissatisfied rating waits for its review (复核)
+	Category   string           // a category id, or a major class prefix like "M06"
+	Grids      []string         // any of these grids (a grid worker's patch)
+	Text       string           // in the description or address (substring: works for Chinese without word breaking)
+	Number     string           // a case number, or its first digits (the day: 20261120)
+	Channel    caseflow.Channel // how the cases came in (12345, patrol, the public site…)
+	Phone      string           // the reporter's phone (a caller's earlier orders)
+	UnitID     int64            // cases with an active task of this unit
+	Overdue    bool             // open cases past their deadline at Now
+	Requested  bool             // a department's return, extension or suspension request waits for a decision
+	Supervised bool             // a supervision order (督办) waits for its answer
+	CallBack   bool             // a hotline order answered, its callback (回访) due: not yet reached or refused
+	Review     bool             // a dissatisfied rating waits for its review (复核)
 	Now        time.Time
 	From, To   time.Time // reported in [From, To)
 	Before     int64     // cursor: cases with id < Before
@@ -620,6 +622,15 @@ func (f CaseFilter) where() (string, []any) {
 	}
 	if f.Street != "" {
 		add("street = $%d", f.Street)
+	}
+	if f.Channel != "" {
+		// Literal for a known channel, as for a state: channels are few and
+		// unevenly common, and a generic plan would not know which.
+		if slices.Contains(caseflow.Channels, f.Channel) {
+			where = append(where, "channel = '"+string(f.Channel)+"'")
+		} else {
+			add("channel = $%d", f.Channel)
+		}
 	}
 	if f.Community != "" {
 		add("community = $%d", f.Community)

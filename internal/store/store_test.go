@@ -331,6 +331,18 @@ func TestListFilters(t *testing.T) {
 		if len(byClass) != 7 || len(none) != 0 {
 			t.Fatalf("class filter %d %d", len(byClass), len(none))
 		}
+		// By channel: the list and its count, never from the aggregates
+		// (they are not kept by channel).
+		patrol, _ := s.Cases(ctx, store.CaseFilter{Channel: caseflow.ChannelPatrol, State: caseflow.Registered})
+		hotline, _ := s.Cases(ctx, store.CaseFilter{Channel: caseflow.ChannelHotline})
+		hc, err := s.Ledger(ctx, store.CaseFilter{Channel: caseflow.ChannelHotline, Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, _ := s.Ledger(ctx, store.CaseFilter{Channel: caseflow.ChannelPatrol, Now: t0})
+		if len(patrol) != 4 || len(hotline) != 0 || hc.Total != 0 || pc.Total != 7 {
+			t.Fatalf("channel filter: %d registered patrol cases, %d hotline; counted %d hotline, %d patrol", len(patrol), len(hotline), hc.Total, pc.Total)
+		}
 	})
 }
 

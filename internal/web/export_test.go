@@ -10,3 +10,10 @@ func Routes() map[string]string {
 	}
 	return out
 }
+
+// SetExportLimit changes the most rows an export holds, until the
+// returned function puts it back.
+func SetExportLimit(n int64) (restore func()) {
+	old := exportLimit.Swap(n)
+	return func() { exportLimit.Store(old) }
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
@@ -65,8 +66,18 @@ var ledgerColumns = []sheet.Column{
 	{Header: "主办单位", Width: 24}, {Header: "处置人账号", Width: 14}, {Header: "问题描述", Width: 40},
 }
 
+// exportLimit is the most rows one export holds: a larger result is
+// refused, naming its size, so that the reader narrows the search (a
+// district's whole history is millions of rows; Excel holds 1,048,576).
+// A variable for the tests only.
+var exportLimit atomic.Int64
+
+func init() { exportLimit.Store(100_000) }
+
 // ledger is the 台账: the cases of a filter with their totals, as JSON
-// (one page) or as a whole file (csv, xlsx) with a totals row.
+// (one page) or as a whole file (csv, xlsx) with a totals row. It is also
+// the command centre's search export: the same filter as GET
+// /api/v1/cases, in the reader's scope.
 func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 	f, ok := s.caseFilter(w, r)
 	if !ok {
@@ -77,6 +88,19 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 	fm, ok := format(w, r)
 	if !ok {
 		return
+	}
+	if fm != "json" {
+		// The limit first, by the cheapest count (an index's entries).
+		n, err := s.app.Store.CountMatching(r.Context(), f)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		if max := exportLimit.Load(); n > max {
+			problemWith(w, http.StatusUnprocessableEntity, "too_many_rows", "", map[string]any{"n": n, "max": max},
+				fmt.Sprintf("the result has %d cases, more than the %d an export holds: narrow the search", n, max))
+			return
+		}
 	}
 	counts, err := s.app.Store.Ledger(r.Context(), f)
 	if err != nil {
@@ -91,22 +115,23 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		out := struct {
-			Counts store.LedgerCounts `json:"counts"`
-			Cases  []CaseView         `json:"cases"`
-		}{Counts: counts, Cases: []CaseView{}}
+			Counts      store.LedgerCounts `json:"counts"`
+			Cases       []CaseView         `json:"cases"`
+			ExportLimit int64              `json:"export_limit"` // the most rows format=csv|xlsx gives
+		}{Counts: counts, Cases: []CaseView{}, ExportLimit: exportLimit.Load()}
 		for i := range cs {
 			out.Cases = append(out.Cases, view(&cs[i], f.Now))
 		}
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
-	names, accounts, err := s.names(r.Context())
+	n, err := s.exportNames(r.Context())
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
 	download(w, sheet.Format(fm), "ledger")
-	sw, err := sheet.New(sheet.Format(fm), w, "台账 "+describe(r), ledgerColumns, calendar.Shanghai)
+	sw, err := sheet.New(sheet.Format(fm), w, "台账 "+n.describe(r), ledgerColumns, calendar.Shanghai)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -116,15 +141,15 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 	err = s.app.Store.EachLedgerRow(r.Context(), f, func(c *caseflow.Case, leadUnit, handler int64) error {
 		var lead, handlerName string
 		if leadUnit != 0 {
-			lead, handlerName = names[leadUnit], accounts[handler]
+			lead, handlerName = n.units[leadUnit], n.accounts[handler]
 		}
 		overdue := c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && f.Now.After(c.Deadline)
 		if c.Reworks > 0 || c.Reopens > 0 {
 			reworked++
 		}
-		return sw.Row(c.Number, c.CategoryID, c.Place.Street, c.Place.Community, c.Place.Grid, string(c.Channel),
-			stateNames[c.State], c.ReportedAt, c.RegisteredAt, c.DispatchedAt, c.ClosedAt, c.Deadline, overdue,
-			c.Reworks+c.Reopens, lead, handlerName, c.Description)
+		return sw.Row(c.Number, n.name(n.categories, c.CategoryID), n.name(n.places, c.Place.Street), n.name(n.places, c.Place.Community),
+			n.name(n.grids, c.Place.Grid), n.name(channelNames, string(c.Channel)), stateNames[c.State], c.ReportedAt, c.RegisteredAt,
+			c.DispatchedAt, c.ClosedAt, c.Deadline, overdue, c.Reworks+c.Reopens, lead, handlerName, c.Description)
 	})
 	if err != nil {
 		s.abort(r, err)
@@ -139,6 +164,114 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 	if err := sw.Close(); err != nil {
 		s.abort(r, err)
 	}
+}
+
+// channelNames are the channels as the centre calls them.
+var channelNames = map[string]string{string(caseflow.ChannelPatrol): "网格巡查", string(caseflow.ChannelHotline): "12345热线",
+	string(caseflow.ChannelWeb): "群众网上反映", string(caseflow.ChannelOpen311): "Open311", string(caseflow.ChannelImport): "台账导入"}
+
+// exportNamer names codes for a file: categories, streets and
+// communities, grids, units and accounts.
+type exportNamer struct {
+	categories, places, grids, unitByCode map[string]string
+	units, accounts                       map[int64]string
+}
+
+// name is a code's name, or the code itself when it has none.
+func (exportNamer) name(m map[string]string, code string) string {
+	if v, ok := m[code]; ok {
+		return v
+	}
+	return code
+}
+
+func (s *Server) exportNames(ctx context.Context) (exportNamer, error) {
+	n := exportNamer{categories: map[string]string{}, places: map[string]string{}, grids: map[string]string{}, unitByCode: map[string]string{}}
+	var err error
+	if n.units, n.accounts, err = s.names(ctx); err != nil {
+		return n, err
+	}
+	units, err := s.app.Store.Units(ctx)
+	if err != nil {
+		return n, err
+	}
+	for _, u := range units {
+		n.unitByCode[u.Code] = u.Name
+	}
+	cats, err := s.app.Store.Categories(ctx)
+	if err != nil {
+		return n, err
+	}
+	for _, c := range cats {
+		n.categories[c.ID] = c.Name
+		if len(c.ID) > 3 {
+			n.categories[c.ID[:3]] = c.MajorClass // a class (M06) searched whole
+		}
+	}
+	divs, err := s.app.Store.Divisions(ctx)
+	if err != nil {
+		return n, err
+	}
+	for _, d := range divs {
+		n.places[d.Code] = d.Name
+	}
+	grids, err := s.app.Store.Grids(ctx, s.app.Now())
+	if err != nil {
+		return n, err
+	}
+	for _, g := range grids {
+		n.grids[g.Code] = g.Name
+	}
+	return n, nil
+}
+
+// describe is the filter in words, for a file's title row: names, not
+// codes; days in Beijing time as asked.
+func (n exportNamer) describe(r *http.Request) string {
+	q := r.URL.Query()
+	var parts []string
+	if v := strings.TrimSpace(q.Get("q")); v != "" {
+		parts = append(parts, "“"+v+"”")
+	}
+	for _, k := range []string{"street", "community"} {
+		if v := q.Get(k); v != "" {
+			parts = append(parts, n.name(n.places, v))
+		}
+	}
+	if v := q.Get("grid"); v != "" {
+		parts = append(parts, n.name(n.grids, v))
+	}
+	if v := q.Get("unit"); v != "" {
+		parts = append(parts, n.name(n.unitByCode, v))
+	}
+	if v := q.Get("category"); v != "" {
+		parts = append(parts, n.name(n.categories, v))
+	}
+	if v := q.Get("channel"); v != "" {
+		parts = append(parts, n.name(channelNames, v))
+	}
+	if v := q.Get("state"); v != "" {
+		parts = append(parts, stateNames[caseflow.State(v)])
+	}
+	if v := q.Get("queue"); v != "" {
+		parts = append(parts, "队列 "+v)
+	}
+	if q.Get("overdue") == "true" {
+		parts = append(parts, "超期")
+	}
+	from, to := q.Get("from"), q.Get("to")
+	switch {
+	case from != "" && to != "":
+		parts = append(parts, from+" 至 "+to)
+	case from != "":
+		parts = append(parts, from+" 起")
+	case to != "":
+		parts = append(parts, "至 "+to)
+	}
+	if len(parts) == 0 {
+		return "全部"
+	}
+	return strings.Join(parts, " · ")
 }
 
 // abort logs an error after the response has started: the client sees a

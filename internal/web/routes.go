@@ -34,7 +34,7 @@ type route struct {
 func (s *Server) routeTable() []route {
 	caseFilters := []string{"state: a case state", "street: street code", "community: community code", "grid: grid code",
 		"unit: department code (cases with its task)", "category: id (M06011) or class (M06)", "overdue: true for open cases past their deadline",
-		"from: first report day, YYYY-MM-DD", "to: last report day, YYYY-MM-DD", "q: text in the description or address", "queue: a waiting list (GET /api/v1/queues), instead of state and overdue"}
+		"channel: patrol, hotline, web, open311 or import", "from: first report day, YYYY-MM-DD", "to: last report day, YYYY-MM-DD", "q: text in the description or address", "queue: a waiting list (GET /api/v1/queues), instead of state and overdue"}
 	return []route{
 		{pattern: "GET /healthz", access: public, summary: "alive", h: s.healthz},
 		{pattern: "GET /readyz", access: public, summary: "database reachable and migrations current", h: s.readyz},
@@ -47,7 +47,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "PUT /api/v1/me/password", access: staff, summary: "change one's own password (the current one is checked and counted like a sign-in): one's other sessions end, one's API tokens are revoked",
 			body: "current_password, new_password", signed: s.changePassword},
 		{pattern: "GET /api/v1/cases", access: staff, summary: "cases newest first, in the reader's scope",
-			query: append(caseFilters, "limit: 1–1000", "cursor: next_cursor of the previous page"), h: s.listCases, cache: true},
+			query: append(caseFilters, "limit: 1–1000", "cursor: next_cursor of the previous page", "count: true for the filter's total (and the export's row limit)"), h: s.listCases, cache: true},
 		{pattern: "POST /api/v1/cases", access: staff, summary: "report a case (Idempotency-Key header: a retry returns the first case)",
 			body: "category, description, lon, lat, address, urgency, channel, photos (ids from POST /api/v1/photos); at the hotline desk request_type and caller {name, phone, anonymous, callback}", signed: s.report},
 		{pattern: "GET /api/v1/cases/{number}", access: staff, summary: "a case with tasks, running deadlines, repeats and timeline", h: s.getCase},

@@ -118,6 +118,10 @@ type Problem struct {
 	Detail string `json:"detail,omitempty"`
 	Code   string `json:"code"`
 	Field  string `json:"field,omitempty"`
+	// Params are the message's arguments (a count, a limit, a day in
+	// Beijing time), for the page to say it in the reader's language:
+	// err.CODE in the catalogs, {name} filled from Params.
+	Params map[string]any `json:"params,omitempty"`
 	// Errors lists every field at fault when a request is checked whole
 	// (the time-limit table); Code and Field are then the first one's.
 	Errors []FieldProblem `json:"errors,omitempty"`
@@ -147,9 +151,15 @@ func problems(w http.ResponseWriter, status int, list []FieldProblem) {
 }
 
 func problem(w http.ResponseWriter, status int, code, field, detail string) {
+	problemWith(w, status, code, field, nil, detail)
+}
+
+// problemWith is a problem whose message has arguments.
+func problemWith(w http.ResponseWriter, status int, code, field string, params map[string]any, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Code: code, Field: field})
+	json.NewEncoder(w).Encode(Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Code: code,
+		Field: field, Params: params})
 }
 
 // fail maps domain and store errors to HTTP once.
@@ -375,6 +385,13 @@ func (s *Server) caseFilter(w http.ResponseWriter, r *http.Request) (store.CaseF
 		problem(w, http.StatusBadRequest, "invalid", "state", "unknown state "+strconv.Quote(string(f.State)))
 		return f, false
 	}
+	if ch := caseflow.Channel(q.Get("channel")); ch != "" {
+		if !slices.Contains(caseflow.Channels, ch) {
+			problem(w, http.StatusBadRequest, "invalid", "channel", "unknown channel "+strconv.Quote(string(ch))+": patrol, hotline, web, open311 or import")
+			return f, false
+		}
+		f.Channel = ch
+	}
 	if id := q.Get("queue"); id != "" {
 		qu, ok := queueByID(id)
 		if !ok {
@@ -480,7 +497,19 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 	out := struct {
 		Cases      []CaseView `json:"cases"`
 		NextCursor string     `json:"next_cursor,omitempty"`
+		// With count=true: how many cases the whole filter holds, and the
+		// most rows its export (GET /api/v1/ledger?format=xlsx) gives.
+		Total       *int64 `json:"total,omitempty"`
+		ExportLimit int64  `json:"export_limit,omitempty"`
 	}{Cases: make([]CaseView, 0, len(cs))}
+	if q.Get("count") == "true" {
+		n, err := s.app.Store.CountMatching(r.Context(), f)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		out.Total, out.ExportLimit = &n, exportLimit.Load()
+	}
 	now := s.app.Now()
 	for i := range cs {
 		out.Cases = append(out.Cases, s.caseView(&cs[i], now))

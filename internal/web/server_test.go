@@ -475,7 +475,14 @@ func TestLedgerAndEvaluationOverHTTP(t *testing.T) {
 		t.Fatalf("xlsx %d %v", code, err)
 	}
 	rows, _ := x.GetRows(x.GetSheetName(0))
-	if int64(len(rows)) != l.Counts.Total+3 || !strings.Contains(rows[0][0], "street="+street) || rows[1][0] != "案件编号" {
+	streetName := street
+	divs, _ := a.Store.Divisions(ctx)
+	for _, d := range divs {
+		if d.Code == street {
+			streetName = d.Name
+		}
+	}
+	if int64(len(rows)) != l.Counts.Total+3 || rows[0][0] != "台账 "+streetName || x.GetSheetName(0) != "台账" || rows[1][0] != "案件编号" {
 		t.Fatalf("xlsx has %d rows for %d cases; title %q", len(rows), l.Counts.Total, rows[0])
 	}
 	if phone.MatchString(body) {

@@ -4,6 +4,7 @@
 import { api, catalog, catName, errText, fmtTime, h, stateTag, t, workLeft } from './lib.js';
 import { VectorMap } from './map.js';
 import { renderCase } from './casepanel.js';
+import { searchForm, showResult } from './search.js';
 
 // The tabs are the server's waiting lists (GET /api/v1/queues), each
 // with its count, then every case: the count on a tab and its rows come
@@ -16,7 +17,13 @@ export async function render(main, me) {
   const queue = h('div', { 'aria-label': t('centre.queue') });
   const detail = h('div.panel', { id: 'detail' }, h('p.muted', null, t('centre.pick')));
   const mapBox = h('div');
-  const search = h('input', { type: 'search', 'data-i18n-ph': 'centre.search', placeholder: t('centre.search'), id: 'q' });
+  // A search looks through every case (a number, a day's digits, words
+  // of the description or address, and the filters), not only a tab's list.
+  const form = searchForm(cat, () => {
+    current = tabs[tabs.length - 1]; tabBar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b.dataset.tab === current.id));
+    loadQueue();
+  });
+  const search = form.text;
   const tabBar = h('div.tabs', { role: 'tablist' });
   let current = tabs[0], rows = [], pos = -1;
   const map = new VectorMap(mapBox, {
@@ -51,11 +58,16 @@ export async function render(main, me) {
   }
   async function loadQueue() {
     loadCounts();
-    const qs = [current.q, search.value.trim() ? 'q=' + encodeURIComponent(search.value.trim()) : '', 'limit=100'].filter(Boolean).join('&');
+    // On "all" the whole search; on a waiting list its text only.
+    const p = current.id === 'all' ? form.params() : new URLSearchParams(search.value.trim() ? { q: search.value.trim() } : {});
+    const all = current.id === 'all' && [...p.keys()].length;
+    const qs = [current.q, String(p), 'limit=100', all ? 'count=true' : ''].filter(Boolean).join('&');
+    form.result.replaceChildren();
     queue.replaceChildren(h('p.muted', null, t('app.loading')));
     try {
       const r = await api('GET', '/api/v1/cases?' + qs);
       rows = r.cases;
+      if (all) showResult(form.result, p, r);
       pos = -1;
       const body = h('tbody');
       for (const [i, c] of rows.entries()) {
@@ -80,13 +92,6 @@ export async function render(main, me) {
   const counts = await loadCounts();
   current = tabs.find(tb => counts.some(q => q.id === tb.id && q.count > 0)) || tabs[0];
   tabBar.querySelector(`[data-tab="${current.id}"]`).classList.add('on');
-  // A search looks through every case (a number, a day's digits, or words
-  // of the description or address), not only the tab's list.
-  search.addEventListener('keydown', e => {
-    if (e.key !== 'Enter') return;
-    if (search.value.trim()) { current = tabs[tabs.length - 1]; tabBar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b.dataset.tab === current.id)); }
-    loadQueue();
-  });
   main.onkeydown = e => {
     if (e.target.matches('input,textarea,select')) return;
     if (e.key === '/') { e.preventDefault(); search.focus(); }
@@ -95,7 +100,7 @@ export async function render(main, me) {
     if (e.key === 'Enter' && pos >= 0 && e.target.matches('tr')) open(rows[pos].number);
   };
   main.replaceChildren(h('div.centre', null,
-    h('section.panel', null, h('h2', null, t('centre.queue')), search, tabBar, queue),
+    h('section.panel', null, h('h2', null, t('centre.queue')), form.el, tabBar, queue),
     h('div', { style: 'display:flex;flex-direction:column;gap:.3rem;min-height:0' }, h('label', null, allBox, ' ', t('centre.mapall')), h('div', { style: 'flex:1;min-height:0;display:flex' }, mapBox)),
     detail));
   mapBox.style.flex = '1';

@@ -83,7 +83,7 @@ export function errText(e) {
     const { code, field, detail } = e.problem;
     const own = code && messages[`err.${code}`];
     const head = t('err.http', { status: e.status }) + ' ';
-    if (own) return head + (field ? `${fieldName(field)}：` : '') + own;
+    if (own) return head + (field ? `${fieldName(field)}：` : '') + t(`err.${code}`, e.problem.params);
     const kind = code && messages[`err.code.${code}`];
     if (kind && lang !== 'en') return head + t(`err.code.${code}`, { field: field ? fieldName(field) : '' }) + (detail ? `（${detail}）` : '');
     return head + (field ? `${field}: ` : '') + (detail || '');
