@@ -213,8 +213,8 @@ func Report(c *Case, actor Actor, at time.Time, clock Clock) (Event, error) {
 		return Event{}, refuse(CodeRequired, ActReport, "", "category", "a category is required")
 	case !slices.Contains(Channels, c.Channel):
 		return Event{}, refuse(CodeInvalid, ActReport, "", "channel", "unknown channel %q", c.Channel)
-	case c.Urgency != Normal && c.Urgency != Urgent:
-		return Event{}, refuse(CodeInvalid, ActReport, "", "urgency", "urgency must be normal or urgent")
+	case !c.Urgency.Valid():
+		return Event{}, refuse(CodeInvalid, ActReport, "", "urgency", "urgency must be normal, urgent or immediate")
 	}
 	at = Instant(at)
 	c.State = Reported

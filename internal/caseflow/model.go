@@ -6,6 +6,7 @@
 package caseflow
 
 import (
+	"slices"
 	"time"
 )
 
@@ -82,13 +83,20 @@ const (
 // Channels lists every channel.
 var Channels = []Channel{ChannelPatrol, ChannelHotline, ChannelWeb, ChannelOpen311, ChannelImport}
 
-// Urgency is 紧急 or 一般.
+// Urgency is 一般, 紧急 or 特急.
 type Urgency string
 
 const (
-	Normal Urgency = "normal" // 一般
-	Urgent Urgency = "urgent" // 紧急
+	Normal    Urgency = "normal"    // 一般
+	Urgent    Urgency = "urgent"    // 紧急
+	Immediate Urgency = "immediate" // 特急: danger to people or property now; its clock runs around the clock
 )
+
+// Urgencies in the order the desk offers them.
+var Urgencies = []Urgency{Normal, Urgent, Immediate}
+
+// Valid says whether u is one of Urgencies.
+func (u Urgency) Valid() bool { return slices.Contains(Urgencies, u) }
 
 // CloseType says how a case was closed.
 type CloseType string
@@ -362,7 +370,21 @@ type Intake struct {
 	Type       RequestType `json:"type"`
 	Anonymous  bool        `json:"anonymous,omitempty"`
 	NoCallback bool        `json:"no_callback,omitempty"`
+	Elements   *Elements   `json:"elements,omitempty"`
 }
+
+// Elements are the five elements an operator records of a call (五要素):
+// the place (地点) is the case's own, and the course of events (经过) its
+// description; these are the other three, as the caller told them. They
+// are staff-only text, like the caller.
+type Elements struct {
+	When   string `json:"when,omitempty"`   // 时间: when it happens (昨晚十点起, 每天清晨)
+	Who    string `json:"who,omitempty"`    // 人物: who is involved (the stall, the site, the neighbour)
+	Matter string `json:"matter,omitempty"` // 事由: the matter in a line
+}
+
+// MaxElement is the longest an element may be, in characters.
+const MaxElement = 100
 
 // Corrected is what a correction at registration or dispatch changed.
 type Corrected struct {

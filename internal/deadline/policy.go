@@ -66,7 +66,7 @@ func (l Limit) Validate() error {
 	if !slices.Contains(caseflow.Steps, l.Step) {
 		return bad("step", "limit %s: unknown step %q", l.Scope, l.Step)
 	}
-	if l.Urgency != "" && l.Urgency != caseflow.Normal && l.Urgency != caseflow.Urgent {
+	if l.Urgency != "" && !l.Urgency.Valid() {
 		return bad("urgency", "limit %s/%s: unknown urgency %q", l.Scope, l.Step, l.Urgency)
 	}
 	if len([]rune(l.Note)) > 100 {
@@ -181,21 +181,26 @@ func NewPolicy(cal *calendar.Calendar, limits []Limit) (*Policy, error) {
 func (p *Policy) Calendar() *calendar.Calendar { return p.cal }
 
 // Lookup finds the limit for a step: category before class before "*", and
-// a limit for the urgency before one for both.
+// a limit for the urgency before one for every urgency. A 特急 case without
+// a limit of its own at a scope takes that scope's 紧急 limit: it is never
+// given longer than an urgent one.
 func (p *Policy) Lookup(step caseflow.Step, categoryID string, u caseflow.Urgency) (Limit, bool) {
 	scopes := [3]string{categoryID, "", "*"}
 	if len(categoryID) >= 3 {
 		scopes[1] = categoryID[:3]
 	}
+	urgencies := []caseflow.Urgency{u, ""}
+	if u == caseflow.Immediate {
+		urgencies = []caseflow.Urgency{u, caseflow.Urgent, ""}
+	}
 	for _, s := range scopes {
 		if s == "" {
 			continue
 		}
-		if l, ok := p.limits[key{s, u, step}]; ok {
-			return l, true
-		}
-		if l, ok := p.limits[key{s, "", step}]; ok {
-			return l, true
+		for _, v := range urgencies {
+			if l, ok := p.limits[key{s, v, step}]; ok {
+				return l, true
+			}
 		}
 	}
 	return Limit{}, false
@@ -252,6 +257,11 @@ func DefaultLimits() []Limit {
 		{Scope: "*", Step: caseflow.StepDispatch, Amount: 1, Unit: WorkingHours},
 		{Scope: "*", Step: caseflow.StepHandle, Amount: 3, Unit: WorkingDays},
 		{Scope: "*", Urgency: caseflow.Urgent, Step: caseflow.StepHandle, Amount: 4, Unit: WorkingHours},
+		// 特急: dispatched within the quarter hour and handled within two
+		// hours, nights and holidays included.
+		{Scope: "*", Urgency: caseflow.Immediate, Step: caseflow.StepRegister, Amount: 15, Unit: Minutes, Note: "特急"},
+		{Scope: "*", Urgency: caseflow.Immediate, Step: caseflow.StepDispatch, Amount: 15, Unit: Minutes, Note: "特急"},
+		{Scope: "*", Urgency: caseflow.Immediate, Step: caseflow.StepHandle, Amount: 2, Unit: Hours, Note: "特急"},
 		{Scope: "*", Step: caseflow.StepRework, Amount: 2, Unit: WorkingDays},
 		{Scope: "*", Step: caseflow.StepCheck, Amount: 4, Unit: WorkingHours},
 		{Scope: "*", Step: caseflow.StepClose, Amount: 2, Unit: WorkingHours},

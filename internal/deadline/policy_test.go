@@ -28,12 +28,15 @@ func TestMostSpecificLimitWins(t *testing.T) {
 		u    caseflow.Urgency
 		want string
 	}{
-		{"M06001", caseflow.Urgent, "4 工作时"},  // 私搭乱建: stop work
-		{"M06001", caseflow.Normal, "20 工作日"}, // 私搭乱建: demolish
-		{"M09006", caseflow.Normal, "1 工作日"},  // class M09
-		{"M09004", caseflow.Normal, "10 工作日"}, // category beats class
-		{"M05002", caseflow.Urgent, "4 工作时"},  // "*" for urgent
-		{"M05002", caseflow.Normal, "3 工作日"},  // "*"
+		{"M06001", caseflow.Urgent, "4 工作时"},    // 私搭乱建: stop work
+		{"M06001", caseflow.Normal, "20 工作日"},   // 私搭乱建: demolish
+		{"M09006", caseflow.Normal, "1 工作日"},    // class M09
+		{"M09004", caseflow.Normal, "10 工作日"},   // category beats class
+		{"M05002", caseflow.Urgent, "4 工作时"},    // "*" for urgent
+		{"M05002", caseflow.Normal, "3 工作日"},    // "*"
+		{"M05002", caseflow.Immediate, "2 小时"},  // "*" for immediate: clock hours
+		{"M01001", caseflow.Immediate, "2 小时"},  // a lid's urgent limit, never longer for 特急
+		{"M06001", caseflow.Immediate, "4 工作时"}, // the category's urgent limit before "*" for immediate
 	} {
 		l, ok := p.Lookup(caseflow.StepHandle, tt.cat, tt.u)
 		if !ok || l.Describe() != tt.want {

@@ -56,13 +56,17 @@ func TestBrowserDeskAnswersFromTheKnowledgeBase(t *testing.T) {
 	p.do("desk size", chromedp.EmulateViewport(1400, 900))
 
 	// The order: an enquiry, placed by the map of the first case's point.
-	p.do("the enquiry", chromedp.SetValue(chromedp.CSS(`#in-type`), "consult"), chromedp.SendKeys(chromedp.CSS(`#in-description`), "问早市几点收摊"))
+	p.do("the enquiry", chromedp.SetValue(chromedp.CSS(`#in-type`), "consult"), chromedp.SendKeys(chromedp.CSS(`#in-matter`), "咨询早市收摊时间"),
+		chromedp.SendKeys(chromedp.CSS(`#in-when`), "每天早上"), chromedp.SendKeys(chromedp.CSS(`#in-description`), "问早市几点收摊"))
 	short := placeName(t, a, all[0].Place.Community)
 	p.do("the place", chromedp.SendKeys(chromedp.CSS(`#in-place`), short))
 	p.wait("place suggestions", `document.querySelectorAll('#in-place-list li').length > 0`)
 	p.do("pick the place", chromedp.SendKeys(chromedp.CSS(`#in-place`), "\r"), chromedp.Click(chromedp.CSS(`#in-submit`)), chromedp.WaitVisible(chromedp.CSS(`#in-done`)))
 	number := p.eval(`document.querySelector('#in-done').dataset.number`)
 	p.wait("its file", `document.querySelector('#detail [data-case]') && document.querySelector('#detail [data-case]').textContent === '`+number+`'`)
+	if got := p.text(`#detail [data-element="matter"]`); got != "咨询早市收摊时间" || p.text(`#detail [data-request-type]`) != "咨询" {
+		t.Errorf("the case file's five elements: %q", got)
+	}
 	p.do("open the answer", chromedp.Click(chromedp.CSS(`#detail button[data-action="answer"]`)), chromedp.WaitVisible(chromedp.CSS(`#detail [data-knowledge]`)))
 	if note := p.eval(`document.querySelector('#detail textarea[data-field="note"]').value`); !strings.Contains(note, "5:30至8:30") {
 		t.Errorf("the answer starts from the cited point: %q", note)

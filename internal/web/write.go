@@ -285,6 +285,8 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 			Anonymous bool   `json:"anonymous"`
 			Callback  *bool  `json:"callback"`
 		} `json:"caller"`
+		// The five elements beside the place and the description.
+		Elements *caseflow.Elements `json:"elements"`
 	}
 	if !decode(w, r, &in) {
 		return
@@ -294,7 +296,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 	}
 	reporter := caseflow.Reporter{AccountID: p.AccountID}
 	var intake *caseflow.Intake
-	if in.Caller != nil || in.RequestType != "" {
+	if in.Caller != nil || in.RequestType != "" || in.Elements != nil {
 		if p.Role != caseflow.Operator && p.Role != caseflow.Dispatcher {
 			problem(w, http.StatusBadRequest, "invalid", "caller", "only the hotline desk (operators, dispatchers) records a caller and a request type")
 			return
@@ -304,6 +306,18 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 			return
 		}
 		intake = &caseflow.Intake{Type: in.RequestType}
+		if e := in.Elements; e != nil {
+			e.When, e.Who, e.Matter = strings.TrimSpace(e.When), strings.TrimSpace(e.Who), strings.TrimSpace(e.Matter)
+			for field, v := range map[string]string{"elements.when": e.When, "elements.who": e.Who, "elements.matter": e.Matter} {
+				if len([]rune(v)) > caseflow.MaxElement {
+					problem(w, http.StatusBadRequest, "invalid", field, fmt.Sprintf("at most %d characters", caseflow.MaxElement))
+					return
+				}
+			}
+			if *e != (caseflow.Elements{}) {
+				intake.Elements = e
+			}
+		}
 		if c := in.Caller; c != nil {
 			name, phone := strings.TrimSpace(c.Name), strings.ReplaceAll(strings.TrimSpace(c.Phone), " ", "")
 			switch {
@@ -327,8 +341,8 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 			in.Channel = caseflow.ChannelHotline
 		}
 	}
-	if in.Urgency != "" && in.Urgency != caseflow.Normal && in.Urgency != caseflow.Urgent {
-		problem(w, http.StatusBadRequest, "invalid", "urgency", "urgency must be normal or urgent")
+	if in.Urgency != "" && !in.Urgency.Valid() {
+		problem(w, http.StatusBadRequest, "invalid", "urgency", "urgency must be normal, urgent or immediate")
 		return
 	}
 	if in.Channel == "" {

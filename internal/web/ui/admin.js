@@ -502,7 +502,7 @@ function limitTable(cat, limits) {
       h('td', null, name, scope),
       h('td', null, h('select', { 'data-f': 'step', 'aria-label': t('admin.limit.step') }, steps.map(s => opt(s, t(`step.${s}`), s === l.step)))),
       h('td', null, h('select', { 'data-f': 'urgency', 'aria-label': t('case.urgency') }, opt('', t('admin.limit.both'), !l.urgency),
-        opt('normal', t('urgency.normal'), l.urgency === 'normal'), opt('urgent', t('urgency.urgent'), l.urgency === 'urgent'))),
+        ['normal', 'urgent', 'immediate'].map(u => opt(u, t(`urgency.${u}`), l.urgency === u)))),
       h('td', null, h('input', { 'data-f': 'amount', type: 'number', min: 1, max: 10000, step: 1, value: l.amount ?? '', style: 'width:5.5rem', 'aria-label': t('admin.limit.amount') })),
       h('td', null, h('select', { 'data-f': 'unit', 'aria-label': t('admin.limit.unit') }, limitUnits.map(u => opt(u, t(`admin.limit.unit.${u}`), u === l.unit)))),
       h('td', null, h('input', { 'data-f': 'note', value: l.note || '', maxlength: 100, size: 18, 'aria-label': t('admin.rule.note') })),

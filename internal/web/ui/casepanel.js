@@ -87,6 +87,16 @@ function corrected(k, cat) {
   return parts.join('；');
 }
 
+// intakeFacts are what the hotline desk recorded with the call: the
+// request type and the five elements (staff only, like the caller).
+function intakeFacts(report) {
+  const i = report && report.data && report.data.intake;
+  if (!i) return null;
+  const e = i.elements || {};
+  return [h('dt', null, t('intake.type')), h('dd', { 'data-request-type': i.type }, t(`rtype.${i.type}`), i.no_callback ? h('span.muted', null, ' · ', t('intake.no_callback')) : ''),
+    ['matter', 'when', 'who'].filter(k => e[k]).map(k => [h('dt', null, t(`intake.${k === 'matter' ? 'matter.line' : k}`)), h('dd', { [`data-element`]: k }, e[k])])];
+}
+
 // render draws case number into box; onChange runs after a transition.
 export async function renderCase(box, number, me, onChange) {
   box.replaceChildren(h('p.muted', null, t('app.loading')));
@@ -98,6 +108,7 @@ export async function renderCase(box, number, me, onChange) {
     h('dt', null, t('case.category')), h('dd', null, catName(cat, c.category), ' ', h('span.muted', null, c.category)),
     h('dt', null, t('case.urgency')), h('dd', null, t(`urgency.${c.urgency}`)),
     h('dt', null, t('case.channel')), h('dd', null, t(`channel.${c.channel}`)),
+    intakeFacts((c.timeline || []).find(e => e.action === 'report')),
     h('dt', null, t('case.address')), h('dd', null, c.address || '—', h('br'), h('span.muted', null, placeName(c))),
     h('dt', null, t('case.reported')), h('dd', null, fmtTime(c.reported_at)),
     c.deadline ? [h('dt', null, t('case.deadline')), h('dd', null, fmtTime(c.deadline), ' ', h(c.work_left_minutes < 0 ? 'span.late' : 'span.muted', { 'data-work-left': c.work_left_minutes }, workLeft(c.work_left_minutes)))] : null,

@@ -26,7 +26,7 @@ export async function render(main, me) {
       });
       const byDue = (x, y) => String(x.due).localeCompare(String(y.due));
       const row = c => h('tr.pick', { tabindex: 0, 'data-number': c.number, 'data-section': c.section, onclick: () => open(c.number), onkeydown: e => { if (e.key === 'Enter') open(c.number); } },
-        h('td', null, h('b', null, catName(cat, c.category)), c.urgency === 'urgent' ? h('span.late', null, ' ', t('urgency.urgent')) : '',
+        h('td', null, h('b', null, catName(cat, c.category)), c.urgency && c.urgency !== 'normal' ? h('span.late', null, ' ', t(`urgency.${c.urgency}`)) : '',
           h('div.muted.num', null, c.number), c.address ? h('div.muted.addr', null, c.address) : ''),
         h('td', null, c.section === 'supervised' ? h('div.kind', null, t('desk.supervised')) : '',
           h('div', null, c.section === 'suspended' ? t('desk.suspended') : c.mine.state ? t(`task.${c.mine.state}`) : ''),

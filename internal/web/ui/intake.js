@@ -23,7 +23,12 @@ export async function render(main, me) {
   const anon = h('input', { id: 'in-anon', type: 'checkbox' });
   const callback = h('input', { id: 'in-callback', type: 'checkbox', checked: true });
   const type = h('select', { id: 'in-type' }, types.map(x => h('option', { value: x }, t(`rtype.${x}`))));
-  const urgency = h('select', { id: 'in-urgency' }, h('option', { value: 'normal' }, t('urgency.normal')), h('option', { value: 'urgent' }, t('urgency.urgent')));
+  const urgency = h('select', { id: 'in-urgency' }, ['normal', 'urgent', 'immediate'].map(u => h('option', { value: u }, t(`urgency.${u}`))));
+  // The five elements (五要素): the place is the map's, the course of
+  // events the description; when, who and the matter have their fields.
+  const when = h('input', { id: 'in-when', maxlength: 100, autocomplete: 'off', placeholder: t('intake.when.ph') });
+  const who = h('input', { id: 'in-who', maxlength: 100, autocomplete: 'off', placeholder: t('intake.who.ph') });
+  const matter = h('input', { id: 'in-matter', maxlength: 100, autocomplete: 'off', placeholder: t('intake.matter.ph') });
   const catIn = h('input', { id: 'in-category', type: 'search', autocomplete: 'off', placeholder: t('phone.category.ph') });
   const catList = h('ul.suggest', { id: 'in-category-list' });
   const catChosen = h('div.muted', { id: 'in-category-chosen' });
@@ -103,6 +108,7 @@ export async function render(main, me) {
         category: chosen.id, description: desc.value.trim(), address: address.value.trim(), lon: point[0], lat: point[1],
         urgency: urgency.value, channel: 'hotline', request_type: type.value,
         caller: { name: name.value.trim(), phone: phone.value.replace(/\s/g, ''), anonymous: anon.checked, callback: callback.checked },
+        elements: { when: when.value.trim(), who: who.value.trim(), matter: matter.value.trim() },
       }, { 'Idempotency-Key': key });
       key = newKey();
       msg.replaceChildren(h('span.ok', { id: 'in-done', 'data-number': c.number }, t('intake.done', { n: c.number })));
@@ -120,9 +126,11 @@ export async function render(main, me) {
     h('div.actions', null, field(t('intake.name'), name, 'in-name'), h('label', null, anon, ' ', t('intake.anonymous')), h('label', null, callback, ' ', t('intake.callback')))),
   h('fieldset', null, h('legend', null, t('intake.matter')),
     h('div.actions', null, field(t('intake.type'), type, 'in-type'), field(t('case.urgency'), urgency, 'in-urgency')),
+    field(t('intake.matter.line'), matter, 'in-matter'),
     field(t('case.category'), catIn, 'in-category'), catList, catChosen,
     field(t('public.place'), placeIn, 'in-place'), placeList, where, mapBox,
     field(t('public.address'), address, 'in-address'),
+    h('div.actions', null, field(t('intake.when'), when, 'in-when'), field(t('intake.who'), who, 'in-who')),
     field(t('intake.description'), desc, 'in-description'), nearby),
   msg, submit);
   // Enter in a field moves the call on, it never files a half-taken order:
