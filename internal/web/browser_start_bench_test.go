@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -27,7 +28,12 @@ func BenchmarkStartPages(b *testing.B) {
 	// load opens url and answers the page whose ready mark came and when.
 	load := func(url string) (string, float64) {
 		p.do("open "+url, chromedp.Navigate(url))
-		p.wait("ready", `performance.getEntriesByType('mark').some(m => m.name.startsWith('xiuhua:ready:'))`)
+		if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](`performance.getEntriesByType('mark').some(m => m.name.startsWith('xiuhua:ready:'))`,
+			chromedp.WithPollingTimeout(25*time.Second))); err != nil {
+			b.Fatalf("%s: no ready mark (%v); requests: %s; page: %.300s", url, err,
+				p.eval(`performance.getEntriesByType('resource').map(r => r.name.replace(location.origin, '') + ' ' + Math.round(r.responseEnd)).join(', ')`),
+				p.eval(`document.body.innerText`))
+		}
 		got := p.eval(`(m => m.name + ' ' + m.startTime)(performance.getEntriesByType('mark').find(m => m.name.startsWith('xiuhua:ready:')))`)
 		var name string
 		var ms float64
