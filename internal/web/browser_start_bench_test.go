@@ -28,8 +28,14 @@ func BenchmarkStartPages(b *testing.B) {
 	// load opens url and answers the page whose ready mark came and when.
 	load := func(url string) (string, float64) {
 		p.do("open "+url, chromedp.Navigate(url))
-		if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](`performance.getEntriesByType('mark').some(m => m.name.startsWith('xiuhua:ready:'))`,
-			chromedp.WithPollingTimeout(25*time.Second))); err != nil {
+		var err error
+		for try := 0; try < 3; try++ { // a sign-in's reload still under way replaces the page being polled
+			if _, err = chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](`performance.getEntriesByType('mark').some(m => m.name.startsWith('xiuhua:ready:'))`,
+				chromedp.WithPollingTimeout(25*time.Second))); err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+				break
+			}
+		}
+		if err != nil {
 			b.Fatalf("%s: no ready mark (%v); requests: %s; page: %.300s", url, err,
 				p.eval(`performance.getEntriesByType('resource').map(r => r.name.replace(location.origin, '') + ' ' + Math.round(r.responseEnd)).join(', ')`),
 				p.eval(`document.body.innerText`))
@@ -43,7 +49,7 @@ func BenchmarkStartPages(b *testing.B) {
 		return strings.TrimPrefix(name, "xiuhua:ready:"), ms
 	}
 	for _, role := range []struct{ user, path string }{
-		{"operator1", "/app"}, {"dispatcher1", "/app"}, {"h-hwc", "/app"}, {"gw14021305300101", "/app"},
+		{"dispatcher1", "/app"}, {"operator1", "/app"}, {"h-hwc", "/app"}, {"gw14021305300101", "/app"},
 		{"leader", "/app"}, {"admin", "/app"}, {"", "/board"},
 	} {
 		if role.user != "" {
@@ -64,7 +70,8 @@ func BenchmarkStartPages(b *testing.B) {
 		if who == "" {
 			who = "resident"
 		}
-		b.Logf("%s lands on %s: p50 %.0f ms, p95 %.0f ms over %d loads (%v)", who, name, pct(0.5), pct(0.95), len(took), took)
+		b.Logf("%s lands on %s: p50 %.0f ms, p95 %.0f ms over %d loads (%v); the last load's requests, each's start and end: %s", who, name, pct(0.5), pct(0.95), len(took), took,
+			p.eval(`performance.getEntriesByType('resource').filter(r => r.name.includes('/api/')).map(r => r.name.replace(location.origin, '').slice(0, 60) + ' ' + Math.round(r.startTime) + '–' + Math.round(r.responseEnd)).join(', ')`))
 		b.ReportMetric(pct(0.5), "ms-p50-"+name+"-"+who)
 		b.ReportMetric(pct(0.95), "ms-p95-"+name+"-"+who)
 	}
