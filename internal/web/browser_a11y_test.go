@@ -124,6 +124,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`#report-form .suggest li`)))
 		check(size.name, "phone categories")
 		app(size.name, "leader", "dashboard")
+		app(size.name, "leader", "keyissues")
 		app(size.name, "admin", "admin")
 		for _, sec := range []string{"users", "grids", "catalog", "calendar", "webhooks"} {
 			p.do("admin "+sec, chromedp.Click(chromedp.CSS(`[data-section="`+sec+`"]`)))

@@ -73,6 +73,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "DELETE /api/v1/knowledge/{id}", access: centre, summary: "delete a knowledge point", signed: s.deleteKnowledge},
 		{pattern: "POST /api/v1/knowledge/import", access: centre, summary: "import a knowledge file (the body: .xlsx or .csv with the columns of the export; a row with 编号 replaces that point): every row checked, all or nothing, errors by line and column; dry_run=true only checks",
 			query: []string{"name: the file's name (.xlsx or .csv)", "dry_run: true"}, signed: s.importKnowledge},
+		{pattern: "GET /api/v1/key-issues", access: wide, summary: "每月一题: a month's category × street pairs — the most frequent, the rising (up by at least 5 and by half on the month before) and the most repeated (at least 3 requests merged as the same matter) — with names (format=csv|xlsx for the file)",
+			query: []string{"month: YYYY-MM (default: the last full month)", "channel: e.g. hotline", "limit: 1–100 a list", "format: json, csv or xlsx"}, h: s.keyIssues},
 		{pattern: "GET /api/v1/route", access: wide, summary: "dispatch table dry run for a point and category",
 			query: []string{"lon: longitude", "lat: latitude", "category: category id", "ownership: e.g. property", "case: a case being dispatched again (not to those who returned it)"}, h: s.route},
 		{pattern: "GET /api/v1/dispatch-rules", access: wide, summary: "the dispatch table", h: s.dispatchRules},

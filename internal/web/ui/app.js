@@ -8,6 +8,7 @@ const pages = [
   { id: 'phone', roles: ['grid_worker'], load: () => import('./phone.js') },
   { id: 'desk', roles: ['handler'], load: () => import('./desk.js') },
   { id: 'dashboard', roles: ['leader', 'dispatcher', 'admin', 'operator'], load: () => import('./dashboard.js') },
+  { id: 'keyissues', roles: ['leader', 'dispatcher', 'operator', 'admin'], load: () => import('./keyissues.js') },
   { id: 'admin', roles: ['admin', 'dispatcher'], load: () => import('./admin.js') },
   { id: 'knowledge', roles: ['operator', 'dispatcher', 'admin', 'leader', 'handler'], load: () => import('./knowledge.js') }, // a reference, after each role's own page (the first a role may open is where it lands)
   { id: 'inbox', roles: ['dispatcher', 'operator', 'admin', 'leader', 'grid_worker', 'handler'], load: () => import('./inbox.js'), bell: true },
