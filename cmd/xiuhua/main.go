@@ -171,7 +171,8 @@ func open(ctx context.Context, c *config.Config) (*store.Store, error) {
 // newApp builds the application with the calendar and alert settings.
 func newApp(ctx context.Context, c *config.Config, st *store.Store) (*app.App, error) {
 	return app.New(ctx, st, app.Config{Hours: c.WorkHours, SummerHours: c.SummerHours, Summer: c.SummerDates,
-		Alerts: deadline.Alerts{WarnShare: c.Watch.WarnShare, WarnBefore: c.Watch.WarnBefore, EscalateAfter: c.Watch.EscalateAfter}})
+		Alerts:  deadline.Alerts{WarnShare: c.Watch.WarnShare, WarnBefore: c.Watch.WarnBefore, EscalateAfter: c.Watch.EscalateAfter},
+		Hotline: ledger.HotlineRules{SatisfiedOnly: c.Satisfaction == "satisfied-only"}})
 }
 
 // positional splits the words before the first flag from the flags.

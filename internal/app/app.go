@@ -18,6 +18,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/deadline"
+	"github.com/xiuhua/xiuhua/internal/ledger"
 	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
@@ -47,12 +48,16 @@ type App struct {
 
 // Config is how a district sets its working calendar and alerts.
 type Config struct {
-	Hours       string          // working windows, "08:30-12:00,14:30-18:00"; empty: calendar.DefaultWindows
-	SummerHours string          // windows in summer; empty: none
-	Summer      string          // the summer, "05-01..09-30"
-	Alerts      deadline.Alerts // zero: deadline.DefaultAlerts
-	Places      *places.Index   // the point index over the layer valid now, if the caller holds it (see UsePlaces); nil: read from the store
+	Hours       string              // working windows, "08:30-12:00,14:30-18:00"; empty: calendar.DefaultWindows
+	SummerHours string              // windows in summer; empty: none
+	Summer      string              // the summer, "05-01..09-30"
+	Alerts      deadline.Alerts     // zero: deadline.DefaultAlerts
+	Places      *places.Index       // the point index over the layer valid now, if the caller holds it (see UsePlaces); nil: read from the store
+	Hotline     ledger.HotlineRules // the city's choices about the hotline's three rates
 }
+
+// Hotline is the city's choices about the hotline's three rates.
+func (a *App) Hotline() ledger.HotlineRules { return a.cfg.Hotline }
 
 // HolidayFiles are the holiday files in force: those built in, each
 // replaced by a file of the same year imported at run time, and the

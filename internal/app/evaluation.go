@@ -90,15 +90,24 @@ type Evaluation struct {
 	PublishedAt *time.Time     `json:"published_at,omitempty"`
 	Weights     ledger.Weights `json:"weights"`
 	// MinSample is the sample a row needs to be ranked (ledger.SampleOf).
-	MinSample int64        `json:"min_sample"`
-	Rows      []ledger.Row `json:"rows"`
+	MinSample int64         `json:"min_sample"`
+	Rows      []ledger.Row  `json:"rows"`
+	rates     []ledger.Rate // the city's rates table (ledger.RatesFor)
+}
+
+// Rates is the rates table the evaluation was made with.
+func (e *Evaluation) Rates() []ledger.Rate {
+	if e.rates == nil {
+		return ledger.Rates
+	}
+	return e.rates
 }
 
 // Rerank ranks the rows again with another minimum sample (a reader who
 // wants every unit ranked asks for 0).
 func (e *Evaluation) Rerank(min int64) {
 	e.MinSample = min
-	e.Rows = ledger.EvaluateRanked(e.Rows, e.Weights, ledger.SampleOf(e.Group), min)
+	e.Rows = ledger.EvaluateRankedWith(e.Rates(), e.Rows, e.Weights, ledger.SampleOf(e.Group), min)
 }
 
 // Evaluate returns a period's evaluation: the published figures when the
@@ -108,11 +117,12 @@ func (a *App) Evaluate(ctx context.Context, g ledger.Group, p Period, w ledger.W
 	if !slices.Contains(ledger.Groups, g) {
 		return nil, fmt.Errorf("evaluation: unknown group %q (department, street, community or worker)", g)
 	}
+	rates := ledger.RatesFor(a.cfg.Hotline)
 	if pub, err := a.Store.PublishedEvaluation(ctx, g, p.From, p.To); err == nil {
 		at := pub.PublishedAt.In(calendar.Shanghai)
 		return &Evaluation{Group: g, Period: p, From: p.From, To: p.To, AsOf: pub.AsOf.In(calendar.Shanghai), Published: true,
-			PublishedAt: &at, Weights: pub.Weights, MinSample: ledger.DefaultMinSample,
-			Rows: ledger.EvaluateRanked(pub.Rows, pub.Weights, ledger.SampleOf(g), ledger.DefaultMinSample)}, nil
+			PublishedAt: &at, Weights: pub.Weights, MinSample: ledger.DefaultMinSample, rates: rates,
+			Rows: ledger.EvaluateRankedWith(rates, pub.Rows, pub.Weights, ledger.SampleOf(g), ledger.DefaultMinSample)}, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -131,7 +141,7 @@ func (a *App) Evaluate(ctx context.Context, g ledger.Group, p Period, w ledger.W
 		return nil, err
 	}
 	return &Evaluation{Group: g, Period: p, From: p.From, To: p.To, AsOf: asOf.In(calendar.Shanghai), Weights: w,
-		MinSample: ledger.DefaultMinSample, Rows: ledger.EvaluateRanked(rows, w, ledger.SampleOf(g), ledger.DefaultMinSample)}, nil
+		MinSample: ledger.DefaultMinSample, rates: rates, Rows: ledger.EvaluateRankedWith(rates, rows, w, ledger.SampleOf(g), ledger.DefaultMinSample)}, nil
 }
 
 // EvaluationCounts counts a period's figures as of now: for a past period
@@ -266,7 +276,7 @@ func (e *Evaluation) WriteSheet(f sheet.Format, w io.Writer) error {
 			return err
 		}
 	}
-	sum := ledger.EvaluateRanked([]ledger.Row{{Key: "total", Counts: totals}}, e.Weights, ledger.SampleOf(e.Group), 0)[0]
+	sum := ledger.EvaluateRankedWith(e.Rates(), []ledger.Row{{Key: "total", Counts: totals}}, e.Weights, ledger.SampleOf(e.Group), 0)[0]
 	if err := sw.Totals(row(nil, "合计", "", sum)...); err != nil {
 		return err
 	}

@@ -46,6 +46,7 @@ type Config struct {
 	PruneEvery    string
 	RateSpec      string // parsed into Rates by Validate
 	OrphanSpec    string // parsed into OrphanPhotos by Validate
+	Satisfaction  string // which ratings 满意率 counts: satisfied-or-fair or satisfied-only
 
 	// Watch holds the parsed watcher settings after Validate.
 	Watch Watch
@@ -196,6 +197,7 @@ var settings = []setting{
 	{"warn-before", "XIUHUA_WARN_BEFORE", "2h", "or when this much working time is left, whichever comes first (0 = by share only)", false, func(c *Config) *string { return &c.WarnBefore }},
 	{"escalate-after", "XIUHUA_ESCALATE_AFTER", "7h", "working time after a deadline before an automatic supervision order (督办); 0 = never", false, func(c *Config) *string { return &c.EscalateAfter }},
 	{"retention", "XIUHUA_RETENTION", defaultRetention, "how long rows that only grow are kept, in days (0: for ever): sessions after expiry, idempotency keys, inbox lines after reading, delivered webhook deliveries, webhook messages, the audit log (at least 180d); name only the kinds to change", false, func(c *Config) *string { return &c.RetentionSpec }},
+	{"satisfaction", "XIUHUA_SATISFACTION", "satisfied-or-fair", "which callback ratings the hotline's 满意率 counts as satisfied: satisfied-or-fair (满意 and 基本满意, as most 12345 centres publish it) or satisfied-only (满意)", false, func(c *Config) *string { return &c.Satisfaction }},
 	{"prune-every", "XIUHUA_PRUNE_EVERY", "1h", "how often one instance prunes what -retention no longer keeps", false, func(c *Config) *string { return &c.PruneEvery }},
 }
 
@@ -231,6 +233,9 @@ func (c *Config) Validate() error {
 	}
 	if s := strings.ToUpper(c.Synchronous); s != "FULL" && s != "NORMAL" {
 		errs = append(errs, fmt.Errorf("-sqlite-sync %q: want FULL or NORMAL", c.Synchronous))
+	}
+	if c.Satisfaction != "satisfied-or-fair" && c.Satisfaction != "satisfied-only" {
+		errs = append(errs, fmt.Errorf("-satisfaction %q: want satisfied-or-fair or satisfied-only", c.Satisfaction))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("-log-format %q: want text or json", c.LogFormat))

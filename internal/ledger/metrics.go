@@ -50,10 +50,13 @@ var Counts = []Count{
 	{"extended", "延期数", "extensions (延期) approved in the period"},
 	{"suspended", "挂账数", "suspensions (挂账) approved in the period"},
 	{"hotline", "热线件数", "12345 hotline cases reported in the period, not merged as duplicates"},
-	{"responded", "响应数", "of those, the ones dispatched to a department as of the evaluation"},
-	{"callbacks", "回访数", "hotline cases with a callback (回访) answer"},
-	{"solved", "解决数", "callbacks answered “solved”"},
-	{"satisfied", "满意数", "callbacks answered “satisfied”"},
+	{"contact_due", "应联系数", "hotline orders due for first contact (首次联系): the lead department's tasks, not returned, on orders not voided, whose contact limit falls in the period"},
+	{"contacted_on_time", "按时联系数", "of those, the ones whose requester was contacted by the limit"},
+	{"callbacks", "回访数", "callbacks (回访) in the period that reached the requester and got a rating (满意, 基本满意 or 不满意), on hotline orders; attempts not reached or refused do not count, nor does a 不满意 its review found not justified"},
+	{"solved", "解决数", "of those callbacks, the ones answered “solved”"},
+	{"satisfied", "满意数", "of those callbacks, the ones rated 满意 or 基本满意"},
+	{"fully_satisfied", "满意数（不含基本满意）", "of those callbacks, the ones rated 满意"},
+	{"unjustified", "不计入的差评数", "callbacks in the period rated 不满意 that the review found not justified: left out of 回访数, 解决数 and 满意数"},
 	{"reports", "上报数", "cases a grid worker reported in the period"},
 	{"valid_reports", "有效上报数", "of those, the ones not voided (a merged duplicate counts: the problem was real)"},
 	{"verifications", "核实数", "verifications (核实) a grid worker made in the period"},
@@ -78,12 +81,31 @@ var Rates = []Rate{
 	{"on_time_close_rate", "按期结案率", "closed_on_time", "due", "按期结案数 ÷ 应结案数"},
 	{"on_time_handle_rate", "按期处置率", "handled_on_time", "tasks", "按期处置数 ÷ 应处置数"},
 	{"rework_rate", "返工率", "reworked", "due", "返工数 ÷ 应结案数 (lower is better)"},
-	{"response_rate", "响应率", "responded", "hotline", "响应数 ÷ 热线件数"},
-	{"solve_rate", "解决率", "solved", "callbacks", "解决数 ÷ 回访数"},
-	{"satisfaction_rate", "满意率", "satisfied", "callbacks", "满意数 ÷ 回访数"},
+	{"response_rate", "响应率", "contacted_on_time", "contact_due", "按时联系数 ÷ 应联系数: requesters contacted within the first-contact limit ÷ orders due for contact"},
+	{"solve_rate", "解决率", "solved", "callbacks", "解决数 ÷ 回访数: the requester's own word at the callback"},
+	{"satisfaction_rate", "满意率", "satisfied", "callbacks", "满意数 ÷ 回访数, 基本满意 counted as satisfied (a city counting 满意 only sets -satisfaction satisfied-only: 满意数（不含基本满意） ÷ 回访数)"},
 	{"valid_report_rate", "有效上报率", "valid_reports", "reports", "有效上报数 ÷ 上报数"},
 	{"on_time_verify_rate", "按时核实率", "verified_on_time", "verifications", "按时核实数 ÷ 核实数"},
 	{"on_time_check_rate", "按时核查率", "checked_on_time", "checks", "按时核查数 ÷ 核查数"},
+}
+
+// HotlineRules are the choices 12345 centres make differently about the
+// three rates (响应率, 解决率, 满意率).
+type HotlineRules struct {
+	// SatisfiedOnly: 满意率 counts 满意 only; otherwise 满意 and 基本满意
+	// both count as satisfied (the default, as most centres publish it).
+	SatisfiedOnly bool `json:"satisfied_only"`
+}
+
+// RatesFor is the rates table with a city's hotline choices.
+func RatesFor(h HotlineRules) []Rate {
+	rs := slices.Clone(Rates)
+	for i := range rs {
+		if rs[i].Key == "satisfaction_rate" && h.SatisfiedOnly {
+			rs[i].Num, rs[i].Doc = "fully_satisfied", "满意数（不含基本满意） ÷ 回访数: this city counts 满意 only (-satisfaction satisfied-only)"
+		}
+	}
+	return rs
 }
 
 // lowerIsBetter rates enter the score as 1 − rate.
@@ -153,6 +175,11 @@ func Evaluate(rows []Row, w Weights) []Row { return EvaluateRanked(rows, w, "", 
 // sample count is at least min; the others keep their rates and score and
 // come after the ranked ones, best first.
 func EvaluateRanked(rows []Row, w Weights, sample string, min int64) []Row {
+	return EvaluateRankedWith(Rates, rows, w, sample, min)
+}
+
+// EvaluateRankedWith is EvaluateRanked with a city's rates table (RatesFor).
+func EvaluateRankedWith(rates []Rate, rows []Row, w Weights, sample string, min int64) []Row {
 	for i := range rows {
 		r := &rows[i]
 		if r.Counts == nil {
@@ -160,7 +187,7 @@ func EvaluateRanked(rows []Row, w Weights, sample string, min int64) []Row {
 		}
 		r.Rates = map[string]*float64{}
 		var sum, weight float64
-		for _, rt := range Rates {
+		for _, rt := range rates {
 			den := r.Counts[rt.Den]
 			if den == 0 {
 				r.Rates[rt.Key] = nil
@@ -225,8 +252,16 @@ func EvaluateRanked(rows []Row, w Weights, sample string, min int64) []Row {
 
 // Definitions is the documentation of every count and rate, for the API
 // and the UI.
-func Definitions() map[string]any {
-	return map[string]any{"counts": Counts, "rates": Rates, "default_weights": DefaultWeights(),
+func Definitions() map[string]any { return DefinitionsFor(HotlineRules{}) }
+
+// DefinitionsFor documents the counts and rates with a city's hotline
+// choices.
+func DefinitionsFor(h HotlineRules) map[string]any {
+	return map[string]any{"counts": Counts, "rates": RatesFor(h), "default_weights": DefaultWeights(),
+		"hotline": map[string]any{"rules": h, "doc": "the three rates of the 12345 hotline: 响应率 by the first contact's limit (the time-limit table's contact step), " +
+			"解决率 and 满意率 by the callbacks that reached the requester; a 不满意 whose review (复核) finds it not justified is left out of the unit's rates, " +
+			"a justified one counts and reopens the order. 基本满意 counts as satisfied unless -satisfaction satisfied-only. " +
+			"The rates enter the composite score by their weights; the ranking's minimum sample applies to the whole row"},
 		"ranking": map[string]any{"min_sample": DefaultMinSample, "sample": map[Group]string{ByDepartment: SampleOf(ByDepartment),
 			ByStreet: SampleOf(ByStreet), ByCommunity: SampleOf(ByCommunity), ByWorker: SampleOf(ByWorker)},
 			"doc": "a unit is ranked when its sample (应结案数; a grid worker's 上报数) is at least min_sample; smaller ones keep their rates and score, unranked"}}

@@ -3,6 +3,7 @@ package ledger
 import (
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -55,8 +56,8 @@ func TestDefinitionsAreComplete(t *testing.T) {
 // with 8 reworked of 161 due shows 返工率 5.0 %, not 95 %.
 func TestPublishedRatesEqualTheirCounts(t *testing.T) {
 	counts := map[string]int64{"due": 161, "closed": 150, "closed_on_time": 140, "reworked": 8, "tasks": 170,
-		"handled": 160, "handled_on_time": 155, "hotline": 90, "responded": 88, "callbacks": 40, "solved": 30,
-		"satisfied": 35, "reports": 60, "valid_reports": 57, "verifications": 20, "verified_on_time": 19,
+		"handled": 160, "handled_on_time": 155, "hotline": 90, "contact_due": 88, "contacted_on_time": 80, "callbacks": 40, "solved": 30,
+		"satisfied": 35, "fully_satisfied": 28, "reports": 60, "valid_reports": 57, "verifications": 20, "verified_on_time": 19,
 		"checks": 30, "checked_on_time": 28}
 	row := Evaluate([]Row{{Key: "u", Counts: counts}}, DefaultWeights())[0]
 	var sum, weight float64
@@ -78,6 +79,25 @@ func TestPublishedRatesEqualTheirCounts(t *testing.T) {
 	}
 	if want := math.Round(sum/weight*10000) / 100; row.Score == nil || *row.Score != want {
 		t.Errorf("score %v, want %v", row.Score, want)
+	}
+}
+
+// A city counting 满意 only divides 满意数（不含基本满意）; the default
+// counts 基本满意 as satisfied; both are documented.
+func TestSatisfactionChoice(t *testing.T) {
+	counts := map[string]int64{"callbacks": 40, "satisfied": 35, "fully_satisfied": 28}
+	def := EvaluateRankedWith(RatesFor(HotlineRules{}), []Row{{Key: "u", Counts: counts}}, DefaultWeights(), "", 0)[0]
+	only := EvaluateRankedWith(RatesFor(HotlineRules{SatisfiedOnly: true}), []Row{{Key: "u", Counts: counts}}, DefaultWeights(), "", 0)[0]
+	if *def.Rates["satisfaction_rate"] != 35.0/40 || *only.Rates["satisfaction_rate"] != 28.0/40 {
+		t.Fatalf("满意率 %v by default, %v counting 满意 only", *def.Rates["satisfaction_rate"], *only.Rates["satisfaction_rate"])
+	}
+	for _, rt := range RatesFor(HotlineRules{SatisfiedOnly: true}) {
+		if rt.Key == "satisfaction_rate" && (rt.Num != "fully_satisfied" || !strings.Contains(rt.Doc, "满意 only")) {
+			t.Fatalf("the documented rate: %+v", rt)
+		}
+	}
+	if Rates[6].Num != "satisfied" {
+		t.Fatal("RatesFor changed the default table")
 	}
 }
 

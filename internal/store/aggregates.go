@@ -146,6 +146,30 @@ func dayAligned(t time.Time) bool {
 type callback struct {
 	at                       time.Time
 	rated, solved, satisfied bool // rated: the requester was reached and gave an answer
+	full                     bool // rated 满意 (not 基本满意)
+	dissatisfied             bool
+	unjustified              bool // a 不满意 the review found not justified: out of the rates
+}
+
+// ratings folds a hotline order's callback and review events, in order,
+// into its callbacks: a review that finds the last 不满意 not justified
+// takes that callback out of the rates.
+func ratings(list []callback, ev *caseflow.Event) []callback {
+	switch ev.Action {
+	case caseflow.ActCallback:
+		return append(list, callbackOf(ev))
+	case caseflow.ActReview:
+		if ev.Data.Justified == nil || *ev.Data.Justified {
+			return list
+		}
+		for i := len(list) - 1; i >= 0; i-- {
+			if list[i].rated {
+				list[i].unjustified = list[i].dissatisfied
+				break
+			}
+		}
+	}
+	return list
 }
 
 // contribute adds sign × the case's share of the evaluation counts to m.
@@ -231,8 +255,23 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 		rd := DayOf(c.ReportedAt)
 		for _, mb := range members {
 			add(mb.g, mb.key, "hotline", rd, 0)
-			if !c.DispatchedAt.IsZero() {
-				addCut(mb.g, mb.key, "responded", rd, DayOf(c.DispatchedAt))
+		}
+	}
+	// 响应率: the lead's first contact, by the day its limit falls, for
+	// the department and the order's areas. Contacted by the limit means
+	// contacted before that day ends, so the count needs no cut.
+	if c.State != caseflow.Voided {
+		for _, t := range c.Tasks {
+			if !t.Lead || t.State == caseflow.TaskReturned || t.ContactDue.IsZero() {
+				continue
+			}
+			d := DayOf(t.ContactDue)
+			for _, mb := range []member{{ledger.ByDepartment, strconv.FormatInt(t.UnitID, 10)},
+				{ledger.ByStreet, c.Place.Street}, {ledger.ByCommunity, c.Place.Community}} {
+				add(mb.g, mb.key, "contact_due", d, 0)
+				if !t.ContactedAt.IsZero() && !t.ContactedAt.After(t.ContactDue) {
+					add(mb.g, mb.key, "contacted_on_time", d, 0)
+				}
 			}
 		}
 	}
@@ -242,12 +281,19 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 		}
 		d := DayOf(cb.at)
 		for _, mb := range members {
+			if cb.unjustified {
+				add(mb.g, mb.key, "unjustified", d, 0)
+				continue
+			}
 			add(mb.g, mb.key, "callbacks", d, 0)
 			if cb.solved {
 				add(mb.g, mb.key, "solved", d, 0)
 			}
 			if cb.satisfied {
 				add(mb.g, mb.key, "satisfied", d, 0)
+			}
+			if cb.full {
+				add(mb.g, mb.key, "fully_satisfied", d, 0)
 			}
 		}
 	}
@@ -346,8 +392,11 @@ func contributeEvent(m map[aggKey]int64, c *caseflow.Case, ev *caseflow.Event) {
 }
 
 func callbackOf(ev *caseflow.Event) callback {
+	sat := ev.Data.Satisfied != nil && *ev.Data.Satisfied
+	// Before the three-point scale a callback said yes or no: yes is 满意.
+	full := ev.Data.Rating == caseflow.RatingSatisfied || ev.Data.Rating == "" && sat
 	return callback{at: ev.At, rated: ev.Data.Satisfied != nil, solved: ev.Data.Solved != nil && *ev.Data.Solved,
-		satisfied: ev.Data.Satisfied != nil && *ev.Data.Satisfied}
+		satisfied: sat, full: full, dissatisfied: ev.Data.Satisfied != nil && !sat}
 }
 
 // loadCallbacks reads a hotline case's callbacks; other cases have none
@@ -366,21 +415,22 @@ func loadCallbacks(ctx context.Context, q interface {
 	var out []callback
 	for rows.Next() {
 		var at int64
+		var action caseflow.Action
 		var data string
-		if err := rows.Scan(&at, &data); err != nil {
+		if err := rows.Scan(&action, &at, &data); err != nil {
 			return nil, err
 		}
 		var d caseflow.EventData
 		if err := json.Unmarshal([]byte(data), &d); err != nil {
 			return nil, err
 		}
-		out = append(out, callbackOf(&caseflow.Event{At: time.UnixMilli(at), Data: d}))
+		out = ratings(out, &caseflow.Event{Action: action, At: time.UnixMilli(at), Data: d})
 	}
 	return out, rows.Err()
 }
 
 const (
-	selectCallbacksSQL = `SELECT at, data FROM events WHERE case_id = $1 AND action = 'callback'`
+	selectCallbacksSQL = `SELECT action, at, data FROM events WHERE case_id = $1 AND action IN ('callback', 'review') ORDER BY seq`
 	aggInsertHead      = `INSERT INTO eval_agg (grp, key, measure, day, cut, shard, n)`
 	aggOnConflict      = ` ON CONFLICT (grp, cut, day, measure, key, shard) DO UPDATE SET n = eval_agg.n + excluded.n`
 	upsertAggSQL       = aggInsertHead + ` VALUES ($1, $2, $3, $4, $5, $6, $7)` + aggOnConflict
@@ -513,7 +563,7 @@ func cloneCase(c *caseflow.Case) *caseflow.Case {
 
 // aggVersion is the version of contribute's definition: a table built by
 // another version is rebuilt at start-up.
-const aggVersion = 6
+const aggVersion = 7
 
 // aggregatesBuilt reports whether eval_agg is complete and current; until
 // RebuildAggregates has run, evaluations and ledgers count the cases.
@@ -626,7 +676,8 @@ func (s *Store) readCasesAfter(ctx context.Context, q *sql.Tx, after int64, n in
 func rangeEvents(ctx context.Context, q *sql.Tx, lo, hi int64, m map[aggKey]int64, cs []caseflow.Case) (map[int64][]callback, error) {
 	rows, err := q.QueryContext(ctx, `SELECT case_id, action, task_id, at, data FROM events
 		WHERE case_id >= $1 AND case_id <= $2
-		AND action || '' IN ('callback', 'approve_return', 'approve_extension', 'approve_suspension')`, lo, hi) // by case, not by the action index
+		AND action || '' IN ('callback', 'review', 'approve_return', 'approve_extension', 'approve_suspension')
+		ORDER BY case_id, seq`, lo, hi) // by case, not by the action index; a review follows its callback
 	if err != nil {
 		return nil, err
 	}
@@ -649,14 +700,14 @@ func rangeEvents(ctx context.Context, q *sql.Tx, lo, hi int64, m map[aggKey]int6
 		if c == nil {
 			continue
 		}
-		if ev.Action != caseflow.ActCallback {
+		if ev.Action != caseflow.ActCallback && ev.Action != caseflow.ActReview {
 			contributeEvent(m, c, &ev)
 			continue
 		}
 		if err := json.Unmarshal([]byte(data), &ev.Data); err != nil {
 			return nil, err
 		}
-		out[ev.CaseID] = append(out[ev.CaseID], callbackOf(&ev))
+		out[ev.CaseID] = ratings(out[ev.CaseID], &ev)
 	}
 	return out, rows.Err()
 }

@@ -193,8 +193,8 @@ func (l *Loader) Flush() error {
 		for i, c := range l.cases {
 			var callbacks []callback
 			for j := range l.events[i] {
-				if e := &l.events[i][j]; e.Action == caseflow.ActCallback {
-					callbacks = append(callbacks, callbackOf(e))
+				if e := &l.events[i][j]; e.Action == caseflow.ActCallback || e.Action == caseflow.ActReview {
+					callbacks = ratings(callbacks, e)
 				} else {
 					contributeEvent(agg, c, e)
 				}

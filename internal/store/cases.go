@@ -415,9 +415,7 @@ func (s *Store) transitionTx(ctx context.Context, tx *wtx, c *caseflow.Case, cmd
 	// The evaluation aggregates: the case's share before and after.
 	agg := map[aggKey]int64{}
 	contribute(agg, before, callbacks, -1)
-	if ev.Action == caseflow.ActCallback {
-		callbacks = append(callbacks, callbackOf(&ev))
-	}
+	callbacks = ratings(callbacks, &ev)
 	contribute(agg, c, callbacks, 1)
 	contributeEvent(agg, c, &ev)
 	if err := applyAggCase(ctx, tx, agg); err != nil {

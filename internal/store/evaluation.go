@@ -176,39 +176,73 @@ func (s *Store) EvaluationCounts(ctx context.Context, q EvalQuery, clock caseflo
 			return nil, err
 		}
 	}
-	// Hotline: response by dispatch, and the callbacks' answers.
-	if err := scan(`SELECT `+key+`, count(*), sum(CASE WHEN c.dispatched_at IS NOT NULL AND c.dispatched_at < $3 THEN 1 ELSE 0 END)
+	// Hotline: the orders, the lead's first contacts by the day their
+	// limit falls (a department's own), and the callbacks' answers.
+	if err := scan(`SELECT `+key+`, count(*)
 		FROM cases c `+join+` WHERE c.channel = 'hotline' AND c.duplicate_of IS NULL AND c.reported_at >= $1 AND c.reported_at < $2
-		GROUP BY `+key, []string{"hotline", "responded"}, from, to, cut); err != nil {
+		GROUP BY `+key, []string{"hotline"}, from, to); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+key+`, e.data FROM events e JOIN cases c ON c.id = e.case_id `+join+`
-		WHERE e.action = 'callback' AND c.channel = 'hotline' AND e.at >= $1 AND e.at < $2`, from, to)
+	if err := scan(`SELECT `+tkey+`, count(*), sum(CASE WHEN t.contacted_at IS NOT NULL AND t.contacted_at <= t.contact_due THEN 1 ELSE 0 END)
+		FROM tasks t JOIN cases c ON c.id = t.case_id
+		WHERE t.lead AND t.state <> 'returned' AND c.state <> 'voided' AND t.contact_due >= $1 AND t.contact_due < $2
+		GROUP BY `+tkey, []string{"contact_due", "contacted_on_time"}, from, to); err != nil {
+		return nil, err
+	}
+	// Every callback and review of the orders called back in the period,
+	// in order: a review may take out a callback of this period later.
+	rows, err := s.r.QueryContext(ctx, `SELECT `+key+`, e.case_id, e.action, e.at, e.data FROM events e JOIN cases c ON c.id = e.case_id `+join+`
+		WHERE e.action IN ('callback', 'review') AND c.channel = 'hotline'
+		AND e.case_id IN (SELECT case_id FROM events WHERE action = 'callback' AND at >= $1 AND at < $2)
+		ORDER BY e.case_id, e.seq`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("store: evaluation callbacks: %w", err)
 	}
 	defer rows.Close()
+	type order struct {
+		key string
+		id  int64
+	}
+	var keys []order
+	byOrder := map[order][]callback{}
 	for rows.Next() {
-		var k, data string
-		if err := rows.Scan(&k, &data); err != nil {
+		var o order
+		var data string
+		var at int64
+		ev := caseflow.Event{}
+		if err := rows.Scan(&o.key, &o.id, &ev.Action, &at, &data); err != nil {
 			return nil, err
 		}
-		var d caseflow.EventData
-		if err := json.Unmarshal([]byte(data), &d); err != nil {
+		if err := json.Unmarshal([]byte(data), &ev.Data); err != nil {
 			return nil, err
 		}
-		if d.Satisfied == nil {
-			continue // an attempt that did not reach the requester, or was refused
+		ev.At = time.UnixMilli(at)
+		if _, ok := byOrder[o]; !ok {
+			keys = append(keys, o)
 		}
-		add(k, "callbacks", 1)
-		if d.Solved != nil && *d.Solved {
-			add(k, "solved", 1)
-		}
-		if d.Satisfied != nil && *d.Satisfied {
-			add(k, "satisfied", 1)
+		byOrder[o] = ratings(byOrder[o], &ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, o := range keys {
+		for _, cb := range byOrder[o] {
+			if !cb.rated || cb.at.UnixMilli() < from || cb.at.UnixMilli() >= to {
+				continue
+			}
+			if cb.unjustified {
+				add(o.key, "unjustified", 1)
+				continue
+			}
+			add(o.key, "callbacks", 1)
+			for count, yes := range map[string]bool{"solved": cb.solved, "satisfied": cb.satisfied, "fully_satisfied": cb.full} {
+				if yes {
+					add(o.key, count, 1)
+				}
+			}
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // workerCounts counts grid workers' reports, verifications and checks;

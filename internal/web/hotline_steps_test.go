@@ -140,3 +140,37 @@ func TestHotlineStepsOverHTTP(t *testing.T) {
 		t.Fatalf("the second callback: %s %q, offered %v", v.State, v.Rating, v.Actions)
 	}
 }
+
+// The definitions say what the three rates divide: 响应率 by the first
+// contact's limit, not by dispatch; and which ratings count as satisfied.
+func TestHotlineRatesDefined(t *testing.T) {
+	s, _ := server(t)
+	code, body, _ := get(t, s.URL+"/api/v1/evaluations/definitions")
+	var d struct {
+		Rates []struct {
+			Key, Numerator, Denominator, Doc string
+		}
+		Hotline struct {
+			Rules struct {
+				SatisfiedOnly bool `json:"satisfied_only"`
+			}
+			Doc string
+		}
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &d) != nil {
+		t.Fatalf("definitions: %d %.300s", code, body)
+	}
+	want := map[string][2]string{"response_rate": {"contacted_on_time", "contact_due"}, "solve_rate": {"solved", "callbacks"},
+		"satisfaction_rate": {"satisfied", "callbacks"}}
+	for _, r := range d.Rates {
+		if w, ok := want[r.Key]; ok {
+			if r.Numerator != w[0] || r.Denominator != w[1] || r.Doc == "" {
+				t.Errorf("%s: %s ÷ %s", r.Key, r.Numerator, r.Denominator)
+			}
+			delete(want, r.Key)
+		}
+	}
+	if len(want) > 0 || d.Hotline.Rules.SatisfiedOnly || !strings.Contains(d.Hotline.Doc, "not justified") {
+		t.Fatalf("rates not defined: %v; hotline %+v", want, d.Hotline)
+	}
+}

@@ -392,5 +392,5 @@ func scoreText(f *float64) string {
 }
 
 func (s *Server) definitions(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, ledger.Definitions())
+	writeJSON(w, http.StatusOK, ledger.DefinitionsFor(s.app.Hotline()))
 }
