@@ -360,6 +360,15 @@ func TestResidentRating(t *testing.T) {
 	if code, body := rate("13903520000"); code != 403 || !strings.Contains(body, "phone") {
 		t.Fatalf("someone else's phone: %d %s", code, body)
 	}
+	// A rating outside the hotline's scale, or none, names the field and changes nothing.
+	for _, bad := range []map[string]any{{"phone": "13903521234", "rating": "very_satisfied"}, {"phone": "13903521234", "solved": true}} {
+		if code, body := anon.do("POST", "/api/v1/public/cases/"+pc.Number+"/rating", bad); code != 400 || !strings.Contains(body, `"field":"rating"`) {
+			t.Fatalf("a bad rating %v: %d %s", bad, code, body)
+		}
+	}
+	if c, _ := a.Store.CaseByNumber(ctx, pc.Number); c.Satisfied != nil || c.Rating != "" {
+		t.Fatalf("a refused rating was kept: %v %q", c.Satisfied, c.Rating)
+	}
 	if code, body := rate("139 0352 1234"); code != 200 || !strings.Contains(body, `"rated":true`) || strings.Contains(body, "张三") {
 		t.Fatalf("rating: %d %s", code, body)
 	}

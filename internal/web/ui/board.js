@@ -140,13 +140,14 @@ async function follow(number) {
 
 function rating(c) {
   const phone = h('input', { id: 'rate-phone', type: 'tel', required: true });
-  const sat = h('select', { id: 'rate-satisfied' }, h('option', { value: 'true' }, t('board.satisfied')), h('option', { value: 'false' }, t('board.unsatisfied')));
+  // The hotline's scale: the same rating a callback records.
+  const sat = h('select', { id: 'rate-satisfied' }, ['satisfied', 'fairly_satisfied', 'dissatisfied'].map(v => h('option', { value: v }, t(`rating.${v}`))));
   const solved = h('select', { id: 'rate-solved' }, h('option', { value: 'true' }, t('yes')), h('option', { value: 'false' }, t('no')));
   const msg = h('p.err', { role: 'alert' });
   return h('form.form', { onsubmit: async e => {
     e.preventDefault();
     try {
-      await api('POST', `/api/v1/public/cases/${c.number}/rating`, { phone: phone.value, satisfied: sat.value === 'true', solved: solved.value === 'true' });
+      await api('POST', `/api/v1/public/cases/${c.number}/rating`, { phone: phone.value, rating: sat.value, solved: solved.value === 'true' });
       toast(t('board.thanks')); follow(c.number);
     } catch (err) { msg.textContent = publicErr(err); }
   } }, h('h3', null, t('board.rate')), h('label', null, h('span', null, t('board.phone')), phone), h('label', null, h('span', null, t('board.rate')), sat),
