@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -583,10 +584,13 @@ func (s *Server) o311Updates(w http.ResponseWriter, r *http.Request, f string) {
 }
 
 // o311PostUpdate takes an update from an Open311 client (mySociety's
-// servicerequestupdates): its description becomes a note on the case (the
-// comment action). A client cannot change the state: status CLOSED or OPEN
-// is recorded in the note for the centre to act on. Names and e-mail are
-// not kept.
+// servicerequestupdates). Status CLOSED from the client that filed the
+// request, before it is dispatched, is the requester's withdrawal (撤单):
+// the order is withdrawn with the description as its reason. Any other
+// update becomes a note on the case (the comment action) for the centre,
+// its status in the note: a client cannot otherwise change the state. The
+// answer says which it was (status and description of the update). Names
+// and e-mail are not kept.
 func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f string, p access.Principal) {
 	v := r.PostForm
 	id, desc := v.Get("service_request_id"), strings.TrimSpace(v.Get("description"))
@@ -624,7 +628,12 @@ func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f string
 	if m := v.Get("media_url"); m != "" {
 		note += "\n[media_url] " + m
 	}
-	n, ev, err := s.app.Act(r.Context(), c.ID, caseflow.Command{Action: caseflow.ActComment, Actor: p.Actor(), ExpectedVersion: c.Version, Note: note})
+	cmd := caseflow.Command{Action: caseflow.ActComment, Actor: p.Actor(), ExpectedVersion: c.Version, Note: note}
+	withdrawn := status == "closed" && c.Reporter.AccountID == p.AccountID && slices.Contains(access.Actions(p, c), caseflow.ActWithdraw)
+	if withdrawn {
+		cmd.Action, cmd.Note, cmd.Reason = caseflow.ActWithdraw, "", "撤单（Open311）："+desc
+	}
+	n, ev, err := s.app.Act(r.Context(), c.ID, cmd)
 	var ce *caseflow.Error
 	switch {
 	case errors.As(err, &ce) && (ce.Code == caseflow.CodeWrongRole || ce.Code == caseflow.CodeNotYours):
@@ -639,10 +648,17 @@ func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f string
 		return
 	}
 	type update struct {
-		XMLName  xml.Name `json:"-" xml:"request_update"`
-		UpdateID string   `json:"update_id" xml:"update_id"`
+		XMLName     xml.Name `json:"-" xml:"request_update"`
+		UpdateID    string   `json:"update_id" xml:"update_id"`
+		Status      string   `json:"status" xml:"status"`
+		Description string   `json:"description" xml:"description"`
 	}
-	list := []update{{UpdateID: fmt.Sprintf("%s-%d", n.Number, ev.Seq)}}
+	u := update{UpdateID: fmt.Sprintf("%s-%d", n.Number, ev.Seq), Status: o311Status(n.State),
+		Description: "已记录，转指挥中心处理 Recorded as a note for the command centre"}
+	if withdrawn {
+		u.Status, u.Description = "closed", "已撤单 Withdrawn by the requester"
+	}
+	list := []update{u}
 	o311Write(w, f, http.StatusOK, struct {
 		XMLName xml.Name `xml:"service_request_updates"`
 		U       []update `xml:"request_update"`
