@@ -12,12 +12,20 @@ import { renderCase } from './casepanel.js';
 // each photo either {id} (uploaded) or {blob, name} (taken offline).
 const DB = 'xiuhua-phone', STORE = 'outbox';
 let dbP;
+// A page that holds the database open closes it when another page (a
+// newer version, or the same page loaded again while this one unloads)
+// asks to upgrade it; otherwise that page's open waits, "blocked", and its
+// to-dos stay at 加载中… for good.
 function db() {
   dbP ||= new Promise((resolve, reject) => {
     const r = indexedDB.open(DB, 1);
     r.onupgradeneeded = () => r.result.createObjectStore(STORE, { keyPath: 'key' });
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
+    r.onsuccess = () => {
+      const d = r.result;
+      d.onversionchange = () => { d.close(); dbP = null; };
+      resolve(d);
+    };
+    r.onerror = () => { dbP = null; reject(r.error); };
   });
   return dbP;
 }
