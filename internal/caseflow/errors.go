@@ -3,6 +3,7 @@ package caseflow
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies why a transition was refused. It is stable: the HTTP layer
@@ -24,7 +25,10 @@ type Error struct {
 	Action Action
 	State  State  // the case's state when refused
 	Field  string // for CodeRequired and CodeInvalid
-	Msg    string
+	Msg    string // for logs and API clients, in English
+	// Params are the refusal's particulars for a message in the reader's
+	// language (a time stays a time.Time: the edge shows it in Beijing time).
+	Params map[string]any
 }
 
 func (e *Error) Error() string {
@@ -60,3 +64,19 @@ var (
 func refuse(code Code, a Action, s State, field, format string, args ...any) *Error {
 	return &Error{Code: code, Action: a, State: s, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
+
+// with adds a particular to a refusal.
+func (e *Error) with(name string, v any) *Error {
+	if e.Params == nil {
+		e.Params = map[string]any{}
+	}
+	e.Params[name] = v
+	return e
+}
+
+// beijing is the offset a refusal's message writes times in (Asia/Shanghai
+// has kept UTC+8 without daylight saving since 1991).
+var beijing = time.FixedZone("CST", 8*3600)
+
+// inBeijing is a time as a refusal's message writes it: RFC 3339 at +08:00.
+func inBeijing(t time.Time) string { return t.In(beijing).Format(time.RFC3339) }

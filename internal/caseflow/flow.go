@@ -450,14 +450,14 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 			return err
 		}
 		if !t.ContactedAt.IsZero() {
-			return refuse(CodeWrongState, a, n.State, "contacted_at", "the requester was contacted already, at %s", t.ContactedAt.Format(time.RFC3339))
+			return refuse(CodeWrongState, a, n.State, "contacted_at", "the requester was contacted already, at %s", inBeijing(t.ContactedAt)).with("at", t.ContactedAt)
 		}
 		if cmd.ContactedAt.IsZero() {
 			return refuse(CodeRequired, a, n.State, "contacted_at", "say when the requester was contacted")
 		}
 		ca := Instant(cmd.ContactedAt)
 		if ca.After(at) || ca.Before(t.DispatchedAt) {
-			return refuse(CodeInvalid, a, n.State, "contacted_at", "the contact must fall between the dispatch (%s) and now", t.DispatchedAt.Format(time.RFC3339))
+			return refuse(CodeInvalid, a, n.State, "contacted_at", "the contact must fall between the dispatch (%s) and now", inBeijing(t.DispatchedAt)).with("from", t.DispatchedAt)
 		}
 		if cmd.Method == "" {
 			return refuse(CodeRequired, a, n.State, "method", "say how the requester was contacted")
@@ -512,7 +512,7 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		kind := map[Action]RequestKind{ActRequestReturn: RequestReturn, ActRequestExtension: RequestExtension, ActRequestSuspension: RequestSuspension}[a]
 		if kind == RequestExtension {
 			if !cmd.Deadline.After(t.Deadline) {
-				return refuse(CodeInvalid, a, n.State, "deadline", "an extension must ask for a deadline after the current one (%s)", t.Deadline.Format(time.RFC3339))
+				return refuse(CodeInvalid, a, n.State, "deadline", "an extension must ask for a deadline after the current one (%s)", inBeijing(t.Deadline)).with("deadline", t.Deadline)
 			}
 			t.RequestedDue = cmd.Deadline
 			d := cmd.Deadline
@@ -552,7 +552,7 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		due := t.RequestedDue
 		if !cmd.Deadline.IsZero() {
 			if !cmd.Deadline.After(t.Deadline) {
-				return refuse(CodeInvalid, a, n.State, "deadline", "the granted deadline must be after the current one")
+				return refuse(CodeInvalid, a, n.State, "deadline", "the granted deadline must be after the current one (%s)", inBeijing(t.Deadline)).with("deadline", t.Deadline)
 			}
 			due = cmd.Deadline
 		}
@@ -699,7 +699,7 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 				d = &task.Deadline
 			}
 			if d.IsZero() || !d.Equal(r.From) || r.To.IsZero() {
-				return refuse(CodeStale, a, n.State, "retimes", "the deadline is %s, not %s", d.UTC().Format(time.RFC3339), r.From.UTC().Format(time.RFC3339))
+				return refuse(CodeStale, a, n.State, "retimes", "the deadline is %s, not %s", inBeijing(*d), inBeijing(r.From)).with("deadline", *d)
 			}
 			*d = r.To
 		}

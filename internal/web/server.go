@@ -162,6 +162,22 @@ func problemWith(w http.ResponseWriter, status int, code, field string, params m
 		Field: field, Params: params})
 }
 
+// beijingParams are a refusal's particulars for the page: a time as
+// RFC 3339 in Beijing time (the page formats it in the reader's locale).
+func beijingParams(p map[string]any) map[string]any {
+	if len(p) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(p))
+	for k, v := range p {
+		if t, ok := v.(time.Time); ok {
+			v = t.In(calendar.Shanghai).Format(time.RFC3339)
+		}
+		out[k] = v
+	}
+	return out
+}
+
 // fail maps domain and store errors to HTTP once.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ce *caseflow.Error
@@ -176,7 +192,7 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 		case caseflow.CodeWrongState:
 			status = http.StatusConflict
 		}
-		problem(w, status, string(ce.Code), ce.Field, ce.Msg)
+		problemWith(w, status, string(ce.Code), ce.Field, beijingParams(ce.Params), ce.Msg)
 	case errors.Is(err, store.ErrNotFound):
 		problem(w, http.StatusNotFound, "not_found", "", "no such case")
 	default:

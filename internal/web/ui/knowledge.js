@@ -165,7 +165,7 @@ export async function render(main, me) {
     } catch (e) {
       const list = (e.problem && e.problem.errors) || [];
       fileOut.replaceChildren(h('div.err', { id: 'kb-file-err', role: 'alert' }, h('p', null, list.length ? t('kb.file.bad', { n: list.length }) : errText(e)),
-        h('ul', null, list.slice(0, 50).map(x => h('li', { 'data-line': x.line }, t('kb.file.line', { line: x.line, column: x.column || t(`kb.field.${x.field}`) }), x.detail.replace(/^line \d+, column [^:]+: /, ''))))));
+        h('ul', null, list.slice(0, 50).map(x => h('li', { 'data-line': x.line }, t('kb.file.line', { line: x.line, column: x.column || t(`kb.field.${x.field}`) }), t(`err.code.${x.code}`, { field: t(`kb.field.${x.field}`) }))))));
     }
   }
 

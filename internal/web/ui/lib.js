@@ -73,20 +73,25 @@ export async function api(method, path, body, headers = {}) {
   return data;
 }
 
-// errText says what went wrong, naming the field; a problem whose code
-// has a message (err.CODE) is told in the reader's language.
-// Other codes are told by a sentence of their kind (err.code.CODE) naming
-// the field in the reader's words (field.NAME), the server's own detail
-// after it for the specifics.
+// errText says what went wrong, in the reader's language, naming the
+// field: the most specific message the catalog has for the problem —
+// err.CODE.FIELD, then err.CODE, then the sentence of its kind
+// (err.code.CODE) — filled from the problem's params, times among them
+// in Beijing time. The server's detail is for API clients and logs, in
+// English: it is never shown.
 export function errText(e) {
   if (e instanceof ApiError) {
-    const { code, field, detail } = e.problem;
-    const own = code && messages[`err.${code}`];
+    const { code, field, params } = e.problem;
     const head = t('err.http', { status: e.status }) + ' ';
-    if (own) return head + (field ? `${fieldName(field)}：` : '') + t(`err.${code}`, e.problem.params);
-    const kind = code && messages[`err.code.${code}`];
-    if (kind && lang !== 'en') return head + t(`err.code.${code}`, { field: field ? fieldName(field) : '' }) + (detail ? `（${detail}）` : '');
-    return head + (field ? `${field}: ` : '') + (detail || '');
+    const base = field ? field.replace(/\[\d+\]/g, '') : '';
+    const vars = { field: field ? fieldName(field) : t('err.nofield') };
+    for (const [k, v] of Object.entries(params || {})) vars[k] = typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) ? fmtTime(v) : v;
+    // The most specific message whose particulars the problem gives.
+    const fits = k => messages[k] !== undefined && [...messages[k].matchAll(/\{(\w+)\}/g)].every(m => vars[m[1]] !== undefined);
+    if (code && base && fits(`err.${code}.${base}`)) return head + t(`err.${code}.${base}`, vars);
+    if (code && fits(`err.${code}`)) return head + (field ? t('err.field', { field: vars.field, message: t(`err.${code}`, vars) }) : t(`err.${code}`, vars));
+    if (code && fits(`err.code.${code}`)) return head + t(`err.code.${code}`, vars);
+    return head + (field ? t('err.code.invalid', vars) : t('err.code.internal'));
   }
   return t('err.network') + ' ' + (e && e.message ? e.message : '');
 }
@@ -94,7 +99,7 @@ export function errText(e) {
 // fieldName is a request field as people call it: field.NAME, or a
 // list entry's field (photos[2] → 照片 #3), or the name itself.
 function fieldName(f) {
-  const m = /^([a-z_]+)(?:\[(\d+)\])?(?:\.([a-z_]+))?$/.exec(f);
+  const m = /^([A-Za-z_-]+)(?:\[(\d+)\])?(?:\.([A-Za-z_]+))?$/.exec(f);
   if (!m) return f;
   let s = messages[`field.${m[1]}`] || m[1];
   if (m[2] !== undefined) s += ` #${Number(m[2]) + 1}`;
