@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"html"
 	"math"
+	"math/big"
 	"regexp"
 	"sort"
 	"strconv"
@@ -13,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/xiuhua/xiuhua/internal/app"
@@ -289,18 +294,14 @@ func recountRate(counts map[string]int64, num, den string) *float64 {
 // rate (返工率) enters as 1 − rate.
 func recountScore(counts map[string]int64) *float64 {
 	var sum, weight float64
-	for k, w := range ledger.DefaultWeights() {
-		var v *float64
-		for _, rt := range recountRates {
-			if rt.key == k {
-				v = recountRate(counts, rt.num, rt.den)
-			}
-		}
+	weights := ledger.DefaultWeights()
+	for _, rt := range recountRates { // in the published order, so the sums add up alike
+		w, v := weights[rt.key], recountRate(counts, rt.num, rt.den)
 		if v == nil || w == 0 {
-			continue // a worker's rate, or no denominator
+			continue // no denominator, or no weight
 		}
 		g := *v
-		if k == "rework_rate" {
+		if rt.key == "rework_rate" {
 			g = 1 - g
 		}
 		sum += w * g
@@ -342,6 +343,30 @@ func TestPublishedFiguresRecounted(t *testing.T) {
 		report := ""
 		if len(period) == 7 {
 			_, report, _ = get(t, s.URL+"/reports/monthly?period="+period)
+			// The month at a glance: cases reported in it, by their state now
+			// and overdue as of its end.
+			var want [8]int64
+			f, to, as := p.From.UnixMilli(), p.To.UnixMilli(), asOf.UnixMilli()
+			for _, c := range r.cases {
+				if c.reported.Int64 < f || c.reported.Int64 >= to {
+					continue
+				}
+				open := c.state != "closed" && c.state != "voided"
+				for i, yes := range []bool{true, open, c.state == "closed", open && c.state != "suspended" && c.due.Valid && c.due.Int64 < as,
+					c.reworked, c.state == "suspended", c.state == "voided", c.duplicate.Valid} {
+					if yes {
+						want[i]++
+					}
+				}
+			}
+			m := regexp.MustCompile(`<tr class="n">((?:<td class="n">\d+</td>){8})</tr>`).FindStringSubmatch(report)
+			if m == nil {
+				t.Fatalf("%s: no overview in the monthly report", period)
+			}
+			got := regexp.MustCompile(`\d+`).FindAllString(m[1], -1)
+			if strings.Join(got, " ") != strings.Trim(fmt.Sprint(want), "[]") {
+				t.Errorf("%s monthly report overview (reported, open, closed, overdue, reworked, suspended, voided, duplicates): %v, recounted %v", period, got, want)
+			}
 		}
 		for _, group := range []string{"street", "department"} {
 			want := r.recount(group, p.From, p.To, asOf, cut)
@@ -627,4 +652,117 @@ func deref(f *float64) any {
 		return nil
 	}
 	return *f
+}
+
+// jsFixed1 is a number as JavaScript's toFixed(1) writes it: the nearest
+// tenth of its exact value, a tie going up.
+func jsFixed1(x float64) string {
+	v := new(big.Float).SetPrec(256).SetFloat64(x)
+	v.Mul(v, big.NewFloat(10))
+	n, _ := v.Int(nil)
+	frac := new(big.Float).Sub(v, new(big.Float).SetInt(n))
+	if frac.Cmp(big.NewFloat(0.5)) >= 0 {
+		n.Add(n, big.NewInt(1))
+	}
+	q, m := new(big.Int).QuoRem(n, big.NewInt(10), new(big.Int))
+	return q.String() + "." + m.String()
+}
+
+// The leader's dashboard, in Chromium: its cards are the raw cases'
+// counts, and its ranking table — rank, score, sample and close rate of
+// each department for the period it shows — is what the raw rows give.
+func TestBrowserDashboardFiguresRecounted(t *testing.T) {
+	bctx := browser(t)
+	s, a := serverWith(t, 2000)
+	r := loadRaw(t, a.Store.DB())
+	db := a.Store.DB()
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	// The page's clock is the server's (the demo's day), so that its
+	// default period, the last full month, holds the demo's cases.
+	p.do("the page's clock", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
+			Source: fmt.Sprintf(`Date.now = () => %d;`, a.Now().UnixMilli())})
+		return chromedp.Void{}, err
+	})
+	p.login("leader")
+	p.do("the dashboard", chromedp.Navigate(s.URL+"/app#dashboard"))
+	p.wait("the cards and the ranking", `document.querySelector('#cards b[data-n=overdue]') && document.querySelectorAll('#ranking tr[data-unit]').length > 0`)
+	p.shot("dashboard-recounted")
+	count := func(q string, args ...any) string {
+		var n int64
+		if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	now := a.Now().UnixMilli()
+	for card, want := range map[string]string{
+		"total":   count(`SELECT count(*) FROM cases`),
+		"open":    count(`SELECT count(*) FROM cases WHERE state NOT IN ('closed', 'voided')`),
+		"closed":  count(`SELECT count(*) FROM cases WHERE state = 'closed'`),
+		"overdue": count(`SELECT count(*) FROM cases WHERE state NOT IN ('closed', 'voided', 'suspended') AND deadline < $1`, now),
+		"zero":    count(`SELECT count(*) FROM cases WHERE state <> 'voided' AND closed_at IS NULL AND reported_at <= $1`, now),
+	} {
+		if got := p.text(`#cards b[data-n=` + card + `]`); got != want {
+			t.Errorf("the %s card says %s, the raw cases %s", card, got, want)
+		}
+	}
+	period := p.eval(`document.querySelector('#period').value`)
+	pr, err := app.ParsePeriod(period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOf, cut := a.Now(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if asOf.After(pr.To) {
+		asOf, cut = pr.To, pr.To
+	}
+	want := r.recount("department", pr.From, pr.To, asOf, cut)
+	// Ranks by the default minimum sample, from the recounted scores.
+	var scores []float64
+	for _, w := range want {
+		if sc := recountScore(w); sc != nil && w["due"] >= ledger.DefaultMinSample {
+			scores = append(scores, *sc)
+		}
+	}
+	rankOf := func(sc float64) int {
+		n := 1
+		for _, o := range scores {
+			if o > sc {
+				n++
+			}
+		}
+		return n
+	}
+	var shown []struct{ Unit, Rank, Name, Score, Sample, Rate string }
+	if err := json.Unmarshal([]byte(p.eval(`JSON.stringify([...document.querySelectorAll('#ranking tr[data-unit]')].map(tr => { const c = [...tr.cells].map(td => td.textContent);
+		return { Unit: tr.dataset.unit, Rank: c[0], Name: c[1], Score: c[2], Sample: c[3], Rate: c[4] }; }))`)), &shown); err != nil {
+		t.Fatal(err)
+	}
+	ranked := 0
+	for _, row := range shown {
+		w := want[row.Unit]
+		sc := recountScore(w)
+		rank, score, rate := "—", "—", "—"
+		switch {
+		case sc != nil && w["due"] >= ledger.DefaultMinSample:
+			rank = strconv.Itoa(rankOf(*sc))
+			ranked++
+		case sc != nil:
+			rank = "样本不足"
+		}
+		if sc != nil {
+			score = jsFixed1(*sc)
+		}
+		if v := recountRate(w, "closed", "due"); v != nil {
+			rate = jsFixed1(*v*100) + "%"
+		}
+		got := []string{row.Rank, row.Score, row.Sample, row.Rate}
+		if exp := []string{rank, score, strconv.FormatInt(w["due"], 10), rate}; strings.Join(got, " ") != strings.Join(exp, " ") {
+			t.Errorf("%s dashboard ranking, %s: %v, recounted %v", period, row.Name, got, exp)
+		}
+	}
+	if ranked < 3 {
+		t.Errorf("%s: only %d ranked departments on the dashboard", period, ranked)
+	}
+	t.Logf("%s: %d departments on the dashboard, %d ranked", period, len(shown), ranked)
 }
