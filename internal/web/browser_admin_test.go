@@ -147,6 +147,16 @@ func TestBrowserAdminMorning(t *testing.T) {
 	if l, _ := a.Policy.Load().Lookup(caseflow.StepHandle, "M06011", caseflow.Normal); l.Amount != 3 {
 		t.Errorf("after saving the table: %+v", l)
 	}
+	// The hotline's steps keep their rows through the save: the first
+	// contact and the callback, each in words in its row.
+	for step, amount := range map[caseflow.Step]int{caseflow.StepContact: 4, caseflow.StepCallback: 2} {
+		if l, ok := a.Policy.Load().Lookup(step, "M06011", caseflow.Normal); !ok || l.Amount != amount {
+			t.Errorf("the %s limit after saving the table: %+v %v", step, l, ok)
+		}
+		if n := p.eval(`String([...document.querySelectorAll('#limits [data-f=step]')].filter(s => s.value === '` + string(step) + `').length)`); n == "0" {
+			t.Errorf("no %s row in the time-limit table", step)
+		}
+	}
 
 	// A dispatch rule by names, then deleted after the confirmation.
 	divs, _ := a.Store.Divisions(ctx)
