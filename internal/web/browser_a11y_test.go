@@ -101,6 +101,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		p.do("login form", chromedp.Navigate(s.URL+"/app"), chromedp.WaitVisible(chromedp.CSS("#username")))
 		check(size.name, "login")
 		app(size.name, "dispatcher1", "centre")
+		// The search's filters open.
+		p.do("the search's filters", chromedp.Click(chromedp.CSS(`#filters summary`)), chromedp.WaitVisible(chromedp.CSS(`#f-street`)))
+		check(size.name, "centre search filters")
 		// A case open in the centre, then an action's form on it.
 		p.do("open a case", chromedp.WaitVisible(chromedp.CSS(`tr.pick`)), chromedp.Click(chromedp.CSS(`tr.pick`)),
 			chromedp.WaitVisible(chromedp.CSS(`[data-case]`)), chromedp.WaitVisible(chromedp.CSS(`button[data-action]`)))

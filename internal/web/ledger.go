@@ -170,6 +170,11 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 var channelNames = map[string]string{string(caseflow.ChannelPatrol): "网格巡查", string(caseflow.ChannelHotline): "12345热线",
 	string(caseflow.ChannelWeb): "群众网上反映", string(caseflow.ChannelOpen311): "Open311", string(caseflow.ChannelImport): "台账导入"}
 
+// queueNames are the waiting lists as the centre's tabs call them.
+var queueNames = map[string]string{"reported": "待立案", "registered": "待派遣", "requests": "待审批", "supervised": "督办中",
+	"dispatched": "待签收", "in_progress": "处置中", "pending_check": "待核查", "pending_close": "待结案", "suspended": "挂账",
+	"overdue": "超期", "callback": "待回访", "review": "待复核"}
+
 // exportNamer names codes for a file: categories, streets and
 // communities, grids, units and accounts.
 type exportNamer struct {
@@ -254,7 +259,7 @@ func (n exportNamer) describe(r *http.Request) string {
 		parts = append(parts, stateNames[caseflow.State(v)])
 	}
 	if v := q.Get("queue"); v != "" {
-		parts = append(parts, "队列 "+v)
+		parts = append(parts, n.name(queueNames, v))
 	}
 	if q.Get("overdue") == "true" {
 		parts = append(parts, "超期")
