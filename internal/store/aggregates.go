@@ -743,7 +743,7 @@ func (s *Store) aggregateCounts(ctx context.Context, g ledger.Group, from, to in
 // category or department; ok false otherwise. Overdue is counted from the
 // open cases.
 func (s *Store) ledgerFromAggregates(ctx context.Context, f CaseFilter) (c LedgerCounts, ok bool, err error) {
-	if f.Recount || f.State != "" || f.Channel != "" || f.Grid != "" || f.Grids != nil || f.Text != "" || f.Number != "" || f.Phone != "" || f.Overdue || f.Requested || f.Supervised || f.CallBack || f.Review ||
+	if f.Recount || f.State != "" || f.Channel != "" || f.Grid != "" || f.Grids != nil || f.Text != "" || f.Number != "" || f.Phone != "" || f.Reporter != 0 || f.Overdue || f.Requested || f.Supervised || f.CallBack || f.Review ||
 		(f.Category != "" && len(f.Category) < 6) {
 		return c, false, nil
 	}

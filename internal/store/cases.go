@@ -568,6 +568,7 @@ type CaseFilter struct {
 	Channel    caseflow.Channel // how the cases came in (12345, patrol, the public site…)
 	Phone      string           // the reporter's phone (a caller's earlier orders)
 	UnitID     int64            // cases with an active task of this unit
+	Reporter   int64            // cases reported by this account (a grid worker's own reports)
 	Overdue    bool             // open cases past their deadline at Now
 	Requested  bool             // a department's return, extension or suspension request waits for a decision
 	Supervised bool             // a supervision order (督办) waits for its answer
@@ -691,6 +692,9 @@ func (f CaseFilter) where() (string, []any) {
 		args = append(args, "%"+esc+"%")
 		n := len(args)
 		where = append(where, fmt.Sprintf(`(description LIKE $%d ESCAPE '\' OR address LIKE $%d ESCAPE '\')`, n, n))
+	}
+	if f.Reporter != 0 {
+		add("reporter_account_id = $%d", f.Reporter)
 	}
 	if f.Requested {
 		where = append(where, "id IN (SELECT case_id FROM tasks WHERE request <> '' AND state <> 'returned')")

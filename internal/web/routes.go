@@ -34,7 +34,7 @@ type route struct {
 func (s *Server) routeTable() []route {
 	caseFilters := []string{"state: a case state", "street: street code", "community: community code", "grid: grid code",
 		"unit: department code (cases with its task)", "category: id (M06011) or class (M06)", "overdue: true for open cases past their deadline",
-		"channel: patrol, hotline, web, open311 or import", "from: first report day, YYYY-MM-DD", "to: last report day, YYYY-MM-DD", "q: text in the description or address", "queue: a waiting list (GET /api/v1/queues), instead of state and overdue"}
+		"channel: patrol, hotline, web, open311 or import", "from: first report day, YYYY-MM-DD", "to: last report day, YYYY-MM-DD", "q: text in the description or address", "mine: true for the cases the reader reported", "queue: a waiting list (GET /api/v1/queues), instead of state and overdue"}
 	return []route{
 		{pattern: "GET /healthz", access: public, summary: "alive", h: s.healthz},
 		{pattern: "GET /readyz", access: public, summary: "database reachable and migrations current", h: s.readyz},

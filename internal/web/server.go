@@ -397,6 +397,9 @@ func (s *Server) caseFilter(w http.ResponseWriter, r *http.Request) (store.CaseF
 	f := store.CaseFilter{State: caseflow.State(q.Get("state")), Street: q.Get("street"), Community: q.Get("community"),
 		Grid: q.Get("grid"), Category: q.Get("category"), Overdue: q.Get("overdue") == "true", Now: s.app.Now(),
 		Text: strings.TrimSpace(q.Get("q"))}
+	if q.Get("mine") == "true" {
+		f.Reporter = principal(r).AccountID
+	}
 	if f.State != "" && !f.State.Valid() {
 		problem(w, http.StatusBadRequest, "invalid", "state", "unknown state "+strconv.Quote(string(f.State)))
 		return f, false

@@ -113,8 +113,9 @@ async function route() {
   const mine = pages.filter(p => p.roles.includes(me.role));
   const id = location.hash.replace(/^#\/?/, '').split('/')[0];
   // Each role lands on its own work: the operator on the desk, a
-  // dispatcher on the centre's lists.
-  const home = { dispatcher: 'centre' }[me.role];
+  // dispatcher on the centre's lists, a leader on the dashboard, an
+  // administrator on the admin pages.
+  const home = { dispatcher: 'centre', leader: 'dashboard', admin: 'admin' }[me.role];
   const p = mine.find(x => x.id === id) || mine.find(x => x.id === home) || mine[0];
   if (!p) { document.getElementById('main').replaceChildren(h('p', null, t('app.nopage'))); return; }
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('on', a.dataset.page === p.id);

@@ -44,7 +44,11 @@ export async function render(main, me) {
   }
   async function open(number) {
     map.select(number);
-    try { await renderCase(detail, number, me, () => loadQueue()); } catch (e) { detail.replaceChildren(h('p.err', null, errText(e))); }
+    try {
+      await renderCase(detail, number, me, () => loadQueue());
+      // One column on a phone: the file is below the list and the map.
+      if (matchMedia('(max-width: 900px)').matches) detail.scrollIntoView({ block: 'start' });
+    } catch (e) { detail.replaceChildren(h('p.err', null, errText(e))); }
   }
   async function loadCounts() {
     try {

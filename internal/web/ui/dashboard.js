@@ -1,8 +1,9 @@
 // The leader dashboard: counts and trends, overdue by department, the
 // evaluation ranking, hotspots on the map and 问题归零 per street, with the
 // ledgers and their Excel files one click away. ECharts is loaded here only.
-import { api, catalog, catName, errText, fmtDay, h, lang, t } from './lib.js';
+import { api, catalog, catName, errText, fmtDay, fmtTime, h, lang, stateTag, t, workLeft } from './lib.js';
 import { VectorMap } from './map.js';
+import { renderCase } from './casepanel.js';
 
 let echartsP;
 function echarts() {
@@ -28,7 +29,7 @@ function month(offset) {
   return d.toISOString().slice(0, 7);
 }
 
-export async function render(main) {
+export async function render(main, me) {
   // The last full month first (what a leader reviews), then this month so
   // far, then the months before.
   const period = h('select', { id: 'period' }, [-1, 0, -2, -3].map(o => h('option', { value: month(o) },
@@ -39,6 +40,9 @@ export async function render(main) {
   const rankTable = h('div', { id: 'ranking' });
   const mapBox = h('div', { style: 'height:360px' });
   const links = h('p.actions', { id: 'exports' });
+  // A street drilled into from 问题归零: its overdue cases, each opening
+  // its file here, where a supervision order (督办) is one action away.
+  const streetBox = h('section.panel', { id: 'street', hidden: true });
   main.replaceChildren(
     h('div.actions', null, h('h1', null, t('dash.title')), h('label', null, h('span', null, t('dash.period')), period)),
     cards, links,
@@ -48,7 +52,8 @@ export async function render(main) {
       h('section.panel', null, h('h2', null, t('dash.overdue')), charts.overdue),
       h('section.panel', null, h('h2', null, t('dash.rank')), charts.rank, rankTable),
       h('section.panel', null, h('h2', null, t('dash.hotspots')), mapBox),
-      h('section.panel', null, h('h2', null, t('dash.zeroing')), zeroing)));
+      h('section.panel', null, h('h2', null, t('dash.zeroing')), zeroing)),
+    streetBox);
   const map = new VectorMap(mapBox, {});
   const [ec, cat] = await Promise.all([echarts(), catalog()]);
   const made = [];
@@ -109,9 +114,34 @@ export async function render(main) {
       map.ready.then(() => map.setCases([], hot.hotspots.map(x => ({ lon: x.lon, lat: x.lat, count: x.count }))));
       const zs = await Promise.all(street.rows.map(r => api('GET', `/api/v1/zeroing?days=1&street=${r.key}`).then(z => [r, z])));
       zeroing.replaceChildren(h('table', null, h('tr', null, h('th', null, t('dash.street')), h('th.n', null, t('dash.open')), h('th.n', null, t('dash.sincenew'))),
-        zs.map(([r, z]) => h('tr', { 'data-street': r.key }, h('td', null, r.name), h('td.n', null, String(z.open_now)), h('td.n', null, z.days_since_new < 0 ? '—' : String(z.days_since_new))))),
+        zs.map(([r, z]) => h('tr', { 'data-street': r.key }, h('td', null, h('button.link', { type: 'button', 'data-drill': r.key, onclick: () => drill(r, z) }, r.name)),
+          h('td.n', null, String(z.open_now)), h('td.n', null, z.days_since_new < 0 ? '—' : String(z.days_since_new))))),
+        h('p.muted', null, t('dash.street.hint')),
         h('h3', null, t('dash.hotlist')), h('ul', null, hot.hotspots.slice(0, 8).map(x => h('li', null, `${catName(cat, x.category)} · ${x.count} · ${x.cases.slice(0, 3).join(' ')}`))));
     } catch (e) { cards.replaceChildren(h('p.err', null, errText(e))); }
+  }
+  async function drill(r, z) {
+    streetBox.hidden = false;
+    streetBox.replaceChildren(h('p.muted', null, t('app.loading')));
+    streetBox.scrollIntoView({ block: 'start' });
+    try {
+      const late = await api('GET', `/api/v1/cases?street=${encodeURIComponent(r.key)}&overdue=true&limit=100`);
+      const n = late.next_cursor ? `${late.cases.length}+` : String(late.cases.length);
+      const detail = h('div.panel', { id: 'street-case' }, h('p.muted', null, t('desk.pick')));
+      const open = async number => {
+        for (const tr of streetBox.querySelectorAll('tr.pick')) tr.classList.toggle('on', tr.dataset.number === number);
+        try {
+          await renderCase(detail, number, me, () => {});
+          if (matchMedia('(max-width: 800px)').matches) detail.scrollIntoView({ block: 'start' });
+        } catch (e) { detail.replaceChildren(h('p.err', null, errText(e))); }
+      };
+      const rows = late.cases.map(c => h('tr.pick', { tabindex: 0, 'data-number': c.number, onclick: () => open(c.number), onkeydown: e => { if (e.key === 'Enter') open(c.number); } },
+        h('td', null, catName(cat, c.category), h('div.muted', null, c.number, ' · ', fmtTime(c.reported_at))),
+        h('td', null, stateTag(c.state), h('div.late', null, workLeft(c.work_left_minutes)))));
+      streetBox.replaceChildren(h('h2', null, t('dash.street.title', { street: r.name })),
+        h('p', { id: 'street-n', 'data-open': z.open_now, 'data-late': late.cases.length }, t('dash.street.counts', { open: z.open_now, late: n })),
+        rows.length ? h('div.desk', null, h('table', { id: 'street-late' }, rows), detail) : h('p.muted', null, t('dash.street.none')));
+    } catch (e) { streetBox.replaceChildren(h('p.err', null, errText(e))); }
   }
   period.onchange = () => { made.splice(0).forEach(c => c.dispose()); load(); };
   await load();

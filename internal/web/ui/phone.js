@@ -210,11 +210,13 @@ export async function render(main, me) {
 
   const todo = h('section.panel', { id: 'todo' }, h('p.muted', null, t('app.loading')));
   const mine = h('section.panel', { id: 'mine' }, h('p.muted', null, t('app.loading')));
+  const myReports = h('section.panel', { id: 'mine-reported' });
   const detail = h('section.panel', { id: 'detail', hidden: true });
   async function loadMine() {
     try {
-      const [check, verify, open] = await Promise.all([
-        api('GET', '/api/v1/cases?state=pending_check&limit=100'), api('GET', '/api/v1/cases?state=reported&limit=100'), api('GET', '/api/v1/cases?limit=50')]);
+      const [check, verify, open, reported] = await Promise.all([
+        api('GET', '/api/v1/cases?state=pending_check&limit=100'), api('GET', '/api/v1/cases?state=reported&limit=100'), api('GET', '/api/v1/cases?limit=50'),
+        api('GET', '/api/v1/cases?mine=true&limit=20')]);
       const row = c => h('tr.pick', { tabindex: 0, 'data-number': c.number, onclick: () => openCase(c.number), onkeydown: e => { if (e.key === 'Enter') openCase(c.number); } },
         h('td', null, catName(cat, c.category), h('div.muted', null, c.number, ' · ', fmtTime(c.reported_at))),
         h('td', null, stateTag(c.state), h(c.work_left_minutes < 0 ? 'div.late' : 'div.muted', null, workLeft(c.work_left_minutes))));
@@ -224,6 +226,9 @@ export async function render(main, me) {
         h('h2', null, t('phone.verify', { n: verify.cases.length })), verify.cases.length ? h('table', { id: 'verify' }, verify.cases.map(row)) : h('p.muted', null, t('centre.empty')));
       const rest = open.cases.filter(c => c.state !== 'closed' && c.state !== 'voided');
       mine.replaceChildren(h('h2', null, t('phone.mine')), rest.length ? h('table', null, rest.map(row)) : h('p.muted', null, t('centre.empty')));
+      // What I reported, closed ones too: how each one ended.
+      myReports.replaceChildren(h('h2', null, t('phone.myreports')),
+        reported.cases.length ? h('table', { id: 'my-reports' }, reported.cases.map(row)) : h('p.muted', null, t('phone.myreports.none')));
     } catch (e) { todo.replaceChildren(h('p.err', null, errText(e))); }
   }
   async function openCase(n) {
@@ -231,7 +236,7 @@ export async function render(main, me) {
     try { await renderCase(detail, n, me, () => loadMine()); detail.scrollIntoView(); } catch (e) { detail.replaceChildren(h('p.err', null, errText(e))); }
   }
   // To-dos first, the case opened from them under them, then reporting.
-  main.replaceChildren(h('div.phone', null, todo, detail, form, mine));
+  main.replaceChildren(h('div.phone', null, todo, detail, form, myReports, mine));
   catInput.addEventListener('focus', showCats); // suggestions once asked for, not pushing the form down before
   await adoptOld(me.username).catch(() => {});
   await refreshPending();
