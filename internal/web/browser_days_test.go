@@ -649,3 +649,44 @@ func TestBrowserLeaderDay(t *testing.T) {
 		}
 	}
 }
+
+// Every role signs in and lands on its own work, at a desk and on a
+// phone, in Chinese and no wider than the screen; the start pages'
+// screenshots are the README's (XIUHUA_SCREENSHOTS=docs/screenshots).
+func TestBrowserStartPages(t *testing.T) {
+	bctx := browser(t)
+	s, a := server(t)
+	keys := messageKeys(t)
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	some, _ := a.Store.Cases(context.Background(), store.CaseFilter{Limit: 1})
+	newTask(t, s.URL, a, some[0], "hwc") // a new task waits on the handler's desk
+	for _, size := range daySizes {
+		for _, r := range []struct{ role, user, page, ready string }{
+			{"operator", "operator1", "intake", "#in-phone"},
+			{"dispatcher", "dispatcher1", "centre", "tr.pick"},
+			{"handler", "h-hwc", "desk", `#tasks section[data-section="new"] tr.pick`},
+			{"grid-worker", "gw14021305300101", "phone", "#todo h2"},
+			{"leader", "leader", "dashboard", "#zeroing tr[data-street]"},
+			{"admin", "admin", "admin", "#dry-result"},
+			{"resident", "", "", "#board-rows tr"},
+		} {
+			p.do(size.name+" screen", chromedp.EmulateViewport(size.w, size.h, size.opts...))
+			if r.user == "" {
+				p.do("the board", chromedp.Navigate(s.URL+"/board"), chromedp.WaitVisible(chromedp.CSS(r.ready)))
+			} else {
+				p.login(r.user)
+				p.wait(r.role+" lands on "+r.page, `document.querySelector('#main').dataset.page === '`+r.page+`' && document.querySelector('`+r.ready+`') !== null`)
+			}
+			if r.page == "dashboard" {
+				p.wait("charts drawn", `document.querySelectorAll('.chart canvas').length >= 3`)
+			}
+			p.eval(`document.getElementById('toast')?.classList.remove('show'); 'ok'`)
+			if r.user != "" {
+				p.readable(keys, size.name+" "+r.role)
+			} else if txt := p.eval(`document.body.innerText`); !han.MatchString(txt) || leftover.MatchString(txt) {
+				t.Errorf("%s: the board reads %.200q", size.name, txt)
+			}
+			p.shot("start-" + r.role + map[string]string{"desktop": "", "phone": "-phone"}[size.name])
+		}
+	}
+}

@@ -117,7 +117,8 @@ export async function render(main, me) {
         zs.map(([r, z]) => h('tr', { 'data-street': r.key }, h('td', null, h('button.link', { type: 'button', 'data-drill': r.key, onclick: () => drill(r, z) }, r.name)),
           h('td.n', null, String(z.open_now)), h('td.n', null, z.days_since_new < 0 ? '—' : String(z.days_since_new))))),
         h('p.muted', null, t('dash.street.hint')),
-        h('h3', null, t('dash.hotlist')), h('ul', null, hot.hotspots.slice(0, 8).map(x => h('li', null, `${catName(cat, x.category)} · ${x.count} · ${x.cases.slice(0, 3).join(' ')}`))));
+        h('h3', null, t('dash.hotlist')), hot.hotspots.length ? h('ul', null, hot.hotspots.slice(0, 8).map(x => h('li', null, `${catName(cat, x.category)} · ${x.count} · ${x.cases.slice(0, 3).join(' ')}`)))
+          : h('p.muted', { id: 'no-hotspots' }, t('dash.hotlist.none')));
     } catch (e) { cards.replaceChildren(h('p.err', null, errText(e))); }
   }
   async function drill(r, z) {

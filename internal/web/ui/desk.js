@@ -6,10 +6,11 @@
 // order; on a hotline order contact the requester first (its own limit)
 // and then answer them. One column on a phone, the case opening under its row's list.
 import { api, catalog, catName, errText, fill, fmtTime, h, t, workLeft } from './lib.js';
-import { renderCase } from './casepanel.js';
+import { renderCase, units } from './casepanel.js';
 
 export async function render(main, me) {
-  const cat = await catalog();
+  const [cat, us] = await Promise.all([catalog(), units()]);
+  const unit = us.byId.get(me.unit_id);
   const list = h('div', { id: 'tasks' });
   const detail = h('div.panel', { id: 'detail' }, h('p.muted', null, t('desk.pick')));
   async function load() {
@@ -38,7 +39,8 @@ export async function render(main, me) {
           : [h('div.num', null, fmtTime(c.mine.deadline || c.deadline)), h(c.work_left_minutes < 0 ? 'div.late' : 'div.muted', null, workLeft(c.work_left_minutes))]));
       const sections = ['supervised', 'new', 'doing', 'suspended', 'done'].map(s => [s, cases.filter(c => c.section === s).sort(byDue)]);
       const todo = cases.filter(c => c.section !== 'done').length;
-      fill(list, h('h2', null, t('desk.todo', { n: todo })),
+      // The unit named: one person may sign in for more than one.
+      fill(list, h('h2', null, unit ? h('span', { 'data-unit': unit.code }, unit.name, ' · ') : '', t('desk.todo', { n: todo })),
         ...sections.filter(([, cs]) => cs.length).map(([s, cs]) => h('section.desk-section', { 'data-section': s },
           h('h3', null, t(`desk.section.${s}`, { n: cs.length })),
           h('table.tasks', null, h('tr', null, h('th', null, t('case.category')), h('th', null, t('case.task')), h('th', null, t('case.deadline'))), cs.map(row)))),
