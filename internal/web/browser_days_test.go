@@ -211,6 +211,16 @@ func (p *page) tabCounts() map[string]int {
 	return out
 }
 
+// openRow opens a case from a list row once the row is there. The click
+// is the page's own, in one step: a list drawn again meanwhile (after each
+// action) cannot take the row away between finding and clicking it.
+func (p *page) openRow(what, row, opened string) {
+	p.t.Helper()
+	p.wait(what+": the row", `document.querySelector('`+row+`') !== null`)
+	p.eval(`document.querySelector('` + row + `').click(); 'ok'`)
+	p.do(what, chromedp.WaitVisible(chromedp.CSS(opened)))
+}
+
 // tab opens a centre tab and waits for as many rows as its count (the
 // list shows the first 100).
 func (p *page) tab(id string, n int) {
@@ -290,7 +300,7 @@ func TestBrowserDispatcherDay(t *testing.T) {
 				break
 			}
 		}
-		p.do("open the report", chromedp.Click(chromedp.CSS(`tr[data-number="`+rep+`"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-case="`+rep+`"]`)))
+		p.openRow("open the report", `tr[data-number="`+rep+`"]`, `[data-case="`+rep+`"]`)
 		if size.name == "phone" {
 			if top := p.eval(`String(Math.round(document.querySelector('#detail').getBoundingClientRect().top)) + ' ' + innerHeight`); atoi(strings.Fields(top)[0]) > atoi(strings.Fields(top)[1])/2 || atoi(strings.Fields(top)[0]) < 0 {
 				t.Errorf("on a phone the opened file is not in view (its top, the screen): %s", top)
@@ -300,6 +310,14 @@ func TestBrowserDispatcherDay(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS(`[data-field="lon"]`), strconv.FormatFloat(there.Point.Lon, 'f', 6, 64)),
 			chromedp.SetValue(chromedp.CSS(`[data-field="lat"]`), strconv.FormatFloat(there.Point.Lat, 'f', 6, 64)))
 		p.wait("the correction on the timeline", `document.querySelector('[data-corrected]') !== null`)
+		grids, _ := a.Store.Grids(ctx, a.Now())
+		for _, g := range grids {
+			if g.Code == there.Place.Grid {
+				if txt := p.text(`[data-corrected]`); !strings.Contains(txt, g.Name) || strings.Contains(txt, g.Code) {
+					t.Errorf("%s: the correction reads %q, want the grid's name %s, not its code", size.name, txt, g.Name)
+				}
+			}
+		}
 		if c, _ = a.Store.CaseByNumber(ctx, rep); c.State != caseflow.Registered || c.Place.Grid != there.Place.Grid {
 			t.Fatalf("%s: registered with its place put right: %s in grid %s, want %s", size.name, c.State, c.Place.Grid, there.Place.Grid)
 		}
@@ -308,7 +326,7 @@ func TestBrowserDispatcherDay(t *testing.T) {
 
 		// 2. The requests to decide: the return and the extension.
 		p.tab("requests", want["requests"])
-		p.do("open the return", chromedp.Click(chromedp.CSS(`tr[data-number="`+ret+`"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-case="`+ret+`"]`)))
+		p.openRow("open the return", `tr[data-number="`+ret+`"]`, `[data-case="`+ret+`"]`)
 		if txt := p.text(`#detail table`); !strings.Contains(txt, "申请回退") || !strings.Contains(txt, "该路段井盖归市政处管理") || !strings.Contains(txt, "环卫") {
 			t.Errorf("%s: the return request in the file: %q", size.name, txt)
 		}
@@ -328,7 +346,7 @@ func TestBrowserDispatcherDay(t *testing.T) {
 			t.Errorf("%s: the returned case after dispatch: %s", size.name, c.State)
 		}
 		p.tab("requests", want["requests"]-1)
-		p.do("open the extension", chromedp.Click(chromedp.CSS(`tr[data-number="`+ext+`"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-case="`+ext+`"]`)))
+		p.openRow("open the extension", `tr[data-number="`+ext+`"]`, `[data-case="`+ext+`"]`)
 		if txt := p.text(`#detail table`); !strings.Contains(txt, "申请延期") || !strings.Contains(txt, "需协调产权单位") {
 			t.Errorf("%s: the extension request in the file: %q", size.name, txt)
 		}
@@ -363,7 +381,7 @@ func TestBrowserDispatcherDay(t *testing.T) {
 		if txt := p.text(`tr[data-number="` + late.Number + `"]`); !strings.Contains(txt, "已超期") {
 			t.Errorf("%s: an overdue line does not say how late: %q", size.name, txt)
 		}
-		p.do("open the late case", chromedp.Click(chromedp.CSS(`tr[data-number="`+late.Number+`"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-case="`+late.Number+`"]`)))
+		p.openRow("open the late case", `tr[data-number="`+late.Number+`"]`, `[data-case="`+late.Number+`"]`)
 		p.act("supervise", chromedp.SendKeys(chromedp.CSS(`#detail textarea[data-field="reason"]`), "已超期，请今日内处理并回复"))
 		p.wait("the supervised tab counts it", fmt.Sprintf(`document.querySelector('[data-count="supervised"]').textContent === '%d'`, want["supervised"]+1))
 		p.readable(keys, size.name+" centre after the day")
@@ -453,13 +471,12 @@ func TestBrowserGridWorkerDay(t *testing.T) {
 		p.shot("grid-worker-" + screen.name)
 
 		// 1. One check passed, one failed.
-		p.do("open a check", chromedp.Click(chromedp.CSS(`#checks tr[data-number="`+checks[0]+`"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-case="`+checks[0]+`"]`)))
+		p.openRow("open a check", `#checks tr[data-number="`+checks[0]+`"]`, `[data-case="`+checks[0]+`"]`)
 		if txt := p.text(`#detail`); !strings.Contains(txt, "已清理完毕") {
 			t.Errorf("%s: the check does not show what the department reported", screen.name)
 		}
 		p.act("check_pass", chromedp.SendKeys(chromedp.CSS(`#detail textarea[data-field="note"]`), "现场已清理干净"))
-		p.do("open the other", chromedp.WaitVisible(chromedp.CSS(`#checks tr[data-number="`+checks[1]+`"]`)), chromedp.Click(chromedp.CSS(`#checks tr[data-number="`+checks[1]+`"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-case="`+checks[1]+`"]`)))
+		p.openRow("open the other", `#checks tr[data-number="`+checks[1]+`"]`, `[data-case="`+checks[1]+`"]`)
 		p.act("check_fail", chromedp.SendKeys(chromedp.CSS(`#detail textarea[data-field="reason"]`), "垃圾仍未清运"))
 		if c, _ := a.Store.CaseByNumber(ctx, checks[0]); c.State != caseflow.PendingClose {
 			t.Errorf("%s: a passed check leaves the case %s", screen.name, c.State)
@@ -470,7 +487,7 @@ func TestBrowserGridWorkerDay(t *testing.T) {
 		p.wait("two checks fewer", fmt.Sprintf(`document.querySelector('#todo h2').textContent === '我的核查任务（%d）'`, nChecks-2))
 
 		// 2. The hotline report verified on site.
-		p.do("open the report to verify", chromedp.Click(chromedp.CSS(`#verify tr[data-number="`+hotline+`"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-case="`+hotline+`"]`)))
+		p.openRow("open the report to verify", `#verify tr[data-number="`+hotline+`"]`, `[data-case="`+hotline+`"]`)
 		p.act("verify", chromedp.SendKeys(chromedp.CSS(`#detail textarea[data-field="note"]`), "现场属实"))
 		if c, _ := a.Store.CaseByNumber(ctx, hotline); !c.Verified {
 			t.Errorf("%s: verified on the phone, the case is not", screen.name)
@@ -628,7 +645,7 @@ func TestBrowserLeaderDay(t *testing.T) {
 		if h := p.text(`#street h2`); !strings.Contains(h, "超期未结") {
 			t.Errorf("%s: the street's heading %q", size.name, h)
 		}
-		p.do("open the late case", chromedp.Click(chromedp.CSS(`#street-late tr[data-number="`+late.Number+`"]`)), chromedp.WaitVisible(chromedp.CSS(`#street-case [data-case="`+late.Number+`"]`)))
+		p.openRow("open the late case", `#street-late tr[data-number="`+late.Number+`"]`, `#street-case [data-case="`+late.Number+`"]`)
 		p.readable(keys, size.name+" street")
 		p.shot("leader-street-" + size.name)
 		p.act("supervise", chromedp.SendKeys(chromedp.CSS(`#street-case textarea[data-field="reason"]`), "群众反映强烈，请三日内办结"))
@@ -643,7 +660,7 @@ func TestBrowserLeaderDay(t *testing.T) {
 		}
 		p.login(handler)
 		p.do("the desk", chromedp.WaitVisible(chromedp.CSS(`section[data-section="supervised"] tr[data-number="`+late.Number+`"]`)))
-		p.do("open it", chromedp.Click(chromedp.CSS(`section[data-section="supervised"] tr[data-number="`+late.Number+`"]`)), chromedp.WaitVisible(chromedp.CSS(`#detail [data-case="`+late.Number+`"]`)))
+		p.openRow("open it", `section[data-section="supervised"] tr[data-number="`+late.Number+`"]`, `#detail [data-case="`+late.Number+`"]`)
 		if txt := p.text(`#detail .timeline`); !strings.Contains(txt, "群众反映强烈，请三日内办结") || !strings.Contains(txt, "领导") {
 			t.Errorf("%s: the order on the desk's file: %q", size.name, txt)
 		}
@@ -687,6 +704,19 @@ func TestBrowserStartPages(t *testing.T) {
 				t.Errorf("%s: the board reads %.200q", size.name, txt)
 			}
 			p.shot("start-" + r.role + map[string]string{"desktop": "", "phone": "-phone"}[size.name])
+			if r.role == "operator" {
+				// Between calls: the callbacks waiting, one click from their list.
+				n := recount(t, a, "operator1")["callback"]
+				if n == 0 {
+					t.Fatal("the demo has no callback waiting: the check proves nothing")
+				}
+				p.wait("the callbacks waiting", `document.querySelector('#callbacks-waiting') !== null`)
+				if got := p.text(`#callbacks-waiting`); !strings.Contains(got, fmt.Sprintf("待回访：%d 件", n)) {
+					t.Errorf("%s: the desk says %q, %d callbacks are stored", size.name, got, n)
+				}
+				p.do("to the callbacks", chromedp.Click(chromedp.CSS(`#callbacks-waiting a`)))
+				p.wait("the callback list", fmt.Sprintf(`document.querySelector('[data-tab="callback"].on') !== null && document.querySelectorAll('tr.pick').length === %d`, min(n, 100)))
+			}
 		}
 	}
 }

@@ -310,6 +310,11 @@ type EventView struct {
 	At     time.Time          `json:"at"`
 	Reason string             `json:"reason,omitempty"`
 	Data   caseflow.EventData `json:"data"`
+	// MovedFrom and MovedTo name the street, community and grid of a
+	// place put right at registration or dispatch (codes mean nothing to
+	// a reader).
+	MovedFrom map[string]string `json:"moved_from,omitempty"`
+	MovedTo   map[string]string `json:"moved_to,omitempty"`
 }
 
 // local shows an instant in Asia/Shanghai; the zero time stays zero.
@@ -595,8 +600,18 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 		if e.Action == caseflow.ActMeToo {
 			v.MeToo++
 		}
-		v.Timeline = append(v.Timeline, EventView{Seq: e.Seq, Action: e.Action, From: e.FromState, To: e.ToState,
-			Role: e.Actor.Role, By: by, UnitID: e.Actor.UnitID, At: e.At.In(calendar.Shanghai), Reason: e.Reason, Data: e.Data})
+		ev := EventView{Seq: e.Seq, Action: e.Action, From: e.FromState, To: e.ToState,
+			Role: e.Actor.Role, By: by, UnitID: e.Actor.UnitID, At: e.At.In(calendar.Shanghai), Reason: e.Reason, Data: e.Data}
+		if k := e.Data.Corrected; k != nil && k.FromPlace != nil && k.ToPlace != nil {
+			if ev.MovedFrom, err = s.placeNames(r.Context(), *k.FromPlace); err == nil {
+				ev.MovedTo, err = s.placeNames(r.Context(), *k.ToPlace)
+			}
+			if err != nil {
+				fail(w, r, err)
+				return
+			}
+		}
+		v.Timeline = append(v.Timeline, ev)
 	}
 	if err := s.mergeTrail(r, c, &v); err != nil {
 		fail(w, r, err)

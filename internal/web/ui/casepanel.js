@@ -79,11 +79,13 @@ function duration(min) {
   return hh ? t('time.hm', { h: hh, m }) : t('time.m', { m });
 }
 
-// corrected says what a registration or dispatch put right.
-function corrected(k, cat) {
-  const parts = [];
+// corrected says what a registration or dispatch put right, places by
+// their names (the event's moved_from and moved_to) where known.
+function corrected(e, cat) {
+  const k = e.data.corrected, parts = [];
+  const named = (names, p) => names && (names.grid || names.community) ? [names.street, names.community, names.grid].filter(Boolean).join(' · ') : p.grid;
   if (k.to_category) parts.push(t('case.corrected.category', { from: catName(cat, k.from_category), to: catName(cat, k.to_category) }));
-  if (k.to_place) parts.push(t('case.corrected.place', { from: k.from_place.grid, to: k.to_place.grid }));
+  if (k.to_place) parts.push(t('case.corrected.place', { from: named(e.moved_from, k.from_place), to: named(e.moved_to, k.to_place) }));
   return parts.join('；');
 }
 
@@ -99,8 +101,13 @@ function intakeFacts(report) {
 
 // render draws case number into box; onChange runs after a transition.
 export async function renderCase(box, number, me, onChange) {
+  // The last case asked for is the one drawn: a slower answer for an
+  // earlier one (the file drawn again after an action, while the next
+  // case is already picked) is dropped.
+  const turn = (box.turn = (box.turn || 0) + 1);
   box.replaceChildren(h('p.muted', null, t('app.loading')));
   const [c, cat, us] = await Promise.all([api('GET', `/api/v1/cases/${encodeURIComponent(number)}`), catalog(), units()]);
+  if (box.turn !== turn) return c;
   const photos = (c.timeline || []).flatMap(e => (e.data && e.data.photos) || []);
   const facts = h('dl.kv', null,
     h('dt', null, t('case.number')), h('dd', { 'data-case': c.number }, c.number),
@@ -147,7 +154,7 @@ export async function renderCase(box, number, me, onChange) {
     e.data && e.data.justified !== undefined ? h('div', null, t(e.data.justified ? 'review.justified' : 'review.unjustified')) : null,
     e.data && e.data.note ? h('div', e.data.answer ? { 'data-internal-note': '' } : null, e.data.answer ? h('span.muted', null, t('case.internal_note'), '：') : '', e.data.note) : null,
     e.data && e.data.assignments ? h('div.muted', null, e.data.assignments.map(a => `${unitName(us, a.unit_id)}${a.lead ? '（' + t('case.lead') + '）' : ''}${a.rule ? ' — ' + a.rule : ''}`).join('；')) : null,
-    e.data && e.data.corrected ? h('div.warn', { 'data-corrected': '' }, corrected(e.data.corrected, cat)) : null,
+    e.data && e.data.corrected ? h('div.warn', { 'data-corrected': '' }, corrected(e, cat)) : null,
     e.data && e.data.photos ? photoStrip(e.data.photos) : null)));
   const extra = h('div.noprint');
   const actions = h('div.actions', { 'aria-label': t('case.actions') });

@@ -92,9 +92,11 @@ export async function render(main, me) {
       current = tb; tabBar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b === e.currentTarget)); loadQueue();
     } }, t(`centre.tab.${tb.id}`), tb.id === 'all' ? '' : h('span.count', { 'data-count': tb.id }, '…')));
   }
-  // The day starts on the first list with something waiting.
+  // The day starts on the list the link names (#/centre/callback), or on
+  // the first list with something waiting.
   const counts = await loadCounts();
-  current = tabs.find(tb => counts.some(q => q.id === tb.id && q.count > 0)) || tabs[0];
+  const named = location.hash.replace(/^#\/?/, '').split('/')[1];
+  current = tabs.find(tb => tb.id === named) || tabs.find(tb => counts.some(q => q.id === tb.id && q.count > 0)) || tabs[0];
   tabBar.querySelector(`[data-tab="${current.id}"]`).classList.add('on');
   main.onkeydown = e => {
     if (e.target.matches('input,textarea,select')) return;

@@ -42,6 +42,14 @@ export async function render(main, me) {
   const msg = h('p.err', { role: 'alert', id: 'in-msg' });
   const detail = h('div.panel', { id: 'detail' }, h('p.muted', null, t('intake.help')));
   const kb = deskPanel();
+  // Between calls, what waits: the closed orders whose callers are to be
+  // called back (回访), one click from their list.
+  api('GET', '/api/v1/queues').then(r => {
+    const q = r.queues.find(x => x.id === 'callback');
+    if (q && q.count > 0 && detail.querySelector('p.muted')) {
+      detail.append(h('p', { id: 'callbacks-waiting', 'data-n': q.count }, h('a', { href: '#/centre/callback' }, t('intake.callbacks', { n: q.count }))));
+    }
+  }).catch(() => {});
   const map = new VectorMap(mapBox, { onPoint: (lon, lat) => { point = [lon, lat]; where.textContent = t('intake.where.map'); checkNearby(); } });
 
   // The caller's earlier orders, the same matter's marked as repeats.
