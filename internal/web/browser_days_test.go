@@ -677,6 +677,16 @@ func TestBrowserStartPages(t *testing.T) {
 	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
 	some, _ := a.Store.Cases(context.Background(), store.CaseFilter{Limit: 1})
 	newTask(t, s.URL, a, some[0], "hwc") // a new task waits on the handler's desk
+	// A check and a report to verify wait for the grid worker.
+	acct, _ := a.Store.AccountByUsername(context.Background(), "gw14021305300101")
+	who, _ := a.Principal(context.Background(), acct.ID)
+	lon, lat := pointIn(t, a, who.Grids[0])
+	here := caseflow.Case{Point: caseflow.Point{Lon: lon, Lat: lat}}
+	hwc := tokenOf(t, a, "h-hwc")
+	check := newTask(t, s.URL, a, here, "hwc")
+	act(t, s.URL, hwc, check, "sign", map[string]any{})
+	reportBack(t, s.URL, hwc, check)
+	report(t, s.URL, tokenOf(t, a, "operator1"), here.Point, "居民来电：巷口垃圾堆积")
 	for _, size := range daySizes {
 		for _, r := range []struct{ role, user, page, ready string }{
 			{"operator", "operator1", "intake", "#in-phone"},
@@ -697,9 +707,15 @@ func TestBrowserStartPages(t *testing.T) {
 			if r.page == "dashboard" {
 				p.wait("charts drawn", `document.querySelectorAll('.chart canvas').length >= 3`)
 			}
+			if r.role == "operator" {
+				p.wait("the callbacks waiting", `document.querySelector('#callbacks-waiting') !== null`)
+			}
 			p.eval(`document.getElementById('toast')?.classList.remove('show'); 'ok'`)
 			if r.user != "" {
 				p.readable(keys, size.name+" "+r.role)
+				if bar := atoi(p.eval(`String(Math.round(document.querySelector('.top').getBoundingClientRect().height))`)); size.name == "phone" && bar > 90 {
+					t.Errorf("%s %s: the top bar is %d px high, more than two rows", size.name, r.role, bar)
+				}
 			} else if txt := p.eval(`document.body.innerText`); !han.MatchString(txt) || leftover.MatchString(txt) {
 				t.Errorf("%s: the board reads %.200q", size.name, txt)
 			}
@@ -710,7 +726,6 @@ func TestBrowserStartPages(t *testing.T) {
 				if n == 0 {
 					t.Fatal("the demo has no callback waiting: the check proves nothing")
 				}
-				p.wait("the callbacks waiting", `document.querySelector('#callbacks-waiting') !== null`)
 				if got := p.text(`#callbacks-waiting`); !strings.Contains(got, fmt.Sprintf("待回访：%d 件", n)) {
 					t.Errorf("%s: the desk says %q, %d callbacks are stored", size.name, got, n)
 				}

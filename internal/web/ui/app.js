@@ -7,6 +7,7 @@ const pages = [
   { id: 'centre', roles: ['dispatcher', 'operator', 'admin', 'leader'], load: () => import('./centre.js') },
   { id: 'phone', roles: ['grid_worker'], load: () => import('./phone.js') },
   { id: 'desk', roles: ['handler'], load: () => import('./desk.js') },
+  { id: 'knowledge', roles: ['operator', 'dispatcher', 'admin', 'leader', 'handler'], load: () => import('./knowledge.js') },
   { id: 'dashboard', roles: ['leader', 'dispatcher', 'admin', 'operator'], load: () => import('./dashboard.js') },
   { id: 'keyissues', roles: ['leader', 'dispatcher', 'operator', 'admin'], load: () => import('./keyissues.js') },
   { id: 'admin', roles: ['admin', 'dispatcher'], load: () => import('./admin.js') },
@@ -115,7 +116,9 @@ async function route() {
   // Each role lands on its own work: the operator on the desk, a
   // dispatcher on the centre's lists, a leader on the dashboard, an
   // administrator on the admin pages.
-  const home = { dispatcher: 'centre', leader: 'dashboard', admin: 'admin' }[me.role];
+  // Named for every role, so a page added to the list cannot become
+  // someone's start by its place in it.
+  const home = { operator: 'intake', dispatcher: 'centre', handler: 'desk', grid_worker: 'phone', leader: 'dashboard', admin: 'admin' }[me.role];
   const p = mine.find(x => x.id === id) || mine.find(x => x.id === home) || mine[0];
   if (!p) { document.getElementById('main').replaceChildren(h('p', null, t('app.nopage'))); return; }
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('on', a.dataset.page === p.id);
