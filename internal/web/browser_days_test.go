@@ -114,9 +114,11 @@ func inQueue(t *testing.T, a *app.App, now time.Time, id string, c *caseflow.Cas
 		}
 		return false
 	case "callback":
-		return c.State == caseflow.Closed && c.Channel == caseflow.ChannelHotline && c.Reporter.Phone != "" && c.Satisfied == nil
-	case "overdue":
-		return c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && c.Deadline.Before(now)
+		// Answered, with a number to call, not yet rated, and the
+		// requester did not refuse the callback (which ends it).
+		return c.State == caseflow.Closed && c.Channel == caseflow.ChannelHotline && c.Reporter.Phone != "" && c.Rating == "" && !c.CallbackDue.IsZero()
+	case "review":
+		return c.State == caseflow.Closed && c.Rating == caseflow.RatingDissatisfied && c.Review == caseflow.ReviewPending
 	}
 	return string(c.State) == id
 }
@@ -138,7 +140,7 @@ func recount(t *testing.T, a *app.App, user string) map[string]int {
 		t.Fatalf("every case: %v, %d", err, len(all))
 	}
 	out := map[string]int{}
-	for _, id := range []string{"reported", "registered", "requests", "supervised", "dispatched", "in_progress", "pending_check", "pending_close", "suspended", "overdue", "callback"} {
+	for _, id := range []string{"reported", "registered", "requests", "supervised", "dispatched", "in_progress", "pending_check", "pending_close", "suspended", "overdue", "callback", "review"} {
 		out[id] = 0
 		for i := range all {
 			if access.CanSee(pr, &all[i]) && inQueue(t, a, a.Now(), id, &all[i]) {
