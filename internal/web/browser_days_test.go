@@ -119,6 +119,8 @@ func inQueue(t *testing.T, a *app.App, now time.Time, id string, c *caseflow.Cas
 		return c.State == caseflow.Closed && c.Channel == caseflow.ChannelHotline && c.Reporter.Phone != "" && c.Rating == "" && !c.CallbackDue.IsZero()
 	case "review":
 		return c.State == caseflow.Closed && c.Rating == caseflow.RatingDissatisfied && c.Review == caseflow.ReviewPending
+	case "overdue":
+		return c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && c.Deadline.Before(now)
 	}
 	return string(c.State) == id
 }
@@ -650,6 +652,9 @@ func TestBrowserLeaderDay(t *testing.T) {
 		p.openRow("open the late case", `#street-late tr[data-number="`+late.Number+`"]`, `#street-case [data-case="`+late.Number+`"]`)
 		p.readable(keys, size.name+" street")
 		p.shot("leader-street-" + size.name)
+		if v := p.eval(`String(document.querySelector('#street-case [data-suggest]') === null)`); v != "true" {
+			t.Errorf("%s: a case in a department's hands shows a department suggested for dispatch", size.name)
+		}
 		p.act("supervise", chromedp.SendKeys(chromedp.CSS(`#street-case textarea[data-field="reason"]`), "群众反映强烈，请三日内办结"))
 		if !inQueue(t, a, a.Now(), "supervised", &late) {
 			t.Fatalf("%s: the supervision order issued on the dashboard is not stored", size.name)
@@ -689,6 +694,15 @@ func TestBrowserStartPages(t *testing.T) {
 	act(t, s.URL, hwc, check, "sign", map[string]any{})
 	reportBack(t, s.URL, hwc, check)
 	report(t, s.URL, tokenOf(t, a, "operator1"), here.Point, "居民来电：巷口垃圾堆积")
+	// An enquiry answered at the desk: its caller waits to be called back.
+	j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "咨询垃圾清运时间", "lon": lon, "lat": lat,
+		"request_type": "consult", "caller": map[string]any{"phone": "13600001234", "callback": true}})
+	code, body, _ := send(t, "POST", s.URL+"/api/v1/cases", tokenOf(t, a, "operator1"), bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
+	var enquiry struct{ Number string }
+	if code != 201 || json.Unmarshal([]byte(body), &enquiry) != nil {
+		t.Fatalf("an enquiry: %d %s", code, body)
+	}
+	act(t, s.URL, tokenOf(t, a, "operator1"), enquiry.Number, "answer", map[string]any{"note": "每日 6:00、18:00 清运"})
 	for _, size := range daySizes {
 		for _, r := range []struct{ role, user, page, ready string }{
 			{"operator", "operator1", "intake", "#in-phone"},

@@ -181,7 +181,9 @@ export async function renderCase(box, number, me, onChange) {
     extra,
     h('h3', null, t('case.timeline')), timeline);
   if (['dispatcher', 'operator', 'admin', 'leader'].includes(me.role) && c.state !== 'closed' && c.state !== 'voided') {
-    api('GET', `/api/v1/route?lon=${c.lon}&lat=${c.lat}&category=${c.category}&case=${c.number}`).then(r => {
+    // The suggested department only while the case is still to be
+    // dispatched: on a case in a department's hands it reads as an order.
+    if ((c.actions || []).some(a => a === 'register' || a === 'dispatch')) api('GET', `/api/v1/route?lon=${c.lon}&lat=${c.lat}&category=${c.category}&case=${c.number}`).then(r => {
       const d = r.decision;
       extra.append(h('div.panel', { 'data-suggest': d.lead.code }, h('b', null, t('case.suggest')), ' ', d.lead.name,
         (d.assist || []).length ? ` + ${d.assist.map(u => u.name).join('、')}` : '', h('div.muted', null, t('case.rule'), ' ', d.why)));
