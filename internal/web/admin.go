@@ -59,7 +59,7 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request, _ access.Pri
 	f := store.AccountFilter{Q: strings.TrimSpace(q.Get("q")), Role: caseflow.Role(q.Get("role")), Limit: 50}
 	switch {
 	case len([]rune(f.Q)) > 100:
-		problem(w, http.StatusBadRequest, "invalid", "q", "the search text is longer than 100 characters")
+		problemWith(w, http.StatusBadRequest, "invalid", "q", map[string]any{"chars": 100}, "the search text is longer than 100 characters")
 		return
 	case f.Role != "" && !f.Role.Valid():
 		problem(w, http.StatusBadRequest, "invalid", "role", "role must be one of grid_worker, operator, dispatcher, handler, leader, admin")
@@ -185,7 +185,7 @@ func (s *Server) checkAccount(w http.ResponseWriter, r *http.Request, units []or
 	ctx := r.Context()
 	switch {
 	case len([]rune(name)) > 50:
-		problem(w, http.StatusBadRequest, "invalid", "name", "the name is longer than 50 characters")
+		problemWith(w, http.StatusBadRequest, "invalid", "name", map[string]any{"chars": 50}, "the name is longer than 50 characters")
 		return 0, false
 	case role == caseflow.GridWorker && len(grids) == 0:
 		problem(w, http.StatusBadRequest, "required", "grids", "a grid worker needs at least one grid")
@@ -434,7 +434,7 @@ func (s *Server) adminSetDay(w http.ResponseWriter, r *http.Request, p access.Pr
 		return
 	}
 	if len([]rune(in.Note)) > 100 {
-		problem(w, http.StatusBadRequest, "invalid", "note", "the note is longer than 100 characters")
+		problemWith(w, http.StatusBadRequest, "invalid", "note", map[string]any{"chars": 100}, "the note is longer than 100 characters")
 		return
 	}
 	s.changeDay(w, r, p, day, &store.CalendarDay{Working: *in.Working, Note: strings.TrimSpace(in.Note)})
@@ -488,7 +488,7 @@ func (s *Server) adminSetTimeLimits(w http.ResponseWriter, r *http.Request, p ac
 		return
 	}
 	if len(in.Limits) > 2000 {
-		problem(w, http.StatusBadRequest, "invalid", "limits", "at most 2000 limits")
+		problemWith(w, http.StatusBadRequest, "invalid", "limits", map[string]any{"items": 2000}, "at most 2000 limits")
 		return
 	}
 	cats, err := s.app.Store.Categories(r.Context())
@@ -629,7 +629,7 @@ func (s *Server) adminCreateUnit(w http.ResponseWriter, r *http.Request, p acces
 		problem(w, http.StatusBadRequest, "invalid", "code", "code: 2–32 lower-case letters, digits or dashes, e.g. hwc")
 		return
 	case in.Name == "" || len([]rune(in.Name)) > 60:
-		problem(w, http.StatusBadRequest, "invalid", "name", "name: 1–60 characters")
+		problemWith(w, http.StatusBadRequest, "invalid", "name", map[string]any{"chars": 60}, "name: 1–60 characters")
 		return
 	case !slices.Contains([]org.UnitKind{org.KindCentre, org.KindDepartment, org.KindStreet, org.KindCommunity, org.KindProperty, org.KindLeadership}, in.Kind):
 		problem(w, http.StatusBadRequest, "invalid", "kind", "kind must be centre, department, street, community, property or leadership")
@@ -725,7 +725,7 @@ func (s *Server) adminPutCategory(w http.ResponseWriter, r *http.Request, p acce
 			return false
 		}
 		if (t == "" && field != "dept_hint") || len([]rune(t)) > most {
-			problem(w, http.StatusBadRequest, "invalid", field, fmt.Sprintf("%s: 1–%d characters", field, most))
+			problemWith(w, http.StatusBadRequest, "invalid", field, map[string]any{"chars": most}, fmt.Sprintf("%s: 1–%d characters", field, most))
 			return false
 		}
 		*to = t

@@ -62,7 +62,7 @@ func (s *Server) knowledge(w http.ResponseWriter, r *http.Request) {
 			if like != "" {
 				field = "like"
 			}
-			problem(w, http.StatusBadRequest, "invalid", field, "a search is at most 100 characters")
+			problemWith(w, http.StatusBadRequest, "invalid", field, map[string]any{"chars": 100}, "a search is at most 100 characters")
 			return
 		}
 		var ps []hotline.Point

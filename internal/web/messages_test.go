@@ -268,6 +268,12 @@ func TestEveryErrorReadsInTheReadersLanguage(t *testing.T) {
 		if timed < 3 {
 			t.Errorf("%s: only %d messages name the time they were given", lang, timed)
 		}
+		// A real refusal a dispatcher can meet: a search text too long.
+		code, body, _ := get(t, s.URL+"/api/v1/cases?q="+strings.Repeat("垃", 101))
+		text := p.eval(`import('/ui/lib.js').then(m => m.errText(new m.ApiError(` + strconv.Itoa(code) + `, ` + body + `)))`)
+		if want := map[string]string{"zh-CN": "搜索内容最多 100 个字", "en": "search: at most 100 characters"}[lang]; !strings.Contains(text, want) {
+			t.Errorf("%s: a search too long reads %q, want %q", lang, text, want)
+		}
 		bad := 0
 		for _, x := range texts {
 			code, field, text := x[0], x[1], x[2]

@@ -127,7 +127,7 @@ func (s *Server) photoSeen(r *http.Request, id string) (used, seen bool, err err
 // naming it on a case of one's own would open its original.
 func (s *Server) knownPhotos(w http.ResponseWriter, r *http.Request, ids []string) bool {
 	if len(ids) > 20 {
-		problem(w, http.StatusBadRequest, "invalid", "photos", "at most 20 photos")
+		problemWith(w, http.StatusBadRequest, "invalid", "photos", map[string]any{"items": 20}, "at most 20 photos")
 		return false
 	}
 	for i, id := range ids {

@@ -231,7 +231,7 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(in.Photos) > 4 {
-		problem(w, http.StatusBadRequest, "invalid", "photos", "at most 4 photos with a resident's report")
+		problemWith(w, http.StatusBadRequest, "invalid", "photos", map[string]any{"items": 4}, "at most 4 photos with a resident's report")
 		return
 	}
 	if len([]rune(in.Name)) > 50 || len(in.Phone) > 20 {
@@ -289,7 +289,7 @@ func (s *Server) rate(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusBadRequest, "invalid", "rating", "the rating is satisfied, fairly_satisfied or dissatisfied")
 		return
 	case len([]rune(in.Note)) > 500:
-		problem(w, http.StatusBadRequest, "invalid", "note", "the note is longer than 500 characters")
+		problemWith(w, http.StatusBadRequest, "invalid", "note", map[string]any{"chars": 500}, "the note is longer than 500 characters")
 		return
 	}
 	c, err := s.app.Store.CaseByNumber(r.Context(), r.PathValue("number"))

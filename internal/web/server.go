@@ -429,7 +429,7 @@ func (s *Server) caseFilter(w http.ResponseWriter, r *http.Request) (store.CaseF
 		qu.apply(&f)
 	}
 	if len([]rune(f.Text)) > 100 {
-		problem(w, http.StatusBadRequest, "invalid", "q", "the search text is longer than 100 characters")
+		problemWith(w, http.StatusBadRequest, "invalid", "q", map[string]any{"chars": 100}, "the search text is longer than 100 characters")
 		return f, false
 	}
 	if isCaseNumber(f.Text) { // a number, or a day's first digits, is looked up by number
@@ -745,7 +745,7 @@ func (s *Server) markRead(w http.ResponseWriter, r *http.Request, p access.Princ
 		problem(w, http.StatusBadRequest, "invalid", "ids", "send ids or all, not both")
 		return
 	case len(in.IDs) > 500:
-		problem(w, http.StatusBadRequest, "invalid", "ids", "at most 500 ids at a time")
+		problemWith(w, http.StatusBadRequest, "invalid", "ids", map[string]any{"items": 500}, "at most 500 ids at a time")
 		return
 	}
 	rcp := recipient(p)

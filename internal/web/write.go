@@ -310,7 +310,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 			e.When, e.Who, e.Matter = strings.TrimSpace(e.When), strings.TrimSpace(e.Who), strings.TrimSpace(e.Matter)
 			for field, v := range map[string]string{"elements.when": e.When, "elements.who": e.Who, "elements.matter": e.Matter} {
 				if len([]rune(v)) > caseflow.MaxElement {
-					problem(w, http.StatusBadRequest, "invalid", field, fmt.Sprintf("at most %d characters", caseflow.MaxElement))
+					problemWith(w, http.StatusBadRequest, "invalid", field, map[string]any{"chars": caseflow.MaxElement}, fmt.Sprintf("at most %d characters", caseflow.MaxElement))
 					return
 				}
 			}
@@ -322,7 +322,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 			name, phone := strings.TrimSpace(c.Name), strings.ReplaceAll(strings.TrimSpace(c.Phone), " ", "")
 			switch {
 			case len([]rune(name)) > 50:
-				problem(w, http.StatusBadRequest, "invalid", "caller.name", "the caller's name is longer than 50 characters")
+				problemWith(w, http.StatusBadRequest, "invalid", "caller.name", map[string]any{"chars": 50}, "the caller's name is longer than 50 characters")
 				return
 			case phone != "" && !callerPhone.MatchString(phone):
 				problem(w, http.StatusBadRequest, "invalid", "caller.phone", "not a phone number: a mobile (13912345678) or a landline with its area code (0352-1234567)")
@@ -385,7 +385,7 @@ func checkReport(w http.ResponseWriter, category string, lon, lat *float64, desc
 	case lon == nil || lat == nil:
 		problem(w, http.StatusBadRequest, "required", "lon", "lon and lat (WGS84) are required")
 	case len([]rune(description)) > 2000:
-		problem(w, http.StatusBadRequest, "invalid", "description", "description is longer than 2,000 characters")
+		problemWith(w, http.StatusBadRequest, "invalid", "description", map[string]any{"chars": 2000}, "description is longer than 2,000 characters")
 	default:
 		return true
 	}

@@ -89,6 +89,8 @@ export function errText(e) {
     // The most specific message whose particulars the problem gives.
     const fits = k => messages[k] !== undefined && [...messages[k].matchAll(/\{(\w+)\}/g)].every(m => vars[m[1]] !== undefined);
     if (code && base && fits(`err.${code}.${base}`)) return head + t(`err.${code}.${base}`, vars);
+    // A limit: so many characters, or so many entries, at most.
+    for (const k of ['chars', 'items']) if (code && vars[k] !== undefined && fits(`err.${code}.${k}`)) return head + t(`err.${code}.${k}`, vars);
     if (code && fits(`err.${code}`)) return head + (field ? t('err.field', { field: vars.field, message: t(`err.${code}`, vars) }) : t(`err.${code}`, vars));
     if (code && fits(`err.code.${code}`)) return head + t(`err.code.${code}`, vars);
     return head + (field ? t('err.code.invalid', vars) : t('err.code.internal'));
