@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -273,16 +274,23 @@ type ReportInput struct {
 	Reporter    caseflow.Reporter
 	Photos      []string         // uploaded photo ids, the report's evidence
 	Intake      *caseflow.Intake // a call taken at the hotline desk
+	// Attributes answer the category's questions (code → value).
+	Attributes map[string]string
 }
 
 // ReportAs files a case for a signed-in person, who must be allowed to
 // report there; with an idempotency key a retry returns the first case
 // (created false).
 func (a *App) ReportAs(ctx context.Context, in ReportInput, p access.Principal, key string) (*caseflow.Case, bool, error) {
+	answers, err := a.answers(ctx, in)
+	if err != nil {
+		return nil, false, err
+	}
 	c, ev, err := a.prepare(in, p.Actor())
 	if err != nil {
 		return nil, false, err
 	}
+	ev.Data.Attributes = answers
 	if err := access.CanReport(p, c.Place); err != nil {
 		return nil, false, err
 	}
@@ -302,14 +310,38 @@ func (a *App) ReportAs(ctx context.Context, in ReportInput, p access.Principal, 
 // Report files a new case: the point is resolved to its unit grid, grid,
 // community and street, and the case and its first event are stored.
 func (a *App) Report(ctx context.Context, in ReportInput, actor caseflow.Actor) (*caseflow.Case, error) {
+	answers, err := a.answers(ctx, in)
+	if err != nil {
+		return nil, err
+	}
 	c, ev, err := a.prepare(in, actor)
 	if err != nil {
 		return nil, err
 	}
+	ev.Data.Attributes = answers
 	if err := a.Store.CreateCase(ctx, c, &ev, a.Policy); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// answers checks a report's answers to its category's questions (a
+// category without questions takes none); an unknown category is left to
+// the case loop to refuse.
+func (a *App) answers(ctx context.Context, in ReportInput) (map[string]string, error) {
+	qs, err := a.Store.CategoryAttributes(ctx, in.CategoryID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && len(qs) == 0 && len(in.Attributes) == 0) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	got, err := catalog.Answer(qs, in.Attributes)
+	var ae *catalog.AttributeError
+	if errors.As(err, &ae) {
+		return nil, &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: ae.Field, Msg: ae.Msg}
+	}
+	return got, err
 }
 
 // prepare places a report and validates it as the case loop's first event.

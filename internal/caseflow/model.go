@@ -274,11 +274,14 @@ type EventData struct {
 	Corrected   *Corrected   `json:"corrected,omitempty"`
 	Intake      *Intake      `json:"intake,omitempty"`    // a call taken at the hotline desk
 	Knowledge   []int64      `json:"knowledge,omitempty"` // the knowledge points an answer at the desk used
-	Contact     *Contact     `json:"contact,omitempty"`   // first contact with the requester
-	Answer      *Answer      `json:"answer,omitempty"`    // the department's answer to the requester
-	Reach       Reach        `json:"reach,omitempty"`     // a callback attempt's outcome
-	Rating      Rating       `json:"rating,omitempty"`    // a callback's rating
-	Justified   *bool        `json:"justified,omitempty"` // a review of a dissatisfied rating
+	// Attributes are the report's answers to its category's questions
+	// (code → value), kept for staff.
+	Attributes map[string]string `json:"attributes,omitempty"`
+	Contact    *Contact          `json:"contact,omitempty"`   // first contact with the requester
+	Answer     *Answer           `json:"answer,omitempty"`    // the department's answer to the requester
+	Reach      Reach             `json:"reach,omitempty"`     // a callback attempt's outcome
+	Rating     Rating            `json:"rating,omitempty"`    // a callback's rating
+	Justified  *bool             `json:"justified,omitempty"` // a review of a dissatisfied rating
 }
 
 // ContactMethod is how a department reached the requester.

@@ -34,6 +34,8 @@ type Category struct {
 	DeptHint string `json:"dept_hint,omitempty"`
 	Public   bool   `json:"public"` // shown on the public board and in Open311
 	Local    bool   `json:"local"`  // a city's own addition
+	// Attributes are the questions the category asks (see attributes.go).
+	Attributes []Attribute `json:"attributes,omitempty"`
 }
 
 // ID builds a category id.

@@ -98,6 +98,9 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 	if err := st.SaveCategories(ctx, cats); err != nil {
 		return nil, err
 	}
+	if err := saveQuestions(ctx, st); err != nil {
+		return nil, err
+	}
 	res.Categories = len(cats)
 	limits := deadline.DefaultLimits()
 	if err := st.SaveTimeLimits(ctx, limits); err != nil {

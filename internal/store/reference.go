@@ -152,9 +152,9 @@ func (s *Store) SaveCategories(ctx context.Context, cs []catalog.Category) error
 	})
 }
 
-// Categories lists the catalog by id.
+// Categories lists the catalog by id, each with its questions.
 func (s *Store) Categories(ctx context.Context) ([]catalog.Category, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, kind, code, major_class, name, dept_hint, public, local FROM categories ORDER BY id`)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, kind, code, major_class, name, dept_hint, public, local, attributes FROM categories ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -162,12 +162,60 @@ func (s *Store) Categories(ctx context.Context) ([]catalog.Category, error) {
 	var out []catalog.Category
 	for rows.Next() {
 		var c catalog.Category
-		if err := rows.Scan(&c.ID, &c.Kind, &c.Code, &c.MajorClass, &c.Name, &c.DeptHint, &c.Public, &c.Local); err != nil {
+		var attrs string
+		if err := rows.Scan(&c.ID, &c.Kind, &c.Code, &c.MajorClass, &c.Name, &c.DeptHint, &c.Public, &c.Local, &attrs); err != nil {
+			return nil, err
+		}
+		if c.Attributes, err = readAttributes(c.ID, attrs); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+func readAttributes(id, s string) ([]catalog.Attribute, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var list []catalog.Attribute
+	if err := json.Unmarshal([]byte(s), &list); err != nil {
+		return nil, fmt.Errorf("store: category %s: attributes: %w", id, err)
+	}
+	return list, nil
+}
+
+// CategoryAttributes reads one category's questions (ErrNotFound for no
+// such category).
+func (s *Store) CategoryAttributes(ctx context.Context, id string) ([]catalog.Attribute, error) {
+	var attrs string
+	err := rdb{s}.QueryRowContext(ctx, `SELECT attributes FROM categories WHERE id = $1`, id).Scan(&attrs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("category %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return readAttributes(id, attrs)
+}
+
+// SetCategoryAttributes replaces a category's questions (none: nil). A
+// catalog saved again (SaveCategories) keeps them.
+func (s *Store) SetCategoryAttributes(ctx context.Context, id string, list []catalog.Attribute) error {
+	b := []byte{}
+	if len(list) > 0 {
+		b, _ = json.Marshal(list)
+	}
+	return s.tx(ctx, func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE categories SET attributes = $1 WHERE id = $2`, string(b), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("category %s: %w", id, ErrNotFound)
+		}
+		return nil
+	})
 }
 
 // CreateUnit stores a unit and sets its id.

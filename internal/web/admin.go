@@ -689,6 +689,8 @@ func (s *Server) adminPutCategory(w http.ResponseWriter, r *http.Request, p acce
 		Name       *string `json:"name"`
 		DeptHint   *string `json:"dept_hint"`
 		Public     *bool   `json:"public"`
+		// The questions the category asks (replaced whole; [] for none).
+		Attributes *[]catalog.Attribute `json:"attributes"`
 	}
 	if !decode(w, r, &in) {
 		return
@@ -745,9 +747,23 @@ func (s *Server) adminPutCategory(w http.ResponseWriter, r *http.Request, p acce
 		problem(w, http.StatusBadRequest, "invalid", "major_class", "a new category needs a major class, e.g. 地方事项")
 		return
 	}
+	if in.Attributes != nil {
+		var ae *catalog.AttributeError
+		if err := catalog.CheckAttributes(*in.Attributes); errors.As(err, &ae) {
+			problem(w, http.StatusBadRequest, "invalid", ae.Field, ae.Msg)
+			return
+		}
+		c.Attributes = *in.Attributes
+	}
 	if err := s.app.Store.SaveCategories(ctx, []catalog.Category{c}); err != nil {
 		fail(w, r, err)
 		return
+	}
+	if in.Attributes != nil {
+		if err := s.app.Store.SetCategoryAttributes(ctx, c.ID, c.Attributes); err != nil {
+			fail(w, r, err)
+			return
+		}
 	}
 	if err := s.app.ConfigChanged(ctx, app.ConfigRoutes); err != nil {
 		fail(w, r, err)

@@ -33,6 +33,8 @@ func TestBrowserDeskAnswersFromTheKnowledgeBase(t *testing.T) {
 	p.do("the category", chromedp.SendKeys(chromedp.CSS(`#in-phone`), "13700002222"), chromedp.SendKeys(chromedp.CSS(`#in-category`), "jclj"))
 	p.wait("category suggestions", `document.querySelectorAll('#in-category-list li').length > 0`)
 	p.do("pick it", chromedp.SendKeys(chromedp.CSS(`#in-category`), "\r"))
+	// The category's own question shows under it.
+	p.do("its question", chromedp.WaitVisible(chromedp.CSS(`#q-amount`)), chromedp.SetValue(chromedp.CSS(`#q-amount`), "cart"))
 	p.wait("answers for the category", `[...document.querySelectorAll('#kb-results [data-kb]')].some(li => li.textContent.includes('生活垃圾清运时间'))`)
 	p.do("the caller's word", chromedp.SendKeys(chromedp.CSS(`#kb-q`), "摆摊\r"))
 	p.wait("the market's hours first", `document.querySelector('#kb-results [data-kb]') && document.querySelector('#kb-results [data-kb]').dataset.kb === '`+strconv.FormatInt(point.ID, 10)+`'`)
@@ -64,6 +66,9 @@ func TestBrowserDeskAnswersFromTheKnowledgeBase(t *testing.T) {
 	p.do("pick the place", chromedp.SendKeys(chromedp.CSS(`#in-place`), "\r"), chromedp.Click(chromedp.CSS(`#in-submit`)), chromedp.WaitVisible(chromedp.CSS(`#in-done`)))
 	number := p.eval(`document.querySelector('#in-done').dataset.number`)
 	p.wait("its file", `document.querySelector('#detail [data-case]') && document.querySelector('#detail [data-case]').textContent === '`+number+`'`)
+	if got := p.text(`#detail [data-answer="amount"]`); got != "一车以内" {
+		t.Errorf("the answer on the case file: %q", got)
+	}
 	if got := p.text(`#detail [data-element="matter"]`); got != "咨询早市收摊时间" || p.text(`#detail [data-request-type]`) != "咨询" {
 		t.Errorf("the case file's five elements: %q", got)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -221,7 +222,7 @@ func (s *Server) open311Get(w http.ResponseWriter, r *http.Request) {
 		}
 		list := make([]o311Service, 0, len(cats))
 		for _, c := range cats {
-			list = append(list, o311Service{Code: c.ID, Name: c.Name, Description: c.MajorClass + " · " + c.Name, Type: "realtime", Group: c.MajorClass})
+			list = append(list, o311Service{Code: c.ID, Name: c.Name, Description: c.MajorClass + " · " + c.Name, Type: "realtime", Group: c.MajorClass, Metadata: len(c.Attributes) > 0})
 		}
 		o311Write(w, f, http.StatusOK, struct {
 			XMLName  xml.Name      `xml:"services"`
@@ -236,14 +237,32 @@ func (s *Server) open311Get(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// open311Service is a service definition: this city's services take no
-// extra attributes, so each has an empty list.
+// o311Attribute is a category's question as GeoReport v2 defines it.
+type o311Attribute struct {
+	XMLName     xml.Name         `json:"-" xml:"attribute"`
+	Variable    bool             `json:"variable" xml:"variable"`
+	Code        string           `json:"code" xml:"code"`
+	Datatype    catalog.Datatype `json:"datatype" xml:"datatype"`
+	Required    bool             `json:"required" xml:"required"`
+	Description string           `json:"description" xml:"description"`
+	DatatypeDsc string           `json:"datatype_description" xml:"datatype_description"`
+	Order       int              `json:"order" xml:"order"`
+	Values      []o311Value      `json:"values,omitempty" xml:"values>value,omitempty"`
+}
+
+type o311Value struct {
+	Key  string `json:"key" xml:"key"`
+	Name string `json:"name" xml:"name"`
+}
+
+// open311Service is a service definition: the category's questions as
+// attributes, to be answered as attribute[code] when a request is posted.
 func (s *Server) open311Service(w http.ResponseWriter, r *http.Request) {
 	code, f, ok := o311Format(w, r.PathValue("code"))
 	if !ok {
 		return
 	}
-	_, names, ok := s.o311Services(w, r)
+	cats, names, ok := s.o311Services(w, r)
 	if !ok {
 		return
 	}
@@ -251,12 +270,39 @@ func (s *Server) open311Service(w http.ResponseWriter, r *http.Request) {
 		o311Error(w, f, http.StatusNotFound, "service_code "+code+" not found")
 		return
 	}
+	attrs := []o311Attribute{}
+	for _, c := range cats {
+		if c.ID != code {
+			continue
+		}
+		for i, a := range c.Attributes {
+			oa := o311Attribute{Variable: true, Code: a.Code, Datatype: a.Datatype, Required: a.Required, Description: a.Question, DatatypeDsc: a.Help, Order: i + 1}
+			for _, v := range a.Values {
+				oa.Values = append(oa.Values, o311Value{Key: v.Key, Name: v.Name})
+			}
+			attrs = append(attrs, oa)
+		}
+	}
 	def := struct {
-		XMLName    xml.Name `json:"-" xml:"service_definition"`
-		Code       string   `json:"service_code" xml:"service_code"`
-		Attributes []any    `json:"attributes" xml:"attributes"`
-	}{Code: code, Attributes: []any{}}
+		XMLName    xml.Name        `json:"-" xml:"service_definition"`
+		Code       string          `json:"service_code" xml:"service_code"`
+		Attributes []o311Attribute `json:"attributes" xml:"attributes>attribute"`
+	}{Code: code, Attributes: attrs}
 	o311Write(w, f, http.StatusOK, def, def)
+}
+
+// o311Answers reads a request's attribute[code] fields.
+func o311Answers(v url.Values) map[string]string {
+	var out map[string]string
+	for k, vs := range v {
+		if code, ok := strings.CutPrefix(k, "attribute["); ok && strings.HasSuffix(code, "]") {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[strings.TrimSuffix(code, "]")] = strings.Join(vs, ",")
+		}
+	}
+	return out
 }
 
 func o311Date(v string) (time.Time, error) {
@@ -514,7 +560,7 @@ func (s *Server) open311Post(w http.ResponseWriter, r *http.Request) {
 		desc += "\n[media_url] " + m
 	}
 	name := strings.TrimSpace(v.Get("last_name") + v.Get("first_name"))
-	c, _, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: caseflow.ChannelOpen311, CategoryID: code, Description: desc,
+	c, _, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: caseflow.ChannelOpen311, CategoryID: code, Description: desc, Attributes: o311Answers(v),
 		Address: v.Get("address_string"), Lon: lon, Lat: lat, Reporter: caseflow.Reporter{AccountID: p.AccountID, Name: name, Phone: v.Get("phone")}},
 		p, "")
 	var ce *caseflow.Error

@@ -223,6 +223,8 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 		Name        string   `json:"name"`   // kept for staff, never shown
 		Phone       string   `json:"phone"`  // kept for staff, never shown
 		Photos      []string `json:"photos"` // ids from POST /api/v1/public/photos
+		// Answers to the category's questions (code → value).
+		Attributes map[string]string `json:"attributes"`
 	}
 	if !decode(w, r, &in) {
 		return
@@ -254,7 +256,7 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 	}
 	c, created, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: caseflow.ChannelWeb, CategoryID: in.Category,
 		Description: in.Description, Address: in.Address, Lon: *in.Lon, Lat: *in.Lat,
-		Reporter: caseflow.Reporter{Name: in.Name, Phone: in.Phone}, Photos: in.Photos}, resident, key)
+		Reporter: caseflow.Reporter{Name: in.Name, Phone: in.Phone}, Photos: in.Photos, Attributes: in.Attributes}, resident, key)
 	if err != nil {
 		fail(w, r, err)
 		return

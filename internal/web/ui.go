@@ -20,6 +20,7 @@ import (
 
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
 )
@@ -243,6 +244,8 @@ type CategoryView struct {
 	Class  string `json:"class"`
 	Name   string `json:"name"`
 	Public bool   `json:"public"`
+	// Attributes are the questions the category asks.
+	Attributes []catalog.Attribute `json:"attributes,omitempty"`
 }
 
 // categories lists the catalog: every category for staff forms, the
@@ -258,7 +261,7 @@ func (s *Server) categories(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("public") == "true" && !c.Public {
 			continue
 		}
-		out = append(out, CategoryView{ID: c.ID, Kind: string(c.Kind), Class: c.MajorClass, Name: c.Name, Public: c.Public})
+		out = append(out, CategoryView{ID: c.ID, Kind: string(c.Kind), Class: c.MajorClass, Name: c.Name, Public: c.Public, Attributes: c.Attributes})
 	}
 	slices.SortFunc(out, func(a, b CategoryView) int { return strings.Compare(a.ID, b.ID) })
 	writeJSON(w, http.StatusOK, map[string]any{"categories": out})

@@ -287,6 +287,8 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 		} `json:"caller"`
 		// The five elements beside the place and the description.
 		Elements *caseflow.Elements `json:"elements"`
+		// Answers to the category's questions (code → value).
+		Attributes map[string]string `json:"attributes"`
 	}
 	if !decode(w, r, &in) {
 		return
@@ -358,7 +360,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 	}
 	c, created, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: in.Channel, CategoryID: in.Category, Urgency: in.Urgency,
 		Description: in.Description, Address: in.Address, Lon: *in.Lon, Lat: *in.Lat,
-		Reporter: reporter, Photos: in.Photos, Intake: intake}, p, key)
+		Reporter: reporter, Photos: in.Photos, Intake: intake, Attributes: in.Attributes}, p, key)
 	var ce *caseflow.Error
 	if errors.As(err, &ce) && (ce.Code == caseflow.CodeWrongRole || ce.Code == caseflow.CodeNotYours) {
 		s.refused(w, r, p, err)

@@ -5,7 +5,7 @@
 // reported nearby, with "me too" (我也遇到) instead of a second report.
 // No personal data is shown: what the server sends is already cut by the
 // public rule (internal/publish).
-import { api, ApiError, errText, fmtTime, h, loadMessages, searchCategories, t, toast } from './lib.js';
+import { ApiError, api, errText, fmtTime, h, loadMessages, questions, searchCategories, t, toast } from './lib.js';
 import { placeIndex, searchPlaces, shortName } from './places.js';
 
 const main = document.getElementById('main');
@@ -162,7 +162,7 @@ const meToos = () => JSON.parse(localStorage.getItem(METOO) || '[]');
 async function report() {
   const cats = (await api('GET', '/api/v1/catalog?public=true')).categories;
   const { VectorMap, loadLayer } = await import('./map.js');
-  let chosen = null, point = null, place = null, seq = 0, pinnedBy = 'map';
+  let chosen = null, point = null, place = null, seq = 0, pinnedBy = 'map', asked = null;
   // Where: my location, a street or community by name, or a tap.
   const whereLine = h('p', { id: 'r-where', role: 'status' }, t('public.where.none'));
   const locate = h('button', { type: 'button', id: 'use-location' }, t('public.locate'));
@@ -173,6 +173,7 @@ async function report() {
   const q = h('input', { id: 'r-category', type: 'search', autocomplete: 'off', placeholder: t('phone.category.ph') });
   const sug = h('ul.suggest', { id: 'r-category-list' });
   const catChosen = h('div.muted', { id: 'r-category-chosen' });
+  const qBox = h('div', { id: 'r-questions' });
   const nearby = h('section', { id: 'r-nearby', hidden: true });
   const desc = h('textarea', { id: 'r-description', maxlength: 2000 });
   const detail = h('input', { id: 'r-address', maxlength: 200 });
@@ -262,7 +263,7 @@ async function report() {
   addr.addEventListener('keydown', e => { if (e.key === 'Enter') { e.preventDefault(); const f = addrSug.querySelector('li'); if (f) f.click(); } });
 
   const showCats = () => sug.replaceChildren(...searchCategories(cats, q.value, 8).map(c => h('li', { tabindex: 0, 'data-category': c.id,
-    onclick: () => { chosen = c; q.value = c.name; catChosen.textContent = t('public.category.chosen', { name: c.name }); sug.replaceChildren(); lookAround(); },
+    onclick: () => { chosen = c; q.value = c.name; catChosen.textContent = t('public.category.chosen', { name: c.name }); asked = questions(qBox, c); sug.replaceChildren(); lookAround(); },
     onkeydown: e => { if (e.key === 'Enter') e.currentTarget.click(); } }, c.name)));
   q.addEventListener('input', showCats);
 
@@ -286,8 +287,10 @@ async function report() {
     if (!place) { msg.textContent = t('public.where.outside'); return; }
     if (!chosen) { msg.textContent = t('phone.need.category'); return; }
     if (!desc.value.trim()) { msg.textContent = t('public.need.description'); desc.focus(); return; }
+    const unanswered = asked && asked.missing();
+    if (unanswered) { msg.textContent = unanswered; return; }
     try {
-      const c = await api('POST', '/api/v1/public/reports', { category: chosen.id, description: desc.value.trim(), address: detail.value.trim(), lon: point[0], lat: point[1], name: name.value.trim(), phone: phone.value.trim(), photos: photoIds },
+      const c = await api('POST', '/api/v1/public/reports', { category: chosen.id, description: desc.value.trim(), address: detail.value.trim(), lon: point[0], lat: point[1], name: name.value.trim(), phone: phone.value.trim(), photos: photoIds, attributes: asked ? asked.answers() : undefined },
         { 'Idempotency-Key': form.dataset.key });
       main.replaceChildren(h('section.panel', null, h('h1', null, t('board.reported')), h('p', null, t('board.keep'), ' ', h('b', { id: 'new-number' }, c.number)), h('a', { href: `#follow/${c.number}` }, t('board.follow'))));
     } catch (err) { msg.textContent = publicErr(err); }
@@ -296,7 +299,7 @@ async function report() {
   h('div.actions', null, locate), h('label', null, h('span', null, t('public.place')), addr), addrSug,
   h('div.muted', null, t('board.pick')), mapBox, whereLine,
   h('h2', null, t('public.step.what')),
-  h('label', null, h('span', null, t('phone.category') + ' *'), q), sug, catChosen,
+  h('label', null, h('span', null, t('phone.category') + ' *'), q), sug, catChosen, qBox,
   nearby,
   h('h2', null, t('public.step.new')),
   h('label', null, h('span', null, t('phone.description') + ' *'), desc),

@@ -99,6 +99,19 @@ function intakeFacts(report) {
     ['matter', 'when', 'who'].filter(k => e[k]).map(k => [h('dt', null, t(`intake.${k === 'matter' ? 'matter.line' : k}`)), h('dd', { [`data-element`]: k }, e[k])])];
 }
 
+// answerFacts are the report's answers to its category's questions, each
+// under its question, choices by their names.
+function answerFacts(report, category) {
+  const got = report && report.data && report.data.attributes;
+  if (!got) return null;
+  const qs = (category && category.attributes) || [];
+  return Object.entries(got).map(([code, v]) => {
+    const q = qs.find(x => x.code === code);
+    const name = key => ((q && q.values) || []).find(x => x.key === key)?.name || key;
+    return [h('dt', null, q ? q.question : code), h('dd', { 'data-answer': code }, q && q.values ? v.split(',').map(name).join('、') : v)];
+  });
+}
+
 // render draws case number into box; onChange runs after a transition.
 export async function renderCase(box, number, me, onChange) {
   // The last case asked for is the one drawn: a slower answer for an
@@ -116,6 +129,7 @@ export async function renderCase(box, number, me, onChange) {
     h('dt', null, t('case.urgency')), h('dd', null, t(`urgency.${c.urgency}`)),
     h('dt', null, t('case.channel')), h('dd', null, t(`channel.${c.channel}`)),
     intakeFacts((c.timeline || []).find(e => e.action === 'report')),
+    answerFacts((c.timeline || []).find(e => e.action === 'report'), cat.byId.get(c.category)),
     h('dt', null, t('case.address')), h('dd', null, c.address || '—', h('br'), h('span.muted', null, placeName(c))),
     h('dt', null, t('case.reported')), h('dd', null, fmtTime(c.reported_at)),
     c.deadline ? [h('dt', null, t('case.deadline')), h('dd', null, fmtTime(c.deadline), ' ', h(c.work_left_minutes < 0 ? 'span.late' : 'span.muted', { 'data-work-left': c.work_left_minutes }, workLeft(c.work_left_minutes)))] : null,

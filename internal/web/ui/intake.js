@@ -4,7 +4,7 @@
 // pinyin initials), where (a street or community by name, or a tap on the
 // map), what happened — sees the open reports of the same kind nearby,
 // and files the order; its file opens beside the form for what comes next.
-import { api, catalog, catName, errText, fmtTime, h, searchCategories, stateTag, t } from './lib.js';
+import { api, catalog, catName, errText, fmtTime, h, questions, searchCategories, stateTag, t } from './lib.js';
 import { renderCase } from './casepanel.js';
 import { placeIndex, searchPlaces } from './places.js';
 import { deskPanel } from './knowledge.js';
@@ -15,7 +15,7 @@ export async function render(main, me) {
   const cat = await catalog();
   const { VectorMap, loadLayer } = await import('./map.js');
   const places = await placeIndex(loadLayer);
-  let chosen = null, point = null, key = newKey();
+  let chosen = null, point = null, key = newKey(), asked = null;
   const field = (label, el, id) => h('label', { for: id }, h('span', null, label), el);
   const phone = h('input', { id: 'in-phone', type: 'tel', inputmode: 'tel', maxlength: 20, autocomplete: 'off', placeholder: '139…' });
   const history = h('div', { id: 'in-history', 'aria-live': 'polite' });
@@ -32,6 +32,7 @@ export async function render(main, me) {
   const catIn = h('input', { id: 'in-category', type: 'search', autocomplete: 'off', placeholder: t('phone.category.ph') });
   const catList = h('ul.suggest', { id: 'in-category-list' });
   const catChosen = h('div.muted', { id: 'in-category-chosen' });
+  const qBox = h('div', { id: 'in-questions' });
   const placeIn = h('input', { id: 'in-place', type: 'search', autocomplete: 'off', placeholder: t('public.place.ph') });
   const placeList = h('ul.suggest', { id: 'in-place-list' });
   const where = h('div.muted', { id: 'in-where' }, t('intake.where.none'));
@@ -71,7 +72,7 @@ export async function render(main, me) {
 
   const pickCategory = c => {
     chosen = c; catIn.value = c.name; catList.replaceChildren();
-    catChosen.textContent = `${c.name} · ${c.id}`; checkNearby(); lookUp(); kb.suggest(c.name);
+    catChosen.textContent = `${c.name} · ${c.id}`; asked = questions(qBox, c); checkNearby(); lookUp(); kb.suggest(c.name);
   };
   const showCats = () => catList.replaceChildren(...searchCategories(cat.list, catIn.value, 8).map(c => h('li', { tabindex: 0, 'data-category': c.id,
     onclick: () => pickCategory(c), onkeydown: e => { if (e.key === 'Enter') { e.preventDefault(); pickCategory(c); placeIn.focus(); } } }, c.name, ' ', h('span.muted', null, c.id))));
@@ -110,6 +111,8 @@ export async function render(main, me) {
     if (!chosen) { msg.textContent = t('intake.need.category'); catIn.focus(); return; }
     if (!point) { msg.textContent = t('intake.need.place'); placeIn.focus(); return; }
     if (!desc.value.trim()) { msg.textContent = t('intake.need.description'); desc.focus(); return; }
+    const unanswered = asked && asked.missing();
+    if (unanswered) { msg.textContent = unanswered; return; }
     submit.disabled = true;
     try {
       const c = await api('POST', '/api/v1/cases', {
@@ -117,11 +120,12 @@ export async function render(main, me) {
         urgency: urgency.value, channel: 'hotline', request_type: type.value,
         caller: { name: name.value.trim(), phone: phone.value.replace(/\s/g, ''), anonymous: anon.checked, callback: callback.checked },
         elements: { when: when.value.trim(), who: who.value.trim(), matter: matter.value.trim() },
+        attributes: asked ? asked.answers() : undefined,
       }, { 'Idempotency-Key': key });
       key = newKey();
       msg.replaceChildren(h('span.ok', { id: 'in-done', 'data-number': c.number }, t('intake.done', { n: c.number })));
       await renderCase(detail, c.number, me);
-      form.reset(); chosen = null; point = null; name.disabled = false; callback.checked = true;
+      form.reset(); chosen = null; point = null; name.disabled = false; callback.checked = true; asked = null; qBox.replaceChildren();
       catChosen.textContent = ''; where.textContent = t('intake.where.none'); history.replaceChildren(); nearby.replaceChildren(); map.setMarker();
       // The cited answers stay for the answer on the order just filed.
       phone.focus();
@@ -135,7 +139,7 @@ export async function render(main, me) {
   h('fieldset', null, h('legend', null, t('intake.matter')),
     h('div.actions', null, field(t('intake.type'), type, 'in-type'), field(t('case.urgency'), urgency, 'in-urgency')),
     field(t('intake.matter.line'), matter, 'in-matter'),
-    field(t('case.category'), catIn, 'in-category'), catList, catChosen,
+    field(t('case.category'), catIn, 'in-category'), catList, catChosen, qBox,
     field(t('public.place'), placeIn, 'in-place'), placeList, where, mapBox,
     field(t('public.address'), address, 'in-address'),
     h('div.actions', null, field(t('intake.when'), when, 'in-when'), field(t('intake.who'), who, 'in-who')),

@@ -196,3 +196,27 @@ export function photoStrip(ids) {
   return h('div.photos', null, ids.map(id => h('a', { href: `/api/v1/photos/${id}`, target: '_blank' },
     h('img', { src: `/api/v1/photos/${id}?thumb=1`, alt: t('case.photo'), loading: 'lazy' }))));
 }
+
+// questions draws a category's questions (its attributes) into box — a
+// choice, a number, a day or text each as people answer it — and returns
+// how to read them: answers() the given ones by code, missing() the first
+// required one left empty (focused), or ''.
+export function questions(box, c) {
+  const inputs = ((c && c.attributes) || []).map(q => {
+    const a = { id: `q-${q.code}`, 'data-question': q.code };
+    let el;
+    if (q.datatype === 'singlevaluelist') el = h('select', a, h('option', { value: '' }, t('q.choose')), q.values.map(v => h('option', { value: v.key }, v.name)));
+    else if (q.datatype === 'multivaluelist') el = h('select', { ...a, multiple: true, size: Math.min(q.values.length, 4) }, q.values.map(v => h('option', { value: v.key }, v.name)));
+    else if (q.datatype === 'number') el = h('input', { ...a, type: 'number', inputmode: 'decimal', step: 'any' });
+    else if (q.datatype === 'datetime') el = h('input', { ...a, type: 'date' });
+    else if (q.datatype === 'text') el = h('textarea', { ...a, rows: 2, maxlength: 1000 });
+    else el = h('input', { ...a, maxlength: 100 });
+    return [q, el];
+  });
+  const value = el => el.multiple ? [...el.selectedOptions].map(o => o.value).join(',') : el.value.trim();
+  fill(box, inputs.map(([q, el]) => h('label', { for: el.id }, h('span', null, q.question + (q.required ? ' *' : '')), el, q.help ? h('span.muted', null, q.help) : '')));
+  return {
+    answers() { const out = {}; for (const [q, el] of inputs) { const v = value(el); if (v) out[q.code] = v; } return out; },
+    missing() { const m = inputs.find(([q, el]) => q.required && !value(el)); if (!m) return ''; m[1].focus(); return t('q.missing', { q: m[0].question }); },
+  };
+}

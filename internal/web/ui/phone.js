@@ -5,7 +5,7 @@
 // photos as they were taken and its Idempotency-Key, until the server has
 // it: a flaky connection or none at all neither loses it, nor its photos,
 // nor files it twice, also across a reload.
-import { api, ApiError, catalog, catName, errText, fmtTime, h, searchCategories, stateTag, t, toast, uploadPhoto, workLeft } from './lib.js';
+import { ApiError, api, catName, catalog, errText, fmtTime, h, questions, searchCategories, stateTag, t, toast, uploadPhoto, workLeft } from './lib.js';
 import { renderCase } from './casepanel.js';
 
 // The outbox: one IndexedDB store of items {key, user, at, body, photos},
@@ -130,14 +130,15 @@ function photoPicker(photos) {
 
 export async function render(main, me) {
   const cat = await catalog();
-  let chosen = null, point = null;
+  let chosen = null, point = null, asked = null;
   const photos = [];
+  const qBox = h('div', { id: 'questions' });
   const catInput = h('input', { id: 'category-search', type: 'search', autocomplete: 'off', placeholder: t('phone.category.ph') });
   const catList = h('ul.suggest', { id: 'category-list', role: 'listbox', 'aria-label': t('phone.category') });
   const catChosen = h('div.muted', { id: 'category-chosen' }, t('phone.category.none'));
   const showCats = () => {
     catList.replaceChildren(...searchCategories(cat.list, catInput.value).map(c => h('li', { role: 'option', tabindex: 0, 'data-category': c.id,
-      onclick: () => { chosen = c; catChosen.textContent = `${c.name}（${c.id}）`; catList.replaceChildren(); catInput.value = c.name; },
+      onclick: () => { chosen = c; catChosen.textContent = `${c.name}（${c.id}）`; asked = questions(qBox, c); catList.replaceChildren(); catInput.value = c.name; },
       onkeydown: e => { if (e.key === 'Enter') e.currentTarget.click(); } }, c.name, ' ', h('span.muted', null, c.id))));
   };
   catInput.addEventListener('input', showCats);
@@ -188,19 +189,21 @@ export async function render(main, me) {
     msg.textContent = '';
     if (!chosen) { msg.textContent = t('phone.need.category'); return; }
     if (!point) { msg.textContent = t('phone.need.point'); return; }
+    const unanswered = asked && asked.missing();
+    if (unanswered) { msg.textContent = unanswered; return; }
     const body = { category: chosen.id, description: desc.value.trim(), address: addr.value.trim(), lon: point.lon, lat: point.lat,
-      urgency: urgent.checked ? 'urgent' : 'normal' };
+      urgency: urgent.checked ? 'urgent' : 'normal', attributes: asked ? asked.answers() : undefined };
     try {
       await putItem({ key: crypto.randomUUID(), user: me.username, at: Date.now(), body, photos: photos.map(p => ({ ...p })) });
     } catch (err) { msg.textContent = t('phone.outbox.failed') + ' ' + (err && err.message || ''); return; }
     await refreshPending();
-    form.reset(); chosen = null; point = null; photos.length = 0; catChosen.textContent = t('phone.category.none');
+    form.reset(); chosen = null; point = null; asked = null; qBox.replaceChildren(); photos.length = 0; catChosen.textContent = t('phone.category.none');
     form.querySelector('.photos').replaceChildren(); where.textContent = t('phone.where.none');
     if (map) map.setMarker();
     await flush(me.username, sent);
   } },
   h('h2', null, t('phone.report')),
-  h('label', null, h('span', null, t('phone.category') + ' *'), catInput), catList, catChosen,
+  h('label', null, h('span', null, t('phone.category') + ' *'), catInput), catList, catChosen, qBox,
   h('label', null, h('span', null, t('phone.description')), desc),
   h('label', null, h('span', null, t('phone.photos')), photoPicker(photos)),
   h('div', null, h('span.muted', null, t('phone.where') + ' *')), where, h('div.actions', null, gps, showMap), mapBox,
