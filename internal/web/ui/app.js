@@ -7,7 +7,6 @@ const pages = [
   { id: 'centre', roles: ['dispatcher', 'operator', 'admin', 'leader'], load: () => import('./centre.js') },
   { id: 'phone', roles: ['grid_worker'], load: () => import('./phone.js') },
   { id: 'desk', roles: ['handler'], load: () => import('./desk.js') },
-  { id: 'knowledge', roles: ['operator', 'dispatcher', 'admin', 'leader', 'handler'], load: () => import('./knowledge.js') },
   { id: 'dashboard', roles: ['leader', 'dispatcher', 'admin', 'operator'], load: () => import('./dashboard.js') },
   { id: 'keyissues', roles: ['leader', 'dispatcher', 'operator', 'admin'], load: () => import('./keyissues.js') },
   { id: 'admin', roles: ['admin', 'dispatcher'], load: () => import('./admin.js') },
