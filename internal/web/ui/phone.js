@@ -19,13 +19,19 @@ let dbP;
 function db() {
   dbP ||= new Promise((resolve, reject) => {
     const r = indexedDB.open(DB, 1);
+    // Seen in Chromium after a navigation cut the first open's upgrade
+    // short: no answer at all, for good. The outbox is then given up for
+    // this page's life (the next load opens it again) instead of holding
+    // up the page.
+    const late = setTimeout(() => reject(new Error('the outbox (IndexedDB) did not answer')), 5000);
     r.onupgradeneeded = () => r.result.createObjectStore(STORE, { keyPath: 'key' });
     r.onsuccess = () => {
+      clearTimeout(late);
       const d = r.result;
       d.onversionchange = () => { d.close(); dbP = null; };
       resolve(d);
     };
-    r.onerror = () => { dbP = null; reject(r.error); };
+    r.onerror = () => { clearTimeout(late); dbP = null; reject(r.error); };
   });
   return dbP;
 }
@@ -241,6 +247,8 @@ export async function render(main, me) {
   // To-dos first, the case opened from them under them, then reporting.
   main.replaceChildren(h('div.phone', null, todo, detail, form, myReports, mine));
   catInput.addEventListener('focus', showCats); // suggestions once asked for, not pushing the form down before
+  // The to-dos do not wait for the outbox.
+  const todos = loadMine().then(() => performance.mark('xiuhua:todo:phone')); // the start-page benchmark reads it
   await adoptOld(me.username).catch(() => {});
   await refreshPending();
   // Sent again when the phone is back online, and every 10 s while the
@@ -252,5 +260,5 @@ export async function render(main, me) {
   window.addEventListener('online', retry);
   clearInterval(render.timer);
   render.timer = setInterval(retry, 10000);
-  await Promise.all([loadMine(), flush(me.username, sent)]);
+  await Promise.all([todos, flush(me.username, sent).catch(() => {})]);
 }
