@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -37,6 +38,16 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatalf("a case to place the task at: %v", err)
 	}
 	newTask(t, s.URL, a, some[0], "hwc")
+	// An enquiry answered at the desk, its callback due.
+	op := tokenOf(t, a, "operator1")
+	j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "想问垃圾清运是几点", "lon": some[0].Point.Lon, "lat": some[0].Point.Lat,
+		"request_type": "consult", "caller": map[string]any{"phone": "13600004321", "callback": true}})
+	code, out, _ := send(t, "POST", s.URL+"/api/v1/cases", op, bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
+	var due struct{ Number string }
+	if code != 201 || json.Unmarshal([]byte(out), &due) != nil {
+		t.Fatalf("an enquiry: %d %s", code, out)
+	}
+	act(t, s.URL, op, due.Number, "answer", map[string]any{"note": "每日 6:00 和 18:00 清运"})
 
 	// check runs axe on the page as it stands and reports what it finds.
 	check := func(size, name string) {
@@ -117,6 +128,13 @@ func TestBrowserAccessibility(t *testing.T) {
 		check(size.name, "intake suggestions")
 		p.do("knowledge at the desk", chromedp.SendKeys(chromedp.CSS(`#kb-q`), "早市\r"), chromedp.WaitVisible(chromedp.CSS(`#kb-results [data-cite]`)))
 		check(size.name, "intake knowledge")
+		// A callback's form (the hotline's scale), on an order waiting for it.
+		p.eval(`location.hash = '#/centre'; 'ok'`)
+		p.do("a callback due", chromedp.WaitVisible(chromedp.CSS(`#q`)), chromedp.SendKeys(chromedp.CSS(`#q`), due.Number+"\r"),
+			chromedp.WaitVisible(chromedp.CSS(`tr[data-number="`+due.Number+`"]`)), chromedp.Click(chromedp.CSS(`tr[data-number="`+due.Number+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`button[data-action="callback"]`)), chromedp.Click(chromedp.CSS(`button[data-action="callback"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`button[data-submit="callback"]`)))
+		check(size.name, "callback form")
 		app(size.name, "dispatcher1", "knowledge")
 		app(size.name, handler, "desk")
 		p.do("open a task", chromedp.WaitVisible(chromedp.CSS(`tr.pick`)), chromedp.Click(chromedp.CSS(`tr.pick`)),
