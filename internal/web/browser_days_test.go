@@ -729,6 +729,9 @@ func TestBrowserStartPages(t *testing.T) {
 			p.eval(`document.getElementById('toast')?.classList.remove('show'); 'ok'`)
 			if r.user != "" {
 				p.readable(keys, size.name+" "+r.role)
+				if v := p.eval(`String(new Set([...document.querySelectorAll('#nav a')].map(a => a.textContent)).size === document.querySelectorAll('#nav a').length)`); v != "true" {
+					t.Errorf("%s %s: a page twice in the menu: %s", size.name, r.role, p.text("#nav"))
+				}
 				if bar := atoi(p.eval(`String(Math.round(document.querySelector('.top').getBoundingClientRect().height))`)); size.name == "phone" && bar > 90 {
 					t.Errorf("%s %s: the top bar is %d px high, more than two rows", size.name, r.role, bar)
 				}
