@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -170,6 +171,23 @@ func TestBrowserCentreSearchExports(t *testing.T) {
 	}
 	if last := cells[len(cells)-1][0]; last != "合计 "+strconv.Itoa(len(want))+" 件" {
 		t.Fatalf("totals %q", last)
+	}
+
+	// The CSV beside it: the same cases.
+	csvText := p.eval(`fetch(document.querySelector('a[data-export="search-csv"]').href).then(r => r.text())`)
+	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvText, "\ufeff")))
+	cr.FieldsPerRecord = -1 // the totals row is shorter
+	recs, err := cr.ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("the CSV: %v, %d records", err, len(recs))
+	}
+	var inCSV []string
+	for _, r := range recs[1 : len(recs)-1] {
+		inCSV = append(inCSV, r[0])
+	}
+	slices.Sort(inCSV)
+	if !slices.Equal(inCSV, want) || recs[0][0] != "案件编号" {
+		t.Fatalf("the CSV has %d rows (header %q), the raw rows %d", len(inCSV), recs[0][0], len(want))
 	}
 
 	// Over the limit, the export is refused, in words. (A wider search:
