@@ -68,10 +68,11 @@ const (
 	StepReply    Step = "reply"    // answering a supervision order
 	StepContact  Step = "contact"  // a hotline order's first contact, from dispatch
 	StepCallback Step = "callback" // a hotline order's callback, from its answer
+	StepReview   Step = "review"   // the review of a 不满意, from the callback
 )
 
 // Steps are the steps with time limits, in loop order.
-var Steps = []Step{StepRegister, StepDispatch, StepContact, StepHandle, StepRework, StepCheck, StepClose, StepCallback, StepReply}
+var Steps = []Step{StepRegister, StepDispatch, StepContact, StepHandle, StepRework, StepCheck, StepClose, StepCallback, StepReview, StepReply}
 
 // Clock computes deadlines. The deadline package implements it on the
 // working calendar; tests may use a plain one.
@@ -650,6 +651,9 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		n.Satisfied, n.Rating, n.CallbackDue = &s, rating, time.Time{}
 		if rating == RatingDissatisfied {
 			n.Review = ReviewPending // 不满意 opens a review
+			if n.ReviewDue = clock.Due(StepReview, n.CategoryID, n.Urgency, at); n.ReviewDue.IsZero() {
+				n.ReviewDue = at
+			}
 		}
 		ev.Data.Satisfied, ev.Data.Solved, ev.Data.Rating = &s, cmd.Solved, rating
 
@@ -665,7 +669,7 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		}
 		j := *cmd.Justified
 		ev.Data.Justified = &j
-		n.Review = ReviewNone
+		n.Review, n.ReviewDue = ReviewNone, time.Time{}
 		if j {
 			// Justified: the order goes back to its departments for
 			// rework, and the rating counts against them.
@@ -916,7 +920,7 @@ func (c *Case) reopen(clock Clock, at time.Time) {
 	c.CloseType = ""
 	c.ClosedAt = time.Time{}
 	c.Satisfied = nil
-	c.Rating, c.Review = "", ReviewNone
+	c.Rating, c.Review, c.ReviewDue = "", ReviewNone, time.Time{}
 	c.AnsweredAt, c.CallbackDue = time.Time{}, time.Time{}
 }
 

@@ -14,7 +14,7 @@ type plainClock struct{}
 func (plainClock) Due(step Step, _ string, u Urgency, start time.Time) time.Time {
 	d := map[Step]time.Duration{StepRegister: time.Hour, StepDispatch: time.Hour, StepHandle: 72 * time.Hour,
 		StepRework: 24 * time.Hour, StepCheck: 4 * time.Hour, StepClose: 2 * time.Hour, StepReply: 8 * time.Hour,
-		StepContact: 2 * time.Hour, StepCallback: 48 * time.Hour}[step]
+		StepContact: 2 * time.Hour, StepCallback: 48 * time.Hour, StepReview: 24 * time.Hour}[step]
 	if u == Urgent {
 		d /= 2
 	}

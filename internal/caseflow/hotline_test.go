@@ -57,14 +57,14 @@ func TestHotlineContactAnswerCallbackReview(t *testing.T) {
 		t.Fatalf("an attempt not reached: due %s, rating %q", c.CallbackDue, c.Rating)
 	}
 	do(step1{ActCallback, operator, func(c *Command) { c.Rating, c.Solved = RatingDissatisfied, &no }})
-	if c.Rating != RatingDissatisfied || c.Review != ReviewPending || !c.CallbackDue.IsZero() || *c.Satisfied {
-		t.Fatalf("不满意: rating %q review %q", c.Rating, c.Review)
+	if c.Rating != RatingDissatisfied || c.Review != ReviewPending || !c.CallbackDue.IsZero() || *c.Satisfied || !c.ReviewDue.Equal(at.Add(24*time.Hour)) {
+		t.Fatalf("不满意: rating %q review %q due %s", c.Rating, c.Review, c.ReviewDue)
 	}
 	if _, err := apply(c, step1{ActCallback, operator, func(c *Command) { c.Rating = RatingSatisfied }}, at); !errors.Is(err, ErrWrongState) {
 		t.Fatalf("a second rating on a rated order: %v", err)
 	}
 	do(step1{ActReview, dispatcher, func(c *Command) { c.Justified, c.Reason = &yes, "垃圾仍未清完，来电人所述属实" }})
-	if c.State != InProgress || c.Reopens != 1 || c.Rating != "" || c.Review != ReviewNone || !c.AnsweredAt.IsZero() || c.Tasks[0].State != TaskSigned {
+	if c.State != InProgress || c.Reopens != 1 || c.Rating != "" || c.Review != ReviewNone || !c.ReviewDue.IsZero() || !c.AnsweredAt.IsZero() || c.Tasks[0].State != TaskSigned {
 		t.Fatalf("justified: %s, reopens %d, lead %s", c.State, c.Reopens, c.Tasks[0].State)
 	}
 	// Rework: the first contact stands; the lead answers again.
@@ -89,7 +89,7 @@ func TestHotlineContactAnswerCallbackReview(t *testing.T) {
 		}},
 		step1{ActCallback, operator, func(c *Command) { c.Rating = RatingDissatisfied }})
 	ev, err := apply(d, step1{ActReview, dispatcher, func(c *Command) { c.Justified, c.Reason = &no, "诉求超出政策范围，已解释到位" }}, t0.Add(10*time.Hour))
-	if err != nil || d.State != Closed || d.Review != ReviewNone || d.Rating != RatingDissatisfied || ev.Data.Justified == nil || *ev.Data.Justified {
+	if err != nil || d.State != Closed || d.Review != ReviewNone || !d.ReviewDue.IsZero() || d.Rating != RatingDissatisfied || ev.Data.Justified == nil || *ev.Data.Justified {
 		t.Fatalf("not justified: %v %s %q", err, d.State, d.Review)
 	}
 }

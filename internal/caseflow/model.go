@@ -183,11 +183,13 @@ type Case struct {
 	// A hotline order's answer and callback (回访): when the lead
 	// department answered the requester, when the callback is due (zero
 	// once it is made, or when nobody can be called back), the last
-	// rating, and whether a dissatisfied rating waits for its review.
+	// rating, and whether a dissatisfied rating waits for its review, due
+	// by ReviewDue.
 	AnsweredAt  time.Time
 	CallbackDue time.Time
 	Rating      Rating
 	Review      ReviewState
+	ReviewDue   time.Time
 
 	ReportedAt   time.Time
 	RegisteredAt time.Time

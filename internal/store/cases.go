@@ -18,7 +18,7 @@ import (
 const caseCols = `id, number, version, channel, category_id, urgency, state, description, address, lon, lat,
 	unit_grid, grid, community, street, reporter_account_id, reporter_name, reporter_phone, verified, duplicate_of,
 	suspended_from, suspended_at, close_type, reworks, reopens, satisfied, reported_at, registered_at,
-	dispatched_at, closed_at, updated_at, deadline, answered_at, callback_due, rating, review`
+	dispatched_at, closed_at, updated_at, deadline, answered_at, callback_due, rating, review, review_due`
 
 const taskCols = `id, case_id, unit_id, lead, state, dispatched_at, signed_at, done_at, deadline, handler_id,
 	extensions, request, request_note, requested_at, requested_due, contact_due, contacted_at, contact_method`
@@ -33,7 +33,7 @@ type scanner interface{ Scan(...any) error }
 // scanCase reads caseCols, then any extra columns into extra.
 func scanCase(r scanner, c *caseflow.Case, extra ...any) error {
 	var reporter, dup sql.NullInt64
-	var suspAt, regAt, dispAt, closedAt, deadline, answeredAt, callbackDue sql.NullInt64
+	var suspAt, regAt, dispAt, closedAt, deadline, answeredAt, callbackDue, reviewDue sql.NullInt64
 	var reportedAt, updatedAt int64
 	var satisfied sql.NullBool
 	c.Satisfied = nil
@@ -41,14 +41,14 @@ func scanCase(r scanner, c *caseflow.Case, extra ...any) error {
 		&c.Address, &c.Point.Lon, &c.Point.Lat, &c.Place.UnitGrid, &c.Place.Grid, &c.Place.Community, &c.Place.Street,
 		&reporter, &c.Reporter.Name, &c.Reporter.Phone, &c.Verified, &dup, &c.SuspendedFrom, &suspAt, &c.CloseType,
 		&c.Reworks, &c.Reopens, &satisfied, &reportedAt, &regAt, &dispAt, &closedAt, &updatedAt, &deadline,
-		&answeredAt, &callbackDue, &c.Rating, &c.Review}, extra...)...)
+		&answeredAt, &callbackDue, &c.Rating, &c.Review, &reviewDue}, extra...)...)
 	if err != nil {
 		return err
 	}
 	c.Reporter.AccountID, c.DuplicateOf = reporter.Int64, dup.Int64
 	c.SuspendedAt, c.RegisteredAt, c.DispatchedAt = fromMS(suspAt), fromMS(regAt), fromMS(dispAt)
 	c.ClosedAt, c.Deadline = fromMS(closedAt), fromMS(deadline)
-	c.AnsweredAt, c.CallbackDue = fromMS(answeredAt), fromMS(callbackDue)
+	c.AnsweredAt, c.CallbackDue, c.ReviewDue = fromMS(answeredAt), fromMS(callbackDue), fromMS(reviewDue)
 	c.ReportedAt, c.UpdatedAt = time.UnixMilli(reportedAt).UTC(), time.UnixMilli(updatedAt).UTC()
 	if satisfied.Valid {
 		v := satisfied.Bool
@@ -67,7 +67,7 @@ func caseArgs(c *caseflow.Case) []any {
 		nullID(c.Reporter.AccountID), c.Reporter.Name, c.Reporter.Phone, c.Verified, nullID(c.DuplicateOf),
 		c.SuspendedFrom, ms(c.SuspendedAt), c.CloseType, c.Reworks, c.Reopens, sat, c.ReportedAt.UnixMilli(),
 		ms(c.RegisteredAt), ms(c.DispatchedAt), ms(c.ClosedAt), c.UpdatedAt.UnixMilli(), ms(c.Deadline),
-		ms(c.AnsweredAt), ms(c.CallbackDue), c.Rating, c.Review}
+		ms(c.AnsweredAt), ms(c.CallbackDue), c.Rating, c.Review, ms(c.ReviewDue)}
 }
 
 func scanTask(r scanner, t *caseflow.Task, caseID *int64) error {

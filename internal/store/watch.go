@@ -121,9 +121,13 @@ func wantedWatches(c *caseflow.Case) []Watch {
 			}
 		}
 	}
-	// An answered order's callback (回访) is the centre's.
+	// An answered order's callback (回访), and the review of its 不满意,
+	// are the centre's.
 	if c.State == caseflow.Closed && !c.CallbackDue.IsZero() {
 		ws = append(ws, Watch{CaseID: c.ID, Key: "callback", Step: caseflow.StepCallback, Start: c.ClosedAt, Deadline: c.CallbackDue})
+	}
+	if c.State == caseflow.Closed && c.Review == caseflow.ReviewPending && !c.ReviewDue.IsZero() {
+		ws = append(ws, Watch{CaseID: c.ID, Key: "review", Step: caseflow.StepReview, Start: c.UpdatedAt, Deadline: c.ReviewDue})
 	}
 	return ws
 }
@@ -326,14 +330,16 @@ func (s *Store) watchEffect(ctx context.Context, tx *wtx, w Watch, stage int, no
 			return err
 		}
 		return s.outboxNotice(ctx, tx, &c, "deadline.warning", w, now)
-	case w.Step == caseflow.StepCallback:
+	case w.Step == caseflow.StepCallback || w.Step == caseflow.StepReview:
 		// A closed order takes no reminder: the centre is told the
-		// callback is late, and its leaders when it stays late.
-		title := fmt.Sprintf("回访超期：工单 %s，回访时限 %s", c.Number, localTime(w.Deadline))
+		// callback or the review is late, and its leaders when it stays
+		// late.
+		kind := string(w.Step) + "_overdue"
+		title := fmt.Sprintf("%s超期：工单 %s，%s时限 %s", what, c.Number, what, localTime(w.Deadline))
 		if stage > StageOverdue {
-			return s.notifyLeaders(ctx, tx, &c, 0, "callback_overdue", title, w.Deadline, now)
+			return s.notifyLeaders(ctx, tx, &c, 0, kind, title, w.Deadline, now)
 		}
-		return s.notifyUnit(ctx, tx, &c, 0, "callback_overdue", title, w.Deadline, now)
+		return s.notifyUnit(ctx, tx, &c, 0, kind, title, w.Deadline, now)
 	case stage == StageOverdue:
 		cmd := caseflow.Command{Action: caseflow.ActRemind, Actor: caseflow.Actor{Role: caseflow.System}, At: now,
 			TaskID: w.TaskID(), Note: fmt.Sprintf("系统催办：%s已超期（时限 %s）", what, localTime(w.Deadline))}
@@ -352,7 +358,7 @@ func (s *Store) watchEffect(ctx context.Context, tx *wtx, w Watch, stage int, no
 var stepWords = map[caseflow.Step]string{
 	caseflow.StepRegister: "立案", caseflow.StepDispatch: "派遣", caseflow.StepHandle: "处置",
 	caseflow.StepRework: "返工处置", caseflow.StepCheck: "核查", caseflow.StepClose: "结案", caseflow.StepReply: "督办回复",
-	caseflow.StepContact: "首次联系", caseflow.StepCallback: "回访",
+	caseflow.StepContact: "首次联系", caseflow.StepCallback: "回访", caseflow.StepReview: "差评复核",
 }
 
 // skipLocked makes a claim skip rows another instance holds.

@@ -15,7 +15,8 @@ import (
 // A hotline order's first contact has its own limit from the dispatch:
 // the lead department is warned before it, reminded after it, and the
 // watch ends once the requester is contacted; the answer starts the
-// callback's limit, whose lateness the centre hears of.
+// callback's limit, and a 不满意 the review's; the centre hears of
+// either being late.
 func TestWatcherFollowsContactAndCallback(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -93,10 +94,22 @@ func TestWatcherFollowsContactAndCallback(t *testing.T) {
 		if k := kinds(inbox(t, s, centre, clock.Now())); !strings.Contains(k, "callback_overdue") {
 			t.Fatalf("the centre's inbox after the callback deadline: %s", k)
 		}
+		no := false
 		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActCallback, Actor: f.Operator, At: clock.Now(),
-			Rating: caseflow.RatingSatisfied, Solved: &yes})
-		if ws, _ := s.CaseWatches(ctx, c.ID); len(ws) != 0 {
-			t.Fatalf("after the callback the watches are %+v", ws)
+			Rating: caseflow.RatingDissatisfied, Solved: &no})
+		// The 不满意 waits for its review, on its own limit.
+		ws, _ = s.CaseWatches(ctx, c.ID)
+		if len(ws) != 1 || ws[0].Step != caseflow.StepReview || c.ReviewDue.IsZero() || !ws[0].Deadline.Equal(c.ReviewDue) {
+			t.Fatalf("after the 不满意 the watches are %+v (review due %s)", ws, c.ReviewDue)
+		}
+		clock.Set(c.ReviewDue.Add(time.Minute))
+		sweep(t, w)
+		if k := kinds(inbox(t, s, centre, clock.Now())); !strings.Contains(k, "review_overdue") {
+			t.Fatalf("the centre's inbox after the review deadline: %s", k)
+		}
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActReview, Actor: f.Disp, At: clock.Now(), Justified: &no, Reason: "诉求超出政策范围，已解释"})
+		if ws, _ := s.CaseWatches(ctx, c.ID); len(ws) != 0 || c.State != caseflow.Closed {
+			t.Fatalf("after the review the watches are %+v, the order %s", ws, c.State)
 		}
 	})
 }

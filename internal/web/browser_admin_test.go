@@ -149,7 +149,7 @@ func TestBrowserAdminMorning(t *testing.T) {
 	}
 	// The hotline's steps keep their rows through the save: the first
 	// contact and the callback, each in words in its row.
-	for step, amount := range map[caseflow.Step]int{caseflow.StepContact: 4, caseflow.StepCallback: 2} {
+	for step, amount := range map[caseflow.Step]int{caseflow.StepContact: 4, caseflow.StepCallback: 2, caseflow.StepReview: 3} {
 		if l, ok := a.Policy.Load().Lookup(step, "M06011", caseflow.Normal); !ok || l.Amount != amount {
 			t.Errorf("the %s limit after saving the table: %+v %v", step, l, ok)
 		}

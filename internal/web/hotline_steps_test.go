@@ -38,6 +38,7 @@ func TestHotlineStepsOverHTTP(t *testing.T) {
 		Rating      string
 		Review      string
 		CallbackDue *time.Time `json:"callback_due"`
+		ReviewDue   *time.Time `json:"review_due"`
 		Tasks       []struct {
 			State         string
 			ContactDue    *time.Time `json:"contact_due"`
@@ -125,7 +126,7 @@ func TestHotlineStepsOverHTTP(t *testing.T) {
 		t.Fatal("an attempt not reached took the order off the callback list")
 	}
 	act(t, s.URL, op, n, "callback", map[string]any{"reach": "reached", "rating": "dissatisfied", "solved": false, "note": "来电人称垃圾仍有残留"})
-	if v := read(disp); v.Rating != "dissatisfied" || v.Review != "pending" || !has(v, "review") || queued("callback") || !queued("review") || !queued("review", disp) {
+	if v := read(disp); v.Rating != "dissatisfied" || v.Review != "pending" || v.ReviewDue == nil || !has(v, "review") || queued("callback") || !queued("review") || !queued("review", disp) {
 		t.Fatalf("不满意: %q %q, offered %v", v.Rating, v.Review, v.Actions)
 	}
 	refused(disp, "review", map[string]any{"justified": true}, 422, "reason")

@@ -254,6 +254,7 @@ type CaseView struct {
 	CallbackDue *time.Time           `json:"callback_due,omitempty"`
 	Rating      caseflow.Rating      `json:"rating,omitempty"`
 	Review      caseflow.ReviewState `json:"review,omitempty"`
+	ReviewDue   *time.Time           `json:"review_due,omitempty"`
 	Version     int                  `json:"version"`
 	Tasks       []TaskView           `json:"tasks,omitempty"`
 	Deadlines   []DeadlineView       `json:"deadlines,omitempty"`
@@ -339,7 +340,7 @@ func view(c *caseflow.Case, now time.Time) CaseView {
 		ReportedAt: c.ReportedAt.In(calendar.Shanghai), RegisteredAt: opt(c.RegisteredAt), DispatchedAt: opt(c.DispatchedAt),
 		ClosedAt: opt(c.ClosedAt), Deadline: opt(c.Deadline), CloseType: c.CloseType, Reworks: c.Reworks,
 		DuplicateOf: c.DuplicateOf, Verified: c.Verified, Version: c.Version,
-		AnsweredAt: opt(c.AnsweredAt), CallbackDue: opt(c.CallbackDue), Rating: c.Rating, Review: c.Review}
+		AnsweredAt: opt(c.AnsweredAt), CallbackDue: opt(c.CallbackDue), Rating: c.Rating, Review: c.Review, ReviewDue: opt(c.ReviewDue)}
 	v.Overdue = c.State.Open() && c.State != caseflow.Suspended && !c.Deadline.IsZero() && now.After(c.Deadline)
 	for _, t := range c.Tasks {
 		v.Tasks = append(v.Tasks, TaskView{UnitID: t.UnitID, Lead: t.Lead, State: t.State, Deadline: opt(t.Deadline), Extensions: t.Extensions,

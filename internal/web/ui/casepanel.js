@@ -137,7 +137,7 @@ export async function renderCase(box, number, me, onChange) {
     c.me_too ? [h('dt', null, t('case.me_too')), h('dd', { 'data-me-too': c.me_too }, t('case.me_too.n', { n: c.me_too }))] : null,
     c.answered_at ? [h('dt', null, t('case.answered')), h('dd', null, fmtTime(c.answered_at))] : null,
     c.callback_due ? [h('dt', null, t('case.callback_due')), h('dd', { 'data-callback-due': '' }, fmtTime(c.callback_due))] : null,
-    c.rating ? [h('dt', null, t('case.rating')), h('dd', { 'data-rating': c.rating }, t(`rating.${c.rating}`), c.review ? h('span.warn', null, ' ', t('case.review.pending')) : '')] : null,
+    c.rating ? [h('dt', null, t('case.rating')), h('dd', { 'data-rating': c.rating }, t(`rating.${c.rating}`), c.review ? h('span.warn', null, ' ', t('case.review.pending'), c.review_due ? ` · ${t('case.review_due', { at: fmtTime(c.review_due) })}` : '') : '')] : null,
     c.duplicate_of_number ? [h('dt', null, t('case.merged_into')), h('dd', null, caseLinks([c.duplicate_of_number]))] : null,
     c.reporter_reachable ? [h('dt', null, t('case.reporter')), h('dd', { id: 'reporter' }, h('button.link', { type: 'button', id: 'show-reporter', onclick: async e => {
       const dd = e.currentTarget.parentElement;

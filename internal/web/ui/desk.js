@@ -23,7 +23,10 @@ export async function render(main, me) {
         const mine = (x.tasks || []).find(k => k.unit_id === me.unit_id) || {};
         const section = supervised.has(x.number) ? 'supervised' : x.state === 'suspended' ? 'suspended'
           : mine.state === 'dispatched' ? 'new' : mine.state === 'done' ? 'done' : 'doing';
-        return { ...x, mine, section, due: mine.deadline || x.deadline || '9999' };
+        // A hotline order's first contact is due before its handling: it
+        // sorts by the nearer of the two.
+        const contact = mine.contact_due && !mine.contacted_at && mine.state !== 'done' ? mine.contact_due : '';
+        return { ...x, mine, section, due: contact || mine.deadline || x.deadline || '9999' };
       });
       const byDue = (x, y) => String(x.due).localeCompare(String(y.due));
       const row = c => h('tr.pick', { tabindex: 0, 'data-number': c.number, 'data-section': c.section, onclick: () => open(c.number), onkeydown: e => { if (e.key === 'Enter') open(c.number); } },
