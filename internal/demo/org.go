@@ -141,25 +141,35 @@ func createPeople(ctx context.Context, st *store.Store, divs []places.Division, 
 		return nil, err
 	}
 	// One handler account per department, property company and street office.
-	for _, u := range p.sortedUnits() {
+	for i, u := range p.sortedUnits() {
 		if u.Kind == org.KindCentre || u.Kind == org.KindLeadership {
 			continue
 		}
-		a, err := account("h-"+u.Code, "处置员", caseflow.Handler, u, nil)
+		a, err := account("h-"+u.Code, personName(i), caseflow.Handler, u, nil)
 		if err != nil {
 			return nil, err
 		}
 		p.handlers[u.ID] = a
 	}
 	// One grid worker per grid, employed by the street office.
-	for _, g := range grids {
-		a, err := account("gw"+g.Code, "网格员", caseflow.GridWorker, p.streetOffice[g.Street], []string{g.Code})
+	for i, g := range grids {
+		a, err := account("gw"+g.Code, personName(1000+i), caseflow.GridWorker, p.streetOffice[g.Street], []string{g.Code})
 		if err != nil {
 			return nil, err
 		}
 		p.worker[g.Code] = a
 	}
 	return p, nil
+}
+
+// personName is a made-up person's name, the same for the same i: the
+// demo's handlers and grid workers are people to those who work with them,
+// not their role twice (网格员 · 网格员).
+func personName(i int) string {
+	surnames := []rune("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧")
+	given := []rune("伟芳敏静丽强磊军洋勇艳杰涛明超霞平刚桂英华玉兰红")
+	second := []rune("晓建志国文春海")
+	return string(surnames[i%len(surnames)]) + string(second[(i/len(surnames))%len(second)]) + string(given[(i*7)%len(given)])
 }
 
 func (p *people) sortedUnits() []org.Unit {
