@@ -46,6 +46,8 @@ const (
 	ActContact           Action = "contact"            // 首次联系: the lead department reaches the requester
 	ActCallerAnswer      Action = "caller_answer"      // 办理结果: the lead department answers the requester
 	ActReview            Action = "review"             // 复核: is a dissatisfied rating justified?
+	ActDispute           Action = "dispute"            // 提请仲裁: the centre disputes a department's return (派单争议)
+	ActArbitrate         Action = "arbitrate"          // 仲裁: the decision names the lead and the assisting departments
 )
 
 // Overlay reports whether an action leaves the case where it is: a reminder,
@@ -181,6 +183,8 @@ var Rules = []Rule{
 	{ActContact, []Role{Handler}, []State{InProgress}, true, "contacted_at and method (phone, visit, sms): the lead department of a hotline order"},
 	{ActCallerAnswer, []Role{Handler}, []State{InProgress}, true, "reply (public), solved, and reason when not solved; after the first contact"},
 	{ActReview, []Role{Operator, Dispatcher}, []State{Closed}, false, "justified and reason, on a dissatisfied rating"},
+	{ActDispute, []Role{Dispatcher}, []State{Dispatched, InProgress}, true, "reason (why the return is disputed), on a pending return"},
+	{ActArbitrate, []Role{Leader}, []State{Dispatched, InProgress}, true, "assignments (the lead and the assisting departments) and reason (the decision), on a disputed return"},
 	{ActRetime, []Role{System}, []State{Reported, Registered, Dispatched, InProgress, PendingCheck, PendingClose}, false, "retimes (each deadline's old and new time)"},
 }
 
@@ -531,6 +535,27 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		}
 		t.Request, t.RequestNote, t.RequestedDue, t.RequestedAt = RequestNone, "", time.Time{}, time.Time{}
 
+	case ActDispute:
+		if err := needRequest(RequestReturn); err != nil {
+			return err
+		}
+		if err := need("reason", cmd.Reason); err != nil {
+			return err
+		}
+		t.Request = RequestDispute // the department's reason stays beside it
+
+	case ActArbitrate:
+		if err := needRequest(RequestDispute); err != nil {
+			return err
+		}
+		if err := need("reason", cmd.Reason); err != nil {
+			return err
+		}
+		if err := n.arbitrate(t, cmd, clock); err != nil {
+			return err
+		}
+		ev.Data.Assignments = cmd.Assignments
+
 	case ActApproveReturn:
 		if err := needRequest(RequestReturn); err != nil {
 			return err
@@ -814,6 +839,70 @@ var answers = map[Action]RequestKind{
 	ActApproveReturn: RequestReturn, ActRefuseReturn: RequestReturn,
 	ActApproveExtension: RequestExtension, ActRefuseExtension: RequestExtension,
 	ActApproveSuspension: RequestSuspension, ActRefuseSuspension: RequestSuspension,
+	ActDispute: RequestReturn, ActArbitrate: RequestDispute,
+}
+
+// arbitrate carries out an arbitration of the disputed task t: the
+// decision's units work the case, one of them leading. t stays if the
+// decision names its unit (the return was not justified) and is returned
+// otherwise; a named unit without a task gets one; a task the decision does
+// not name keeps assisting, and only the named lead leads.
+func (c *Case) arbitrate(t *Task, cmd Command, clock Clock) error {
+	a := cmd.Action
+	named := map[int64]bool{}
+	leads := 0
+	for _, as := range cmd.Assignments {
+		if as.UnitID <= 0 {
+			return refuse(CodeInvalid, a, c.State, "assignments", "unit id %d is not a department", as.UnitID)
+		}
+		if _, dup := named[as.UnitID]; dup {
+			return refuse(CodeInvalid, a, c.State, "assignments", "unit %d is named twice", as.UnitID)
+		}
+		named[as.UnitID] = as.Lead
+		if as.Lead {
+			leads++
+		}
+	}
+	if leads != 1 {
+		return refuse(CodeRequired, a, c.State, "assignments", "the decision names exactly one lead department (%d given)", leads)
+	}
+	t.Request, t.RequestNote, t.RequestedAt = RequestNone, "", time.Time{}
+	if _, ok := named[t.UnitID]; !ok {
+		t.State = TaskReturned
+	}
+	has := map[int64]bool{}
+	for i := range c.Tasks {
+		k := &c.Tasks[i]
+		if !k.State.Active() {
+			continue
+		}
+		has[k.UnitID] = true
+		k.Lead = named[k.UnitID]
+	}
+	due := clock.Due(StepHandle, c.CategoryID, c.Urgency, cmd.At)
+	for _, as := range cmd.Assignments {
+		if has[as.UnitID] {
+			continue
+		}
+		k := Task{UnitID: as.UnitID, Lead: as.Lead, State: TaskDispatched, DispatchedAt: cmd.At, Deadline: due}
+		if as.Lead && c.Channel == ChannelHotline {
+			k.ContactDue = clock.Due(StepContact, c.CategoryID, c.Urgency, cmd.At)
+		}
+		c.Tasks = append(c.Tasks, k)
+	}
+	c.State = Dispatched
+	for _, k := range c.Tasks {
+		if k.State == TaskSigned || k.State == TaskDone {
+			c.State = InProgress
+		}
+	}
+	if c.allDone() {
+		c.State = PendingCheck
+		c.Deadline = clock.Due(StepCheck, c.CategoryID, c.Urgency, cmd.At)
+		return nil
+	}
+	c.syncDeadline()
+	return nil
 }
 
 func (c *Case) dispatch(cmd Command, clock Clock) error {

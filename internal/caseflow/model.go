@@ -131,6 +131,9 @@ const (
 	RequestReturn     RequestKind = "return"
 	RequestExtension  RequestKind = "extension"
 	RequestSuspension RequestKind = "suspension"
+	// RequestDispute is a return the centre disputed, waiting for the
+	// arbitration (派单争议).
+	RequestDispute RequestKind = "dispute"
 )
 
 // Point is a WGS84 position.

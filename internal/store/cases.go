@@ -571,6 +571,7 @@ type CaseFilter struct {
 	Reporter   int64            // cases reported by this account (a grid worker's own reports)
 	Overdue    bool             // open cases past their deadline at Now
 	Requested  bool             // a department's return, extension or suspension request waits for a decision
+	Disputed   bool             // a return the centre disputed waits for the arbitration (派单争议)
 	Supervised bool             // a supervision order (督办) waits for its answer
 	CallBack   bool             // a hotline order answered, its callback (回访) due: not yet reached or refused
 	Review     bool             // a dissatisfied rating waits for its review (复核)
@@ -670,7 +671,7 @@ func (f CaseFilter) where() (string, []any) {
 			add("id IN (SELECT case_id FROM tasks WHERE unit_id = $%d AND state <> 'returned' AND case_state = '"+string(f.State)+"')", f.UnitID)
 		case f.Overdue:
 			add("id IN (SELECT case_id FROM tasks WHERE unit_id = $%d AND state <> 'returned' AND case_state IN ("+openUnsuspended+"))", f.UnitID)
-		case f.Requested || f.Supervised || f.CallBack:
+		case f.Requested || f.Disputed || f.Supervised || f.CallBack:
 			add("EXISTS (SELECT 1 FROM tasks ut WHERE ut.case_id = cases.id AND +ut.unit_id = $%d AND ut.state <> 'returned')", f.UnitID)
 		default:
 			add("id IN (SELECT case_id FROM tasks WHERE unit_id = $%d AND state <> 'returned')", f.UnitID)
@@ -697,7 +698,10 @@ func (f CaseFilter) where() (string, []any) {
 		add("reporter_account_id = $%d", f.Reporter)
 	}
 	if f.Requested {
-		where = append(where, "id IN (SELECT case_id FROM tasks WHERE request <> '' AND state <> 'returned')")
+		where = append(where, "id IN (SELECT case_id FROM tasks WHERE request <> '' AND request <> 'dispute' AND state <> 'returned')")
+	}
+	if f.Disputed {
+		where = append(where, "id IN (SELECT case_id FROM tasks WHERE request <> '' AND request = 'dispute' AND state <> 'returned')")
 	}
 	if f.CallBack {
 		where = append(where, "callback_due IS NOT NULL")

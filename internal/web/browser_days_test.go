@@ -95,9 +95,9 @@ func beijing(at time.Time) string { return at.In(calendar.Shanghai).Format("2006
 func inQueue(t *testing.T, a *app.App, now time.Time, id string, c *caseflow.Case) bool {
 	t.Helper()
 	switch id {
-	case "requests":
+	case "requests", "disputes":
 		for _, tk := range c.Tasks {
-			if tk.Request != caseflow.RequestNone && tk.State != caseflow.TaskReturned {
+			if tk.Request != caseflow.RequestNone && tk.State != caseflow.TaskReturned && (tk.Request == caseflow.RequestDispute) == (id == "disputes") {
 				return true
 			}
 		}

@@ -35,6 +35,7 @@ var queues = []queue{
 	{"reported", inState(caseflow.Reported), []caseflow.Role{caseflow.Operator, caseflow.Dispatcher}},
 	{"registered", inState(caseflow.Registered), []caseflow.Role{caseflow.Dispatcher}},
 	{"requests", func(f *store.CaseFilter) { f.Requested = true }, []caseflow.Role{caseflow.Dispatcher}},
+	{"disputes", func(f *store.CaseFilter) { f.Disputed = true }, []caseflow.Role{caseflow.Leader}},
 	{"supervised", func(f *store.CaseFilter) { f.Supervised = true }, []caseflow.Role{caseflow.Dispatcher, caseflow.Handler, caseflow.Leader}},
 	{"dispatched", inState(caseflow.Dispatched), []caseflow.Role{caseflow.Handler}},
 	{"in_progress", inState(caseflow.InProgress), []caseflow.Role{caseflow.Handler}},

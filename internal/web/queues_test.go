@@ -145,7 +145,7 @@ func TestQueueCountsAgreeWithListsAndRawCases(t *testing.T) {
 			}
 		}
 		if want := map[caseflow.Role]string{caseflow.Operator: "reported callback review", caseflow.Dispatcher: "reported registered requests supervised pending_close overdue review",
-			caseflow.Handler: "supervised dispatched in_progress suspended overdue", caseflow.GridWorker: "pending_check", caseflow.Leader: "supervised overdue",
+			caseflow.Handler: "supervised dispatched in_progress suspended overdue", caseflow.GridWorker: "pending_check", caseflow.Leader: "disputes supervised overdue",
 			caseflow.Admin: ""}[role]; strings.Join(bellIDs, " ") != want {
 			t.Errorf("%s: the bell counts %v, want %s", role, bellIDs, want)
 		}

@@ -427,6 +427,8 @@ type actionInput struct {
 	Lat      *float64 `json:"lat"`
 	// Answer: the knowledge points the answer used (their ids).
 	Knowledge []int64 `json:"knowledge"`
+	// Arbitrate: also add the dispatch rule the decision implies.
+	AddRule bool `json:"add_rule"`
 }
 
 // act makes one transition of the case loop; a stale version gets 409.
@@ -549,6 +551,22 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, p access.Principal)
 		}
 		cmd.DuplicateOf = first.ID
 	}
+	if in.AddRule && a != caseflow.ActArbitrate {
+		problem(w, http.StatusBadRequest, "invalid", "add_rule", "only an arbitration adds a dispatch rule")
+		return
+	}
+	if in.AddRule {
+		// The rule is checked before the decision is recorded, so a refused
+		// one changes nothing.
+		var ce *caseflow.Error
+		if _, err := s.app.RuleFromDecision(ctx, c, cmd.Assignments, cmd.Reason, false); errors.As(err, &ce) {
+			problem(w, http.StatusUnprocessableEntity, "invalid", "add_rule", ce.Msg)
+			return
+		} else if err != nil {
+			fail(w, r, err)
+			return
+		}
+	}
 	n, _, err := s.app.Act(ctx, c.ID, cmd)
 	var ce *caseflow.Error
 	if errors.As(err, &ce) && (ce.Code == caseflow.CodeWrongRole || ce.Code == caseflow.CodeNotYours) {
@@ -558,6 +576,20 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, p access.Principal)
 	if err != nil {
 		fail(w, r, err)
 		return
+	}
+	if in.AddRule {
+		// Checked above: only a rule added meanwhile by someone else can
+		// refuse it now, which is said (the decision stands).
+		rule, err := s.app.RuleFromDecision(ctx, n, cmd.Assignments, cmd.Reason, true)
+		if errors.As(err, &ce) {
+			problem(w, http.StatusConflict, "rule_refused", "add_rule", "the decision is recorded; its dispatch rule was not added: "+ce.Msg)
+			return
+		}
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "dispatch_rule_added", client(r), rule.String())
 	}
 	writeJSON(w, http.StatusOK, s.caseView(n, s.app.Now()))
 }

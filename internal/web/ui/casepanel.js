@@ -22,6 +22,8 @@ const forms = {
   request_return: [['reason', 'text', true]],
   approve_return: [['task_unit', 'task:return', true]],
   refuse_return: [['task_unit', 'task:return', true], ['reason', 'text', true]],
+  dispute: [['task_unit', 'task:return', true], ['reason', 'text', true]],
+  arbitrate: [['task_unit', 'task:dispute', true], ['assignments', 'decision', true], ['reason', 'text', true], ['add_rule', 'check']],
   request_extension: [['reason', 'text', true], ['deadline', 'datetime', true]],
   approve_extension: [['task_unit', 'task:extension', true]],
   refuse_extension: [['task_unit', 'task:extension', true], ['reason', 'text', true]],
@@ -288,6 +290,16 @@ async function openForm(box, action, c, us, cat, me, done) {
       const note = rows.map(r => r.querySelector && r.querySelector('textarea[data-field="note"]')).find(Boolean);
       if (note && !note.value) note.value = cited.map(p => p.content).join('\n');
       getters.push(() => { const ids = boxes.filter(b => b.checked).map(b => Number(b.value)); if (ids.length) body.knowledge = ids; });
+    } else if (kind === 'decision') {
+      // An arbitration names the departments itself: the lead, and those
+      // who assist (the returning one among them if it still has a part).
+      const depts = us.list.filter(u => ['department', 'street', 'community', 'property'].includes(u.kind));
+      const lead = h('select', { 'data-field': 'lead' }, depts.map(u => h('option', { value: u.code }, u.name)));
+      const assist = h('select', { multiple: true, size: 4, 'data-field': 'assist' }, depts.map(u => h('option', { value: u.code }, u.name)));
+      rows.push(h('label', null, h('span', null, t('dispatch.lead') + ' *'), lead), h('label', null, h('span', null, t('dispatch.assist')), assist));
+      getters.push(() => {
+        body.assignments = [{ unit: lead.value, lead: true }, ...[...assist.selectedOptions].filter(o => o.value !== lead.value).map(o => ({ unit: o.value }))];
+      });
     } else if (kind === 'dispatch') {
       const auto = h('input', { type: 'radio', name: 'dmode', value: 'auto', checked: true, 'data-field': 'auto' });
       const manual = h('input', { type: 'radio', name: 'dmode', value: 'manual' });

@@ -9,7 +9,7 @@ import { searchForm, showResult } from './search.js';
 // The tabs are the server's waiting lists (GET /api/v1/queues), each
 // with its count, then every case: the count on a tab and its rows come
 // from one definition.
-const queueIds = ['reported', 'registered', 'requests', 'supervised', 'dispatched', 'in_progress', 'pending_check', 'pending_close', 'suspended', 'overdue', 'callback', 'review'];
+const queueIds = ['reported', 'registered', 'requests', 'disputes', 'supervised', 'dispatched', 'in_progress', 'pending_check', 'pending_close', 'suspended', 'overdue', 'callback', 'review'];
 const tabs = [...queueIds.map(id => ({ id, q: `queue=${id}` })), { id: 'all', q: '' }];
 
 export async function render(main, me) {
