@@ -29,6 +29,7 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 		ctx := context.Background()
 		f := storetest.NewFixture(t, s)
 		rng := rand.New(rand.NewPCG(42, 7))
+		hot := rand.New(rand.NewPCG(7, 42)) // the hotline steps' fields, apart from the walk's own draws
 		streets := []caseflow.Place{
 			{UnitGrid: storetest.Grid + "001", Grid: storetest.Grid, Community: "140213053001", Street: "140213053"},
 			{UnitGrid: "14021300100101001", Grid: "14021300100101", Community: "140213001001", Street: "140213001"},
@@ -96,7 +97,18 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 			}
 			cmd := caseflow.Command{Action: r.Action, At: now, ExpectedVersion: c.Version, Reason: "原因", Note: "说明",
 				Photos: []string{"p.jpg"}, Deadline: now.Add(time.Duration(24+rng.IntN(200)) * time.Hour),
-				Found: pick(), Satisfied: pick(), Solved: pick(), Special: rng.Float64() < 0.1}
+				Found: pick(), Satisfied: pick(), Solved: pick(), Special: rng.Float64() < 0.1,
+				// The hotline's steps: a contact within a few hours, sometimes
+				// too late for its limit; callbacks on the three-point scale,
+				// some not reached; reviews either way.
+				ContactedAt: now.Add(-time.Duration(hot.IntN(600)) * time.Minute), Method: caseflow.ContactPhone, Reply: "答复",
+				Rating: caseflow.Ratings[hot.IntN(len(caseflow.Ratings))], Justified: &[]bool{true, false}[hot.IntN(2)]}
+			if x := hot.Float64(); r.Action == caseflow.ActCallback && x < 0.15 {
+				cmd.Reach, cmd.Rating, cmd.Satisfied = caseflow.NotReached, "", nil
+				if x < 0.05 {
+					cmd.Reach = caseflow.Refused
+				}
+			}
 			role := r.Roles[rng.IntN(len(r.Roles))]
 			cmd.Actor = caseflow.Actor{Role: role, UnitID: f.Centre.ID}
 			switch role {
@@ -139,7 +151,7 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 		}
 		for _, a := range []caseflow.Action{caseflow.ActClose, caseflow.ActCallback, caseflow.ActReopen, caseflow.ActCheckFail,
 			caseflow.ActApproveReturn, caseflow.ActApproveExtension, caseflow.ActApproveSuspension, caseflow.ActResume,
-			caseflow.ActMerge, caseflow.ActVoid, caseflow.ActReportBack} {
+			caseflow.ActMerge, caseflow.ActVoid, caseflow.ActReportBack, caseflow.ActContact, caseflow.ActCallerAnswer, caseflow.ActReview} {
 			if applied[a] == 0 {
 				t.Errorf("the walk never made a %s; it proves less than it should", a)
 			}
@@ -347,7 +359,7 @@ var weight = map[caseflow.Action]float64{
 	caseflow.ActRefuseExtension: 0.5, caseflow.ActRequestSuspension: 0.3, caseflow.ActApproveSuspension: 1,
 	caseflow.ActRefuseSuspension: 0.5, caseflow.ActResume: 2, caseflow.ActCheckPass: 3, caseflow.ActCheckFail: 1,
 	caseflow.ActClose: 3, caseflow.ActCallback: 1, caseflow.ActReopen: 0.4, caseflow.ActRemind: 0.1,
-	caseflow.ActSupervise: 0.1, caseflow.ActReply: 0.2,
+	caseflow.ActSupervise: 0.1, caseflow.ActReply: 0.2, caseflow.ActContact: 2, caseflow.ActCallerAnswer: 3, caseflow.ActReview: 6,
 }
 
 // diffCounts reports every figure where got and want differ and returns
