@@ -343,6 +343,12 @@ func TestListFilters(t *testing.T) {
 		if len(patrol) != 4 || len(hotline) != 0 || hc.Total != 0 || pc.Total != 7 {
 			t.Fatalf("channel filter: %d registered patrol cases, %d hotline; counted %d hotline, %d patrol", len(patrol), len(hotline), hc.Total, pc.Total)
 		}
+		// By reporter: a grid worker's own reports, and nobody else's.
+		mine, _ := s.Cases(ctx, store.CaseFilter{Reporter: f.Worker.AccountID, State: caseflow.Registered})
+		others, _ := s.Cases(ctx, store.CaseFilter{Reporter: f.Worker.AccountID + 1000})
+		if len(mine) != 4 || len(others) != 0 {
+			t.Fatalf("reporter filter: %d of the worker's registered reports, %d of another account", len(mine), len(others))
+		}
 	})
 }
 
