@@ -189,8 +189,9 @@ var Rules = []Rule{
 }
 
 // stateField is what a wrong-state refusal names when the state stands
-// for something people know: a callback follows the answer.
-var stateField = map[Action]string{ActCallback: "answer"}
+// for something people know: a callback follows the answer, a review a
+// rating.
+var stateField = map[Action]string{ActCallback: "answer", ActReview: "rating"}
 
 // ReportRoles may create a case.
 var ReportRoles = []Role{GridWorker, Operator, Dispatcher, Resident, System}

@@ -127,6 +127,7 @@ func TestHotlineStepsRefuse(t *testing.T) {
 		{"rating without reaching", answered, step1{ActCallback, operator, func(c *Command) { c.Reach, c.Rating = NotReached, RatingSatisfied }}, ErrInvalid, "rating"},
 		{"review without a reason", rated, step1{ActReview, dispatcher, func(c *Command) { c.Justified = &yes }}, ErrRequired, "reason"},
 		{"review without a decision", rated, step1{ActReview, dispatcher, reason("x")}, ErrRequired, "justified"},
+		{"review of an open order", contacted, step1{ActReview, dispatcher, func(c *Command) { c.Justified, c.Reason = &yes, "x" }}, ErrWrongState, "rating"},
 		{"review of a good rating", answered, step1{ActReview, dispatcher, func(c *Command) { c.Justified, c.Reason = &yes, "x" }}, ErrWrongState, "rating"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
