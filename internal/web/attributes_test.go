@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -112,4 +114,32 @@ func TestCategoryQuestions(t *testing.T) {
 	if _, pub, _ := getAs(t, s.URL+"/api/v1/public/cases/"+c.Number, ""); strings.Contains(pub, "三号楼旁的工地") {
 		t.Error("a resident's free-text answer on the public page")
 	}
+}
+
+// The administrator sets a category's questions on the catalog page, as
+// a table: a list question without choices is refused in words and saves
+// nothing; with its choices it is saved, and the catalog counts it.
+func TestBrowserAdminSetsQuestions(t *testing.T) {
+	bctx := browser(t)
+	s, a := server(t)
+	ctx := context.Background()
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	p.login("admin")
+	p.eval(`location.hash = '#/admin'; 'ok'`)
+	p.do("catalog", chromedp.WaitVisible(chromedp.CSS(`[data-section="catalog"]`)), chromedp.Click(chromedp.CSS(`[data-section="catalog"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-questions="M06028"]`)), chromedp.Click(chromedp.CSS(`[data-questions="M06028"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#q-add`)), chromedp.Click(chromedp.CSS(`#q-add`)),
+		chromedp.SendKeys(chromedp.CSS(`#questions-panel [data-f=code]`), "when"), chromedp.SendKeys(chromedp.CSS(`#questions-panel [data-f=question]`), "什么时候吵"),
+		chromedp.SetValue(chromedp.CSS(`#questions-panel [data-f=datatype]`), "singlevaluelist"), chromedp.Click(chromedp.CSS(`#q-save`)))
+	p.wait("refused in words", `document.querySelector("#q-err").textContent.includes("选项")`)
+	if qs, _ := a.Store.CategoryAttributes(ctx, "M06028"); len(qs) != 0 {
+		t.Fatal("a refused question was saved")
+	}
+	p.do("its choices", chromedp.SendKeys(chromedp.CSS(`#questions-panel [data-f=values]`), "night=夜间；day=白天"), chromedp.Click(chromedp.CSS(`#q-save`)))
+	p.wait("saved", `document.querySelector('tr[data-category="M06028"]') && document.querySelector('tr[data-category="M06028"]').textContent.includes('1 个问题')`)
+	qs, _ := a.Store.CategoryAttributes(ctx, "M06028")
+	if len(qs) != 1 || qs[0].Code != "when" || len(qs[0].Values) != 2 || qs[0].Values[0].Name != "夜间" {
+		t.Fatalf("saved questions: %+v", qs)
+	}
+	p.shot("admin-questions")
 }

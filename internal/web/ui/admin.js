@@ -3,7 +3,7 @@
 // its dry run, the calendar and the webhooks. Writes are for administrators;
 // dispatchers see the dispatch table and its dry run. Every delete, pause
 // or deactivation asks first (confirmDialog).
-import { api, catalog, errText, fmtTime, h, t, toast } from './lib.js';
+import { api, catalog, errText, fill, fmtTime, h, t, toast } from './lib.js';
 import { units } from './casepanel.js';
 
 const sections = ['dispatch', 'users', 'grids', 'catalog', 'calendar', 'webhooks'];
@@ -52,6 +52,42 @@ export function confirmDialog(question, detail, action) {
     dlg.showModal();
     dlg.querySelector('#confirm-cancel').focus();
   });
+}
+
+// questionEditor edits a category's questions as a table: each row a
+// question (its key, words, kind of answer, whether required, the choices
+// of a list as key=名称 separated by ；), saved whole.
+function questionEditor(box, c, saved) {
+  const kinds = ['number', 'singlevaluelist', 'multivaluelist', 'string', 'text', 'datetime'];
+  const rows = h('tbody');
+  const msg = h('p.err', { role: 'alert', id: 'q-err' });
+  const row = (q = { code: '', question: '', datatype: 'number', required: false, values: [] }) => {
+    const tr = h('tr', { 'data-q-row': '' },
+      h('td', null, h('input', { 'data-f': 'code', value: q.code, size: 10, placeholder: 'stalls', 'aria-label': t('admin.q.code') })),
+      h('td', null, h('input', { 'data-f': 'question', value: q.question, size: 14, maxlength: 60, placeholder: '摊位数', 'aria-label': t('admin.q.question') })),
+      h('td', null, h('select', { 'data-f': 'datatype', 'aria-label': t('admin.q.datatype') }, kinds.map(k => h('option', { value: k, selected: k === q.datatype || undefined }, t(`admin.q.type.${k}`))))),
+      h('td', null, h('input', { type: 'checkbox', 'data-f': 'required', checked: q.required || undefined, 'aria-label': t('admin.q.required') })),
+      h('td', null, h('input', { 'data-f': 'values', size: 24, value: (q.values || []).map(v => `${v.key}=${v.name}`).join('；'), placeholder: 'food=餐饮；produce=果蔬', 'aria-label': t('admin.q.values') })),
+      h('td', null, h('button.link', { type: 'button', onclick: () => tr.remove() }, t('admin.delete'))));
+    rows.append(tr);
+  };
+  for (const q of c.attributes || []) row(q);
+  const save = async () => {
+    msg.textContent = '';
+    const attributes = [...rows.querySelectorAll('[data-q-row]')].map(tr => {
+      const f = k => tr.querySelector(`[data-f=${k}]`);
+      const values = f('values').value.split(/[；;]/).map(s => s.trim()).filter(Boolean).map(s => { const [key, ...name] = s.split('='); return { key: key.trim(), name: name.join('=').trim() }; });
+      return { code: f('code').value.trim(), question: f('question').value.trim(), datatype: f('datatype').value, required: f('required').checked, values: values.length ? values : undefined };
+    });
+    try {
+      await api('PUT', `/api/v1/admin/categories/${encodeURIComponent(c.id)}`, { attributes });
+      toast(t('admin.saved')); await saved();
+    } catch (e) { msg.textContent = errText(e); }
+  };
+  fill(box, h('section.panel', { id: 'questions-panel' }, h('h2', null, t('admin.q.title', { name: c.name })), h('p.muted', null, t('admin.q.help')),
+    h('div.scroll', null, h('table', null, h('thead', null, h('tr', null, ['code', 'question', 'datatype', 'required', 'values'].map(k => h('th', null, t(`admin.q.${k}`))), h('th', null, ''))), rows)),
+    h('div.actions', null, h('button', { type: 'button', id: 'q-add', onclick: () => row() }, t('admin.q.add')), h('button.primary', { type: 'button', id: 'q-save', onclick: save }, t('admin.q.save')),
+      h('button', { type: 'button', onclick: () => box.replaceChildren() }, t('cancel'))), msg));
 }
 
 // names of the catalog for a scope or a rule's category: * is all, a
@@ -327,10 +363,13 @@ const views = {
     } }, h('h2', null, t('admin.cat.edit')), h('p.muted', null, t('admin.cat.help')),
     h('div.actions', null, Object.entries(cf).map(([k, el]) => h('label', null, h('span', null, t(`admin.cat.${k}`)), el))), cmsg,
     h('button.primary', { type: 'submit' }, t('admin.cat.save'))) : null;
-    const view = h('div', null, catForm, isAdmin ? limitTable(cat, limits) : null,
-      h('section.panel', null, h('h2', null, t('admin.catalog', { n: cat.list.length })), h('table', null,
-        h('tr', null, h('th', null, t('admin.cat.id')), h('th', null, t('admin.cat.major_class')), h('th', null, t('case.category')), h('th', null, t('admin.public'))),
-        cat.list.map(c => h('tr', null, h('td', null, c.id), h('td', null, c.class), h('td', null, c.name), h('td', null, c.public ? t('yes') : ''))))));
+    const qBox = h('div', { id: 'questions-editor' });
+    const view = h('div', null, catForm, isAdmin ? limitTable(cat, limits) : null, qBox,
+      h('section.panel', null, h('h2', null, t('admin.catalog', { n: cat.list.length })), h('div.scroll', null, h('table', null,
+        h('tr', null, h('th', null, t('admin.cat.id')), h('th', null, t('admin.cat.major_class')), h('th', null, t('case.category')), h('th', null, t('admin.public')), h('th', null, t('admin.q'))),
+        cat.list.map(c => h('tr', { 'data-category': c.id }, h('td', null, c.id), h('td', null, c.class), h('td', null, c.name), h('td', null, c.public ? t('yes') : ''),
+          h('td', null, (c.attributes || []).length ? t('admin.q.n', { n: c.attributes.length }) : '',
+            isAdmin ? [' ', h('button.link', { type: 'button', 'data-questions': c.id, onclick: () => { questionEditor(qBox, c, async () => view.replaceWith(await views.catalog(me, true))); qBox.scrollIntoView(); } }, t('admin.q.edit'))] : '')))))));
     return view;
   },
   async calendar() {
