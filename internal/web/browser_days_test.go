@@ -753,4 +753,29 @@ func TestBrowserStartPages(t *testing.T) {
 			}
 		}
 	}
+	// In English: the menu, the buttons, the column heads and the labels
+	// are English (the data — names, places, categories — stays Chinese).
+	p.do("desktop screen", chromedp.EmulateViewport(1366, 768))
+	for _, r := range []struct{ role, user, page string }{
+		{"operator", "operator1", "intake"}, {"dispatcher", "dispatcher1", "centre"}, {"handler", "h-hwc", "desk"},
+		{"grid-worker", "gw14021305300101", "phone"}, {"leader", "leader", "dashboard"}, {"admin", "admin", "admin"},
+	} {
+		p.login(r.user)
+		p.eval(`localStorage.setItem('lang', 'en'); 'ok'`)
+		p.do("reload in English", chromedp.Reload())
+		p.wait(r.role+" in English", `document.documentElement.lang === 'en' && document.querySelector('#main').dataset.page === '`+r.page+`'`)
+		txt := p.eval(`document.querySelector('#main').innerText`)
+		if m := leftover.FindString(txt); m != "" {
+			t.Errorf("English %s: %q on the page", r.role, m)
+		}
+		for _, k := range keys {
+			if strings.Contains(txt, k) {
+				t.Errorf("English %s: the message key %s on the page", r.role, k)
+			}
+		}
+		if zh := p.eval(`[...document.querySelectorAll('#nav a, #main button:not([data-drill]), #main th, #main label > span, #main h1, .tabs')].map(e => e.textContent).filter(s => /\p{Script=Han}/u.test(s)).slice(0, 5).join(' | ')`); zh != "" {
+			t.Errorf("English %s: Chinese in the page's own words: %s", r.role, zh)
+		}
+		p.eval(`localStorage.setItem('lang', 'zh-CN'); 'ok'`)
+	}
 }
