@@ -119,9 +119,17 @@ func (s *Store) notifyEvent(ctx context.Context, tx *wtx, c *caseflow.Case, ev *
 		if c.State == caseflow.PendingCheck {
 			return s.notifyGridWorkers(ctx, tx, c, "check", fmt.Sprintf("待核查：案件 %s", n), c.Deadline, at)
 		}
-	case caseflow.ActCheckFail, caseflow.ActReopen:
+	case caseflow.ActCallback:
+		// A 不满意 waits for the centre's review (复核).
+		if c.Review == caseflow.ReviewPending {
+			return s.notifyUnit(ctx, tx, c, 0, "review", fmt.Sprintf("不满意待复核：工单 %s，复核时限 %s", n, localTime(c.ReviewDue)), c.ReviewDue, at)
+		}
+	case caseflow.ActCheckFail, caseflow.ActReopen, caseflow.ActReview:
+		if ev.Action == caseflow.ActReview && c.State != caseflow.InProgress {
+			return nil // not justified: the order stays closed
+		}
 		kind, word := "rework", "返工"
-		if ev.Action == caseflow.ActReopen {
+		if ev.Action != caseflow.ActCheckFail {
 			kind, word = "reopen", "重办"
 		}
 		for _, t := range c.Tasks {

@@ -97,6 +97,9 @@ func TestWatcherFollowsContactAndCallback(t *testing.T) {
 		no := false
 		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActCallback, Actor: f.Operator, At: clock.Now(),
 			Rating: caseflow.RatingDissatisfied, Solved: &no})
+		if k := kinds(inbox(t, s, centre, clock.Now())); !strings.Contains(k, "review") {
+			t.Fatalf("the centre was not told of the 不满意: %s", k)
+		}
 		// The 不满意 waits for its review, on its own limit.
 		ws, _ = s.CaseWatches(ctx, c.ID)
 		if len(ws) != 1 || ws[0].Step != caseflow.StepReview || c.ReviewDue.IsZero() || !ws[0].Deadline.Equal(c.ReviewDue) {

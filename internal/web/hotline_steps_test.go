@@ -135,6 +135,9 @@ func TestHotlineStepsOverHTTP(t *testing.T) {
 	if v := read(hw); v.State != "in_progress" || v.Tasks[0].State != "signed" || !has(v, "caller_answer") || queued("review", disp) {
 		t.Fatalf("justified: %s, offered %v", v.State, v.Actions)
 	}
+	if _, body, _ := getAs(t, s.URL+"/api/v1/inbox", hw); !strings.Contains(body, `"kind":"reopen"`) || !strings.Contains(body, n) {
+		t.Errorf("the department was not told the order is back for rework: %.300s", body)
+	}
 	act(t, s.URL, hw, n, "caller_answer", map[string]any{"reply": "残留垃圾已清理干净", "solved": true})
 	act(t, s.URL, op, n, "callback", map[string]any{"rating": "satisfied", "solved": true})
 	if v := read(op); v.State != "closed" || v.Rating != "satisfied" || v.Review != "" || has(v, "callback") {
