@@ -220,8 +220,7 @@ func (p *page) tabCounts() map[string]int {
 // action) cannot take the row away between finding and clicking it.
 func (p *page) openRow(what, row, opened string) {
 	p.t.Helper()
-	p.wait(what+": the row", `document.querySelector('`+row+`') !== null`)
-	p.eval(`document.querySelector('` + row + `').click(); 'ok'`)
+	p.wait(what+": the row clicked", `(() => { const r = document.querySelector('`+row+`'); if (r) r.click(); return r !== null })()`)
 	p.do(what, chromedp.WaitVisible(chromedp.CSS(opened)))
 }
 
@@ -322,6 +321,7 @@ func TestBrowserDispatcherDay(t *testing.T) {
 				}
 			}
 		}
+		p.shot("dispatcher-registered-" + size.name)
 		if c, _ = a.Store.CaseByNumber(ctx, rep); c.State != caseflow.Registered || c.Place.Grid != there.Place.Grid {
 			t.Fatalf("%s: registered with its place put right: %s in grid %s, want %s", size.name, c.State, c.Place.Grid, there.Place.Grid)
 		}
