@@ -399,19 +399,45 @@ func (a *App) Correction(ctx context.Context, action caseflow.Action, category s
 	return k, nil
 }
 
-// Act makes one transition at the current time.
 // ActOnce is Act with an idempotency key of the account: a command sent
 // again with the same key changes nothing (applied false).
 func (a *App) ActOnce(ctx context.Context, caseID int64, cmd caseflow.Command, accountID int64, key string) (*caseflow.Case, bool, error) {
 	if cmd.At.IsZero() {
 		cmd.At = a.Now()
 	}
+	if err := a.callerPrefs(ctx, caseID, &cmd); err != nil {
+		return nil, false, err
+	}
 	return a.Store.TransitionOnce(ctx, caseID, cmd, a.Policy, accountID, key)
 }
 
+// closing are the steps that may close a hotline order and so schedule
+// its callback.
+var closing = []caseflow.Action{caseflow.ActAnswer, caseflow.ActCallerAnswer, caseflow.ActReportBack, caseflow.ActClose}
+
+// callerPrefs tells a closing step what the caller said at intake: a
+// caller who declined callbacks is not put on the callback list.
+func (a *App) callerPrefs(ctx context.Context, caseID int64, cmd *caseflow.Command) error {
+	if !slices.Contains(closing, cmd.Action) {
+		return nil
+	}
+	evs, err := a.Store.Events(ctx, caseID)
+	if err != nil {
+		return err
+	}
+	if len(evs) > 0 && evs[0].Data.Intake != nil {
+		cmd.NoCallback = evs[0].Data.Intake.NoCallback
+	}
+	return nil
+}
+
+// Act makes one transition at the current time.
 func (a *App) Act(ctx context.Context, caseID int64, cmd caseflow.Command) (*caseflow.Case, caseflow.Event, error) {
 	if cmd.At.IsZero() {
 		cmd.At = a.Now()
+	}
+	if err := a.callerPrefs(ctx, caseID, &cmd); err != nil {
+		return nil, caseflow.Event{}, err
 	}
 	return a.Store.Transition(ctx, caseID, cmd, a.Policy)
 }

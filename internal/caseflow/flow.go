@@ -112,10 +112,13 @@ type Command struct {
 	Justified   *bool        // review
 	ContactedAt time.Time    // contact: when the requester was reached
 	Method      ContactMethod
-	Reply       string      // caller_answer: the public reply to the requester
-	Retimes     []Retime    // for retime: each running deadline that moves
-	Correct     *Correction // register and dispatch: the report's category or place, corrected
-	Knowledge   []int64     // answer: the knowledge points the answer used
+	Reply       string // caller_answer: the public reply to the requester
+	// NoCallback: the caller declined callbacks at intake (the report's
+	// Intake); a step that closes the order schedules none.
+	NoCallback bool
+	Retimes    []Retime    // for retime: each running deadline that moves
+	Correct    *Correction // register and dispatch: the report's category or place, corrected
+	Knowledge  []int64     // answer: the knowledge points the answer used
 }
 
 // Correction is what the centre puts right in a report when it registers or
@@ -373,7 +376,7 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 			}
 			n.CloseType = CloseAnswered
 			ev.Data.Knowledge = cmd.Knowledge
-			n.scheduleCallback(clock, at)
+			n.scheduleCallback(clock, at, cmd.NoCallback)
 		} else {
 			if err := need("reason", cmd.Reason); err != nil {
 				return err
@@ -444,7 +447,7 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		case n.allDone() && !n.AnsweredAt.IsZero():
 			// The lead has answered the requester already: the last
 			// assisting department's report closes the order.
-			n.closeAnswered(clock, at)
+			n.closeAnswered(clock, at, cmd.NoCallback)
 			ev.Data.CloseType = n.CloseType
 		case n.allDone():
 			n.State = PendingCheck
@@ -498,7 +501,7 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		n.AnsweredAt = at
 		ev.Data.Answer = &Answer{Reply: strings.TrimSpace(cmd.Reply), Solved: *cmd.Solved}
 		if n.allDone() {
-			n.closeAnswered(clock, at)
+			n.closeAnswered(clock, at, cmd.NoCallback)
 			ev.Data.CloseType = n.CloseType
 		}
 
@@ -636,7 +639,7 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		n.State = Closed
 		n.ClosedAt = at
 		n.Deadline = time.Time{}
-		n.scheduleCallback(clock, at)
+		n.scheduleCallback(clock, at, cmd.NoCallback)
 		ev.Data.CloseType = n.CloseType
 
 	case ActCallback:
@@ -977,7 +980,7 @@ func (c *Case) leadOfHotline(t *Task, cmd Command) error {
 
 // closeAnswered closes a hotline order once its lead has answered and
 // every department is done, and schedules the callback.
-func (c *Case) closeAnswered(clock Clock, at time.Time) {
+func (c *Case) closeAnswered(clock Clock, at time.Time, noCallback bool) {
 	c.CloseType = CloseNormal
 	if c.late() {
 		c.CloseType = CloseOverdue
@@ -985,15 +988,15 @@ func (c *Case) closeAnswered(clock Clock, at time.Time) {
 	c.State = Closed
 	c.ClosedAt = at
 	c.Deadline = time.Time{}
-	c.scheduleCallback(clock, at)
+	c.scheduleCallback(clock, at, noCallback)
 }
 
 // scheduleCallback sets when a closed order's callback (回访) is due: a
-// hotline order whose requester left a number, within the callback limit
-// (at once without one).
-func (c *Case) scheduleCallback(clock Clock, at time.Time) {
+// hotline order whose requester left a number and did not decline
+// callbacks, within the callback limit (at once without one).
+func (c *Case) scheduleCallback(clock Clock, at time.Time, noCallback bool) {
 	c.CallbackDue = time.Time{}
-	if c.Channel != ChannelHotline || c.Reporter.Phone == "" {
+	if c.Channel != ChannelHotline || c.Reporter.Phone == "" || noCallback {
 		return
 	}
 	c.CallbackDue = clock.Due(StepCallback, c.CategoryID, c.Urgency, at)

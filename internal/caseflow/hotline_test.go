@@ -159,3 +159,27 @@ func TestHotlineStepsRefuse(t *testing.T) {
 		t.Fatalf("contact on a web report: %v", err)
 	}
 }
+
+// A caller who declined callbacks at intake is not put on the callback
+// list when the order is answered, at the desk or by the department.
+func TestNoCallbackWhenDeclined(t *testing.T) {
+	c := newCase(t)
+	c.Reporter.Phone = "13912345678"
+	if _, err := apply(c, step1{ActAnswer, operator, func(c *Command) { c.Note, c.NoCallback = "已告知", true }}, t0.Add(time.Hour)); err != nil || c.State != Closed || !c.CallbackDue.IsZero() {
+		t.Fatalf("answered at the desk: %v, callback due %s", err, c.CallbackDue)
+	}
+	d := newCase(t)
+	d.Reporter.Phone = "13912345678"
+	at := t0
+	for _, s := range []step1{sRegister, sDispatch, sSign,
+		{ActContact, handlerA, func(c *Command) { c.ContactedAt, c.Method = t0.Add(3*time.Hour), ContactPhone }},
+		{ActCallerAnswer, handlerA, func(c *Command) { c.Reply, c.Solved, c.NoCallback = "已处理", &yes, true }}} {
+		at = at.Add(time.Hour)
+		if _, err := apply(d, s, at); err != nil {
+			t.Fatalf("%s: %v", s.a, err)
+		}
+	}
+	if d.State != Closed || !d.CallbackDue.IsZero() {
+		t.Fatalf("answered by the department: %s, callback due %s", d.State, d.CallbackDue)
+	}
+}

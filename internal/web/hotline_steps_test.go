@@ -178,3 +178,31 @@ func TestHotlineRatesDefined(t *testing.T) {
 		t.Fatalf("rates not defined: %v; hotline %+v", want, d.Hotline)
 	}
 }
+
+// A caller who says no to a callback keeps their number on the order (for
+// their history) but is not called back once the order is answered.
+func TestHotlineNoCallbackWhenDeclined(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	all, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1})
+	op := tokenOf(t, a, "operator1")
+	var numbers []string
+	for _, accepts := range []bool{false, true} {
+		j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "想问垃圾清运是几点", "lon": all[0].Point.Lon, "lat": all[0].Point.Lat,
+			"request_type": "consult", "caller": map[string]any{"phone": "13912340001", "callback": accepts}})
+		code, out, _ := send(t, "POST", s.URL+"/api/v1/cases", op, bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
+		var made struct{ Number string }
+		if code != 201 || json.Unmarshal([]byte(out), &made) != nil {
+			t.Fatalf("the call: %d %s", code, out)
+		}
+		act(t, s.URL, op, made.Number, "answer", map[string]any{"note": "每日 6:00 和 18:00 清运"})
+		numbers = append(numbers, made.Number)
+	}
+	_, body, _ := getAs(t, s.URL+"/api/v1/cases?limit=500&queue=callback", op)
+	if strings.Contains(body, numbers[0]) || !strings.Contains(body, numbers[1]) {
+		t.Fatalf("the callback list: declined %s listed %v, accepted %s listed %v", numbers[0], strings.Contains(body, numbers[0]), numbers[1], strings.Contains(body, numbers[1]))
+	}
+	if c, _ := a.Store.CaseByNumber(ctx, numbers[0]); c.Reporter.Phone != "13912340001" || !c.CallbackDue.IsZero() {
+		t.Fatalf("the declined caller's order: phone %q, callback due %s", c.Reporter.Phone, c.CallbackDue)
+	}
+}
