@@ -152,7 +152,7 @@ func Actions(p Principal, c *caseflow.Case) []caseflow.Action {
 func caseReady(c *caseflow.Case, a caseflow.Action) bool {
 	switch a {
 	case caseflow.ActCallback:
-		return c.Rating == ""
+		return c.Rating == "" && (c.State == caseflow.Closed || c.DuplicateOf != 0 && !c.AnsweredAt.IsZero())
 	case caseflow.ActReview:
 		return c.Review == caseflow.ReviewPending
 	}

@@ -413,7 +413,7 @@ func (a *App) ActOnce(ctx context.Context, caseID int64, cmd caseflow.Command, a
 
 // closing are the steps that may close a hotline order and so schedule
 // its callback.
-var closing = []caseflow.Action{caseflow.ActAnswer, caseflow.ActCallerAnswer, caseflow.ActReportBack, caseflow.ActClose}
+var closing = []caseflow.Action{caseflow.ActAnswer, caseflow.ActCallerAnswer, caseflow.ActReportBack, caseflow.ActClose, caseflow.ActFollow}
 
 // callerPrefs tells a closing step what the caller said at intake: a
 // caller who declined callbacks is not put on the callback list.
@@ -439,5 +439,57 @@ func (a *App) Act(ctx context.Context, caseID int64, cmd caseflow.Command) (*cas
 	if err := a.callerPrefs(ctx, caseID, &cmd); err != nil {
 		return nil, caseflow.Event{}, err
 	}
-	return a.Store.Transition(ctx, caseID, cmd, a.Policy)
+	n, ev, err := a.Store.Transition(ctx, caseID, cmd, a.Policy)
+	if err == nil && ev.ToState == caseflow.Closed && ev.FromState != caseflow.Closed {
+		a.followMerged(ctx, n, ev)
+	}
+	return n, ev, err
+}
+
+// followMerged gives the orders merged into c, now closed, its answer and
+// each its own callback (caseflow.ActFollow). The parent's transition is
+// already committed; a merged order that cannot follow now is logged and
+// can follow when the parent closes again.
+func (a *App) followMerged(ctx context.Context, c *caseflow.Case, ev caseflow.Event) {
+	numbers, err := a.Store.MergedInto(ctx, c.ID, 1000)
+	if err != nil || len(numbers) == 0 {
+		if err != nil {
+			slog.Error("merged orders not told", "case", c.Number, "err", err)
+		}
+		return
+	}
+	reply, solved := "", true
+	switch {
+	case ev.Data.Answer != nil:
+		reply, solved = ev.Data.Answer.Reply, ev.Data.Answer.Solved
+	case ev.Action == caseflow.ActAnswer:
+		reply = ev.Data.Note
+	default:
+		// Closed by the centre after the check: the department's answer,
+		// if the order had one, is the last answer on its timeline.
+		if evs, err := a.Store.Events(ctx, c.ID); err == nil {
+			for i := len(evs) - 1; i >= 0; i-- {
+				if x := evs[i].Data.Answer; x != nil {
+					reply, solved = x.Reply, x.Solved
+					break
+				}
+			}
+		}
+	}
+	for _, number := range numbers {
+		m, err := a.Store.CaseByNumber(ctx, number)
+		if err != nil || m.State != caseflow.Voided || !m.AnsweredAt.IsZero() {
+			continue
+		}
+		s := solved
+		follow := caseflow.Command{Action: caseflow.ActFollow, Actor: caseflow.Actor{Role: caseflow.System},
+			At: ev.At, ExpectedVersion: m.Version, Reply: reply, Solved: &s}
+		if err := a.callerPrefs(ctx, m.ID, &follow); err != nil {
+			slog.Error("a merged order did not follow its parent", "case", m.Number, "parent", c.Number, "err", err)
+			continue
+		}
+		if _, _, err := a.Store.Transition(ctx, m.ID, follow, a.Policy); err != nil {
+			slog.Error("a merged order did not follow its parent", "case", m.Number, "parent", c.Number, "err", err)
+		}
+	}
 }

@@ -44,7 +44,7 @@ func BenchmarkKnowledgeSearch(b *testing.B) {
 				w := func() string { return words[rng.IntN(len(words))] }
 				points = append(points, hotline.Point{Category: []string{"城市管理", w()}, Title: fmt.Sprintf("%s和%s的办理（%d）", w(), w(), i),
 					Content: fmt.Sprintf("关于%s的问题，按%s受理，派相关部门办理；涉及%s的，由属地街道协调。", w(), w(), w()),
-					Issuer: "平城区城市管理局", Kind: hotline.FAQ, Keywords: []string{w(), w()}, Scope: "平城区", From: "2026-01-01", UpdatedAt: at, UpdatedBy: "admin"})
+					Issuer:  "平城区城市管理局", Kind: hotline.FAQ, Keywords: []string{w(), w()}, Scope: "平城区", From: "2026-01-01", UpdatedAt: at, UpdatedBy: "admin"})
 			}
 			for i := 0; i < len(points); i += 1000 {
 				if err := st.SaveKnowledge(ctx, points[i:min(i+1000, len(points))]); err != nil {

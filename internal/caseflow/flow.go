@@ -48,6 +48,7 @@ const (
 	ActReview            Action = "review"             // 复核: is a dissatisfied rating justified?
 	ActDispute           Action = "dispute"            // 提请仲裁: the centre disputes a department's return (派单争议)
 	ActArbitrate         Action = "arbitrate"          // 仲裁: the decision names the lead and the assisting departments
+	ActFollow            Action = "follow"             // 随主件办结: a merged order is answered with the order it was merged into
 )
 
 // Overlay reports whether an action leaves the case where it is: a reminder,
@@ -172,7 +173,7 @@ var Rules = []Rule{
 	{ActCheckPass, []Role{GridWorker}, []State{PendingCheck}, false, ""},
 	{ActCheckFail, []Role{GridWorker}, []State{PendingCheck}, false, "reason"},
 	{ActClose, []Role{Dispatcher}, []State{PendingClose}, false, "reason when special"},
-	{ActCallback, []Role{Operator, Resident}, []State{Closed}, false, "reach; when reached, rating (or satisfied) and solved"},
+	{ActCallback, []Role{Operator, Resident}, []State{Closed, Voided}, false, "reach; when reached, rating (or satisfied) and solved"},
 	{ActReopen, []Role{Operator, Dispatcher}, []State{Closed}, false, "reason"},
 	{ActRemind, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, ""},
 	{ActSupervise, []Role{Dispatcher, Leader, System}, []State{Reported, Registered, Dispatched, InProgress, Suspended, PendingCheck, PendingClose}, false, "reason"},
@@ -188,6 +189,7 @@ var Rules = []Rule{
 	{ActReview, []Role{Operator, Dispatcher}, []State{Closed}, false, "justified and reason, on a dissatisfied rating"},
 	{ActDispute, []Role{Dispatcher}, []State{Dispatched, InProgress}, true, "reason (why the return is disputed), on a pending return"},
 	{ActArbitrate, []Role{Leader}, []State{Dispatched, InProgress}, true, "assignments (the lead and the assisting departments) and reason (the decision), on a disputed return"},
+	{ActFollow, []Role{System}, []State{Voided}, false, "the answer of the order it was merged into (reply, solved)"},
 	{ActRetime, []Role{System}, []State{Reported, Registered, Dispatched, InProgress, PendingCheck, PendingClose}, false, "retimes (each deadline's old and new time)"},
 }
 
@@ -642,7 +644,25 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		n.scheduleCallback(clock, at, cmd.NoCallback)
 		ev.Data.CloseType = n.CloseType
 
+	case ActFollow:
+		// A merged order (合并件) is answered when the order it was merged
+		// into is: its caller gets that answer and a callback of their own.
+		if n.DuplicateOf == 0 {
+			return refuse(CodeInvalid, a, n.State, "duplicate_of", "only a merged order follows the order it was merged into")
+		}
+		if !n.AnsweredAt.IsZero() {
+			return refuse(CodeWrongState, a, n.State, "answer", "the merged order has its answer already")
+		}
+		solved := cmd.Solved != nil && *cmd.Solved
+		n.AnsweredAt = at
+		n.scheduleCallback(clock, at, cmd.NoCallback)
+		ev.Data.DuplicateOf = n.DuplicateOf
+		ev.Data.Answer = &Answer{Reply: strings.TrimSpace(cmd.Reply), Solved: solved}
+
 	case ActCallback:
+		if n.State == Voided && (n.DuplicateOf == 0 || n.AnsweredAt.IsZero()) {
+			return refuse(CodeWrongState, a, n.State, "answer", "a voided order takes no callback; a merged one once the order it was merged into is answered")
+		}
 		reach := cmd.Reach
 		if reach == "" {
 			reach = Reached
@@ -678,7 +698,7 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		}
 		s := rating != RatingDissatisfied
 		n.Satisfied, n.Rating, n.CallbackDue = &s, rating, time.Time{}
-		if rating == RatingDissatisfied {
+		if rating == RatingDissatisfied && n.State == Closed { // a merged order's 不满意 is its parent's to act on
 			n.Review = ReviewPending // 不满意 opens a review
 			if n.ReviewDue = clock.Due(StepReview, n.CategoryID, n.Urgency, at); n.ReviewDue.IsZero() {
 				n.ReviewDue = at

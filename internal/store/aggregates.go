@@ -276,6 +276,9 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 		}
 	}
 	for _, cb := range callbacks {
+		if c.DuplicateOf != 0 {
+			break // a merged order's caller rates the order it was merged into, counted once there
+		}
 		if !cb.rated {
 			continue // an attempt that did not reach the requester, or was refused
 		}

@@ -131,7 +131,7 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 				}
 			}
 			switch r.Action {
-			case caseflow.ActDispatch:
+			case caseflow.ActDispatch, caseflow.ActArbitrate:
 				lead := units[rng.IntN(2)]
 				cmd.Assignments = []caseflow.Assignment{{UnitID: lead, Lead: true}}
 				if rng.Float64() < 0.3 {
@@ -151,7 +151,7 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 		}
 		for _, a := range []caseflow.Action{caseflow.ActClose, caseflow.ActCallback, caseflow.ActReopen, caseflow.ActCheckFail,
 			caseflow.ActApproveReturn, caseflow.ActApproveExtension, caseflow.ActApproveSuspension, caseflow.ActResume,
-			caseflow.ActMerge, caseflow.ActVoid, caseflow.ActReportBack, caseflow.ActContact, caseflow.ActCallerAnswer, caseflow.ActReview} {
+			caseflow.ActMerge, caseflow.ActVoid, caseflow.ActReportBack, caseflow.ActContact, caseflow.ActCallerAnswer, caseflow.ActReview, caseflow.ActFollow} {
 			if applied[a] == 0 {
 				t.Errorf("the walk never made a %s; it proves less than it should", a)
 			}
@@ -360,6 +360,7 @@ var weight = map[caseflow.Action]float64{
 	caseflow.ActRefuseSuspension: 0.5, caseflow.ActResume: 2, caseflow.ActCheckPass: 3, caseflow.ActCheckFail: 1,
 	caseflow.ActClose: 3, caseflow.ActCallback: 1, caseflow.ActReopen: 0.4, caseflow.ActRemind: 0.1,
 	caseflow.ActSupervise: 0.1, caseflow.ActReply: 0.2, caseflow.ActContact: 2, caseflow.ActCallerAnswer: 3, caseflow.ActReview: 6,
+	caseflow.ActDispute: 0.5, caseflow.ActArbitrate: 1, caseflow.ActFollow: 1,
 }
 
 // diffCounts reports every figure where got and want differ and returns

@@ -192,7 +192,7 @@ func (s *Store) EvaluationCounts(ctx context.Context, q EvalQuery, clock caseflo
 	// Every callback and review of the orders called back in the period,
 	// in order: a review may take out a callback of this period later.
 	rows, err := s.r.QueryContext(ctx, `SELECT `+key+`, e.case_id, e.action, e.at, e.data FROM events e JOIN cases c ON c.id = e.case_id `+join+`
-		WHERE e.action IN ('callback', 'review') AND c.channel = 'hotline'
+		WHERE e.action IN ('callback', 'review') AND c.channel = 'hotline' AND c.duplicate_of IS NULL
 		AND e.case_id IN (SELECT case_id FROM events WHERE action = 'callback' AND at >= $1 AND at < $2)
 		ORDER BY e.case_id, e.seq`, from, to)
 	if err != nil {
