@@ -27,12 +27,12 @@ func TestQueueCountsAgreeWithListsAndRawCases(t *testing.T) {
 	for _, c := range all {
 		lead := (*caseflow.Task)(nil)
 		for i := range c.Tasks {
-			if c.Tasks[i].Lead && c.Tasks[i].State == caseflow.TaskSigned && c.Tasks[i].Request == caseflow.RequestNone {
+			if c.Tasks[i].Lead && (c.Tasks[i].State == caseflow.TaskSigned || c.Tasks[i].State == caseflow.TaskDispatched) && c.Tasks[i].Request == caseflow.RequestNone {
 				lead = &c.Tasks[i]
 			}
 		}
 		switch {
-		case !asked && c.State == caseflow.InProgress && lead != nil:
+		case !asked && (c.State == caseflow.InProgress || c.State == caseflow.Dispatched) && lead != nil:
 			handler := ""
 			accts, _ := a.Store.Accounts(ctx)
 			for _, ac := range accts {
@@ -42,6 +42,9 @@ func TestQueueCountsAgreeWithListsAndRawCases(t *testing.T) {
 			}
 			if handler == "" {
 				continue
+			}
+			if lead.State == caseflow.TaskDispatched {
+				act(t, s.URL, tokenOf(t, a, handler), c.Number, "sign", map[string]any{})
 			}
 			act(t, s.URL, tokenOf(t, a, handler), c.Number, "request_extension", map[string]any{"reason": "需协调产权单位",
 				"deadline": c.Tasks[0].Deadline.Add(72 * time.Hour).Format(time.RFC3339)})
