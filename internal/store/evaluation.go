@@ -392,8 +392,12 @@ func (s *Store) Zeroing(ctx context.Context, f CaseFilter, days int, now time.Ti
 		and = " AND "
 	}
 	args = append(args, start.UnixMilli())
-	q := fmt.Sprintf(`SELECT reported_at, closed_at FROM cases%s%sstate <> 'voided' AND (closed_at IS NULL OR closed_at >= $%d)`,
-		where, and, len(args))
+	// The cases open now, and those closed since the period's start: two
+	// index ranges (the open cases' partial indexes, cases_closed), not
+	// every case of the district or street.
+	q := fmt.Sprintf(`SELECT reported_at, closed_at FROM cases%s%sstate NOT IN ('closed', 'voided')
+		UNION ALL SELECT reported_at, closed_at FROM cases%s%sstate = 'closed' AND closed_at >= $%d`,
+		where, and, where, and, len(args))
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return Zeroing{}, fmt.Errorf("store: zeroing: %w", err)
