@@ -387,17 +387,17 @@ func (s *Store) Zeroing(ctx context.Context, f CaseFilter, days int, now time.Ti
 	start := today.AddDate(0, 0, -(days - 1))
 	f.Before, f.From, f.To, f.State, f.Overdue = 0, time.Time{}, time.Time{}, "", false
 	where, args := f.where()
-	and := " WHERE "
-	if where != "" {
-		and = " AND "
-	}
 	args = append(args, start.UnixMilli())
-	// The cases open now, and those closed since the period's start: two
-	// index ranges (the open cases' partial indexes, cases_closed), not
-	// every case of the district or street.
-	q := fmt.Sprintf(`SELECT reported_at, closed_at FROM cases%s%sstate NOT IN ('closed', 'voided')
-		UNION ALL SELECT reported_at, closed_at FROM cases%s%sstate = 'closed' AND closed_at >= $%d`,
-		where, and, where, and, len(args))
+	// The cases open now, and those closed since the period's start: each
+	// part picks its cases by its own index (the open cases' partial index,
+	// (state, closed_at)) before the filter is applied, in that order (a
+	// CROSS JOIN keeps SQLite, which has no statistics, from reading a
+	// street's every case through its street index instead).
+	cond := strings.Replace(where, " WHERE ", " AND ", 1)
+	q := fmt.Sprintf(`SELECT reported_at, closed_at FROM (SELECT id AS pick FROM cases WHERE state NOT IN ('closed', 'voided')) o
+		CROSS JOIN cases WHERE cases.id = o.pick%s
+		UNION ALL SELECT reported_at, closed_at FROM (SELECT id AS pick FROM cases WHERE state = 'closed' AND closed_at >= $%d) o
+		CROSS JOIN cases WHERE cases.id = o.pick%s`, cond, len(args), cond)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return Zeroing{}, fmt.Errorf("store: zeroing: %w", err)
