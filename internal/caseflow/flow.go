@@ -903,23 +903,13 @@ func (c *Case) arbitrate(t *Task, cmd Command, clock Clock) error {
 		has[k.UnitID] = true
 		k.Lead = named[k.UnitID]
 	}
-	due := clock.Due(StepHandle, c.CategoryID, c.Urgency, cmd.At)
+	var fresh []Assignment
 	for _, as := range cmd.Assignments {
-		if has[as.UnitID] {
-			continue
-		}
-		k := Task{UnitID: as.UnitID, Lead: as.Lead, State: TaskDispatched, DispatchedAt: cmd.At, Deadline: due}
-		if as.Lead && c.Channel == ChannelHotline {
-			k.ContactDue = clock.Due(StepContact, c.CategoryID, c.Urgency, cmd.At)
-		}
-		c.Tasks = append(c.Tasks, k)
-	}
-	c.State = Dispatched
-	for _, k := range c.Tasks {
-		if k.State == TaskSigned || k.State == TaskDone {
-			c.State = InProgress
+		if !has[as.UnitID] {
+			fresh = append(fresh, as)
 		}
 	}
+	c.addTasks(fresh, clock, cmd.At)
 	if c.allDone() {
 		c.State = PendingCheck
 		c.Deadline = clock.Due(StepCheck, c.CategoryID, c.Urgency, cmd.At)
@@ -927,6 +917,26 @@ func (c *Case) arbitrate(t *Task, cmd Command, clock Clock) error {
 	}
 	c.syncDeadline()
 	return nil
+}
+
+// addTasks gives each assignment a new task, due by the handling limit from
+// at (a hotline lead also by the first-contact limit), and puts the case
+// in the hands of its departments: in progress once any has signed.
+func (c *Case) addTasks(as []Assignment, clock Clock, at time.Time) {
+	due := clock.Due(StepHandle, c.CategoryID, c.Urgency, at)
+	for _, a := range as {
+		t := Task{UnitID: a.UnitID, Lead: a.Lead, State: TaskDispatched, DispatchedAt: at, Deadline: due}
+		if a.Lead && c.Channel == ChannelHotline {
+			t.ContactDue = clock.Due(StepContact, c.CategoryID, c.Urgency, at)
+		}
+		c.Tasks = append(c.Tasks, t)
+	}
+	c.State = Dispatched
+	for _, t := range c.Tasks {
+		if t.State == TaskSigned || t.State == TaskDone {
+			c.State = InProgress
+		}
+	}
 }
 
 func (c *Case) dispatch(cmd Command, clock Clock) error {
@@ -960,20 +970,7 @@ func (c *Case) dispatch(cmd Command, clock Clock) error {
 	case !hasLead && leads != 1:
 		return refuse(CodeInvalid, a, c.State, "assignments", "exactly one department must lead (%d given)", leads)
 	}
-	due := clock.Due(StepHandle, c.CategoryID, c.Urgency, cmd.At)
-	for _, as := range cmd.Assignments {
-		t := Task{UnitID: as.UnitID, Lead: as.Lead, State: TaskDispatched, DispatchedAt: cmd.At, Deadline: due}
-		if as.Lead && c.Channel == ChannelHotline {
-			t.ContactDue = clock.Due(StepContact, c.CategoryID, c.Urgency, cmd.At)
-		}
-		c.Tasks = append(c.Tasks, t)
-	}
-	c.State = Dispatched
-	for _, t := range c.Tasks {
-		if t.State == TaskSigned || t.State == TaskDone {
-			c.State = InProgress
-		}
-	}
+	c.addTasks(cmd.Assignments, clock, cmd.At)
 	if c.DispatchedAt.IsZero() {
 		c.DispatchedAt = cmd.At
 	}
