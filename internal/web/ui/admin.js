@@ -3,7 +3,7 @@
 // its dry run, the calendar and the webhooks. Writes are for administrators;
 // dispatchers see the dispatch table and its dry run. Every delete, pause
 // or deactivation asks first (confirmDialog).
-import { api, catalog, errText, fill, fmtTime, h, t, toast } from './lib.js';
+import { api, catalog, confirmDialog, errText, fill, fmtTime, h, t, toast } from './lib.js';
 import { units } from './casepanel.js';
 
 const sections = ['dispatch', 'users', 'grids', 'catalog', 'calendar', 'webhooks'];
@@ -37,22 +37,6 @@ export async function render(main, me) {
   await show(sections[0]);
 }
 
-// confirmDialog asks before something is deleted, paused or deactivated:
-// a modal with the question, what it means, and the action's own word on
-// the button. It resolves true only when that button is pressed.
-export function confirmDialog(question, detail, action) {
-  return new Promise(resolve => {
-    const done = ok => { dlg.close(); dlg.remove(); resolve(ok); };
-    const dlg = h('dialog.confirm', { id: 'confirm', 'aria-labelledby': 'confirm-q' },
-      h('p', { id: 'confirm-q' }, h('b', null, question)), detail ? h('p.muted', null, detail) : '',
-      h('div.actions', null, h('button.primary', { type: 'button', id: 'confirm-ok', onclick: () => done(true) }, action),
-        h('button', { type: 'button', id: 'confirm-cancel', onclick: () => done(false) }, t('cancel'))));
-    dlg.addEventListener('cancel', e => { e.preventDefault(); done(false); });
-    document.body.append(dlg);
-    dlg.showModal();
-    dlg.querySelector('#confirm-cancel').focus();
-  });
-}
 
 // questionEditor edits a category's questions as a table: each row a
 // question (its key, words, kind of answer, whether required, the choices

@@ -4,7 +4,7 @@
 // counts, the expired ones flagged, a point added or edited as a form,
 // deleted after a confirmation, the whole base exported and imported as
 // the same spreadsheet (a preview first, errors by line and column).
-import { api, errText, fill, fmtTime, h, t, toast } from './lib.js';
+import { api, confirmDialog, errText, fill, fmtTime, h, t, toast } from './lib.js';
 
 const kinds = ['faq', 'guide', 'policy', 'notice', 'contacts'];
 const keepers = ['operator', 'dispatcher', 'admin'];
@@ -142,7 +142,6 @@ export async function render(main, me) {
     h('div.actions', null, h('button.primary', { type: 'submit', id: 'kb-save' }, t('submit')),
       h('button', { type: 'button', onclick: () => editBox.replaceChildren() }, t('cancel')),
       p ? h('button.danger', { type: 'button', id: 'kb-delete', onclick: async () => {
-        const { confirmDialog } = await import('./admin.js');
         if (!await confirmDialog(t('kb.delete.q', { title: p.title }), t('kb.delete.detail'), t('kb.delete'))) return;
         try { await api('DELETE', `/api/v1/knowledge/${p.id}`); toast(t('kb.deleted')); editBox.replaceChildren(); load(false); } catch (e2) { err.textContent = errText(e2); }
       } }, t('kb.delete')) : null));

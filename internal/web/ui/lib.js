@@ -220,3 +220,20 @@ export function questions(box, c) {
     missing() { const m = inputs.find(([q, el]) => q.required && !value(el)); if (!m) return ''; m[1].focus(); return t('q.missing', { q: m[0].question }); },
   };
 }
+
+// confirmDialog asks before something is deleted, paused or deactivated:
+// a modal with the question, what it means, and the action's own word on
+// the button. It resolves true only when that button is pressed.
+export function confirmDialog(question, detail, action) {
+  return new Promise(resolve => {
+    const done = ok => { dlg.close(); dlg.remove(); resolve(ok); };
+    const dlg = h('dialog.confirm', { id: 'confirm', 'aria-labelledby': 'confirm-q' },
+      h('p', { id: 'confirm-q' }, h('b', null, question)), detail ? h('p.muted', null, detail) : '',
+      h('div.actions', null, h('button.primary', { type: 'button', id: 'confirm-ok', onclick: () => done(true) }, action),
+        h('button', { type: 'button', id: 'confirm-cancel', onclick: () => done(false) }, t('cancel'))));
+    dlg.addEventListener('cancel', e => { e.preventDefault(); done(false); });
+    document.body.append(dlg);
+    dlg.showModal();
+    dlg.querySelector('#confirm-cancel').focus();
+  });
+}
