@@ -29,9 +29,15 @@ export async function render(main, me) {
         h('button.link', { type: 'button', onclick: () => bar.querySelector('[data-section=calendar]').click() }, t('admin.holidays.go'))));
     }).catch(() => {});
   }
+  // The tab chosen last is the one drawn: a slower answer for an earlier
+  // tab (the first one, still loading when a tab is clicked) is dropped.
+  let wanted = '';
   async function show(s) {
+    wanted = s;
     box.replaceChildren(h('p.muted', null, t('app.loading')));
-    try { box.replaceChildren(await views[s](me)); } catch (e) { box.replaceChildren(h('p.err', null, errText(e))); }
+    let view;
+    try { view = await views[s](me); } catch (e) { view = h('p.err', null, errText(e)); }
+    if (wanted === s) box.replaceChildren(view);
   }
   bar.firstChild.classList.add('on');
   await show(sections[0]);

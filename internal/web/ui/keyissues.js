@@ -11,12 +11,15 @@ export async function render(main) {
   const out = h('div', { id: 'ki-lists' });
   const file = h('a', { id: 'ki-export', download: '' }, t('ki.export'));
   const msg = h('p.err', { role: 'alert' });
+  let seq = 0;
   async function load() {
     msg.textContent = '';
+    const my = ++seq;
     const q = `month=${month.value}${channel.value ? `&channel=${channel.value}` : ''}`;
     file.href = `/api/v1/key-issues?format=xlsx&${q}`;
     try {
       const r = await api('GET', `/api/v1/key-issues?${q}`);
+      if (my !== seq) return; // a later choice is on its way
       const l = r.lists, n = r.names;
       const table = (id, list, cols) => h('section.panel', { id: `ki-${id}` }, h('h3', null, t(`ki.${id}`)), h('p.muted', null, t(`ki.${id}.rule`, { rise: r.rules.rise_min, repeat: r.rules.repeat_min })),
         list.length ? h('div.scroll', null, h('table', null,
