@@ -72,10 +72,12 @@ const (
 	StepContact  Step = "contact"  // a hotline order's first contact, from dispatch
 	StepCallback Step = "callback" // a hotline order's callback, from its answer
 	StepReview   Step = "review"   // the review of a 不满意, from the callback
+	// StepArbitrate is the leaders' arbitration of a disputed return (派单争议), from the dispute.
+	StepArbitrate Step = "arbitrate"
 )
 
 // Steps are the steps with time limits, in loop order.
-var Steps = []Step{StepRegister, StepDispatch, StepContact, StepHandle, StepRework, StepCheck, StepClose, StepCallback, StepReview, StepReply}
+var Steps = []Step{StepRegister, StepDispatch, StepContact, StepHandle, StepArbitrate, StepRework, StepCheck, StepClose, StepCallback, StepReview, StepReply}
 
 // Clock computes deadlines. The deadline package implements it on the
 // working calendar; tests may use a plain one.
@@ -549,6 +551,13 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 			return err
 		}
 		t.Request = RequestDispute // the department's reason stays beside it
+		// The leaders decide within the arbitration limit; without one
+		// the dispute is not watched.
+		t.RequestedDue = clock.Due(StepArbitrate, n.CategoryID, n.Urgency, at)
+		if !t.RequestedDue.IsZero() {
+			d := t.RequestedDue
+			ev.Data.Deadline = &d
+		}
 
 	case ActArbitrate:
 		if err := needRequest(RequestDispute); err != nil {
@@ -890,7 +899,7 @@ func (c *Case) arbitrate(t *Task, cmd Command, clock Clock) error {
 	if leads != 1 {
 		return refuse(CodeRequired, a, c.State, "assignments", "the decision names exactly one lead department (%d given)", leads)
 	}
-	t.Request, t.RequestNote, t.RequestedAt = RequestNone, "", time.Time{}
+	t.Request, t.RequestNote, t.RequestedAt, t.RequestedDue = RequestNone, "", time.Time{}, time.Time{}
 	if _, ok := named[t.UnitID]; !ok {
 		t.State = TaskReturned
 	}

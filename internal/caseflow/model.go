@@ -219,7 +219,7 @@ type Task struct {
 	Request      RequestKind
 	RequestNote  string
 	RequestedAt  time.Time
-	RequestedDue time.Time // for an extension
+	RequestedDue time.Time // the deadline an extension asks for; a disputed return's arbitration is due by it
 
 	// First contact (首次联系) on a hotline order's lead task: the time
 	// limit, and when and how the department reached the requester.

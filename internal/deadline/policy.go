@@ -272,6 +272,9 @@ func DefaultLimits() []Limit {
 		{Scope: "*", Urgency: caseflow.Urgent, Step: caseflow.StepContact, Amount: 1, Unit: WorkingHours, Note: "紧急首次联系"},
 		{Scope: "*", Step: caseflow.StepCallback, Amount: 2, Unit: WorkingDays, Note: "回访"},
 		{Scope: "*", Step: caseflow.StepReview, Amount: 3, Unit: WorkingDays, Note: "差评复核"},
+		// A disputed return (派单争议) is arbitrated by the leaders within
+		// two working days, so the order is not left without an owner.
+		{Scope: "*", Step: caseflow.StepArbitrate, Amount: 2, Unit: WorkingDays, Note: "派单争议仲裁"},
 		{Scope: "*", Step: caseflow.StepReply, Amount: 1, Unit: WorkingDays, Note: "督办回复"},
 		{Scope: "*", Urgency: caseflow.Urgent, Step: caseflow.StepReply, Amount: 2, Unit: WorkingHours, Note: "紧急督办回复"},
 		// Components: lids and lamps are quick, structures slow.

@@ -74,8 +74,11 @@ func (s *Store) notifyLeaders(ctx context.Context, tx *wtx, c *caseflow.Case, un
 
 // notifyResponsible notes a deadline for whoever must meet it.
 func (s *Store) notifyResponsible(ctx context.Context, tx *wtx, c *caseflow.Case, w Watch, kind, title string, at time.Time) error {
-	if w.Step == caseflow.StepCheck {
+	switch w.Step {
+	case caseflow.StepCheck:
 		return s.notifyGridWorkers(ctx, tx, c, kind, title, w.Deadline, at)
+	case caseflow.StepArbitrate: // the district's leaders decide
+		return s.notifyLeaders(ctx, tx, c, 0, kind, title, w.Deadline, at)
 	}
 	return s.notifyUnit(ctx, tx, c, w.UnitID, kind, title, w.Deadline, at)
 }

@@ -37,7 +37,7 @@ const (
 // Watch is one running deadline.
 type Watch struct {
 	CaseID   int64
-	Key      string        // "case", "task:ID", "contact:ID", "callback" or "sup:SEQ"
+	Key      string        // "case", "task:ID", "contact:ID", "arbitrate:ID", "callback", "review" or "sup:SEQ"
 	Step     caseflow.Step // register, dispatch, handle, check, close or reply
 	UnitID   int64         // the responsible unit; 0 for the centre or a grid worker
 	Start    time.Time
@@ -46,9 +46,9 @@ type Watch struct {
 	NextAt   time.Time // zero when done
 }
 
-// TaskID is the task a "task:ID" or "contact:ID" watch follows.
+// TaskID is the task a "task:ID", "contact:ID" or "arbitrate:ID" watch follows.
 func (w *Watch) TaskID() int64 {
-	for _, p := range []string{"task:", "contact:"} {
+	for _, p := range []string{"task:", "contact:", "arbitrate:"} {
 		if rest, ok := strings.CutPrefix(w.Key, p); ok {
 			id, _ := strconv.ParseInt(rest, 10, 64)
 			return id
@@ -62,13 +62,14 @@ func (w *Watch) Supervision() bool { return strings.HasPrefix(w.Key, "sup:") }
 
 // schedule sets NextAt for the watch's stage. A supervision reply has no
 // warning and no escalation of its own: it is watched from its deadline.
+// An arbitration is the leaders' own step: told when late, never escalated.
 func (w *Watch) schedule(a Alerting) {
 	w.NextAt = time.Time{}
 	switch {
 	case w.Supervision() && w.Stage < StageOverdue:
 		w.Stage = max(w.Stage, StageWarned)
 		w.NextAt = w.Deadline
-	case w.Supervision():
+	case w.Supervision(), w.Step == caseflow.StepArbitrate && w.Stage >= StageOverdue:
 	case w.Stage == StageWaiting:
 		w.NextAt = a.WarnAt(w.Start, w.Deadline)
 	case w.Stage == StageWarned:
@@ -118,6 +119,12 @@ func wantedWatches(c *caseflow.Case) []Watch {
 			if t.State.Active() && t.State != caseflow.TaskDone && !t.ContactDue.IsZero() && t.ContactedAt.IsZero() {
 				ws = append(ws, Watch{CaseID: c.ID, Key: "contact:" + strconv.FormatInt(t.ID, 10), Step: caseflow.StepContact,
 					UnitID: t.UnitID, Start: t.DispatchedAt, Deadline: t.ContactDue})
+			}
+			// A disputed return waits for the leaders' arbitration, on its
+			// own limit from the dispute; it is theirs, not the unit's.
+			if t.State.Active() && t.Request == caseflow.RequestDispute && !t.RequestedDue.IsZero() {
+				ws = append(ws, Watch{CaseID: c.ID, Key: "arbitrate:" + strconv.FormatInt(t.ID, 10), Step: caseflow.StepArbitrate,
+					Start: c.UpdatedAt, Deadline: t.RequestedDue})
 			}
 		}
 	}
@@ -330,6 +337,14 @@ func (s *Store) watchEffect(ctx context.Context, tx *wtx, w Watch, stage int, no
 			return err
 		}
 		return s.outboxNotice(ctx, tx, &c, "deadline.warning", w, now)
+	case w.Step == caseflow.StepArbitrate:
+		// The leaders' own step: no reminder to a department; the centre
+		// and the leaders are told the arbitration is late.
+		title := fmt.Sprintf("%s超期：工单 %s，%s时限 %s", what, c.Number, what, localTime(w.Deadline))
+		if err := s.notifyUnit(ctx, tx, &c, 0, "arbitrate_overdue", title, w.Deadline, now); err != nil {
+			return err
+		}
+		return s.notifyLeaders(ctx, tx, &c, 0, "arbitrate_overdue", title, w.Deadline, now)
 	case w.Step == caseflow.StepCallback || w.Step == caseflow.StepReview:
 		// A closed order takes no reminder: the centre is told the
 		// callback or the review is late, and its leaders when it stays
@@ -359,6 +374,7 @@ var stepWords = map[caseflow.Step]string{
 	caseflow.StepRegister: "立案", caseflow.StepDispatch: "派遣", caseflow.StepHandle: "处置",
 	caseflow.StepRework: "返工处置", caseflow.StepCheck: "核查", caseflow.StepClose: "结案", caseflow.StepReply: "督办回复",
 	caseflow.StepContact: "首次联系", caseflow.StepCallback: "回访", caseflow.StepReview: "差评复核",
+	caseflow.StepArbitrate: "仲裁",
 }
 
 // skipLocked makes a claim skip rows another instance holds.

@@ -8,7 +8,7 @@ import { units } from './casepanel.js';
 
 const sections = ['dispatch', 'users', 'grids', 'catalog', 'calendar', 'webhooks'];
 const roles = ['grid_worker', 'operator', 'dispatcher', 'handler', 'leader', 'admin'];
-const steps = ['register', 'dispatch', 'contact', 'handle', 'rework', 'check', 'close', 'callback', 'review', 'reply'];
+const steps = ['register', 'dispatch', 'contact', 'handle', 'arbitrate', 'rework', 'check', 'close', 'callback', 'review', 'reply'];
 const limitUnits = ['working_days', 'working_hours', 'hours', 'minutes'];
 
 export async function render(main, me) {
