@@ -172,26 +172,15 @@ func (d *DingTalk) Send(ctx context.Context, m Message) (Receipt, error) {
 func (d *DingTalk) secrets() []string { return []string{d.cfg.AccessToken, d.cfg.Secret} }
 
 func (d *DingTalk) classify(a answer) *Error {
-	var r struct {
-		ErrCode *int   `json:"errcode"`
-		ErrMsg  string `json:"errmsg"`
-	}
-	if json.Unmarshal(a.body, &r) != nil || r.ErrCode == nil {
-		return httpStatusError(KindDingTalk, a)
-	}
-	code := *r.ErrCode
-	if code == 0 {
-		return nil
-	}
-	e := &Error{Kind: KindDingTalk, Code: strconv.Itoa(code), Msg: scrub(r.ErrMsg, d.secrets())}
-	switch code {
-	case 130101, 410100:
-		// Past the limit the robot is muted for ten minutes.
-		e.Retry, e.Throttled, e.After = true, true, 10*time.Minute
-	case -1:
-		e.Retry = true
-	}
-	return e
+	return robotErrcode(KindDingTalk, a, d.secrets(), func(code int, e *Error) {
+		switch code {
+		case 130101, 410100:
+			// Past the limit the robot is muted for ten minutes.
+			e.Retry, e.Throttled, e.After = true, true, 10*time.Minute
+		case -1:
+			e.Retry = true
+		}
+	})
 }
 
 func (d *DingTalk) logged(m Message, err error) { logSend(d.log, KindDingTalk, host(d.base), m, err) }
