@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -311,4 +312,72 @@ func logSend(l *slog.Logger, kind, host string, m Message, err error) {
 		attrs = append(attrs, "code", e.Code, "retry", e.Retry, "throttled", e.Throttled, "detail", e.Msg)
 	}
 	l.Debug("channel send", attrs...)
+}
+
+// CodeDuplicate marks a send refused because the same Message.ID is being
+// sent at this moment by this adapter.
+const CodeDuplicate = "duplicate"
+
+// recent remembers the last IDs an adapter sent, so a second Send of the
+// same ID in this process answers the first receipt instead of sending
+// again (a re-queued delivery, two workers racing). It bounds memory; the
+// dispatcher's delivery records are what guard across processes.
+type recent struct {
+	mu    sync.Mutex
+	max   int
+	order []string
+	done  map[string]*Receipt // nil value: in flight
+}
+
+func newRecent() *recent { return &recent{max: 4096, done: map[string]*Receipt{}} }
+
+// begin reports a receipt already given for id, or an error when id is in
+// flight; otherwise it marks id in flight and the caller must call end.
+func (r *recent) begin(kind, id string) (*Receipt, error) {
+	if id == "" {
+		return nil, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rc, ok := r.done[id]
+	switch {
+	case ok && rc != nil:
+		return rc, nil
+	case ok:
+		return nil, &Error{Kind: kind, Code: CodeDuplicate, Retry: true, Msg: "this delivery is being sent already"}
+	}
+	r.done[id] = nil
+	return nil, nil
+}
+
+// end records the outcome of a send begun for id.
+func (r *recent) end(id string, rc Receipt, err error) {
+	if id == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		delete(r.done, id)
+		return
+	}
+	r.done[id] = &rc
+	r.order = append(r.order, id)
+	if len(r.order) > r.max {
+		delete(r.done, r.order[0])
+		r.order = r.order[1:]
+	}
+}
+
+// once runs send unless id was sent already.
+func (r *recent) once(kind string, m Message, send func() (Receipt, error)) (Receipt, error) {
+	if rc, err := r.begin(kind, m.ID); rc != nil || err != nil {
+		if rc != nil {
+			return *rc, nil
+		}
+		return Receipt{}, err
+	}
+	rc, err := send()
+	r.end(m.ID, rc, err)
+	return rc, err
 }

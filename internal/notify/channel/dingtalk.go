@@ -40,6 +40,7 @@ type DingTalk struct {
 	client *http.Client
 	pace   *pacer
 	log    *slog.Logger
+	sent   *recent
 }
 
 // DingTalkConfig configures one DingTalk robot.
@@ -73,7 +74,7 @@ func NewDingTalk(cfg DingTalkConfig) (*DingTalk, error) {
 		cfg.Now = time.Now
 	}
 	return &DingTalk{base: u, cfg: cfg, client: httpClient(cfg.Client, cfg.Timeout),
-		pace: newPacer(KindDingTalk, cfg.AccessToken, cfg.PerMinute, cfg.MaxWait, cfg.Now), log: logger(cfg.Logger)}, nil
+		pace: newPacer(KindDingTalk, cfg.AccessToken, cfg.PerMinute, cfg.MaxWait, cfg.Now), log: logger(cfg.Logger), sent: newRecent()}, nil
 }
 
 func (d *DingTalk) Kind() string { return KindDingTalk }
@@ -144,7 +145,12 @@ func dingTalkPayload(m Message) dingTalkBody {
 }
 
 // Send posts m to the robot.
+// Send posts m, unless this adapter sent m.ID already.
 func (d *DingTalk) Send(ctx context.Context, m Message) (Receipt, error) {
+	return d.sent.once(KindDingTalk, m, func() (Receipt, error) { return d.send(ctx, m) })
+}
+
+func (d *DingTalk) send(ctx context.Context, m Message) (Receipt, error) {
 	if err := d.pace.wait(ctx); err != nil {
 		d.logged(m, err)
 		return Receipt{}, err

@@ -40,6 +40,7 @@ type Feishu struct {
 	client *http.Client
 	pace   *pacer
 	log    *slog.Logger
+	sent   *recent
 }
 
 // FeishuConfig configures one Feishu custom bot.
@@ -75,7 +76,7 @@ func NewFeishu(cfg FeishuConfig) (*Feishu, error) {
 		cfg.PerMinute = 100
 	}
 	return &Feishu{base: u, cfg: cfg, client: httpClient(cfg.Client, cfg.Timeout),
-		pace: newPacer(KindFeishu, cfg.Token, cfg.PerMinute, cfg.MaxWait, cfg.Now), log: logger(cfg.Logger)}, nil
+		pace: newPacer(KindFeishu, cfg.Token, cfg.PerMinute, cfg.MaxWait, cfg.Now), log: logger(cfg.Logger), sent: newRecent()}, nil
 }
 
 func (f *Feishu) Kind() string { return KindFeishu }
@@ -99,7 +100,12 @@ type feishuBody struct {
 }
 
 // Send posts m to the bot.
+// Send posts m, unless this adapter sent m.ID already.
 func (f *Feishu) Send(ctx context.Context, m Message) (Receipt, error) {
+	return f.sent.once(KindFeishu, m, func() (Receipt, error) { return f.send(ctx, m) })
+}
+
+func (f *Feishu) send(ctx context.Context, m Message) (Receipt, error) {
 	if err := f.pace.wait(ctx); err != nil {
 		logSend(f.log, KindFeishu, host(f.base), m, err)
 		return Receipt{}, err

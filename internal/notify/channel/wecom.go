@@ -34,6 +34,7 @@ type WeCom struct {
 	client *http.Client
 	pace   *pacer
 	log    *slog.Logger
+	sent   *recent
 }
 
 // WeComConfig configures one WeCom group robot.
@@ -65,7 +66,7 @@ func NewWeCom(cfg WeComConfig) (*WeCom, error) {
 		return nil, err
 	}
 	return &WeCom{base: u, cfg: cfg, client: httpClient(cfg.Client, cfg.Timeout),
-		pace: newPacer(KindWeCom, cfg.Key, cfg.PerMinute, cfg.MaxWait, cfg.Now), log: logger(cfg.Logger)}, nil
+		pace: newPacer(KindWeCom, cfg.Key, cfg.PerMinute, cfg.MaxWait, cfg.Now), log: logger(cfg.Logger), sent: newRecent()}, nil
 }
 
 func (w *WeCom) Kind() string { return KindWeCom }
@@ -105,7 +106,12 @@ func weComPayload(m Message) map[string]any {
 }
 
 // Send posts m to the robot.
+// Send posts m, unless this adapter sent m.ID already.
 func (w *WeCom) Send(ctx context.Context, m Message) (Receipt, error) {
+	return w.sent.once(KindWeCom, m, func() (Receipt, error) { return w.send(ctx, m) })
+}
+
+func (w *WeCom) send(ctx context.Context, m Message) (Receipt, error) {
 	if err := w.pace.wait(ctx); err != nil {
 		logSend(w.log, KindWeCom, host(w.base), m, err)
 		return Receipt{}, err
