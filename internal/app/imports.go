@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/ledger"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
@@ -38,8 +40,12 @@ func (a *App) ImportLedger(ctx context.Context, name string, r io.Reader, m ledg
 		return nil, err
 	}
 	byID, byName := map[string]bool{}, map[string]string{}
+	questions := map[string][]catalog.Attribute{}
 	for _, c := range cats {
 		byID[c.ID] = true
+		if len(c.Attributes) > 0 {
+			questions[c.ID] = c.Attributes
+		}
 		if _, dup := byName[c.Name]; dup {
 			byName[c.Name] = "" // ambiguous: a component and a matter share it
 		} else {
@@ -72,7 +78,15 @@ func (a *App) ImportLedger(ctx context.Context, name string, r io.Reader, m ledg
 			_, err := ix.Locate(lon, lat)
 			return err
 		},
-		Loc: calendar.Shanghai, Now: a.Now(),
+		Case: func(n string) (int64, bool) {
+			c, err := a.Store.CaseByNumber(ctx, n)
+			if err != nil {
+				return 0, false
+			}
+			return c.ID, true
+		},
+		Questions: questions,
+		Loc:       calendar.Shanghai, Now: a.Now(),
 	})
 	if err != nil {
 		return nil, err
@@ -87,16 +101,94 @@ func (a *App) ImportLedger(ctx context.Context, name string, r io.Reader, m ledg
 	}
 	l.SetBatch(math.MaxInt32)
 	l.Alerting, l.Now = a.Policy, a.Now()
-	sys := caseflow.Actor{Role: caseflow.System}
+	ids := map[string]int64{} // the numbers of this file, for the orders merged into them
 	for _, r := range rows {
-		u, _ := ix.Locate(r.Lon, r.Lat)
-		c := &caseflow.Case{Number: r.Number, Channel: caseflow.ChannelImport, CategoryID: r.Category, Urgency: caseflow.Normal,
-			State: caseflow.Registered, Description: r.Description, Address: r.Address, Point: caseflow.Point{Lon: r.Lon, Lat: r.Lat},
-			Place:      caseflow.Place{UnitGrid: u.Code, Grid: u.Grid, Community: u.Community, Street: u.Street},
-			ReportedAt: caseflow.Instant(r.ReportedAt), RegisteredAt: caseflow.Instant(r.ReportedAt), UpdatedAt: caseflow.Instant(r.ReportedAt), Version: 2}
-		note := caseflow.EventData{Note: fmt.Sprintf("导入历史台账 %s 第 %d 行", name, r.Line)}
-		evs := []caseflow.Event{
-			{Seq: 1, Action: caseflow.ActReport, ToState: caseflow.Reported, Actor: sys, At: c.ReportedAt, Data: note},
+		dup := ids[r.DuplicateOf]
+		if dup == 0 && r.Outcome == ledger.OutcomeMerged {
+			c, err := a.Store.CaseByNumber(ctx, r.DuplicateOf)
+			if err != nil {
+				return nil, fmt.Errorf("import: line %d: %w", r.Line, err)
+			}
+			dup = c.ID
+		}
+		c, evs, err := a.importedHistory(name, r, ix, dup)
+		if err != nil {
+			return nil, fmt.Errorf("import: line %d: %w", r.Line, err)
+		}
+		if err := l.Add(c, evs); err != nil {
+			return nil, err
+		}
+		ids[c.Number] = c.ID
+	}
+	if err := l.Close(); err != nil {
+		return nil, fmt.Errorf("import: nothing imported: %w", err)
+	}
+	res.Imported = len(rows)
+	return res, nil
+}
+
+// importedHistory is a row's case with its history. An order the desk
+// ended (answered, transferred, not accepted, merged) takes the case
+// loop's own steps, as the desk would have taken them then; one passed
+// on is registered, and closed when the ledger says so, with the
+// department's answer. A callback result is the loop's callback on it.
+// Imported orders are history: none is put on the callback list.
+func (a *App) importedHistory(file string, r ledger.ImportRow, ix *places.Index, duplicateOf int64) (*caseflow.Case, []caseflow.Event, error) {
+	u, _ := ix.Locate(r.Lon, r.Lat)
+	c := &caseflow.Case{Number: r.Number, Channel: r.Channel, CategoryID: r.Category, Urgency: r.Urgency,
+		State: caseflow.Registered, Description: r.Description, Address: r.Address, Point: caseflow.Point{Lon: r.Lon, Lat: r.Lat},
+		Place:      caseflow.Place{UnitGrid: u.Code, Grid: u.Grid, Community: u.Community, Street: u.Street},
+		Reporter:   r.Caller,
+		ReportedAt: caseflow.Instant(r.ReportedAt), UpdatedAt: caseflow.Instant(r.ReportedAt), Version: 2}
+	note := caseflow.EventData{Note: fmt.Sprintf("导入历史台账 %s 第 %d 行", file, r.Line)}
+	sys, desk := caseflow.Actor{Role: caseflow.System}, caseflow.Actor{Role: caseflow.Operator}
+	first := note
+	first.Intake, first.Attributes = r.Intake, r.Attributes
+	var evs []caseflow.Event
+	at := r.ClosedAt
+	if at.IsZero() {
+		at = r.ReportedAt
+	}
+	step := func(cmd caseflow.Command) error {
+		cmd.At, cmd.ExpectedVersion = at, c.Version
+		ev, err := caseflow.Apply(c, cmd, a.Policy)
+		if err != nil {
+			return err
+		}
+		ev.Data.Note = strings.TrimSpace(strings.Join([]string{ev.Data.Note, note.Note}, " "))
+		evs = append(evs, ev)
+		return nil
+	}
+	if r.Outcome != ledger.OutcomeDispatched {
+		reporter := sys
+		if r.Intake != nil {
+			reporter = desk
+		}
+		ev, err := caseflow.Report(c, reporter, r.ReportedAt, a.Policy)
+		if err != nil {
+			return nil, nil, err
+		}
+		first.Location = ev.Data.Location
+		ev.Data = first
+		evs = append(evs, ev)
+		noCallback := r.Intake != nil && r.Intake.NoCallback
+		switch r.Outcome {
+		case ledger.OutcomeAnswered:
+			err = step(caseflow.Command{Action: caseflow.ActAnswer, Actor: desk, Note: r.Answer.Reply, NoCallback: noCallback})
+		case ledger.OutcomeTransferred:
+			err = step(caseflow.Command{Action: caseflow.ActTransfer, Actor: desk, Reason: r.OutcomeNote})
+		case ledger.OutcomeNotAccepted:
+			err = step(caseflow.Command{Action: caseflow.ActDecline, Actor: desk, Reason: r.OutcomeNote})
+		case ledger.OutcomeMerged:
+			err = step(caseflow.Command{Action: caseflow.ActMerge, Actor: desk, DuplicateOf: duplicateOf, Reason: "重复诉求"})
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	} else {
+		c.RegisteredAt = c.ReportedAt
+		evs = []caseflow.Event{
+			{Seq: 1, Action: caseflow.ActReport, ToState: caseflow.Reported, Actor: sys, At: c.ReportedAt, Data: first},
 			{Seq: 2, Action: caseflow.ActRegister, FromState: caseflow.Reported, ToState: caseflow.Registered, Actor: sys, At: c.ReportedAt, Data: note},
 		}
 		if r.ClosedAt.IsZero() {
@@ -105,18 +197,33 @@ func (a *App) ImportLedger(ctx context.Context, name string, r io.Reader, m ledg
 			c.State, c.ClosedAt, c.CloseType, c.UpdatedAt, c.Version = caseflow.Closed, caseflow.Instant(r.ClosedAt), caseflow.CloseNormal, caseflow.Instant(r.ClosedAt), 3
 			closed := note
 			closed.CloseType = caseflow.CloseNormal
+			reason := "原台账记载已结案"
+			if r.Answer != nil {
+				// The department's answer to the caller, on the close.
+				closed.Answer = r.Answer
+				c.AnsweredAt = c.ClosedAt
+				if !r.Answer.Solved && r.Unsolved != "" {
+					reason = r.Unsolved
+				}
+			}
 			evs = append(evs, caseflow.Event{Seq: 3, Action: caseflow.ActClose, FromState: caseflow.Registered, ToState: caseflow.Closed,
-				Actor: sys, At: c.ClosedAt, Reason: "原台账记载已结案", Data: closed})
-		}
-		if err := l.Add(c, evs); err != nil {
-			return nil, err
+				Actor: sys, At: c.ClosedAt, Reason: reason, Data: closed})
 		}
 	}
-	if err := l.Close(); err != nil {
-		return nil, fmt.Errorf("import: nothing imported: %w", err)
+	if r.Reach != "" {
+		if !r.CallbackAt.IsZero() {
+			at = r.CallbackAt
+		}
+		var solved *bool
+		if r.Answer != nil && r.Rating != "" {
+			solved = &r.Answer.Solved
+		}
+		if err := step(caseflow.Command{Action: caseflow.ActCallback, Actor: desk, Reach: r.Reach, Rating: r.Rating, Solved: solved}); err != nil {
+			return nil, nil, err
+		}
 	}
-	res.Imported = len(rows)
-	return res, nil
+	c.CallbackDue = time.Time{}
+	return c, evs, nil
 }
 
 // numberColumn finds the case number's column, for the duplicate check.

@@ -76,7 +76,7 @@ func TestImportLedgerCSV(t *testing.T) {
 	// The same file again: every number is taken, nothing is imported.
 	_, err = a.ImportLedger(ctx, "台账.csv", strings.NewReader(goodCSV), nil, true)
 	var ie places.ImportErrors
-	if !errors.As(err, &ie) || len(ie) != 2 || !strings.Contains(ie[0].Error(), "line 2, column 案件编号: case number PC2025-0001 is already in Xiuhua") {
+	if !errors.As(err, &ie) || len(ie) != 2 || !strings.Contains(ie[0].Error(), "line 2, column 案件编号 (number): case number PC2025-0001 is already in Xiuhua") {
 		t.Fatalf("second import: %v", err)
 	}
 }
@@ -89,7 +89,7 @@ func TestImportLedgerRefusesBadFiles(t *testing.T) {
 		name, file, want string
 	}{
 		{"wrong headers", "编号X,类别X\n1,2\n", "no column for number"},
-		{"unknown category", h + "A1,M99999,描述,,113.35,40.05,2026-01-05 09:30,\n", "line 2, column 问题类别: unknown category"},
+		{"unknown category", h + "A1,M99999,描述,,113.35,40.05,2026-01-05 09:30,\n", "line 2, column 问题类别 (category): unknown category"},
 		{"date as odd text", h + "A1,M06011,描述,,113.35,40.05,上周二,\n", "line 2, column 上报时间"},
 		{"duplicate numbers", h + "A1,M06011,描述,,113.35,40.05,2026-01-05,\nA1,M06011,描述,,113.35,40.05,2026-01-05,\n", "also on line 2"},
 		{"outside", h + "A1,M06011,描述,,116.40,39.90,2026-01-05,\n", "outside jurisdiction"},

@@ -6,7 +6,9 @@
 package caseflow
 
 import (
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -157,6 +159,18 @@ type Reporter struct {
 	AccountID int64  `json:"account_id,omitempty"`
 	Name      string `json:"name,omitempty"`
 	Phone     string `json:"phone,omitempty"`
+}
+
+// phoneNumber is a mainland mobile number or a landline with its area
+// code (Datong's is 0352).
+var phoneNumber = regexp.MustCompile(`^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$`)
+
+// Phone reads a caller's phone number as people write it (spaces
+// dropped) and says whether it is one: a mainland mobile (13912345678)
+// or a landline with its area code (0352-1234567).
+func Phone(s string) (string, bool) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	return s, phoneNumber.MatchString(s)
 }
 
 // Case is one reported problem through its whole life.

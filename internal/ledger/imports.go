@@ -14,6 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/places"
 )
 
@@ -35,21 +36,28 @@ const (
 	FClosed      Field = "closed_at"   // empty: still open
 )
 
-// Fields in file order of a template.
-var Fields = []Field{FNumber, FCategory, FDescription, FAddress, FLon, FLat, FReported, FClosed}
+// Fields in file order of a template: the case, then the 12345 order's
+// (hotline.go).
+var Fields = append([]Field{FNumber, FCategory, FDescription, FAddress, FLon, FLat, FReported, FClosed}, hotlineFields...)
 
 var required = map[Field]bool{FNumber: true, FCategory: true, FDescription: true, FLon: true, FLat: true, FReported: true}
 
 // DefaultHeaders are header texts recognised without a mapping.
 var DefaultHeaders = map[Field][]string{
-	FNumber:      {"案件编号", "编号", "number"},
+	FNumber:      {"案件编号", "工单编号", "编号", "number"},
 	FCategory:    {"类别编码", "问题类别", "类别", "category"},
 	FDescription: {"问题描述", "描述", "description"},
 	FAddress:     {"地址", "问题地址", "address"},
 	FLon:         {"经度", "lon", "longitude"},
 	FLat:         {"纬度", "lat", "latitude"},
 	FReported:    {"上报时间", "reported_at"},
-	FClosed:      {"结案时间", "closed_at"},
+	FClosed:      {"结案时间", "办结时间", "closed_at"},
+}
+
+func init() {
+	for f, names := range hotlineHeaders {
+		DefaultHeaders[f] = names
+	}
 }
 
 // Mapping says which header fills which field; fields not named are found
@@ -75,6 +83,11 @@ func ParseMapping(s string) (Mapping, error) {
 	}
 	return m, nil
 }
+
+// AttributePrefix starts a column of answers to a category's question
+// named by its code (attr:stalls); a column headed by the question itself
+// (摊位数) is read the same.
+const AttributePrefix = "attr:"
 
 // Table is a spreadsheet read into text: the header and each data row
 // with its line (row) number in the file.
@@ -215,6 +228,7 @@ type ImportRow struct {
 	Lon, Lat    float64
 	ReportedAt  time.Time
 	ClosedAt    time.Time
+	Order
 }
 
 // Checks are what the database knows about rows.
@@ -224,6 +238,11 @@ type Checks struct {
 	Place    func(lon, lat float64) error         // nil when inside the jurisdiction
 	Loc      *time.Location
 	Now      time.Time
+	// Questions are each category's questions (category id → questions),
+	// for the answer columns.
+	Questions map[string][]catalog.Attribute
+	// Case finds a case already in Xiuhua by number, for merged orders.
+	Case func(number string) (id int64, ok bool)
 }
 
 // Parse maps and checks every row. It returns all rows, or every error
@@ -231,6 +250,7 @@ type Checks struct {
 func (t *Table) Parse(m Mapping, c Checks) ([]ImportRow, error) {
 	col := map[Field]int{}
 	var errs places.ImportErrors
+	used := map[int]bool{}
 	for _, f := range Fields {
 		names := DefaultHeaders[f]
 		if h, ok := m[f]; ok {
@@ -239,16 +259,18 @@ func (t *Table) Parse(m Mapping, c Checks) ([]ImportRow, error) {
 		for i, h := range t.Header {
 			for _, n := range names {
 				if strings.EqualFold(strings.TrimSpace(h), n) {
-					if _, dup := col[f]; !dup {
-						col[f] = i
+					if _, dup := col[f]; !dup && !used[i] {
+						col[f], used[i] = i, true
 					}
 				}
 			}
 		}
 		if _, ok := col[f]; !ok && required[f] {
-			errs = append(errs, places.RowError{Line: 1, Column: string(f), Msg: fmt.Sprintf("no column for %s (headers: %s)", f, strings.Join(t.Header, ", "))})
+			errs = append(errs, places.RowError{Line: 1, Column: string(f), Field: string(f), Code: "required", Msg: fmt.Sprintf("no column for %s (headers: %s)", f, strings.Join(t.Header, ", "))})
 		}
 	}
+	attrs, attrErrs := t.attributeColumns(used, c.Questions)
+	errs = append(errs, attrErrs...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -263,15 +285,27 @@ func (t *Table) Parse(m Mapping, c Checks) ([]ImportRow, error) {
 			}
 			return strings.TrimSpace(rec[j])
 		}
-		bad := func(f Field, format string, args ...any) {
+		badAt := func(j int, field, code, format string, args ...any) {
 			if len(errs) < maxImportError {
-				errs = append(errs, places.RowError{Line: line, Column: t.Header[col[f]], Msg: fmt.Sprintf(format, args...)})
+				column := field
+				if j >= 0 {
+					column = t.Header[j]
+				}
+				errs = append(errs, places.RowError{Line: line, Column: column, Field: field, Code: code, Msg: fmt.Sprintf(format, args...)})
 			}
 		}
+		column := func(f Field) int {
+			if j, ok := col[f]; ok {
+				return j
+			}
+			return -1
+		}
+		need := func(f Field, format string, args ...any) { badAt(column(f), string(f), "required", format, args...) }
+		bad := func(f Field, format string, args ...any) { badAt(column(f), string(f), "invalid", format, args...) }
 		r := ImportRow{Line: line, Number: get(FNumber), Description: get(FDescription), Address: get(FAddress)}
 		switch {
 		case r.Number == "":
-			bad(FNumber, "the case number is empty")
+			need(FNumber, "the case number is empty")
 		case strings.HasPrefix(r.Number, "="):
 			bad(FNumber, "a formula, not a value: paste values only")
 		case seen[r.Number] != 0:
@@ -288,7 +322,7 @@ func (t *Table) Parse(m Mapping, c Checks) ([]ImportRow, error) {
 			bad(FCategory, "unknown category %q (an id like M06011 or the catalog's name)", get(FCategory))
 		}
 		if r.Description == "" {
-			bad(FDescription, "the description is empty")
+			need(FDescription, "the description is empty")
 		}
 		lon, err1 := strconv.ParseFloat(get(FLon), 64)
 		lat, err2 := strconv.ParseFloat(get(FLat), 64)
@@ -315,6 +349,10 @@ func (t *Table) Parse(m Mapping, c Checks) ([]ImportRow, error) {
 			bad(FClosed, "close time %q: %v", get(FClosed), err)
 		} else if !r.ClosedAt.IsZero() && r.ClosedAt.Before(r.ReportedAt) {
 			bad(FClosed, "closed before it was reported")
+		}
+		r.Order = parseOrder(rowReader{get: get, bad: bad, need: need, badAt: badAt, loc: c.Loc}, r, seen, c)
+		if r.Category != "" {
+			r.Attributes = answerColumns(rec, attrs, c.Questions[r.Category], badAt)
 		}
 		out = append(out, r)
 	}

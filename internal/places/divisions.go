@@ -60,9 +60,16 @@ type RowError struct {
 	Line   int
 	Column string
 	Msg    string
+	// Field and Code, when set, name the refused value as an API error
+	// does (caller.phone, invalid), for a message in the reader's language.
+	Field string
+	Code  string
 }
 
 func (e RowError) Error() string {
+	if e.Field != "" && e.Field != e.Column {
+		return fmt.Sprintf("line %d, column %s (%s): %s", e.Line, e.Column, e.Field, e.Msg)
+	}
 	if e.Column != "" {
 		return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Msg)
 	}
@@ -120,19 +127,19 @@ func ParseDivisions(r io.Reader) ([]Division, error) {
 		n, ok := codeLen[d.Level]
 		switch {
 		case !ok:
-			errs = append(errs, RowError{line, "level", fmt.Sprintf("unknown level %q", d.Level)})
+			errs = append(errs, RowError{Line: line, Column: "level", Msg: fmt.Sprintf("unknown level %q", d.Level)})
 		case len(d.Code) != n || strings.Trim(d.Code, "0123456789") != "":
-			errs = append(errs, RowError{line, "code", fmt.Sprintf("a %s code has %d digits, got %q", d.Level, n, d.Code)})
+			errs = append(errs, RowError{Line: line, Column: "code", Msg: fmt.Sprintf("a %s code has %d digits, got %q", d.Level, n, d.Code)})
 		case d.Name == "":
-			errs = append(errs, RowError{line, "name", "empty name"})
+			errs = append(errs, RowError{Line: line, Column: "name", Msg: "empty name"})
 		case byCode[d.Code].Code != "":
-			errs = append(errs, RowError{line, "code", "duplicate code " + d.Code})
+			errs = append(errs, RowError{Line: line, Column: "code", Msg: "duplicate code " + d.Code})
 		case d.ParentCode != "" && !strings.HasPrefix(d.Code, d.ParentCode):
-			errs = append(errs, RowError{line, "parent_code", fmt.Sprintf("code %s does not start with its parent %s", d.Code, d.ParentCode)})
+			errs = append(errs, RowError{Line: line, Column: "parent_code", Msg: fmt.Sprintf("code %s does not start with its parent %s", d.Code, d.ParentCode)})
 		case d.ParentCode != "" && byCode[d.ParentCode].Code == "":
-			errs = append(errs, RowError{line, "parent_code", "parent " + d.ParentCode + " is not listed before this row"})
+			errs = append(errs, RowError{Line: line, Column: "parent_code", Msg: "parent " + d.ParentCode + " is not listed before this row"})
 		case d.ParentCode == "" && d.Level != LevelProvince:
-			errs = append(errs, RowError{line, "parent_code", "only a province may have no parent"})
+			errs = append(errs, RowError{Line: line, Column: "parent_code", Msg: "only a province may have no parent"})
 		default:
 			byCode[d.Code] = d
 			out = append(out, d)

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,16 +228,12 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, p access.Princi
 	fail(w, r, err)
 }
 
-// callerPhone is a mainland mobile number or a landline with its area
-// code (Datong's is 0352).
-var callerPhone = regexp.MustCompile(`^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$`)
-
 // callerCases is a caller's earlier orders, newest first, for the hotline
 // desk while the call is on (the repeats of a matter among them); every
 // look is audited, a phone number being personal data.
 func (s *Server) callerCases(w http.ResponseWriter, r *http.Request, p access.Principal) {
-	phone := strings.ReplaceAll(r.PathValue("phone"), " ", "")
-	if !callerPhone.MatchString(phone) {
+	phone, ok := caseflow.Phone(r.PathValue("phone"))
+	if !ok {
 		problem(w, http.StatusBadRequest, "invalid", "phone", "not a phone number: a mobile (13912345678) or a landline with its area code (0352-1234567)")
 		return
 	}
@@ -321,12 +316,13 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 			}
 		}
 		if c := in.Caller; c != nil {
-			name, phone := strings.TrimSpace(c.Name), strings.ReplaceAll(strings.TrimSpace(c.Phone), " ", "")
+			name := strings.TrimSpace(c.Name)
+			phone, valid := caseflow.Phone(c.Phone)
 			switch {
 			case len([]rune(name)) > 50:
 				problemWith(w, http.StatusBadRequest, "invalid", "caller.name", map[string]any{"chars": 50}, "the caller's name is longer than 50 characters")
 				return
-			case phone != "" && !callerPhone.MatchString(phone):
+			case phone != "" && !valid:
 				problem(w, http.StatusBadRequest, "invalid", "caller.phone", "not a phone number: a mobile (13912345678) or a landline with its area code (0352-1234567)")
 				return
 			case c.Callback != nil && *c.Callback && phone == "":
