@@ -149,13 +149,16 @@ func TestPublicPagesKeepPersonalDataPrivate(t *testing.T) {
 		"/open311/v2/requests.xml?service_request_id=" + strings.Join(numbers, ",") + "&extensions=true",
 		"/open311/v2/servicerequestupdates.json", "/open311/v2/servicerequestupdates.xml",
 		"/api/v1/photos/" + up.ID, "/api/v1/photos/" + up.ID + "?thumb=1", "/api/v1/public/map",
-		fmt.Sprintf("/api/v1/public/nearby?lon=%f&lat=%f", lon, lat), fmt.Sprintf("/api/v1/public/nearby?lon=%f&lat=%f&category=M06011", lon, lat)}
+		fmt.Sprintf("/api/v1/public/nearby?lon=%f&lat=%f", lon, lat), fmt.Sprintf("/api/v1/public/nearby?lon=%f&lat=%f&category=M06011", lon, lat),
+		// The Atom feeds: the board's, an area's (street, community, circle), in both languages.
+		"/feeds/board.atom", "/feeds/board.atom?lang=en", "/feeds/board.atom?street=" + cs[0].Place.Street, "/feeds/board.atom?community=" + cs[0].Place.Community,
+		fmt.Sprintf("/feeds/board.atom?lat=%f&lon=%f&r=1000", lat, lon), fmt.Sprintf("/feeds/board.atom?lat=%f&lon=%f&r=1000&category=M06&lang=en", lat, lon)}
 	number := regexp.MustCompile(`\b20\d{11}\b`)
 	photoID := regexp.MustCompile(`\b[0-9a-f]{64}\b`)
 	link := regexp.MustCompile(`(?:href|src)="(/[^"#]*)`)
 	byNumber := func(n string) []string {
 		return []string{"/api/v1/public/cases/" + n, "/open311/v2/requests/" + n + ".json", "/open311/v2/requests/" + n + ".xml?extensions=true",
-			"/open311/v2/tokens/" + n + ".json"}
+			"/open311/v2/tokens/" + n + ".json", "/feeds/cases/" + n + ".atom", "/feeds/cases/" + n + ".atom?lang=en"}
 	}
 	for _, n := range numbers {
 		queue = append(queue, byNumber(n)...) // the numbers are guessable: ask for each
@@ -183,6 +186,7 @@ func TestPublicPagesKeepPersonalDataPrivate(t *testing.T) {
 		seen("GET "+u, body)
 		for _, n := range number.FindAllString(body, -1) {
 			queue = append(queue, byNumber(n)[:2]...)
+			queue = append(queue, "/feeds/cases/"+n+".atom")
 		}
 		for _, id := range photoID.FindAllString(body, -1) {
 			queue = append(queue, "/api/v1/photos/"+id, "/api/v1/photos/"+id+"?thumb=1")

@@ -47,6 +47,7 @@ type Server struct {
 	trusted     map[string]bool // reverse proxies whose X-Forwarded-For counts
 	cache       readCache       // hot reads (cached)
 	noCache     bool
+	publicURL   string // WithPublicURL: the site's address in feeds and mails
 }
 
 // Option configures the server.

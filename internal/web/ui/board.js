@@ -5,7 +5,7 @@
 // reported nearby, with "me too" (我也遇到) instead of a second report.
 // No personal data is shown: what the server sends is already cut by the
 // public rule (internal/publish).
-import { ApiError, api, errText, fmtTime, h, loadMessages, questions, searchCategories, t, toast } from './lib.js';
+import { ApiError, api, errText, fmtTime, h, lang, loadMessages, questions, searchCategories, t, toast } from './lib.js';
 import { placeIndex, searchPlaces, shortName } from './places.js';
 
 const main = document.getElementById('main');
@@ -134,6 +134,7 @@ async function follow(number) {
       h('h3', null, t('public.steps')),
       h('ol.timeline', null, (c.steps || []).map(s => h('li', null, h('b', null, stateText(s.state)), ' ', h('span.muted', null, fmtTime(s.at))))),
       h('p.muted', null, t('public.tz')),
+      h('p', null, h('a.feed', { href: `/feeds/cases/${c.number}.atom${lang === 'en' ? '?lang=en' : ''}`, type: 'application/atom+xml', id: 'follow-feed' }, t('feed.link'))),
       c.rateable ? rating(c) : c.rated ? h('p.muted', { id: 'rated' }, t('board.rated')) : null));
   } catch (e) { out.replaceChildren(h('p.err', { role: 'alert' }, publicErr(e))); }
 }
