@@ -122,6 +122,15 @@ type Command struct {
 	Retimes    []Retime    // for retime: each running deadline that moves
 	Correct    *Correction // register and dispatch: the report's category or place, corrected
 	Knowledge  []int64     // answer: the knowledge points the answer used
+	// Late: the deadline the watcher's reminder or supervision order is
+	// about (the system's remind and supervise need no reason of their own).
+	Late *Late
+}
+
+// Late names a time limit that passed: its step and when it was due.
+type Late struct {
+	Step Step      `json:"step"`
+	Due  time.Time `json:"due"`
 }
 
 // Correction is what the centre puts right in a report when it registers or
@@ -790,12 +799,15 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 			}
 			ev.TaskID, ev.Data.UnitID = t.ID, t.UnitID
 		}
+		ev.Data.Late = systemLate(cmd)
 
 	case ActSupervise:
 		// An order to one department (task_unit, or the lead) or, before
 		// dispatch, to the centre; it must be answered within the reply limit.
-		if err := need("reason", cmd.Reason); err != nil {
-			return err
+		if ev.Data.Late = systemLate(cmd); ev.Data.Late == nil {
+			if err := need("reason", cmd.Reason); err != nil {
+				return err
+			}
 		}
 		if cmd.TaskUnit != 0 || cmd.TaskID != 0 {
 			t, err := n.findTask(cmd)
@@ -816,6 +828,17 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		}
 	}
 	return nil
+}
+
+// systemLate is the passed deadline a system command is about; people's
+// reminders and orders carry their own words instead.
+func systemLate(cmd Command) *Late {
+	if cmd.Late == nil || cmd.Actor.Role != System {
+		return nil
+	}
+	l := *cmd.Late
+	l.Due = Instant(l.Due)
+	return &l
 }
 
 // Instant is how the loop keeps time: UTC, to the millisecond, as stored.

@@ -299,6 +299,7 @@ type EventData struct {
 	Contact    *Contact          `json:"contact,omitempty"`   // first contact with the requester
 	Answer     *Answer           `json:"answer,omitempty"`    // the department's answer to the requester
 	Reach      Reach             `json:"reach,omitempty"`     // a callback attempt's outcome
+	Late       *Late             `json:"late,omitempty"`      // the system's reminder or supervision: the deadline that passed
 	Rating     Rating            `json:"rating,omitempty"`    // a callback's rating
 	Justified  *bool             `json:"justified,omitempty"` // a review of a dissatisfied rating
 }

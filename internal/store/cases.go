@@ -13,6 +13,7 @@ import (
 
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/notify"
 )
 
 const caseCols = `id, number, version, channel, category_id, urgency, state, description, address, lon, lat,
@@ -434,7 +435,7 @@ func (s *Store) afterEvent(ctx context.Context, tx *wtx, c *caseflow.Case, ev *c
 			return err
 		}
 	}
-	if err := s.notifyEvent(ctx, tx, c, ev); err != nil {
+	if err := s.writeNotices(ctx, tx, c, notify.ForEvent(c, ev), ev.At); err != nil {
 		return err
 	}
 	return s.outboxEvent(ctx, tx, c, ev)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/notify"
 )
 
 // The inbox (notifications) and the outbox (messages for webhooks) are
@@ -17,149 +18,58 @@ import (
 
 // Notification is one line of an inbox.
 type Notification struct {
-	ID         int64     `json:"id"`
-	UnitID     int64     `json:"unit_id,omitempty"`
-	AccountID  int64     `json:"account_id,omitempty"`
-	CaseID     int64     `json:"case_id"`
-	CaseNumber string    `json:"case_number"`
-	Kind       string    `json:"kind"`
-	Title      string    `json:"title"`
-	Due        time.Time `json:"due,omitzero"`
-	At         time.Time `json:"at"`
-	ReadAt     time.Time `json:"read_at,omitzero"`
+	ID         int64  `json:"id"`
+	UnitID     int64  `json:"unit_id,omitempty"`
+	AccountID  int64  `json:"account_id,omitempty"`
+	CaseID     int64  `json:"case_id"`
+	CaseNumber string `json:"case_number"`
+	Kind       string `json:"kind"`
+	Title      string `json:"title,omitempty"` // lines written before messages were kinds with parameters
+	// Params are the message's parameters; Text is it worded for the reader
+	// (the web layer renders it).
+	Params notify.Params `json:"params,omitempty"`
+	Level  string        `json:"level,omitempty"`
+	Text   string        `json:"text"`
+	Due    time.Time     `json:"due,omitzero"`
+	At     time.Time     `json:"at"`
+	ReadAt time.Time     `json:"read_at,omitzero"`
 }
 
-// localTime formats an instant for a notification title.
-func localTime(t time.Time) string { return t.In(calendar.Shanghai).Format("01-02 15:04") }
+const insertNoteHead = `INSERT INTO notifications (unit_id, account_id, case_id, kind, title, params, level, due, at) `
 
-const insertNoteHead = `INSERT INTO notifications (unit_id, account_id, case_id, kind, title, due, at) `
-
-// notifyUnit notes something for a unit; unit 0 is the command centre.
-func (s *Store) notifyUnit(ctx context.Context, tx *wtx, c *caseflow.Case, unit int64, kind, title string, due time.Time, at time.Time) error {
-	var err error
-	if unit == 0 {
-		_, err = tx.ExecContext(ctx, insertNoteHead+`SELECT min(id), NULL, $1, $2, $3, $4, $5 FROM units WHERE kind = 'centre' HAVING min(id) IS NOT NULL`,
-			c.ID, kind, title, ms(due), at.UnixMilli())
-	} else {
-		_, err = tx.ExecContext(ctx, insertNoteHead+`VALUES ($1, NULL, $2, $3, $4, $5, $6)`, unit, c.ID, kind, title, ms(due), at.UnixMilli())
-	}
-	if err != nil {
-		return fmt.Errorf("store: notify: %w", err)
-	}
-	return nil
-}
-
-// notifyGridWorkers notes something for the grid workers of the case's grid.
-func (s *Store) notifyGridWorkers(ctx context.Context, tx *wtx, c *caseflow.Case, kind, title string, due, at time.Time) error {
-	_, err := tx.ExecContext(ctx, insertNoteHead+`SELECT NULL, a.id, $1, $2, $3, $4, $5 FROM account_grids g
-		JOIN accounts a ON a.id = g.account_id WHERE g.grid = $6 AND a.active`, c.ID, kind, title, ms(due), at.UnixMilli(), c.Place.Grid)
-	if err != nil {
-		return fmt.Errorf("store: notify grid workers: %w", err)
-	}
-	return nil
-}
-
-// notifyLeaders notes something for the leaders of a unit, or the
-// district's leaders when the unit has none of its own.
-func (s *Store) notifyLeaders(ctx context.Context, tx *wtx, c *caseflow.Case, unit int64, kind, title string, due, at time.Time) error {
-	_, err := tx.ExecContext(ctx, insertNoteHead+`SELECT NULL, id, $1, $2, $3, $4, $5 FROM accounts
-		WHERE role = 'leader' AND active AND (unit_id = $6 OR NOT EXISTS (
-			SELECT 1 FROM accounts WHERE role = 'leader' AND active AND unit_id = $7))`,
-		c.ID, kind, title, ms(due), at.UnixMilli(), unit, unit)
-	if err != nil {
-		return fmt.Errorf("store: notify leaders: %w", err)
-	}
-	return nil
-}
-
-// notifyResponsible notes a deadline for whoever must meet it.
-func (s *Store) notifyResponsible(ctx context.Context, tx *wtx, c *caseflow.Case, w Watch, kind, title string, at time.Time) error {
-	switch w.Step {
-	case caseflow.StepCheck:
-		return s.notifyGridWorkers(ctx, tx, c, kind, title, w.Deadline, at)
-	case caseflow.StepArbitrate: // the district's leaders decide
-		return s.notifyLeaders(ctx, tx, c, 0, kind, title, w.Deadline, at)
-	}
-	return s.notifyUnit(ctx, tx, c, w.UnitID, kind, title, w.Deadline, at)
-}
-
-// notifyEvent tells the people a case event concerns.
-func (s *Store) notifyEvent(ctx context.Context, tx *wtx, c *caseflow.Case, ev *caseflow.Event) error {
-	n, at := c.Number, ev.At
-	due := func(unit int64) time.Time {
-		for _, t := range c.Tasks {
-			if t.UnitID == unit && t.State.Active() {
-				return t.Deadline
-			}
-		}
-		return time.Time{}
-	}
-	switch ev.Action {
-	case caseflow.ActReport:
-		return s.notifyUnit(ctx, tx, c, 0, "new_case", fmt.Sprintf("新上报：案件 %s", n), c.Deadline, at)
-	case caseflow.ActDispatch:
-		for _, a := range ev.Data.Assignments {
-			role := "协办"
-			if a.Lead {
-				role = "主办"
-			}
-			title := fmt.Sprintf("新任务（%s）：案件 %s，处置时限 %s", role, n, localTime(due(a.UnitID)))
-			if err := s.notifyUnit(ctx, tx, c, a.UnitID, "task", title, due(a.UnitID), at); err != nil {
-				return err
-			}
-		}
-	case caseflow.ActRequestReturn, caseflow.ActRequestExtension, caseflow.ActRequestSuspension:
-		words := map[caseflow.Action]string{caseflow.ActRequestReturn: "回退", caseflow.ActRequestExtension: "延期", caseflow.ActRequestSuspension: "挂账"}
-		return s.notifyUnit(ctx, tx, c, 0, "request", fmt.Sprintf("%s申请：案件 %s", words[ev.Action], n), time.Time{}, at)
-	case caseflow.ActApproveReturn, caseflow.ActRefuseReturn, caseflow.ActApproveExtension, caseflow.ActRefuseExtension,
-		caseflow.ActApproveSuspension, caseflow.ActRefuseSuspension:
-		verdict := "同意"
-		if strings.HasPrefix(string(ev.Action), "refuse") {
-			verdict = "不同意"
-		}
-		return s.notifyUnit(ctx, tx, c, ev.Data.UnitID, "answer", fmt.Sprintf("申请已批复（%s）：案件 %s", verdict, n), due(ev.Data.UnitID), at)
-	case caseflow.ActReportBack:
-		if c.State == caseflow.PendingCheck {
-			return s.notifyGridWorkers(ctx, tx, c, "check", fmt.Sprintf("待核查：案件 %s", n), c.Deadline, at)
-		}
-	case caseflow.ActCallback:
-		// A 不满意 waits for the centre's review (复核).
-		if c.Review == caseflow.ReviewPending {
-			return s.notifyUnit(ctx, tx, c, 0, "review", fmt.Sprintf("不满意待复核：工单 %s，复核时限 %s", n, localTime(c.ReviewDue)), c.ReviewDue, at)
-		}
-	case caseflow.ActCheckFail, caseflow.ActReopen, caseflow.ActReview:
-		if ev.Action == caseflow.ActReview && c.State != caseflow.InProgress {
-			return nil // not justified: the order stays closed
-		}
-		kind, word := "rework", "返工"
-		if ev.Action != caseflow.ActCheckFail {
-			kind, word = "reopen", "重办"
-		}
-		for _, t := range c.Tasks {
-			if t.State.Active() {
-				if err := s.notifyUnit(ctx, tx, c, t.UnitID, kind, fmt.Sprintf("%s：案件 %s，时限 %s", word, n, localTime(t.Deadline)), t.Deadline, at); err != nil {
-					return err
-				}
-			}
-		}
-	case caseflow.ActRemind:
-		return s.notifyUnit(ctx, tx, c, ev.Data.UnitID, "reminder", fmt.Sprintf("催办：案件 %s %s", n, ev.Data.Note), due(ev.Data.UnitID), at)
-	case caseflow.ActSupervise:
-		var reply time.Time
-		if ev.Data.Deadline != nil {
-			reply = *ev.Data.Deadline
-		}
-		title := fmt.Sprintf("督办：案件 %s，%s，请于 %s 前回复", n, ev.Reason, localTime(reply))
-		if err := s.notifyUnit(ctx, tx, c, ev.Data.UnitID, "supervision", title, reply, at); err != nil {
+// writeNotices writes the inbox lines of notices (as the rules decided
+// them) for c, at: each audience resolved to its unit or its accounts.
+func (s *Store) writeNotices(ctx context.Context, tx *wtx, c *caseflow.Case, ns []notify.Notice, at time.Time) error {
+	for _, n := range ns {
+		p, err := json.Marshal(n.Params)
+		if err != nil {
 			return err
 		}
-		return s.notifyLeaders(ctx, tx, c, ev.Data.UnitID, "supervision", title, reply, at)
-	case caseflow.ActReply:
-		title := fmt.Sprintf("督办回复：案件 %s", n)
-		if err := s.notifyUnit(ctx, tx, c, 0, "reply", title, time.Time{}, at); err != nil {
-			return err
+		args := []any{c.ID, n.Kind, string(p), string(n.Level), ms(n.Due), at.UnixMilli()}
+		switch {
+		case n.To == notify.Centre || (n.To == notify.Unit && n.UnitID == 0):
+			_, err = tx.ExecContext(ctx, insertNoteHead+`SELECT min(id), NULL, $1, $2, '', $3, $4, $5, $6 FROM units WHERE kind = 'centre' HAVING min(id) IS NOT NULL`, args...)
+		case n.To == notify.Unit:
+			_, err = tx.ExecContext(ctx, insertNoteHead+`VALUES ($7, NULL, $1, $2, '', $3, $4, $5, $6)`, append(args, n.UnitID)...)
+		case n.To == notify.GridWorkers:
+			_, err = tx.ExecContext(ctx, insertNoteHead+`SELECT NULL, a.id, $1, $2, '', $3, $4, $5, $6 FROM account_grids g
+				JOIN accounts a ON a.id = g.account_id WHERE g.grid = $7 AND a.active`, append(args, c.Place.Grid)...)
+		case n.To == notify.Leaders:
+			// The unit's own leaders, or the district's when it has none.
+			_, err = tx.ExecContext(ctx, insertNoteHead+`SELECT NULL, id, $1, $2, '', $3, $4, $5, $6 FROM accounts
+				WHERE role = 'leader' AND active AND (unit_id = $7 OR NOT EXISTS (
+					SELECT 1 FROM accounts WHERE role = 'leader' AND active AND unit_id = $8))`, append(args, n.UnitID, n.UnitID)...)
+		case n.To == notify.Requester:
+			if c.Reporter.AccountID == 0 {
+				continue
+			}
+			_, err = tx.ExecContext(ctx, insertNoteHead+`VALUES (NULL, $7, $1, $2, '', $3, $4, $5, $6)`, append(args, c.Reporter.AccountID)...)
+		default:
+			err = fmt.Errorf("unknown audience %q", n.To)
 		}
-		return s.notifyLeaders(ctx, tx, c, ev.Data.UnitID, "reply", title, time.Time{}, at)
+		if err != nil {
+			return fmt.Errorf("store: notify %s: %w", n.Kind, err)
+		}
 	}
 	return nil
 }
@@ -367,7 +277,7 @@ func (s *Store) Inbox(ctx context.Context, r Recipient, now time.Time, limit int
 	var args []any
 	mine := r.lines(&args)
 	args = append(args, limit)
-	rows, err := s.r.QueryContext(ctx, fmt.Sprintf(`SELECT n.id, n.unit_id, n.account_id, n.case_id, c.number, n.kind, n.title, n.due, n.at, n.read_at
+	rows, err := s.r.QueryContext(ctx, fmt.Sprintf(`SELECT n.id, n.unit_id, n.account_id, n.case_id, c.number, n.kind, n.title, n.params, n.level, n.due, n.at, n.read_at
 		FROM notifications n JOIN cases c ON c.id = n.case_id WHERE %s ORDER BY n.id DESC LIMIT $%d`, mine, len(args)), args...)
 	if err != nil {
 		return in, fmt.Errorf("store: inbox: %w", err)
@@ -376,9 +286,16 @@ func (s *Store) Inbox(ctx context.Context, r Recipient, now time.Time, limit int
 		var n Notification
 		var unit, acc, due, read sql.NullInt64
 		var at int64
-		if err := rows.Scan(&n.ID, &unit, &acc, &n.CaseID, &n.CaseNumber, &n.Kind, &n.Title, &due, &at, &read); err != nil {
+		var params sql.NullString
+		if err := rows.Scan(&n.ID, &unit, &acc, &n.CaseID, &n.CaseNumber, &n.Kind, &n.Title, &params, &n.Level, &due, &at, &read); err != nil {
 			rows.Close()
 			return in, err
+		}
+		if params.Valid && params.String != "" {
+			if err := json.Unmarshal([]byte(params.String), &n.Params); err != nil {
+				rows.Close()
+				return in, fmt.Errorf("store: inbox line %d: %w", n.ID, err)
+			}
 		}
 		n.UnitID, n.AccountID, n.Due, n.ReadAt, n.At = unit.Int64, acc.Int64, fromMS(due), fromMS(read), time.UnixMilli(at).UTC()
 		in.New = append(in.New, n)

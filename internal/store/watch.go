@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/notify"
 )
 
 // Deadlines are watched from the database, not from timers in memory: each
@@ -320,61 +321,41 @@ func (s *Store) watchEffect(ctx context.Context, tx *wtx, w Watch, stage int, no
 	if err := s.loadCase(ctx, tx, w.CaseID, true, &c); err != nil {
 		return err
 	}
-	what := stepWords[w.Step]
+	d := notify.Deadline{Step: w.Step, UnitID: w.UnitID, Due: w.Deadline, Supervision: w.Supervision()}
+	late := &caseflow.Late{Step: w.Step, Due: w.Deadline}
 	switch {
 	case w.Supervision():
-		title := fmt.Sprintf("督办逾期未回复：案件 %s，回复时限 %s", c.Number, localTime(w.Deadline))
-		if err := s.notifyUnit(ctx, tx, &c, w.UnitID, "supervision_overdue", title, w.Deadline, now); err != nil {
-			return err
-		}
-		if err := s.notifyLeaders(ctx, tx, &c, w.UnitID, "supervision_overdue", title, w.Deadline, now); err != nil {
+		if err := s.writeNotices(ctx, tx, &c, notify.ForStage(&c, d, notify.Overdue), now); err != nil {
 			return err
 		}
 		return s.outboxNotice(ctx, tx, &c, "supervision.overdue", w, now)
 	case stage == StageWarned:
-		title := fmt.Sprintf("预警：案件 %s %s时限 %s 到期", c.Number, what, localTime(w.Deadline))
-		if err := s.notifyResponsible(ctx, tx, &c, w, "warning", title, now); err != nil {
+		if err := s.writeNotices(ctx, tx, &c, notify.ForStage(&c, d, notify.Warned), now); err != nil {
 			return err
 		}
 		return s.outboxNotice(ctx, tx, &c, "deadline.warning", w, now)
-	case w.Step == caseflow.StepArbitrate:
-		// The leaders' own step: no reminder to a department; the centre
-		// and the leaders are told the arbitration is late.
-		title := fmt.Sprintf("%s超期：工单 %s，%s时限 %s", what, c.Number, what, localTime(w.Deadline))
-		if err := s.notifyUnit(ctx, tx, &c, 0, "arbitrate_overdue", title, w.Deadline, now); err != nil {
-			return err
-		}
-		return s.notifyLeaders(ctx, tx, &c, 0, "arbitrate_overdue", title, w.Deadline, now)
-	case w.Step == caseflow.StepCallback || w.Step == caseflow.StepReview:
-		// A closed order takes no reminder: the centre is told the
-		// callback or the review is late, and its leaders when it stays
-		// late.
-		kind := string(w.Step) + "_overdue"
-		title := fmt.Sprintf("%s超期：工单 %s，%s时限 %s", what, c.Number, what, localTime(w.Deadline))
+	case w.Step == caseflow.StepCallback || w.Step == caseflow.StepReview || w.Step == caseflow.StepArbitrate:
+		// A closed order takes no reminder, and an arbitration is the
+		// leaders' own step: the rules tell the centre (and for an
+		// arbitration the leaders) it is late, and the leaders when it stays late.
+		st := notify.Overdue
 		if stage > StageOverdue {
-			return s.notifyLeaders(ctx, tx, &c, 0, kind, title, w.Deadline, now)
+			st = notify.Escalated
 		}
-		return s.notifyUnit(ctx, tx, &c, 0, kind, title, w.Deadline, now)
+		return s.writeNotices(ctx, tx, &c, notify.ForStage(&c, d, st), now)
 	case stage == StageOverdue:
 		cmd := caseflow.Command{Action: caseflow.ActRemind, Actor: caseflow.Actor{Role: caseflow.System}, At: now,
-			TaskID: w.TaskID(), Note: fmt.Sprintf("系统催办：%s已超期（时限 %s）", what, localTime(w.Deadline))}
+			TaskID: w.TaskID(), Late: late}
 		cmd.ExpectedVersion = c.Version
 		_, err := s.transitionTx(ctx, tx, &c, cmd, clock)
 		return err
 	default: // escalated
 		cmd := caseflow.Command{Action: caseflow.ActSupervise, Actor: caseflow.Actor{Role: caseflow.System}, At: now,
-			TaskID: w.TaskID(), Reason: fmt.Sprintf("超期未办结，系统自动督办（%s时限 %s）", what, localTime(w.Deadline))}
+			TaskID: w.TaskID(), Late: late}
 		cmd.ExpectedVersion = c.Version
 		_, err := s.transitionTx(ctx, tx, &c, cmd, clock)
 		return err
 	}
-}
-
-var stepWords = map[caseflow.Step]string{
-	caseflow.StepRegister: "立案", caseflow.StepDispatch: "派遣", caseflow.StepHandle: "处置",
-	caseflow.StepRework: "返工处置", caseflow.StepCheck: "核查", caseflow.StepClose: "结案", caseflow.StepReply: "督办回复",
-	caseflow.StepContact: "首次联系", caseflow.StepCallback: "回访", caseflow.StepReview: "差评复核",
-	caseflow.StepArbitrate: "仲裁",
 }
 
 // skipLocked makes a claim skip rows another instance holds.

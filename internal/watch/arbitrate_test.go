@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/notify"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 	"github.com/xiuhua/xiuhua/internal/watch"
@@ -66,7 +67,7 @@ func TestWatcherFollowsArbitration(t *testing.T) {
 		about := func(in store.Inbox, kind string) int {
 			n := 0
 			for _, l := range in.New {
-				if l.Kind == kind && strings.Contains(l.Title, "仲裁") {
+				if l.Kind == kind && strings.Contains(notify.Render("zh-CN", l.Kind, l.Params), "仲裁") {
 					n++
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/notify"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 	"github.com/xiuhua/xiuhua/internal/watch"
@@ -59,7 +60,7 @@ func TestWatcherFollowsContactAndCallback(t *testing.T) {
 			t.Fatalf("at the contact warning: %+v", res)
 		}
 		in := inbox(t, s, dept, clock.Now())
-		if len(in.New) == 0 || !strings.Contains(in.New[0].Title, "首次联系") {
+		if len(in.New) == 0 || !strings.Contains(notify.Render("zh-CN", in.New[0].Kind, in.New[0].Params), "首次联系") {
 			t.Fatalf("the department was not warned of the first contact: %+v", in.New)
 		}
 		clock.Set(task.ContactDue.Add(time.Minute))
@@ -67,7 +68,8 @@ func TestWatcherFollowsContactAndCallback(t *testing.T) {
 			t.Fatalf("after the contact deadline: %+v", res)
 		}
 		rem := events(t, s, c.ID, caseflow.ActRemind)
-		if len(rem) != 1 || rem[0].TaskID != task.ID || !strings.Contains(rem[0].Data.Note, "首次联系") {
+		if len(rem) != 1 || rem[0].TaskID != task.ID || rem[0].Data.Late == nil || rem[0].Data.Late.Step != caseflow.StepContact ||
+			!rem[0].Data.Late.Due.Equal(task.ContactDue) {
 			t.Fatalf("reminders %+v", rem)
 		}
 		c, _ = s.Case(ctx, c.ID)

@@ -153,7 +153,8 @@ func TestWatcherWarnsRemindsEscalates(t *testing.T) {
 			t.Fatalf("at escalation: %+v", res)
 		}
 		sup := events(t, s, c.ID, caseflow.ActSupervise)
-		if len(sup) != 1 || sup[0].Data.UnitID != f.Env.ID || sup[0].Data.Deadline == nil || sup[0].Reason == "" {
+		if len(sup) != 1 || sup[0].Data.UnitID != f.Env.ID || sup[0].Data.Deadline == nil ||
+			sup[0].Data.Late == nil || sup[0].Data.Late.Step != caseflow.StepHandle {
 			t.Fatalf("supervision events %+v", sup)
 		}
 		reply := *sup[0].Data.Deadline

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
@@ -177,4 +178,61 @@ func newTask(t *testing.T, base string, a *app.App, at caseflow.Case, unitCode s
 	act(t, base, disp, made.Number, "register", map[string]any{})
 	act(t, base, disp, made.Number, "dispatch", map[string]any{"assignments": []map[string]any{{"unit": unitCode, "lead": true}}})
 	return made.Number
+}
+
+// An inbox line is worded in the reader's language: the Chinese UI reads
+// 新任务（主办）…, the English UI (lang=en, or a browser asking for English)
+// "New task (lead) …", with the deadline in Beijing time in both.
+func TestInboxSpeaksTheReadersLanguage(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	accts, _ := a.Store.Accounts(ctx)
+	var handler string
+	var unit int64
+	for _, ac := range accts {
+		if ac.Role == caseflow.Handler && ac.Active {
+			handler, unit = ac.Username, ac.UnitID
+			break
+		}
+	}
+	units, _ := a.Store.Units(ctx)
+	var code string
+	for _, u := range units {
+		if u.ID == unit {
+			code = u.Code
+		}
+	}
+	all, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 10})
+	number := newTask(t, s.URL, a, all[0], code)
+	tok := tokenOf(t, a, handler)
+	line := func(q string, header map[string]string) store.Notification {
+		t.Helper()
+		st, body, _ := send(t, "GET", s.URL+"/api/v1/inbox"+q, tok, nil, header)
+		var in store.Inbox
+		if st != 200 || json.Unmarshal([]byte(body), &in) != nil {
+			t.Fatalf("inbox%s: %d %.200s", q, st, body)
+		}
+		for _, n := range in.New {
+			if n.CaseNumber == number && n.Kind == "task" {
+				return n
+			}
+		}
+		t.Fatalf("no task line for %s in %+v", number, in.New)
+		return store.Notification{}
+	}
+	zh, en := line("", nil), line("?lang=en", nil)
+	browser := line("", map[string]string{"Accept-Language": "en-US,en;q=0.8"})
+	if !strings.HasPrefix(zh.Text, "新任务（主办）：案件 "+number+"，处置时限 ") {
+		t.Errorf("Chinese line %q", zh.Text)
+	}
+	if !strings.HasPrefix(en.Text, "New task (lead): case "+number+", due ") || browser.Text != en.Text {
+		t.Errorf("English line %q, for an English browser %q", en.Text, browser.Text)
+	}
+	due := zh.Due.In(calendar.Shanghai).Format("01-02 15:04")
+	if !strings.HasSuffix(zh.Text, due) || !strings.HasSuffix(en.Text, due) {
+		t.Errorf("the deadline %s (Beijing) is not the one worded: %q / %q", due, zh.Text, en.Text)
+	}
+	if zh.Title != "" || zh.Params["role"] != "lead" {
+		t.Errorf("a new line keeps Chinese text or lost its parameters: %+v", zh)
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/notify"
 	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/publish"
@@ -692,6 +693,15 @@ func (s *Server) caseReporter(w http.ResponseWriter, r *http.Request, p access.P
 	writeJSON(w, http.StatusOK, out)
 }
 
+// readerLang is the language the reader asked for: ?lang= (the UI
+// sends its own), else the browser's Accept-Language.
+func readerLang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l != "" {
+		return notify.Lang(l)
+	}
+	return notify.Lang(r.Header.Get("Accept-Language"))
+}
+
 // inbox is the signed-in person's inbox: what is new, due and overdue.
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 	limit := 50
@@ -708,9 +718,13 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	lang := readerLang(r)
 	for i := range in.New {
 		n := &in.New[i]
 		n.At, n.Due, n.ReadAt = local(n.At), local(n.Due), local(n.ReadAt)
+		if n.Text = n.Title; n.Params != nil || n.Title == "" {
+			n.Text = notify.Render(lang, n.Kind, n.Params)
+		}
 	}
 	for _, l := range [][]store.DueItem{in.Due, in.Overdue} {
 		for i := range l {

@@ -163,6 +163,7 @@ export async function renderCase(box, number, me, onChange) {
   const timeline = h('ol.timeline', null, (c.timeline || []).map(e => h('li', null,
     h('b', null, t(`action.${e.action}`)), ' ', h('span.muted', null, fmtTime(e.at), ' · ', t(`role.${e.role}`), e.by ? ` ${e.by}` : '', e.unit_id ? ` · ${unitName(us, e.unit_id)}` : ''),
     e.reason ? h('div', null, e.reason) : null,
+    e.data && e.data.late ? h('div', { 'data-late': e.data.late.step }, t('case.late', { step: t(`step.${e.data.late.step}`), due: fmtTime(e.data.late.due) })) : null,
     e.data && e.data.contact ? h('div', null, t('case.contacted', { at: fmtTime(e.data.contact.at), how: t(`method.${e.data.contact.method}`) })) : null,
     e.data && e.data.answer ? h('div', { 'data-reply': '' }, h('b', null, t('case.reply'), '：'), e.data.answer.reply, ' ', h('span.muted', null, t(e.data.answer.solved ? 'case.solved' : 'case.unsolved'))) : null,
     e.data && e.data.reach && e.data.reach !== 'reached' ? h('div.muted', null, t(`reach.${e.data.reach}`)) : null,

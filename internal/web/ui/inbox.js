@@ -1,7 +1,7 @@
 // The inbox (待办消息): what is new for the signed-in person or their unit,
 // the deadlines warned about and those passed; a line opens its case beside
 // the list, with the actions the reader may take, and is marked read.
-import { api, errText, fmtTime, h, t, toast } from './lib.js';
+import { api, errText, fmtTime, h, lang, t, toast } from './lib.js';
 import { renderCase } from './casepanel.js';
 
 export async function render(main, me) {
@@ -21,10 +21,10 @@ export async function render(main, me) {
   }
   async function load() {
     try {
-      const r = await api('GET', '/api/v1/inbox?limit=200');
+      const r = await api('GET', `/api/v1/inbox?limit=200&lang=${lang}`);
       const line = n => h('tr.pick' + (n.read_at ? '' : '.unread'), { tabindex: 0, 'data-line': n.id, 'data-number': n.case_number,
         onclick: () => open(n.case_number, n), onkeydown: e => { if (e.key === 'Enter') open(n.case_number, n); } },
-      h('td', null, h('span.kind', null, t(`inbox.kind.${n.kind}`)), h('div', null, n.title), n.title.includes(n.case_number) ? '' : h('div.muted', null, n.case_number)),
+      h('td', null, h('span.kind', null, t(`inbox.kind.${n.kind}`)), h('div', null, n.text), n.text.includes(n.case_number) ? '' : h('div.muted', null, n.case_number)),
       h('td', null, fmtTime(n.at), n.due ? h('div.muted', null, t('inbox.due', { at: fmtTime(n.due) })) : ''));
       const due = d => h('tr.pick', { tabindex: 0, 'data-number': d.case_number, onclick: () => open(d.case_number),
         onkeydown: e => { if (e.key === 'Enter') open(d.case_number); } },
