@@ -26,7 +26,7 @@ import (
 )
 
 // testCert is a self-signed certificate for 127.0.0.1 and the pool that trusts it.
-func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
+func testCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -120,7 +120,7 @@ func (s *session) Logout() error { return nil }
 
 func (b *mailbox) count() int { b.mu.Lock(); defer b.mu.Unlock(); return len(b.got) }
 
-func startMailbox(t *testing.T, box *mailbox, cert tls.Certificate) (string, int) {
+func startMailbox(t testing.TB, box *mailbox, cert tls.Certificate) (string, int) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
