@@ -174,6 +174,11 @@ func (a *AliyunSMS) send(ctx context.Context, m Message) (Receipt, error) {
 	if e != nil {
 		return Receipt{}, e
 	}
+	return aliyunAnswer(ans, secrets)
+}
+
+// aliyunAnswer reads SendSms's answer.
+func aliyunAnswer(ans answer, secrets []string) (Receipt, error) {
 	var r struct {
 		Code, Message, BizId, RequestId string
 	}
@@ -186,7 +191,7 @@ func (a *AliyunSMS) send(ctx context.Context, m Message) (Receipt, error) {
 	// SignatureDoesNotMatch echoes the server's string to sign, which
 	// holds the phone numbers: keep only the sentence before it.
 	msg, _, _ := strings.Cut(r.Message, " server string to sign")
-	e = &Error{Kind: KindSMS, Code: r.Code, Msg: scrub(msg, secrets)}
+	e := &Error{Kind: KindSMS, Code: r.Code, Msg: scrub(msg, secrets)}
 	switch {
 	case r.Code == "isv.BUSINESS_LIMIT_CONTROL", r.Code == "isv.DAY_LIMIT_CONTROL", r.Code == "isv.MONTH_LIMIT_CONTROL",
 		strings.HasPrefix(r.Code, "Throttling"):

@@ -160,7 +160,11 @@ func httpClient(c *http.Client, timeout time.Duration) *http.Client {
 		}
 		return c
 	}
-	return &http.Client{Timeout: orDefault(timeout)}
+	// A vendor's endpoint does not redirect; following one would send a
+	// signed request, token and all, to wherever it pointed.
+	return &http.Client{Timeout: orDefault(timeout), CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 }
 
 func orDefault(d time.Duration) time.Duration {

@@ -129,6 +129,11 @@ func (c *CMAS) send(ctx context.Context, m Message) (Receipt, error) {
 	if e != nil {
 		return Receipt{}, e
 	}
+	return cmasAnswer(a)
+}
+
+// cmasAnswer reads norsubmit's answer.
+func cmasAnswer(a answer) (Receipt, error) {
 	var r struct {
 		Success  *bool  `json:"success"`
 		Rspcod   string `json:"rspcod"`
@@ -145,7 +150,7 @@ func (c *CMAS) send(ctx context.Context, m Message) (Receipt, error) {
 		}
 		return Receipt{ProviderID: id}, nil
 	}
-	e = &Error{Kind: KindSMS, Code: r.Rspcod, Msg: cmasMeaning(r.Rspcod)}
+	e := &Error{Kind: KindSMS, Code: r.Rspcod, Msg: cmasMeaning(r.Rspcod)}
 	if a.status >= 500 {
 		e.Retry = true
 	}

@@ -249,3 +249,22 @@ func TestDingTalkConfigNamesTheMissingField(t *testing.T) {
 		t.Fatalf("%v %q", err, d.Redacted())
 	}
 }
+
+// A redirecting endpoint is not followed: the signed request, token and
+// all, never reaches the other host.
+func TestRobotsDoNotFollowRedirects(t *testing.T) {
+	var reached int
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached++ }))
+	defer other.Close()
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	defer redirect.Close()
+	d, _ := NewDingTalk(DingTalkConfig{BaseURL: redirect.URL, AccessToken: "redirect-token", Secret: "SECr"})
+	_, err := d.Send(context.Background(), Message{ID: "r1", Text: "x"})
+	classified(t, err, CodeHTTP, false, false)
+	if reached != 0 {
+		t.Fatal("the redirect was followed")
+	}
+	noSecret(t, "redirect", err.Error(), "redirect-token", "SECr")
+}
