@@ -385,3 +385,13 @@ func (r *recent) once(kind string, m Message, send func() (Receipt, error)) (Rec
 	r.end(m.ID, rc, err)
 	return rc, err
 }
+
+// Every adapter says what it is for the admin page.
+var (
+	_ Described = (*Mail)(nil)
+	_ Described = (*AliyunSMS)(nil)
+	_ Described = (*CMAS)(nil)
+	_ Described = (*DingTalk)(nil)
+	_ Described = (*WeCom)(nil)
+	_ Described = (*Feishu)(nil)
+)

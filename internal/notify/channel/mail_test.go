@@ -316,3 +316,29 @@ func TestMailConfigNamesTheMissingField(t *testing.T) {
 		t.Fatal(m.Redacted())
 	}
 }
+
+// SMTPS (port 465 style): TLS from the first byte, then AUTH.
+func TestMailSpeaksImplicitTLS(t *testing.T) {
+	cert, pool := testCert(t)
+	box := &mailbox{user: "notify@pingcheng.gov.cn", pass: "smtps-password"}
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := smtp.NewServer(box)
+	s.Domain = "mx.test"
+	s.ErrorLog = stdlog.New(io.Discard, "", 0)
+	go s.Serve(l)
+	defer s.Close()
+	m, err := NewMail(MailConfig{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, ImplicitTLS: true,
+		User: box.user, Password: box.pass, From: "notify@pingcheng.gov.cn", TLS: &tls.Config{RootCAs: pool}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Send(context.Background(), Message{ID: "s1", To: []string{"li.si@example.cn"}, Subject: "日报", Text: "今日办结 12 件"}); err != nil {
+		t.Fatal(err)
+	}
+	if box.count() != 1 || !box.got[0].tls || box.got[0].user != box.user {
+		t.Fatalf("received %+v", box.got)
+	}
+}
