@@ -339,7 +339,11 @@ func (a *App) answers(ctx context.Context, in ReportInput) (map[string]string, e
 	got, err := catalog.Answer(qs, in.Attributes)
 	var ae *catalog.AttributeError
 	if errors.As(err, &ae) {
-		return nil, &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: ae.Field, Msg: ae.Msg}
+		code := caseflow.CodeInvalid
+		if ae.Missing {
+			code = caseflow.CodeRequired
+		}
+		return nil, &caseflow.Error{Code: code, Action: caseflow.ActReport, Field: ae.Field, Msg: ae.Msg, Params: ae.Params()}
 	}
 	return got, err
 }

@@ -20,8 +20,9 @@ import (
 // stallQuestions asks 非法占绿毁绿 (M06045) how many stalls and since when.
 func stallQuestions(t *testing.T, st *store.Store) {
 	t.Helper()
+	one, fifty := 1.0, 50.0
 	if err := st.SetCategoryAttributes(context.Background(), "M06045", []catalog.Attribute{
-		{Code: "stalls", Question: "摊位数", Datatype: catalog.Number, Required: true},
+		{Code: "stalls", Question: "摊位数", Datatype: catalog.Number, Required: true, Min: &one, Max: &fifty},
 		{Code: "since", Question: "持续多久", Datatype: catalog.SingleValue, Values: []catalog.Value{{Key: "week", Name: "一周内"}, {Key: "long", Name: "一周以上"}}},
 	}); err != nil {
 		t.Fatal(err)
@@ -162,6 +163,7 @@ func TestImportLedgerRefusesBadOrders(t *testing.T) {
 		{"a rating of a transferred call", map[int]string{17: "转办", 18: "转 110", 23: "满意"}, "满意度", "rating"},
 		{"a callback before the answer", map[int]string{23: "满意", 24: "2026-01-08 10:00"}, "回访时间", "callback_at"},
 		{"stalls not a number", map[int]string{25: "三个"}, "attr:stalls", "attributes.stalls"},
+		{"stalls out of range", map[int]string{25: "0"}, "attr:stalls", "attributes.stalls"},
 		{"an answer outside the choices", map[int]string{26: "一年"}, "持续多久", "attributes.since"},
 		{"an answer the category does not ask", map[int]string{1: "M06011", 25: "3"}, "attr:stalls", "attributes.stalls"},
 	} {

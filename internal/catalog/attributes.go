@@ -45,6 +45,9 @@ type Attribute struct {
 	Required bool     `json:"required"`
 	Help     string   `json:"help,omitempty"`   // how to answer (Open311 datatype_description)
 	Values   []Value  `json:"values,omitempty"` // for the list datatypes
+	// Min and Max bound a number's answer (the stalls: at least 1).
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
 }
 
 // Limits of attributes and answers.
@@ -58,10 +61,41 @@ const (
 var attrCode = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
 // AttributeError is a definition or an answer refused, naming the field
-// (attributes[2].code, attributes.stalls).
+// (attributes[2].code, attributes.stalls). An answer's refusal says which
+// question and why (Kind), for a message in the reader's language.
 type AttributeError struct {
 	Field string
 	Msg   string
+	// Of an answer: Missing (a required one left empty), the question's
+	// words, and why it is refused: number, range (Min–Max), choice, date,
+	// chars (at most Chars characters) or unknown (no such question).
+	Missing  bool
+	Question string
+	Kind     string
+	Min, Max *float64
+	Chars    int
+}
+
+// Params are the refusal's particulars: the question, and the bounds it
+// broke.
+func (e *AttributeError) Params() map[string]any {
+	if e.Question == "" && e.Kind == "" {
+		return nil
+	}
+	p := map[string]any{"question": e.Question}
+	if e.Kind != "" {
+		p["kind"] = e.Kind
+	}
+	if e.Min != nil {
+		p["min"] = *e.Min
+	}
+	if e.Max != nil {
+		p["max"] = *e.Max
+	}
+	if e.Chars > 0 {
+		p["chars"] = e.Chars
+	}
+	return p
 }
 
 func (e *AttributeError) Error() string { return e.Field + ": " + e.Msg }
@@ -69,7 +103,7 @@ func (e *AttributeError) Error() string { return e.Field + ": " + e.Msg }
 // CheckAttributes says what is wrong with a category's questions.
 func CheckAttributes(list []Attribute) error {
 	if len(list) > MaxAttributes {
-		return &AttributeError{"attributes", fmt.Sprintf("at most %d questions a category", MaxAttributes)}
+		return &AttributeError{Field: "attributes", Msg: fmt.Sprintf("at most %d questions a category", MaxAttributes)}
 	}
 	seen := map[string]bool{}
 	for i := range list {
@@ -78,30 +112,34 @@ func CheckAttributes(list []Attribute) error {
 		a.Code, a.Question, a.Help = strings.TrimSpace(a.Code), strings.TrimSpace(a.Question), strings.TrimSpace(a.Help)
 		switch {
 		case !attrCode.MatchString(a.Code):
-			return &AttributeError{at("code"), fmt.Sprintf("%q: lower-case letters, digits and _, starting with a letter, at most 32", a.Code)}
+			return &AttributeError{Field: at("code"), Msg: fmt.Sprintf("%q: lower-case letters, digits and _, starting with a letter, at most 32", a.Code)}
 		case seen[a.Code]:
-			return &AttributeError{at("code"), fmt.Sprintf("%q is asked twice", a.Code)}
+			return &AttributeError{Field: at("code"), Msg: fmt.Sprintf("%q is asked twice", a.Code)}
 		case a.Question == "" || utf8.RuneCountInString(a.Question) > 60:
-			return &AttributeError{at("question"), "the question: 1–60 characters"}
+			return &AttributeError{Field: at("question"), Msg: "the question: 1–60 characters"}
 		case utf8.RuneCountInString(a.Help) > 200:
-			return &AttributeError{at("help"), "at most 200 characters"}
+			return &AttributeError{Field: at("help"), Msg: "at most 200 characters"}
 		case !slices.Contains(Datatypes, a.Datatype):
-			return &AttributeError{at("datatype"), fmt.Sprintf("unknown datatype %q", a.Datatype)}
+			return &AttributeError{Field: at("datatype"), Msg: fmt.Sprintf("unknown datatype %q", a.Datatype)}
 		}
 		seen[a.Code] = true
 		list := a.Datatype == SingleValue || a.Datatype == MultiValue
 		switch {
 		case list && (len(a.Values) == 0 || len(a.Values) > MaxValues):
-			return &AttributeError{at("values"), fmt.Sprintf("a list question has 1–%d choices", MaxValues)}
+			return &AttributeError{Field: at("values"), Msg: fmt.Sprintf("a list question has 1–%d choices", MaxValues)}
 		case !list && len(a.Values) > 0:
-			return &AttributeError{at("values"), "only list questions have choices"}
+			return &AttributeError{Field: at("values"), Msg: "only list questions have choices"}
+		case a.Datatype != Number && (a.Min != nil || a.Max != nil):
+			return &AttributeError{Field: at("range"), Msg: "only a number question has a range"}
+		case a.Min != nil && a.Max != nil && *a.Min > *a.Max:
+			return &AttributeError{Field: at("range"), Msg: "the largest answer is below the smallest"}
 		}
 		keys := map[string]bool{}
 		for j, v := range a.Values {
 			v.Key, v.Name = strings.TrimSpace(v.Key), strings.TrimSpace(v.Name)
 			a.Values[j] = v
 			if v.Key == "" || len(v.Key) > 32 || strings.Contains(v.Key, ",") || keys[v.Key] || v.Name == "" || utf8.RuneCountInString(v.Name) > 40 {
-				return &AttributeError{fmt.Sprintf("attributes[%d].values[%d]", i, j), "each choice has its own key (no comma) and a name of 1–40 characters"}
+				return &AttributeError{Field: fmt.Sprintf("attributes[%d].values[%d]", i, j), Msg: "each choice has its own key (no comma) and a name of 1–40 characters"}
 			}
 			keys[v.Key] = true
 		}
@@ -116,7 +154,7 @@ func CheckAttributes(list []Attribute) error {
 func Answer(qs []Attribute, in map[string]string) (map[string]string, error) {
 	for code := range in {
 		if !slices.ContainsFunc(qs, func(a Attribute) bool { return a.Code == code }) {
-			return nil, &AttributeError{"attributes." + code, "this category asks no such question"}
+			return nil, &AttributeError{Field: "attributes." + code, Msg: "this category asks no such question", Kind: "unknown"}
 		}
 	}
 	var out map[string]string
@@ -125,7 +163,7 @@ func Answer(qs []Attribute, in map[string]string) (map[string]string, error) {
 		field := "attributes." + a.Code
 		if v == "" {
 			if a.Required {
-				return nil, &AttributeError{field, fmt.Sprintf("%s: an answer is required", a.Question)}
+				return nil, &AttributeError{Field: field, Msg: fmt.Sprintf("%s: an answer is required", a.Question), Missing: true, Question: a.Question}
 			}
 			continue
 		}
@@ -136,18 +174,28 @@ func Answer(qs []Attribute, in map[string]string) (map[string]string, error) {
 				most = MaxText
 			}
 			if utf8.RuneCountInString(v) > most {
-				return nil, &AttributeError{field, fmt.Sprintf("at most %d characters", most)}
+				return nil, &AttributeError{Field: field, Msg: fmt.Sprintf("at most %d characters", most), Question: a.Question, Kind: "chars", Chars: most}
 			}
 		case Number:
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f != f || f > 1e12 || f < -1e12 {
-				return nil, &AttributeError{field, fmt.Sprintf("%q is not a number", v)}
+				return nil, &AttributeError{Field: field, Msg: fmt.Sprintf("%q is not a number", v), Question: a.Question, Kind: "number"}
+			}
+			if (a.Min != nil && f < *a.Min) || (a.Max != nil && f > *a.Max) {
+				kind := "range"
+				switch {
+				case a.Max == nil:
+					kind = "min"
+				case a.Min == nil:
+					kind = "max"
+				}
+				return nil, &AttributeError{Field: field, Msg: fmt.Sprintf("%s is outside %s", v, bounds(a.Min, a.Max)), Question: a.Question, Kind: kind, Min: a.Min, Max: a.Max}
 			}
 			v = strconv.FormatFloat(f, 'f', -1, 64)
 		case Datetime:
 			if _, err := time.Parse(time.DateOnly, v); err != nil {
 				if _, err := time.Parse(time.RFC3339, v); err != nil {
-					return nil, &AttributeError{field, fmt.Sprintf("%q is not a day (2026-11-20) or a time with its zone", v)}
+					return nil, &AttributeError{Field: field, Msg: fmt.Sprintf("%q is not a day (2026-11-20) or a time with its zone", v), Question: a.Question, Kind: "date"}
 				}
 			}
 		case SingleValue, MultiValue:
@@ -158,7 +206,7 @@ func Answer(qs []Attribute, in map[string]string) (map[string]string, error) {
 			for i, k := range keys {
 				keys[i] = strings.TrimSpace(k)
 				if !slices.ContainsFunc(a.Values, func(x Value) bool { return x.Key == keys[i] }) {
-					return nil, &AttributeError{field, fmt.Sprintf("%q is not one of the choices", keys[i])}
+					return nil, &AttributeError{Field: field, Msg: fmt.Sprintf("%q is not one of the choices", keys[i]), Question: a.Question, Kind: "choice"}
 				}
 			}
 			v = strings.Join(keys, ",")
@@ -169,4 +217,33 @@ func Answer(qs []Attribute, in map[string]string) (map[string]string, error) {
 		out[a.Code] = v
 	}
 	return out, nil
+}
+
+// bounds writes a number's range for people: 1–50, at least 1, at most 50.
+func bounds(lo, hi *float64) string {
+	f := func(x *float64) string { return strconv.FormatFloat(*x, 'f', -1, 64) }
+	switch {
+	case lo != nil && hi != nil:
+		return f(lo) + "–" + f(hi)
+	case lo != nil:
+		return "at least " + f(lo)
+	case hi != nil:
+		return "at most " + f(hi)
+	}
+	return "any number"
+}
+
+// RangeText is a number question's range as the question's readers see
+// it (范围 1–50, 至少 1, 最多 50), or "".
+func (a Attribute) RangeText() string {
+	f := func(x *float64) string { return strconv.FormatFloat(*x, 'f', -1, 64) }
+	switch {
+	case a.Min != nil && a.Max != nil:
+		return "范围 " + f(a.Min) + "–" + f(a.Max)
+	case a.Min != nil:
+		return "至少 " + f(a.Min)
+	case a.Max != nil:
+		return "最多 " + f(a.Max)
+	}
+	return ""
 }

@@ -27,6 +27,8 @@ func TestQuestionsAreCheckedByField(t *testing.T) {
 		"attributes[1].values":    func(l []Attribute) { l[1].Values = nil },
 		"attributes[0].values":    func(l []Attribute) { l[0].Values = []Value{{"a", "b"}} },
 		"attributes[1].values[1]": func(l []Attribute) { l[1].Values[1].Key = "food" },
+		"attributes[1].range":     func(l []Attribute) { one := 1.0; l[1].Min = &one },
+		"attributes[0].range":     func(l []Attribute) { one, zero := 1.0, 0.0; l[0].Min, l[0].Max = &one, &zero },
 	} {
 		l := stalls()
 		edit(l)
@@ -63,5 +65,37 @@ func TestAnswersAreCheckedAndKept(t *testing.T) {
 	}
 	if _, err := Answer([]Attribute{{Code: "note", Question: "补充", Datatype: String}}, map[string]string{"note": strings.Repeat("长", MaxString+1)}); err == nil {
 		t.Error("a long answer is refused")
+	}
+}
+
+// A number question's range: an answer outside it is refused naming the
+// question and its bounds, for a message in the reader's language.
+func TestAnswersInTheirRange(t *testing.T) {
+	one, fifty := 1.0, 50.0
+	qs := stalls()
+	qs[0].Min, qs[0].Max = &one, &fifty
+	if err := CheckAttributes(qs); err != nil {
+		t.Fatal(err)
+	}
+	for v, kind := range map[string]string{"0": "range", "51": "range", "三": "number"} {
+		var ae *AttributeError
+		_, err := Answer(qs, map[string]string{"stalls": v})
+		if !errors.As(err, &ae) || ae.Field != "attributes.stalls" || ae.Kind != kind || ae.Params()["question"] != "摊位数" {
+			t.Errorf("%s: want a %s refusal of 摊位数, got %+v", v, kind, err)
+		}
+		if kind == "range" && (ae.Params()["min"] != 1.0 || ae.Params()["max"] != 50.0) {
+			t.Errorf("%s: the bounds %v", v, ae.Params())
+		}
+	}
+	if got, err := Answer(qs, map[string]string{"stalls": "50"}); err != nil || got["stalls"] != "50" {
+		t.Errorf("the top of the range: %v %v", got, err)
+	}
+	qs[0].Max = nil
+	if _, err := Answer(qs, map[string]string{"stalls": "0"}); err == nil || qs[0].RangeText() != "至少 1" {
+		t.Errorf("at least 1: %v, %q", err, qs[0].RangeText())
+	}
+	var ae *AttributeError
+	if _, err := Answer(qs, map[string]string{}); !errors.As(err, &ae) || !ae.Missing {
+		t.Errorf("a required answer left out: %v", err)
 	}
 }

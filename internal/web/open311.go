@@ -277,6 +277,9 @@ func (s *Server) open311Service(w http.ResponseWriter, r *http.Request) {
 		}
 		for i, a := range c.Attributes {
 			oa := o311Attribute{Variable: true, Code: a.Code, Datatype: a.Datatype, Required: a.Required, Description: a.Question, DatatypeDsc: a.Help, Order: i + 1}
+			if r := a.RangeText(); r != "" {
+				oa.DatatypeDsc = strings.TrimSpace(a.Help + "（" + r + "）")
+			}
 			for _, v := range a.Values {
 				oa.Values = append(oa.Values, o311Value{Key: v.Key, Name: v.Name})
 			}

@@ -58,6 +58,8 @@ function questionEditor(box, c, saved) {
       h('td', null, h('select', { 'data-f': 'datatype', 'aria-label': t('admin.q.datatype') }, kinds.map(k => h('option', { value: k, selected: k === q.datatype || undefined }, t(`admin.q.type.${k}`))))),
       h('td', null, h('input', { type: 'checkbox', 'data-f': 'required', checked: q.required || undefined, 'aria-label': t('admin.q.required') })),
       h('td', null, h('input', { 'data-f': 'values', size: 24, value: (q.values || []).map(v => `${v.key}=${v.name}`).join('；'), placeholder: 'food=餐饮；produce=果蔬', 'aria-label': t('admin.q.values') })),
+      h('td.num', null, h('input.bound', { type: 'number', step: 'any', 'data-f': 'min', value: q.min ?? '', 'aria-label': t('admin.q.min') }), ' – ',
+        h('input.bound', { type: 'number', step: 'any', 'data-f': 'max', value: q.max ?? '', 'aria-label': t('admin.q.max') })),
       h('td', null, h('button.link', { type: 'button', onclick: () => tr.remove() }, t('admin.delete'))));
     rows.append(tr);
   };
@@ -67,7 +69,8 @@ function questionEditor(box, c, saved) {
     const attributes = [...rows.querySelectorAll('[data-q-row]')].map(tr => {
       const f = k => tr.querySelector(`[data-f=${k}]`);
       const values = f('values').value.split(/[；;]/).map(s => s.trim()).filter(Boolean).map(s => { const [key, ...name] = s.split('='); return { key: key.trim(), name: name.join('=').trim() }; });
-      return { code: f('code').value.trim(), question: f('question').value.trim(), datatype: f('datatype').value, required: f('required').checked, values: values.length ? values : undefined };
+      const num = k => f(k).value.trim() === '' ? undefined : Number(f(k).value);
+      return { code: f('code').value.trim(), question: f('question').value.trim(), datatype: f('datatype').value, required: f('required').checked, values: values.length ? values : undefined, min: num('min'), max: num('max') };
     });
     try {
       await api('PUT', `/api/v1/admin/categories/${encodeURIComponent(c.id)}`, { attributes });
@@ -75,7 +78,7 @@ function questionEditor(box, c, saved) {
     } catch (e) { msg.textContent = errText(e); }
   };
   fill(box, h('section.panel', { id: 'questions-panel' }, h('h2', null, t('admin.q.title', { name: c.name })), h('p.muted', null, t('admin.q.help')),
-    h('div.scroll', null, h('table', null, h('thead', null, h('tr', null, ['code', 'question', 'datatype', 'required', 'values'].map(k => h('th', null, t(`admin.q.${k}`))), h('th', null, ''))), rows)),
+    h('div.scroll', null, h('table', null, h('thead', null, h('tr', null, ['code', 'question', 'datatype', 'required', 'values', 'range'].map(k => h('th', null, t(`admin.q.${k}`))), h('th', null, ''))), rows)),
     h('div.actions', null, h('button', { type: 'button', id: 'q-add', onclick: () => row() }, t('admin.q.add')), h('button.primary', { type: 'button', id: 'q-save', onclick: save }, t('admin.q.save')),
       h('button', { type: 'button', onclick: () => box.replaceChildren() }, t('cancel'))), msg));
 }

@@ -88,6 +88,12 @@ export function errText(e) {
     for (const [k, v] of Object.entries(params || {})) vars[k] = typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) ? fmtTime(v) : v;
     // The most specific message whose particulars the problem gives.
     const fits = k => messages[k] !== undefined && [...messages[k].matchAll(/\{(\w+)\}/g)].every(m => vars[m[1]] !== undefined);
+    // An answer to a category's question is named by the question.
+    if (code && /^attributes\./.test(base) && params && params.question !== undefined) {
+      const k = `err.${code}.attributes`;
+      if (params.kind && fits(`${k}.${params.kind}`)) return head + t(`${k}.${params.kind}`, vars);
+      if (fits(k)) return head + t(k, vars);
+    }
     if (code && base && fits(`err.${code}.${base}`)) return head + t(`err.${code}.${base}`, vars);
     // A limit: so many characters, or so many entries, at most.
     for (const k of ['chars', 'items']) if (code && vars[k] !== undefined && fits(`err.${code}.${k}`)) return head + t(`err.${code}.${k}`, vars);
@@ -103,6 +109,7 @@ export function errText(e) {
 function fieldName(f) {
   const m = /^([A-Za-z_-]+)(?:\[(\d+)\])?(?:\.([A-Za-z_]+))?$/.exec(f);
   if (!m) return f;
+  if (m[1] === 'attributes' && m[2] === undefined && m[3]) return messages['field.attributes'] || m[1]; // its code is no word for people
   let s = messages[`field.${m[1]}`] || m[1];
   if (m[2] !== undefined) s += ` #${Number(m[2]) + 1}`;
   if (m[3]) s += ' ' + (messages[`field.${m[3]}`] || m[3]);
@@ -197,6 +204,14 @@ export function photoStrip(ids) {
     h('img', { src: `/api/v1/photos/${id}?thumb=1`, alt: t('case.photo'), loading: 'lazy' }))));
 }
 
+// rangeText is a number question's bounds in words (1–50, 至少 1), or ''.
+export function rangeText(q) {
+  if (q.min != null && q.max != null) return t('q.between', { min: q.min, max: q.max });
+  if (q.min != null) return t('q.atleast', { min: q.min });
+  if (q.max != null) return t('q.atmost', { max: q.max });
+  return '';
+}
+
 // questions draws a category's questions (its attributes) into box — a
 // choice, a number, a day or text each as people answer it — and returns
 // how to read them: answers() the given ones by code, missing() the first
@@ -207,17 +222,28 @@ export function questions(box, c) {
     let el;
     if (q.datatype === 'singlevaluelist') el = h('select', a, h('option', { value: '' }, t('q.choose')), q.values.map(v => h('option', { value: v.key }, v.name)));
     else if (q.datatype === 'multivaluelist') el = h('select', { ...a, multiple: true, size: Math.min(q.values.length, 4) }, q.values.map(v => h('option', { value: v.key }, v.name)));
-    else if (q.datatype === 'number') el = h('input', { ...a, type: 'number', inputmode: 'decimal', step: 'any' });
+    else if (q.datatype === 'number') el = h('input', { ...a, type: 'number', inputmode: 'decimal', step: 'any', min: q.min ?? undefined, max: q.max ?? undefined });
     else if (q.datatype === 'datetime') el = h('input', { ...a, type: 'date' });
     else if (q.datatype === 'text') el = h('textarea', { ...a, rows: 2, maxlength: 1000 });
     else el = h('input', { ...a, maxlength: 100 });
     return [q, el];
   });
   const value = el => el.multiple ? [...el.selectedOptions].map(o => o.value).join(',') : el.value.trim();
-  fill(box, inputs.map(([q, el]) => h('label', { for: el.id }, h('span', null, q.question + (q.required ? ' *' : '')), el, q.help ? h('span.muted', null, q.help) : '')));
+  const hint = q => [q.help, rangeText(q)].filter(Boolean).join(' · ');
+  fill(box, inputs.map(([q, el]) => h('label', { for: el.id }, h('span', null, q.question + (q.required ? ' *' : '')), el, hint(q) ? h('span.muted', null, hint(q)) : '')));
+  // wrong says what is wrong with one answer, naming its question.
+  const wrong = (q, el) => {
+    const v = value(el);
+    if (q.datatype === 'number' && el.validity && el.validity.badInput) return t('q.number', { q: q.question });
+    if (!v) return q.required ? t('q.missing', { q: q.question }) : '';
+    if (q.datatype === 'number' && ((q.min != null && Number(v) < q.min) || (q.max != null && Number(v) > q.max))) return t('q.range', { q: q.question, range: rangeText(q) });
+    return '';
+  };
   return {
     answers() { const out = {}; for (const [q, el] of inputs) { const v = value(el); if (v) out[q.code] = v; } return out; },
-    missing() { const m = inputs.find(([q, el]) => q.required && !value(el)); if (!m) return ''; m[1].focus(); return t('q.missing', { q: m[0].question }); },
+    // missing is the first answer left out or out of bounds, said in
+    // words, its input focused; '' when every answer will do.
+    missing() { for (const [q, el] of inputs) { const w = wrong(q, el); if (w) { el.focus(); return w; } } return ''; },
   };
 }
 
