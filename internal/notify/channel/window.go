@@ -37,7 +37,8 @@ func (w *window) reserve(now time.Time) time.Duration {
 }
 
 // windows holds one window per robot, keyed by kind and a hash of the
-// robot's token, so two adapters built for the same robot share it.
+// robot's token, so two adapters built for the same robot share it (the
+// first one's PerMinute sets its size).
 var windows sync.Map
 
 func windowFor(kind, token string, n int, per time.Duration) *window {
