@@ -294,6 +294,67 @@ func (s *Server) open311Service(w http.ResponseWriter, r *http.Request) {
 	o311Write(w, f, http.StatusOK, def, def)
 }
 
+// o311Params are the Open311 names of the desk's fields, for refusals.
+var o311Params = map[string]string{"caller": "api_key", "caller.name": "last_name", "caller.phone": "phone",
+	"elements.when": "elements[when]", "elements.who": "elements[who]", "elements.matter": "elements[matter]"}
+
+// o311Call reads the requester (first_name, last_name, phone) and this
+// jurisdiction's extensions of a request: urgency (normal, urgent,
+// immediate), and for a 12345 order taken by the desk's key its
+// request_type, anonymous and callback (true or false) and the five
+// elements as elements[when], elements[who] and elements[matter]. A
+// request with a request_type is a 12345 order (channel hotline). bad
+// names the parameter refused, "" when all is well.
+func o311Call(v url.Values, p access.Principal) (in app.ReportInput, reporter caseflow.Reporter, bad string) {
+	in.Channel, in.Urgency = caseflow.ChannelOpen311, caseflow.Urgency(v.Get("urgency"))
+	if in.Urgency != "" && !in.Urgency.Valid() {
+		return in, reporter, "urgency: one of normal, urgent, immediate"
+	}
+	reporter.AccountID = p.AccountID
+	caller := deskCaller{Name: v.Get("last_name") + v.Get("first_name"), Phone: v.Get("phone")}
+	for _, b := range []struct {
+		name string
+		to   func(bool)
+	}{{"anonymous", func(x bool) { caller.Anonymous = x }}, {"callback", func(x bool) { caller.Callback = &x }}} {
+		switch v.Get(b.name) {
+		case "":
+		case "true":
+			b.to(true)
+		case "false":
+			b.to(false)
+		default:
+			return in, reporter, b.name + ": true or false"
+		}
+	}
+	call := deskCall{RequestType: caseflow.RequestType(v.Get("request_type"))}
+	if e := (caseflow.Elements{When: v.Get("elements[when]"), Who: v.Get("elements[who]"), Matter: v.Get("elements[matter]")}); e != (caseflow.Elements{}) {
+		call.Elements = &e
+	}
+	say := func(no *refusal) string {
+		field := no.Field
+		if n, ok := o311Params[field]; ok {
+			field = n
+		}
+		return field + ": " + no.Detail
+	}
+	if !call.any() && !caller.Anonymous && caller.Callback == nil {
+		// A plain Open311 request: its requester, checked.
+		name, phone, no := caller.check()
+		if no != nil {
+			return in, reporter, say(no)
+		}
+		reporter.Name, reporter.Phone = name, phone
+		return in, reporter, ""
+	}
+	call.Caller = &caller
+	intake, no := call.intake(p, &reporter)
+	if no != nil {
+		return in, reporter, say(no)
+	}
+	in.Intake, in.Channel = intake, caseflow.ChannelHotline
+	return in, reporter, ""
+}
+
 // o311Answers reads a request's attribute[code] fields.
 func o311Answers(v url.Values) map[string]string {
 	var out map[string]string
@@ -562,10 +623,14 @@ func (s *Server) open311Post(w http.ResponseWriter, r *http.Request) {
 	if m := v.Get("media_url"); m != "" {
 		desc += "\n[media_url] " + m
 	}
-	name := strings.TrimSpace(v.Get("last_name") + v.Get("first_name"))
-	c, _, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: caseflow.ChannelOpen311, CategoryID: code, Description: desc, Attributes: o311Answers(v),
-		Address: v.Get("address_string"), Lon: lon, Lat: lat, Reporter: caseflow.Reporter{AccountID: p.AccountID, Name: name, Phone: v.Get("phone")}},
-		p, "")
+	in, reporter, bad := o311Call(v, p)
+	if bad != "" {
+		o311Error(w, f, http.StatusBadRequest, bad)
+		return
+	}
+	in.CategoryID, in.Description, in.Attributes = code, desc, o311Answers(v)
+	in.Address, in.Lon, in.Lat, in.Reporter = v.Get("address_string"), lon, lat, reporter
+	c, _, err := s.app.ReportAs(r.Context(), in, p, "")
 	var ce *caseflow.Error
 	switch {
 	case errors.As(err, &ce) && (ce.Code == caseflow.CodeWrongRole || ce.Code == caseflow.CodeNotYours):

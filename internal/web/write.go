@@ -272,16 +272,8 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 		Lon         *float64         `json:"lon"`
 		Lat         *float64         `json:"lat"`
 		Photos      []string         `json:"photos"`
-		// The hotline desk: the caller and what they ask for.
-		RequestType caseflow.RequestType `json:"request_type"`
-		Caller      *struct {
-			Name      string `json:"name"`
-			Phone     string `json:"phone"`
-			Anonymous bool   `json:"anonymous"`
-			Callback  *bool  `json:"callback"`
-		} `json:"caller"`
-		// The five elements beside the place and the description.
-		Elements *caseflow.Elements `json:"elements"`
+		// The hotline desk: the caller, what they ask for, the five elements.
+		deskCall
 		// Answers to the category's questions (code → value).
 		Attributes map[string]string `json:"attributes"`
 	}
@@ -292,55 +284,20 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 		return
 	}
 	reporter := caseflow.Reporter{AccountID: p.AccountID}
-	var intake *caseflow.Intake
-	if in.Caller != nil || in.RequestType != "" || in.Elements != nil {
-		if p.Role != caseflow.Operator && p.Role != caseflow.Dispatcher {
-			problem(w, http.StatusBadRequest, "invalid", "caller", "only the hotline desk (operators, dispatchers) records a caller and a request type")
-			return
-		}
-		if !slices.Contains(caseflow.RequestTypes, in.RequestType) {
-			problem(w, http.StatusBadRequest, "invalid", "request_type", "request_type is one of complaint, help, consult, tip, suggestion, praise")
-			return
-		}
-		intake = &caseflow.Intake{Type: in.RequestType}
-		if e := in.Elements; e != nil {
-			e.When, e.Who, e.Matter = strings.TrimSpace(e.When), strings.TrimSpace(e.Who), strings.TrimSpace(e.Matter)
-			for field, v := range map[string]string{"elements.when": e.When, "elements.who": e.Who, "elements.matter": e.Matter} {
-				if len([]rune(v)) > caseflow.MaxElement {
-					problemWith(w, http.StatusBadRequest, "invalid", field, map[string]any{"chars": caseflow.MaxElement}, fmt.Sprintf("at most %d characters", caseflow.MaxElement))
-					return
-				}
-			}
-			if *e != (caseflow.Elements{}) {
-				intake.Elements = e
-			}
-		}
-		if c := in.Caller; c != nil {
-			name := strings.TrimSpace(c.Name)
-			phone, valid := caseflow.Phone(c.Phone)
-			switch {
-			case len([]rune(name)) > 50:
-				problemWith(w, http.StatusBadRequest, "invalid", "caller.name", map[string]any{"chars": 50}, "the caller's name is longer than 50 characters")
-				return
-			case phone != "" && !valid:
-				problem(w, http.StatusBadRequest, "invalid", "caller.phone", "not a phone number: a mobile (13912345678) or a landline with its area code (0352-1234567)")
-				return
-			case c.Callback != nil && *c.Callback && phone == "":
-				problem(w, http.StatusBadRequest, "required", "caller.phone", "a caller who accepts a callback needs a phone number")
-				return
-			}
-			if c.Anonymous {
-				name = ""
-			}
-			reporter.Name, reporter.Phone = name, phone
-			intake.Anonymous, intake.NoCallback = c.Anonymous, c.Callback != nil && !*c.Callback
-		}
-		if in.Channel == "" {
-			in.Channel = caseflow.ChannelHotline
-		}
+	intake, no := in.deskCall.intake(p, &reporter)
+	if no != nil {
+		problemWith(w, http.StatusBadRequest, no.Code, no.Field, no.Params, no.Detail)
+		return
+	}
+	if intake != nil && in.Channel == "" {
+		in.Channel = caseflow.ChannelHotline
 	}
 	if in.Urgency != "" && !in.Urgency.Valid() {
 		problem(w, http.StatusBadRequest, "invalid", "urgency", "urgency must be normal, urgent or immediate")
+		return
+	}
+	if in.Channel != "" && (!slices.Contains(caseflow.Channels, in.Channel) || in.Channel == caseflow.ChannelImport) {
+		problem(w, http.StatusBadRequest, "invalid", "channel", "channel is one of patrol, hotline, web, open311 (import is the ledger import's)")
 		return
 	}
 	if in.Channel == "" {
@@ -372,6 +329,88 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+c.Number)
 	writeJSON(w, status, s.caseView(c, s.app.Now()))
+}
+
+// deskCall is the hotline desk's part of a report: what the caller asks
+// for, the caller, and the five elements beside the place and the
+// description (POST /api/v1/cases; Open311 posts it as form fields).
+type deskCall struct {
+	RequestType caseflow.RequestType `json:"request_type"`
+	Caller      *deskCaller          `json:"caller"`
+	Elements    *caseflow.Elements   `json:"elements"`
+}
+
+// deskCaller is who called: kept for staff only.
+type deskCaller struct {
+	Name      string `json:"name"`
+	Phone     string `json:"phone"`
+	Anonymous bool   `json:"anonymous"`
+	Callback  *bool  `json:"callback"`
+}
+
+// refusal is a 400 to answer, naming the field.
+type refusal struct {
+	Code, Field, Detail string
+	Params              map[string]any
+}
+
+// any says whether the report carries anything of the desk's.
+func (d deskCall) any() bool { return d.Caller != nil || d.RequestType != "" || d.Elements != nil }
+
+// intake checks the desk's part of a report by p and puts the caller on
+// reporter; nil when the report has none. Only the hotline desk
+// (operators, dispatchers) records a call.
+func (d deskCall) intake(p access.Principal, reporter *caseflow.Reporter) (*caseflow.Intake, *refusal) {
+	if !d.any() {
+		return nil, nil
+	}
+	if p.Role != caseflow.Operator && p.Role != caseflow.Dispatcher {
+		return nil, &refusal{Code: "invalid", Field: "caller", Detail: "only the hotline desk (operators, dispatchers) records a caller and a request type"}
+	}
+	if !slices.Contains(caseflow.RequestTypes, d.RequestType) {
+		return nil, &refusal{Code: "invalid", Field: "request_type", Detail: "request_type is one of complaint, help, consult, tip, suggestion, praise"}
+	}
+	intake := &caseflow.Intake{Type: d.RequestType}
+	if e := d.Elements; e != nil {
+		e.When, e.Who, e.Matter = strings.TrimSpace(e.When), strings.TrimSpace(e.Who), strings.TrimSpace(e.Matter)
+		for _, x := range []struct{ field, v string }{{"elements.when", e.When}, {"elements.who", e.Who}, {"elements.matter", e.Matter}} {
+			if len([]rune(x.v)) > caseflow.MaxElement {
+				return nil, &refusal{Code: "invalid", Field: x.field, Params: map[string]any{"chars": caseflow.MaxElement}, Detail: fmt.Sprintf("at most %d characters", caseflow.MaxElement)}
+			}
+		}
+		if *e != (caseflow.Elements{}) {
+			intake.Elements = e
+		}
+	}
+	if c := d.Caller; c != nil {
+		name, phone, no := c.check()
+		switch {
+		case no != nil:
+			return nil, no
+		case c.Callback != nil && *c.Callback && phone == "":
+			return nil, &refusal{Code: "required", Field: "caller.phone", Detail: "a caller who accepts a callback needs a phone number"}
+		}
+		if c.Anonymous {
+			name = ""
+		}
+		reporter.Name, reporter.Phone = name, phone
+		intake.Anonymous, intake.NoCallback = c.Anonymous, c.Callback != nil && !*c.Callback
+	}
+	return intake, nil
+}
+
+// check reads the caller's name and phone as given: a name of at most 50
+// characters, a phone that is one.
+func (c deskCaller) check() (name, phone string, no *refusal) {
+	name = strings.TrimSpace(c.Name)
+	phone, valid := caseflow.Phone(c.Phone)
+	switch {
+	case len([]rune(name)) > 50:
+		return "", "", &refusal{Code: "invalid", Field: "caller.name", Params: map[string]any{"chars": 50}, Detail: "the caller's name is longer than 50 characters"}
+	case phone != "" && !valid:
+		return "", "", &refusal{Code: "invalid", Field: "caller.phone", Detail: "not a phone number: a mobile (13912345678) or a landline with its area code (0352-1234567)"}
+	}
+	return name, phone, nil
 }
 
 // checkReport answers 400 for what every report needs: a category, a
