@@ -1,0 +1,326 @@
+package watch_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/notify"
+	"github.com/xiuhua/xiuhua/internal/notify/channel"
+	"github.com/xiuhua/xiuhua/internal/store"
+	"github.com/xiuhua/xiuhua/internal/store/storetest"
+	"github.com/xiuhua/xiuhua/internal/watch"
+)
+
+// received is what the fake endpoints took in, in order.
+type received struct {
+	mu   sync.Mutex
+	got  []string // "robot: text", "sms 139…: text", "mail to: subject"
+	hits map[string]int
+}
+
+func (r *received) add(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, s)
+}
+
+// fail answers the first n calls of a kind with a failure.
+func (r *received) fail(kind string, n int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.hits == nil {
+		r.hits = map[string]int{}
+	}
+	r.hits[kind]++
+	return r.hits[kind] <= n
+}
+
+func (r *received) matching(prefix string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, g := range r.got {
+		if strings.HasPrefix(g, prefix) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// dingTalk is a DingTalk robot endpoint that checks the documented
+// signature and answers its first call "send too fast" (130101).
+func dingTalk(t *testing.T, rec *received, token, secret string) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(q.Get("timestamp") + "\n" + secret))
+		if r.URL.Path != "/robot/send" || q.Get("access_token") != token || q.Get("sign") != base64.StdEncoding.EncodeToString(mac.Sum(nil)) {
+			fmt.Fprint(w, `{"errcode":310000,"errmsg":"sign not match"}`)
+			return
+		}
+		if rec.fail("dingtalk", 1) {
+			fmt.Fprint(w, `{"errcode":130101,"errmsg":"send too fast, exceed 20 times per minute"}`)
+			return
+		}
+		var body struct {
+			Msgtype string
+			Text    struct{ Content string }
+		}
+		json.NewDecoder(r.Body).Decode(&body)
+		rec.add("robot: " + body.Text.Content)
+		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok"}`)
+	}))
+}
+
+// cmas is a China Mobile 云MAS endpoint that checks the base64 body and
+// its md5 mac, and fails its first call with a 502.
+func cmas(t *testing.T, rec *received, secretKey string) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		b, err := base64.StdEncoding.DecodeString(string(raw))
+		var m struct{ EcName, ApID, Mobiles, Content, Sign, AddSerial, Mac string }
+		if err == nil {
+			err = json.Unmarshal(b, &m)
+		}
+		sum := md5.Sum([]byte(m.EcName + m.ApID + secretKey + m.Mobiles + m.Content + m.Sign + m.AddSerial))
+		if r.URL.Path != "/sms/norsubmit" || err != nil || m.Mac != hex.EncodeToString(sum[:]) {
+			fmt.Fprint(w, `{"success":false,"rspcod":"IllegalMac","msgGroup":""}`)
+			return
+		}
+		if rec.fail("sms", 1) {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		rec.add("sms " + m.Mobiles + ": " + m.Content)
+		fmt.Fprintf(w, `{"success":true,"rspcod":"success","msgGroup":"g%d"}`, len(rec.matching("sms")))
+	}))
+}
+
+// smtpBox is a real SMTP server that keeps each message's recipient and
+// decoded subject.
+type smtpBox struct{ rec *received }
+
+type smtpSession struct {
+	rec *received
+	to  string
+}
+
+func (b *smtpBox) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{rec: b.rec}, nil }
+func (s *smtpSession) Mail(string, *smtp.MailOptions) error    { return nil }
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = to
+	return nil
+}
+func (s *smtpSession) Data(r io.Reader) error {
+	m, err := mail.ReadMessage(r)
+	if err != nil {
+		return err
+	}
+	subj, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	s.rec.add("mail " + s.to + ": " + subj)
+	return nil
+}
+func (s *smtpSession) Reset()        {}
+func (s *smtpSession) Logout() error { return nil }
+
+func startSMTP(t *testing.T, rec *received) (string, int) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := smtp.NewServer(&smtpBox{rec: rec})
+	srv.Domain = "localhost"
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	p, _ := strconv.Atoi(port)
+	return host, p
+}
+
+// A case walked to overdue and supervision reaches people through the
+// escalation ladder: the department's DingTalk group at once, its liaison
+// by SMS when nobody acted within the hour, the leaders last; a step is
+// dropped once the department acts; the district's leader, who chose
+// e-mail in English, gets the supervision order by mail in English. Two
+// instances send on one database and each message arrives once, though
+// the robot throttles and the SMS gateway fails on their first calls;
+// mail is not held up by either.
+func TestLadderReachesPeopleOnceThroughTheirChannels(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := storetest.NewFixture(t, s)
+		rec := &received{}
+		robotSrv := dingTalk(t, rec, "tok-env", "SECenv")
+		defer robotSrv.Close()
+		smsSrv := cmas(t, rec, "cmas-key")
+		defer smsSrv.Close()
+		host, port := startSMTP(t, rec)
+
+		robot := &store.RobotConfig{RobotInfo: store.RobotInfo{UnitID: f.Env.ID, Kind: channel.KindDingTalk, Name: "环卫群", Lang: "zh-CN", Active: true},
+			Token: "tok-env", Secret: "SECenv"}
+		if err := s.SaveRobot(ctx, robot, storetest.T0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetAccountContacts(ctx, f.Handler.AccountID, store.Contacts{Phone: "13900000001", Lang: "zh-CN", Liaison: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetAccountContacts(ctx, f.Leader.AccountID, store.Contacts{Phone: "13900000009", Email: "leader@pingcheng.test", Lang: "en",
+			Channels: []string{notify.SendMail}}); err != nil {
+			t.Fatal(err)
+		}
+		clock := &fakeClock{}
+		clock.Set(storetest.T0)
+		newMessenger := func() *watch.Messenger {
+			sms, err := channel.NewCMAS(channel.CMASConfig{BaseURL: smsSrv.URL, EcName: "平城区城市管理局", ApID: "xiuhua", SecretKey: "cmas-key", Sign: "SIGN01"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ml, err := channel.NewMail(channel.MailConfig{Host: host, Port: port, From: "绣花 <notify@pingcheng.test>"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &watch.Messenger{Store: s, Calendar: f.Policy.Calendar, Ladder: notify.DefaultLadder, SMS: sms, Mail: ml,
+				RobotBase: map[string]string{channel.KindDingTalk: robotSrv.URL}, Now: clock.Now}
+		}
+		m1, m2 := newMessenger(), newMessenger()
+		// rounds lets both instances send at once, a few times over, as
+		// they would on their tickers.
+		rounds := func() {
+			t.Helper()
+			for i := 0; i < 3; i++ {
+				var wg sync.WaitGroup
+				for _, m := range []*watch.Messenger{m1, m2} {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						if _, err := m.SendOnce(ctx); err != nil {
+							t.Error(err)
+						}
+					}()
+				}
+				wg.Wait()
+			}
+		}
+		later := func(d time.Duration) {
+			clock.Add(d)
+			rounds()
+		}
+
+		c := dispatched(t, f, storetest.T0)
+		task := c.Tasks[0]
+		clock.Set(task.DispatchedAt)
+		rounds()
+		// The robot throttled its first call: the new task waits the ten
+		// minutes DingTalk asks for, then goes.
+		later(9 * time.Minute)
+		if got := rec.matching("robot"); len(got) != 0 {
+			t.Fatalf("sent through a throttled robot before its wait: %q", got)
+		}
+		later(2 * time.Minute)
+		want := "robot: 新任务（主办）：案件 " + c.Number
+		if got := rec.matching("robot"); len(got) != 1 || !strings.HasPrefix(got[0], want) {
+			t.Fatalf("after the robot's wait: %q, want %s…", got, want)
+		}
+
+		// The warning climbs: the group at once, the liaison after an
+		// hour of working time without action.
+		w := &watch.Watcher{Store: s, Clock: f.Policy, Now: clock.Now}
+		clock.Set(f.Policy.WarnAt(task.DispatchedAt, task.Deadline))
+		if res := sweep(t, w); res.Warnings != 1 {
+			t.Fatalf("warning sweep %+v", res)
+		}
+		later(time.Minute)
+		warning := "预警：案件 " + c.Number + " 处置时限 " + task.Deadline.In(time.FixedZone("CST", 8*3600)).Format("01-02 15:04") + " 到期"
+		if got := rec.matching("robot: 预警"); len(got) != 1 || got[0] != "robot: "+warning {
+			t.Fatalf("robot warnings %q, want %q", got, warning)
+		}
+		if got := rec.matching("sms"); len(got) != 0 {
+			t.Fatalf("SMS before the liaison's hour: %q", got)
+		}
+		clock.Set(f.Policy.Calendar().Add(clock.Now(), time.Hour))
+		rounds() // the gateway's first call fails
+		later(3 * time.Minute)
+		if got := rec.matching("sms 13900000001"); len(got) != 1 || got[0] != "sms 13900000001: "+warning {
+			t.Fatalf("liaison SMS %q", got)
+		}
+		// The department signs: the leader is not called about the warning.
+		f.Do(t, c, caseflow.Command{Action: caseflow.ActSign, Actor: f.Handler, At: clock.Now()})
+		clock.Set(f.Policy.Calendar().Add(clock.Now(), 4*time.Hour))
+		rounds()
+		if got := rec.matching("sms 13900000009"); len(got) != 0 {
+			t.Fatalf("the leader was called though the department acted: %q", got)
+		}
+
+		// Overdue, then escalated: the system's reminder to the group, the
+		// supervision order up the ladder and to the leader's mail in English.
+		clock.Set(task.Deadline.Add(time.Minute))
+		if res := sweep(t, w); res.Reminders != 1 {
+			t.Fatalf("overdue sweep %+v", res)
+		}
+		later(time.Minute)
+		if got := rec.matching("robot: 系统催办：案件 " + c.Number + "，处置已超期"); len(got) != 1 {
+			t.Fatalf("automatic reminder to the group: %q", rec.matching("robot"))
+		}
+		clock.Set(f.Policy.EscalateAt(task.Deadline).Add(time.Minute))
+		if res := sweep(t, w); res.Supervisions != 1 {
+			t.Fatalf("escalation sweep %+v", res)
+		}
+		later(time.Minute)
+		if got := rec.matching("robot: 系统督办：案件 " + c.Number); len(got) != 1 {
+			t.Fatalf("supervision order to the group: %q", rec.matching("robot"))
+		}
+		if got := rec.matching("mail leader@pingcheng.test: Automatic supervision order: case " + c.Number + ", handling still not done"); len(got) != 1 {
+			t.Fatalf("the leader's mail: %q", rec.matching("mail"))
+		}
+		clock.Set(f.Policy.Calendar().Add(clock.Now(), 5*time.Hour))
+		rounds()
+		if got := rec.matching("sms 13900000001: 系统督办"); len(got) != 1 {
+			t.Fatalf("liaison SMS of the supervision order: %q", rec.matching("sms"))
+		}
+		if got := rec.matching("sms 13900000009: Automatic supervision order: case " + c.Number); len(got) != 1 {
+			t.Fatalf("leader SMS of the supervision order, in the leader's English: %q", rec.matching("sms"))
+		}
+		// Exactly once: no message twice, every send settled.
+		seen := map[string]bool{}
+		for _, g := range rec.matching("") {
+			if seen[g] {
+				t.Errorf("sent twice: %s", g)
+			}
+			seen[g] = true
+		}
+		sends, err := s.CaseSends(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states := map[string]int{}
+		for _, d := range sends {
+			states[d.State]++
+			if d.State == "sent" && d.ProviderID == "" && d.Channel == notify.SendSMS {
+				t.Errorf("an SMS without the gateway's receipt: %+v", d)
+			}
+		}
+		if states["queued"] != 0 || states["failed"] != 0 || states["skipped"] != 1 || states["sent"] != len(seen) {
+			t.Errorf("send states %v for %d messages received: %+v", states, len(seen), sends)
+		}
+	})
+}
