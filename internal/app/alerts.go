@@ -3,10 +3,13 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/xiuhua/xiuhua/internal/alert"
 	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/places"
+	"github.com/xiuhua/xiuhua/internal/store"
 )
 
 // cityPlaces answers alert.Places from the divisions, the grid layer in
@@ -70,4 +73,65 @@ func IsAlertError(err error) (*alert.Error, bool) {
 	var e *alert.Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// ErrTooManySubscriptions refuses an address that asked for alert.PendingPerDay
+// subscriptions in the last day: each sends a confirmation mail.
+var ErrTooManySubscriptions = &alert.Error{Field: "email", Code: "rate_limited", Msg: "this address asked for alerts too often today; try again tomorrow"}
+
+// Subscribe checks a resident's subscription and stores it unconfirmed,
+// its confirmation mail queued: nothing else is sent before the resident
+// follows the link in it.
+func (a *App) Subscribe(ctx context.Context, s *alert.Subscription) error {
+	p, err := a.AlertPlaces(ctx)
+	if err != nil {
+		return err
+	}
+	if err := alert.Check(s, p); err != nil {
+		return err
+	}
+	now := a.Now()
+	n, err := a.Store.SubscriptionsSince(ctx, s.Email, now.Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	if n >= alert.PendingPerDay {
+		return ErrTooManySubscriptions
+	}
+	return a.Store.CreateSubscription(ctx, s, now)
+}
+
+// ConfirmAlert confirms the subscription a confirmation link's token
+// belongs to and answers it; an unknown or expired link is
+// store.ErrNotFound.
+func (a *App) ConfirmAlert(ctx context.Context, token string) (alert.Subscription, error) {
+	s, err := a.Store.SubscriptionByToken(ctx, alert.HashToken(token), store.TokenConfirm)
+	if err != nil {
+		return s, err
+	}
+	now := a.Now()
+	if s.ConfirmedAt.IsZero() && now.Sub(s.CreatedAt) > alert.ConfirmWithin {
+		return s, fmt.Errorf("confirmation link: %w", store.ErrNotFound)
+	}
+	if err := a.Store.ConfirmSubscription(ctx, s.ID, now); err != nil {
+		return s, err
+	}
+	if s.ConfirmedAt.IsZero() {
+		s.ConfirmedAt = now
+	}
+	return s, nil
+}
+
+// Unsubscribe deletes the subscription an unsubscribe link's token belongs
+// to. An unknown token (a link followed twice) is no error: either way the
+// address hears nothing more.
+func (a *App) Unsubscribe(ctx context.Context, token string) error {
+	s, err := a.Store.SubscriptionByToken(ctx, alert.HashToken(token), store.TokenUnsubscribe)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return a.Store.DeleteSubscription(ctx, s.ID)
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -47,6 +48,16 @@ type Config struct {
 	RateSpec      string // parsed into Rates by Validate
 	OrphanSpec    string // parsed into OrphanPhotos by Validate
 	Satisfaction  string // which ratings 满意率 counts: satisfied-or-fair or satisfied-only
+	PublicURL     string // the site's address for residents: links in feeds and alert mails
+	SMTPHost      string // the mail server; empty: no mail (area alerts are off)
+	SMTPPort      string
+	SMTPUser      string
+	SMTPPassword  string
+	SMTPFrom      string
+	SMTPTLS       string // starttls or implicit
+
+	// SMTPPortNum is SMTPPort parsed by Validate.
+	SMTPPortNum int
 
 	// Watch holds the parsed watcher settings after Validate.
 	Watch Watch
@@ -198,6 +209,13 @@ var settings = []setting{
 	{"escalate-after", "XIUHUA_ESCALATE_AFTER", "7h", "working time after a deadline before an automatic supervision order (督办); 0 = never", false, func(c *Config) *string { return &c.EscalateAfter }},
 	{"retention", "XIUHUA_RETENTION", defaultRetention, "how long rows that only grow are kept, in days (0: for ever): sessions after expiry, idempotency keys, inbox lines after reading, delivered webhook deliveries, webhook messages, the audit log (at least 180d); name only the kinds to change", false, func(c *Config) *string { return &c.RetentionSpec }},
 	{"satisfaction", "XIUHUA_SATISFACTION", "satisfied-or-fair", "which callback ratings the hotline's 满意率 counts as satisfied: satisfied-or-fair (满意 and 基本满意, as most 12345 centres publish it) or satisfied-only (满意)", false, func(c *Config) *string { return &c.Satisfaction }},
+	{"public-url", "XIUHUA_PUBLIC_URL", "", "the address residents reach the site at, such as https://wenti.pingcheng.gov.cn: the links of feeds and alert mails (empty: feeds link to the host they were asked from; area alerts need an https address)", false, func(c *Config) *string { return &c.PublicURL }},
+	{"smtp-host", "XIUHUA_SMTP_HOST", "", "the SMTP server residents' alert mails are sent through (empty: no mail, area alerts are off)", false, func(c *Config) *string { return &c.SMTPHost }},
+	{"smtp-port", "XIUHUA_SMTP_PORT", "587", "the SMTP server's port (465 with -smtp-tls implicit)", false, func(c *Config) *string { return &c.SMTPPort }},
+	{"smtp-user", "XIUHUA_SMTP_USER", "", "the SMTP account (AUTH PLAIN, over TLS only); empty: no authentication", false, func(c *Config) *string { return &c.SMTPUser }},
+	{"smtp-password", "XIUHUA_SMTP_PASSWORD", "", "the SMTP account's password", true, func(c *Config) *string { return &c.SMTPPassword }},
+	{"smtp-from", "XIUHUA_SMTP_FROM", "", "the sender of mails, such as \"平城区城市管理 <notify@pingcheng.gov.cn>\"", false, func(c *Config) *string { return &c.SMTPFrom }},
+	{"smtp-tls", "XIUHUA_SMTP_TLS", "starttls", "starttls (STARTTLS whenever the server offers it) or implicit (TLS from the first byte, port 465)", false, func(c *Config) *string { return &c.SMTPTLS }},
 	{"prune-every", "XIUHUA_PRUNE_EVERY", "1h", "how often one instance prunes what -retention no longer keeps", false, func(c *Config) *string { return &c.PruneEvery }},
 }
 
@@ -316,6 +334,27 @@ func (c *Config) Validate() error {
 		}
 		if _, _, err := calendar.ParseSeason(c.SummerDates); err != nil {
 			errs = append(errs, fmt.Errorf("-summer-dates %q: %v", c.SummerDates, err))
+		}
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("-public-url %q: want an absolute http(s) address such as https://wenti.pingcheng.gov.cn", c.PublicURL))
+		}
+	}
+	if c.SMTPHost != "" {
+		if n, err := strconv.Atoi(c.SMTPPort); err != nil || n < 1 || n > 65535 {
+			errs = append(errs, fmt.Errorf("-smtp-port %q: want a port number", c.SMTPPort))
+		} else {
+			c.SMTPPortNum = n
+		}
+		if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+			errs = append(errs, fmt.Errorf("-smtp-from %q: want an address such as \"平城区城市管理 <notify@pingcheng.gov.cn>\"", c.SMTPFrom))
+		}
+		if c.SMTPTLS != "starttls" && c.SMTPTLS != "implicit" {
+			errs = append(errs, fmt.Errorf("-smtp-tls %q: want starttls or implicit", c.SMTPTLS))
+		}
+		if !strings.HasPrefix(c.PublicURL, "https://") {
+			errs = append(errs, fmt.Errorf("-public-url %q: alert mails carry one-click unsubscribe links, which must be https (RFC 8058): set -public-url to the site's https address", c.PublicURL))
 		}
 	}
 	if c.Watch.Lease > 0 && c.Watch.Every > 0 && c.Watch.Lease <= c.Watch.Every {

@@ -272,7 +272,7 @@ func (s *Server) feedCases(ctx context.Context, area alert.Area, category string
 // caseSummary is what an entry says of a case: its state, place, deadline
 // and, once verified on site, its masked description.
 func caseSummary(lang string, c *caseflow.Case, pv publish.View, names map[string]string) string {
-	parts := []string{say(lang, "public.state."+string(c.State))}
+	parts := []string{say(lang, "case.state") + ": " + say(lang, "public.state."+string(c.State))}
 	if pv.Place {
 		if p := placeName(c, names); p != "" {
 			parts = append(parts, say(lang, "public.where")+": "+p)

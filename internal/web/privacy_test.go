@@ -128,6 +128,13 @@ func TestPublicPagesKeepPersonalDataPrivate(t *testing.T) {
 	}
 	seen("POST /api/v1/public/cases/{number}/me-too", body)
 
+	// A resident subscribes to alerts of the street: the address is shown nowhere.
+	code, body = anon.do("POST", "/api/v1/public/alerts", map[string]any{"email": "ouyang.xy@example.cn", "street": cs[0].Place.Street})
+	if code != 202 {
+		t.Fatalf("subscribe: %d %s", code, body)
+	}
+	seen("POST /api/v1/public/alerts", body)
+
 	// The crawl. Every public GET route of the route table must be reached.
 	mux := http.NewServeMux()
 	var publicGets []string
@@ -152,6 +159,7 @@ func TestPublicPagesKeepPersonalDataPrivate(t *testing.T) {
 		fmt.Sprintf("/api/v1/public/nearby?lon=%f&lat=%f", lon, lat), fmt.Sprintf("/api/v1/public/nearby?lon=%f&lat=%f&category=M06011", lon, lat),
 		// The Atom feeds: the board's, an area's (street, community, circle), in both languages.
 		"/feeds/board.atom", "/feeds/board.atom?lang=en", "/feeds/board.atom?street=" + cs[0].Place.Street, "/feeds/board.atom?community=" + cs[0].Place.Community,
+		"/alerts/confirm/not-a-token", "/alerts/unsubscribe/not-a-token",
 		fmt.Sprintf("/feeds/board.atom?lat=%f&lon=%f&r=1000", lat, lon), fmt.Sprintf("/feeds/board.atom?lat=%f&lon=%f&r=1000&category=M06&lang=en", lat, lon)}
 	number := regexp.MustCompile(`\b20\d{11}\b`)
 	photoID := regexp.MustCompile(`\b[0-9a-f]{64}\b`)

@@ -49,6 +49,7 @@ type Server struct {
 	cache       readCache       // hot reads (cached)
 	noCache     bool
 	publicURL   string // WithPublicURL: the site's address in feeds and mails
+	alertsOff   bool   // WithAlerts(false): no mail server, no subscriptions
 }
 
 // Option configures the server.
