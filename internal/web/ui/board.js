@@ -315,12 +315,21 @@ async function report() {
 }
 
 async function route() {
+  // The links of alert mails: /alerts/confirm/TOKEN, /alerts/unsubscribe/TOKEN.
+  const link = location.pathname.match(/^\/alerts\/(confirm|unsubscribe)\/([^/]+)$/);
+  if (link && !location.hash) {
+    const { confirm, unsubscribe } = await import('./alerts.js');
+    await (link[1] === 'confirm' ? confirm : unsubscribe)(main, decodeURIComponent(link[2]), publicErr);
+    main.dataset.page = link[1];
+    return;
+  }
   const [page, arg] = location.hash.replace(/^#/, '').split('/');
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('on', a.getAttribute('href') === `#${page || 'list'}`);
   main.dataset.page = '';
   try {
     if (page === 'follow') await follow(arg);
     else if (page === 'report') await report();
+    else if (page === 'alerts') await (await import('./alerts.js')).alerts(main, publicErr);
     else await list();
     main.dataset.page = page || 'list';
   } catch (e) { main.replaceChildren(h('p.err', null, publicErr(e))); }

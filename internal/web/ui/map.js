@@ -161,6 +161,8 @@ export class VectorMap {
   }
 
   setMarker(lon, lat) { this.marker = lon === undefined ? null : [lon, lat]; this.draw(); }
+  // setCircle draws a circle of metres around a point (an alert's area); none without arguments.
+  setCircle(lon, lat, metres) { this.circle = lon === undefined ? null : [lon, lat, metres]; this.draw(); }
   setCases(points, clusters = []) { this.points = points || []; this.clusters = clusters || []; this.draw(); }
   select(number) { this.sel = number; this.draw(); }
 
@@ -198,6 +200,11 @@ export class VectorMap {
       ctx.fillStyle = stateColors[p.state] || '#444';
       ctx.beginPath(); ctx.arc(x, y, p.number === this.sel ? 7 : 4, 0, 7); ctx.fill();
       if (p.overdue) { ctx.strokeStyle = '#c4161c'; ctx.lineWidth = 2; ctx.beginPath(); ctx.arc(x, y, 6.5, 0, 7); ctx.stroke(); }
+    }
+    if (this.circle) {
+      const [lon, lat, m] = this.circle, [x, y] = this.toPx(lon, lat), [, y2] = this.toPx(lon, lat + m / 111320);
+      ctx.fillStyle = 'rgba(125,26,31,.12)'; ctx.strokeStyle = '#7d1a1f'; ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.arc(x, y, Math.abs(y - y2), 0, 7); ctx.fill(); ctx.stroke();
     }
     if (this.marker) {
       const [x, y] = this.toPx(this.marker[0], this.marker[1]);
