@@ -331,16 +331,25 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	watcher := &watch.Watcher{Store: st, Clock: a.Policy, Now: a.Now, Lease: c.Watch.Lease,
 		Holder: fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano())}
 	deliverer := &watch.Deliverer{Store: st, Now: a.Now}
+	mailCh, smsCh, err := channels(c)
+	if err != nil {
+		return err
+	}
+	messenger := &watch.Messenger{Store: st, Calendar: a.Policy.Calendar, Ladder: c.Ladder, Mail: mailCh, SMS: smsCh,
+		SMSTemplate: c.SMSTemplate, Now: a.Now}
 	if mt != nil {
 		watcher.OnSweep, deliverer.OnAttempt = mt.Sweep, mt.Delivery
 	}
 	pruner := &watch.Pruner{Store: st, Keep: watch.Retention(c.Retention), Now: a.Now, Holder: watcher.Holder, Lease: 10 * time.Minute}
-	wg.Add(5)
+	wg.Add(6)
 	// Configuration changed on another instance (or by the CLI) reaches
 	// this one within configPoll; everything is reloaded every 5 minutes.
 	go func() { defer wg.Done(); a.FollowConfig(bg, configPoll, 5*time.Minute) }()
 	go func() { defer wg.Done(); watcher.Run(bg, c.Watch.Every) }()
 	go func() { defer wg.Done(); deliverer.Run(bg, min(c.Watch.Every, time.Second)) }()
+	// Notifications through SMS, mail and group robots (every instance,
+	// by claims).
+	go func() { defer wg.Done(); messenger.Run(bg, min(c.Watch.Every, 5*time.Second)) }()
 	// Rows that only grow lose what -retention no longer keeps.
 	go func() { defer wg.Done(); pruner.Run(bg, c.Prune) }()
 	// Residents' area alerts: matching by lease, mails by claims.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/notify"
 )
 
 // Config holds the settings of serve and demo.
@@ -58,6 +59,19 @@ type Config struct {
 
 	// SMTPPortNum is SMTPPort parsed by Validate.
 	SMTPPortNum int
+
+	// Reaching people outside the inbox (all optional: a channel that is
+	// not configured is not used).
+	NotifyLadder string // parsed into Ladder by Validate
+	SMS          string // "", aliyun or cmas
+	SMSAccount   string // Aliyun AccessKeyId, or 云MAS apId
+	SMSSecret    string // Aliyun AccessKeySecret, or 云MAS secretKey
+	SMSSign      string // Aliyun SignName, or 云MAS sign code
+	SMSTemplate  string // Aliyun template code; its parameter ${text} is the message
+	SMSEcName    string // 云MAS ecName
+	SMSURL       string // the gateway's base URL (empty: the vendor's)
+	// Ladder is the escalation ladder, after Validate.
+	Ladder notify.Ladder
 
 	// Watch holds the parsed watcher settings after Validate.
 	Watch Watch
@@ -216,6 +230,14 @@ var settings = []setting{
 	{"smtp-password", "XIUHUA_SMTP_PASSWORD", "", "the SMTP account's password", true, func(c *Config) *string { return &c.SMTPPassword }},
 	{"smtp-from", "XIUHUA_SMTP_FROM", "", "the sender of mails, such as \"平城区城市管理 <notify@pingcheng.gov.cn>\"", false, func(c *Config) *string { return &c.SMTPFrom }},
 	{"smtp-tls", "XIUHUA_SMTP_TLS", "starttls", "starttls (STARTTLS whenever the server offers it) or implicit (TLS from the first byte, port 465)", false, func(c *Config) *string { return &c.SMTPTLS }},
+	{"notify-ladder", "XIUHUA_NOTIFY_LADDER", "robot=0,liaison=1h,leader=4h", "the escalation ladder of warnings and supervision orders nobody acts on: after how much working time (wall time for urgent ones) the unit's group robot, then its liaisons by SMS, then its leaders by SMS are told; off turns a step off", false, func(c *Config) *string { return &c.NotifyLadder }},
+	{"sms", "XIUHUA_SMS", "", "SMS gateway for notifications: aliyun (Aliyun SendSms), cmas (China Mobile 云MAS) or empty for none", false, func(c *Config) *string { return &c.SMS }},
+	{"sms-account", "XIUHUA_SMS_ACCOUNT", "", "SMS gateway account: the Aliyun AccessKeyId, or the 云MAS apId", false, func(c *Config) *string { return &c.SMSAccount }},
+	{"sms-secret", "XIUHUA_SMS_SECRET", "", "SMS gateway secret: the Aliyun AccessKeySecret, or the 云MAS secretKey", true, func(c *Config) *string { return &c.SMSSecret }},
+	{"sms-sign", "XIUHUA_SMS_SIGN", "", "SMS signature: the Aliyun SignName, or the 云MAS sign code", false, func(c *Config) *string { return &c.SMSSign }},
+	{"sms-template", "XIUHUA_SMS_TEMPLATE", "", "Aliyun SMS template code for notices (its parameter ${text} is the message)", false, func(c *Config) *string { return &c.SMSTemplate }},
+	{"sms-ec-name", "XIUHUA_SMS_EC_NAME", "", "云MAS ecName (the customer's registered name)", false, func(c *Config) *string { return &c.SMSEcName }},
+	{"sms-url", "XIUHUA_SMS_URL", "", "SMS gateway base URL (empty: the vendor's documented endpoint)", false, func(c *Config) *string { return &c.SMSURL }},
 	{"prune-every", "XIUHUA_PRUNE_EVERY", "1h", "how often one instance prunes what -retention no longer keeps", false, func(c *Config) *string { return &c.PruneEvery }},
 }
 
@@ -251,6 +273,28 @@ func (c *Config) Validate() error {
 	}
 	if s := strings.ToUpper(c.Synchronous); s != "FULL" && s != "NORMAL" {
 		errs = append(errs, fmt.Errorf("-sqlite-sync %q: want FULL or NORMAL", c.Synchronous))
+	}
+	if l, err := notify.ParseLadder(c.NotifyLadder); err != nil {
+		errs = append(errs, fmt.Errorf("-notify-ladder %q: %v", c.NotifyLadder, err))
+	} else {
+		c.Ladder = l
+	}
+	switch c.SMS {
+	case "":
+	case "aliyun", "cmas":
+		for _, f := range []struct{ name, v string }{{"sms-account", c.SMSAccount}, {"sms-secret", c.SMSSecret}, {"sms-sign", c.SMSSign}} {
+			if f.v == "" {
+				errs = append(errs, fmt.Errorf("-%s is required with -sms %s", f.name, c.SMS))
+			}
+		}
+		if c.SMS == "aliyun" && c.SMSTemplate == "" {
+			errs = append(errs, errors.New("-sms-template is required with -sms aliyun"))
+		}
+		if c.SMS == "cmas" && c.SMSEcName == "" {
+			errs = append(errs, errors.New("-sms-ec-name is required with -sms cmas"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("-sms %q: want aliyun, cmas or empty", c.SMS))
 	}
 	if c.Satisfaction != "satisfied-or-fair" && c.Satisfaction != "satisfied-only" {
 		errs = append(errs, fmt.Errorf("-satisfaction %q: want satisfied-or-fair or satisfied-only", c.Satisfaction))

@@ -18,17 +18,13 @@ import (
 // given (once each, by key, whichever instance planned them) and keeps
 // each send's outcome as its record.
 
-// LinesAfter returns up to limit inbox lines after the planning cursor,
-// and the cursor.
-func (s *Store) LinesAfter(ctx context.Context, limit int) ([]notify.Line, int64, error) {
-	var cursor int64
-	if err := s.r.QueryRowContext(ctx, `SELECT last_id FROM send_cursor WHERE name = 'inbox'`).Scan(&cursor); err != nil {
-		return nil, 0, fmt.Errorf("store: send cursor: %w", err)
-	}
+// LinesToPlan returns up to limit inbox lines not yet planned into sends,
+// oldest first.
+func (s *Store) LinesToPlan(ctx context.Context, limit int) ([]notify.Line, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, case_id, unit_id, account_id, kind, params, level, ladder, at FROM notifications
-		WHERE id > $1 ORDER BY id LIMIT $2`, cursor, limit)
+		WHERE NOT planned ORDER BY id LIMIT $1`, limit)
 	if err != nil {
-		return nil, cursor, fmt.Errorf("store: lines to plan: %w", err)
+		return nil, fmt.Errorf("store: lines to plan: %w", err)
 	}
 	defer rows.Close()
 	var ls []notify.Line
@@ -38,17 +34,17 @@ func (s *Store) LinesAfter(ctx context.Context, limit int) ([]notify.Line, int64
 		var params sql.NullString
 		var at int64
 		if err := rows.Scan(&l.ID, &l.CaseID, &unit, &acc, &l.Kind, &params, &l.Level, &l.Ladder, &at); err != nil {
-			return nil, cursor, err
+			return nil, err
 		}
 		l.UnitID, l.AccountID, l.At = unit.Int64, acc.Int64, time.UnixMilli(at).UTC()
 		if params.Valid && params.String != "" {
 			if err := json.Unmarshal([]byte(params.String), &l.Params); err != nil {
-				return nil, cursor, fmt.Errorf("store: line %d: %w", l.ID, err)
+				return nil, fmt.Errorf("store: line %d: %w", l.ID, err)
 			}
 		}
 		ls = append(ls, l)
 	}
-	return ls, cursor, rows.Err()
+	return ls, rows.Err()
 }
 
 const personCols = `id, phone, email, lang, channels`
@@ -116,10 +112,33 @@ func (s *Store) ReachOf(ctx context.Context, l notify.Line) (notify.Reach, error
 	return r, err
 }
 
-// AddSends writes the sends planned from the lines up to through, each
-// once by its key (another instance may have planned the same lines), and
-// moves the planning cursor past them.
-func (s *Store) AddSends(ctx context.Context, sends []notify.Send, through int64, now time.Time) error {
+// Reachable reports whether anyone can be reached outside the inbox at
+// all (an active robot, or an account with a chosen channel or marked
+// liaison); when nobody can, planning just moves its cursor.
+func (s *Store) Reachable(ctx context.Context) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM robots WHERE active LIMIT 1) r) +
+		(SELECT count(*) FROM (SELECT 1 FROM accounts WHERE active AND (channels <> '' OR liaison) LIMIT 1) a)`).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: reachable: %w", err)
+	}
+	return n > 0, nil
+}
+
+// SkipLines takes every unplanned line as planned (nobody can be reached).
+func (s *Store) SkipLines(ctx context.Context) error {
+	return s.tx(ctx, func(tx *wtx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET planned = TRUE WHERE NOT planned`); err != nil {
+			return fmt.Errorf("store: skip lines: %w", err)
+		}
+		return nil
+	})
+}
+
+// AddSends writes the sends planned from lines, each once by its key
+// (another instance may have planned the same lines), and marks the lines
+// planned.
+func (s *Store) AddSends(ctx context.Context, sends []notify.Send, lines []int64, now time.Time) error {
 	return s.tx(ctx, func(tx *wtx) error {
 		for _, d := range sends {
 			p, err := json.Marshal(d.Params)
@@ -133,8 +152,17 @@ func (s *Store) AddSends(ctx context.Context, sends []notify.Send, through int64
 				return fmt.Errorf("store: add send: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE send_cursor SET last_id = $1 WHERE name = 'inbox' AND last_id < $2`, through, through); err != nil {
-			return fmt.Errorf("store: send cursor: %w", err)
+		for len(lines) > 0 {
+			n := min(len(lines), 500)
+			ps := make([]string, n)
+			args := make([]any, n)
+			for i, id := range lines[:n] {
+				ps[i], args[i] = fmt.Sprintf("$%d", i+1), id
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET planned = TRUE WHERE id IN (`+strings.Join(ps, ", ")+`)`, args...); err != nil {
+				return fmt.Errorf("store: lines planned: %w", err)
+			}
+			lines = lines[n:]
 		}
 		return nil
 	})
@@ -247,7 +275,23 @@ type SendOutcome struct {
 
 // FinishSend records the outcome of a claimed send.
 func (s *Store) FinishSend(ctx context.Context, id int64, o SendOutcome) error {
+	return s.FinishSends(ctx, []int64{id}, []SendOutcome{o})
+}
+
+// FinishSends records the outcomes of claimed sends in one transaction.
+func (s *Store) FinishSends(ctx context.Context, ids []int64, os []SendOutcome) error {
 	return s.tx(ctx, func(tx *wtx) error {
+		for i, id := range ids {
+			if err := finishSend(ctx, tx, id, os[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func finishSend(ctx context.Context, tx *wtx, id int64, o SendOutcome) error {
+	{
 		var err error
 		switch o.State {
 		case "sent":
@@ -269,7 +313,7 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o SendOutcome) error {
 			return fmt.Errorf("store: finish send %d: %w", id, err)
 		}
 		return nil
-	})
+	}
 }
 
 // CaseSends is the record of every send about a case, newest first.

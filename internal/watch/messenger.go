@@ -71,20 +71,36 @@ func (m *Messenger) cal() *calendar.Calendar {
 // planning, a batch at a time, until none are left.
 func (m *Messenger) PlanOnce(ctx context.Context) (int, error) {
 	planned := 0
+	if ok, err := m.Store.Reachable(ctx); err != nil || !ok {
+		if err == nil {
+			err = m.Store.SkipLines(ctx)
+		}
+		return 0, err
+	}
 	for {
-		lines, _, err := m.Store.LinesAfter(ctx, 500)
+		lines, err := m.Store.LinesToPlan(ctx, 500)
 		if err != nil || len(lines) == 0 {
 			return planned, err
 		}
 		var sends []notify.Send
+		// Lines of a batch share their units and people: each is looked up once.
+		reach := map[string]notify.Reach{}
 		for _, l := range lines {
-			r, err := m.Store.ReachOf(ctx, l)
-			if err != nil {
-				return planned, err
+			k := fmt.Sprintf("%d/%d/%t", l.UnitID, l.AccountID, l.Ladder)
+			r, ok := reach[k]
+			if !ok {
+				if r, err = m.Store.ReachOf(ctx, l); err != nil {
+					return planned, err
+				}
+				reach[k] = r
 			}
 			sends = append(sends, notify.Plan(l, r, m.Ladder, m.cal())...)
 		}
-		if err := m.Store.AddSends(ctx, sends, lines[len(lines)-1].ID, m.now()); err != nil {
+		ids := make([]int64, len(lines))
+		for i, l := range lines {
+			ids[i] = l.ID
+		}
+		if err := m.Store.AddSends(ctx, sends, ids, m.now()); err != nil {
 			return planned, err
 		}
 		planned += len(sends)
@@ -151,6 +167,15 @@ func (m *Messenger) SendOnce(ctx context.Context) (MessengerResult, error) {
 func (m *Messenger) sendGroup(ctx context.Context, ds []store.SendRecord) (MessengerResult, error) {
 	var res MessengerResult
 	var wait time.Time
+	ids, outs := make([]int64, 0, len(ds)), make([]store.SendOutcome, 0, len(ds))
+	// Outcomes are written together, every 50 sends and at the end: a
+	// crash in between re-sends at most those (their claims run out), which
+	// the adapters' own receipts and Message-IDs recognise where they can.
+	flush := func() error {
+		err := m.Store.FinishSends(ctx, ids, outs)
+		ids, outs = ids[:0], outs[:0]
+		return err
+	}
 	for _, d := range ds {
 		now := m.now()
 		var o store.SendOutcome
@@ -163,8 +188,11 @@ func (m *Messenger) sendGroup(ctx context.Context, ds []store.SendRecord) (Messe
 				wait = o.NotBefore
 			}
 		}
-		if err := m.Store.FinishSend(ctx, d.ID, o); err != nil {
-			return res, err
+		ids, outs = append(ids, d.ID), append(outs, o)
+		if len(ids) >= 50 {
+			if err := flush(); err != nil {
+				return res, err
+			}
 		}
 		switch o.State {
 		case "sent":
@@ -177,7 +205,7 @@ func (m *Messenger) sendGroup(ctx context.Context, ds []store.SendRecord) (Messe
 			res.Retried++
 		}
 	}
-	return res, nil
+	return res, flush()
 }
 
 // attempt sends d once and says how it ended.
