@@ -107,7 +107,10 @@ function answerFacts(report, category) {
   const got = report && report.data && report.data.attributes;
   if (!got) return null;
   const qs = (category && category.attributes) || [];
-  return Object.entries(got).map(([code, v]) => {
+  // In the order the category asks them; an answer to a question since
+  // removed comes last, under its code.
+  const at = code => { const i = qs.findIndex(x => x.code === code); return i < 0 ? qs.length : i; };
+  return Object.entries(got).sort(([a], [b]) => at(a) - at(b)).map(([code, v]) => {
     const q = qs.find(x => x.code === code);
     const name = key => ((q && q.values) || []).find(x => x.key === key)?.name || key;
     return [h('dt', null, q ? q.question : code), h('dd', { 'data-answer': code }, q && q.values ? v.split(',').map(name).join('、') : v)];

@@ -222,7 +222,7 @@ export function questions(box, c) {
     let el;
     if (q.datatype === 'singlevaluelist') el = h('select', a, h('option', { value: '' }, t('q.choose')), q.values.map(v => h('option', { value: v.key }, v.name)));
     else if (q.datatype === 'multivaluelist') el = h('select', { ...a, multiple: true, size: Math.min(q.values.length, 4) }, q.values.map(v => h('option', { value: v.key }, v.name)));
-    else if (q.datatype === 'number') el = h('input', { ...a, type: 'number', inputmode: 'decimal', step: 'any', min: q.min ?? undefined, max: q.max ?? undefined });
+    else if (q.datatype === 'number') el = h('input', { ...a, type: 'number', inputmode: 'decimal', step: 'any' }); // its bounds are checked in words, not by the browser's own bubble
     else if (q.datatype === 'datetime') el = h('input', { ...a, type: 'date' });
     else if (q.datatype === 'text') el = h('textarea', { ...a, rows: 2, maxlength: 1000 });
     else el = h('input', { ...a, maxlength: 100 });
@@ -230,7 +230,15 @@ export function questions(box, c) {
   });
   const value = el => el.multiple ? [...el.selectedOptions].map(o => o.value).join(',') : el.value.trim();
   const hint = q => [q.help, rangeText(q)].filter(Boolean).join(' · ');
-  fill(box, inputs.map(([q, el]) => h('label', { for: el.id }, h('span', null, q.question + (q.required ? ' *' : '')), el, hint(q) ? h('span.muted', null, hint(q)) : '')));
+  // Each question's refusal is said under it, where the focus goes.
+  const errs = new Map(inputs.map(([q, el]) => {
+    const e = h('span.err.q-err', { id: `q-err-${q.code}` });
+    el.setAttribute('aria-describedby', e.id);
+    el.addEventListener('input', () => { e.textContent = ''; el.removeAttribute('aria-invalid'); });
+    return [el, e];
+  }));
+  fill(box, inputs.map(([q, el]) => h('label', { for: el.id }, h('span', null, q.question + (q.required ? ' *' : '')), el,
+    hint(q) ? h('span.muted.q-hint', null, hint(q)) : '', errs.get(el))));
   // wrong says what is wrong with one answer, naming its question.
   const wrong = (q, el) => {
     const v = value(el);
@@ -243,7 +251,14 @@ export function questions(box, c) {
     answers() { const out = {}; for (const [q, el] of inputs) { const v = value(el); if (v) out[q.code] = v; } return out; },
     // missing is the first answer left out or out of bounds, said in
     // words, its input focused; '' when every answer will do.
-    missing() { for (const [q, el] of inputs) { const w = wrong(q, el); if (w) { el.focus(); return w; } } return ''; },
+    missing() {
+      for (const [q, el] of inputs) {
+        const w = wrong(q, el);
+        errs.get(el).textContent = w;
+        if (w) { el.setAttribute('aria-invalid', 'true'); el.focus(); return w; }
+      }
+      return '';
+    },
   };
 }
 
