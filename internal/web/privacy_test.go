@@ -103,6 +103,18 @@ func TestPublicPagesKeepPersonalDataPrivate(t *testing.T) {
 	operator := signIn(t, s.URL, "operator1")
 	hotline := report(operator, "/api/v1/cases", map[string]any{"category": "M06011", "channel": "hotline", "description": "诸葛明亮来电：" + text,
 		"address": addr, "lon": lon, "lat": lat})
+	// A district's 12345 export imported: the callers, their numbers and
+	// the five elements stay with staff.
+	ledgerFile := "工单编号,问题类别,问题描述,地址,经度,纬度,上报时间,结案时间,诉求类型,来电人,来电号码,是否同意回访,事发时间,涉及人员,事由,答复内容,是否解决,满意度\n" +
+		"PV-1," + "M06011," + text + "," + addr + "," + f6(lon) + "," + f6(lat) + ",2026-11-02 09:00,,投诉,欧阳秀英,13911112222,是,每晚,欧阳秀英家邻居 司马建国,8号楼2单元垃圾,,,\n" +
+		"PV-2," + "M06011," + text + "," + addr + "," + f6(lon) + "," + f6(lat) + ",2026-11-03 09:00,2026-11-05 10:00,求助,司马建国,13822223333,是,,,,已清理,是,满意\n"
+	if res, err := a.ImportLedger(ctx, "12345.csv", strings.NewReader(ledgerFile), nil, true); err != nil || res.Imported != 2 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	numbers = append(numbers, "PV-1", "PV-2")
+	if code, _, _ := getAs(t, s.URL+"/api/v1/public/cases/PV-2", ""); code != 200 {
+		t.Fatalf("the imported closed order is not on the public side (%d): the crawl would not read it", code)
+	}
 	// A category kept off the public side, verified.
 	a.Store.DB().Exec(`UPDATE categories SET public = FALSE WHERE id = 'M06045'`)
 	report(worker, "/api/v1/cases", map[string]any{"category": "M06045", "description": "垃圾满溢，欧阳秀英说", "address": addr, "lon": lon, "lat": lat})
