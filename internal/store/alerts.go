@@ -149,6 +149,18 @@ func (s *Store) PruneUnconfirmed(ctx context.Context, before time.Time) (int64, 
 	return n, nil
 }
 
+// PruneAlertMails deletes mails sent (or parked) before a moment, up to
+// limit, and returns how many.
+func (s *Store) PruneAlertMails(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM alert_mails WHERE id IN (SELECT id FROM alert_mails
+		WHERE state <> 'pending' AND next_at < $1 ORDER BY next_at LIMIT $2)`, before.UnixMilli(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune alert mails: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // ConfirmedSubscriptions lists every confirmed subscription.
 func (s *Store) ConfirmedSubscriptions(ctx context.Context) ([]alert.Subscription, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+subscriptionCols+` FROM alert_subscriptions WHERE confirmed_at IS NOT NULL ORDER BY id`)

@@ -90,3 +90,25 @@ func TestSubscriptionLife(t *testing.T) {
 		}
 	})
 }
+
+// Sent mails are pruned after their time; pending ones stay.
+func TestPruneAlertMails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := storetest.T0
+		for i := range 3 {
+			sub := alert.Subscription{Email: "a@example.cn", Area: alert.Area{Street: "140213053"}, Lang: "zh-CN"}
+			s.CreateSubscription(ctx, &sub, now)
+			if i < 2 {
+				ms, _ := s.ClaimAlertMails(ctx, now, time.Minute, 1)
+				s.RecordAlertMail(ctx, ms[0], true, "", "", now, time.Time{})
+			}
+		}
+		if n, err := s.PruneAlertMails(ctx, now.Add(time.Hour), 1000); n != 2 || err != nil {
+			t.Errorf("pruned %d: %v", n, err)
+		}
+		if c, _ := s.AlertMailCounts(ctx); c[store.MailPending] != 1 || c[store.MailSent] != 0 {
+			t.Errorf("left: %v", c)
+		}
+	})
+}

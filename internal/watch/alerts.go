@@ -25,6 +25,10 @@ import (
 // AlertLease is the lease row the matching pass holds.
 const AlertLease = "alerts"
 
+// KeepAlertMails is how long sent and parked mails are kept (for a look at
+// what went out); a case is never announced twice whatever is pruned.
+const KeepAlertMails = 30 * 24 * time.Hour
+
 // Mailer sends one mail: channel's mail adapter.
 type Mailer interface {
 	Send(ctx context.Context, m channel.Message) (channel.Receipt, error)
@@ -107,6 +111,9 @@ func (a *Alerter) Match(ctx context.Context) (announced int, held bool, err erro
 			return announced, false, err
 		}
 		if _, err := a.Store.PruneUnconfirmed(ctx, now.Add(-alert.ConfirmWithin)); err != nil {
+			return announced, true, err
+		}
+		if _, err := a.Store.PruneAlertMails(ctx, now.Add(-KeepAlertMails), 1000); err != nil {
 			return announced, true, err
 		}
 		mark, err := a.Store.AlertMark(ctx)

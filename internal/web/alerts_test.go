@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xiuhua/xiuhua/internal/alert"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/notify/channel"
 	"github.com/xiuhua/xiuhua/internal/watch"
@@ -257,5 +258,48 @@ func TestSubscriptionRequestsAreLimited(t *testing.T) {
 	}
 	if limited == 0 {
 		t.Errorf("eleven requests in a minute from one network: none refused")
+	}
+}
+
+// A resident's report is not public until someone looks at it: the alert
+// goes when the centre registers it — once, and without its text, which
+// nobody has verified on site.
+func TestAlertWhenAResidentsReportIsRegistered(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	rig := newAlertRig(t, "https://wenti.example", a)
+	u := a.Index().Units()[0]
+	sub := alert.Subscription{Email: "near@example.cn", Area: alert.Area{Community: u.Community}, Lang: "zh-CN"}
+	if err := a.Subscribe(ctx, &sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store.ConfirmSubscription(ctx, sub.ID, a.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rig.run() // its confirmation mail
+	lon, lat := pointIn(t, a, u.Grid)
+	anon := &user{t: t, base: s.URL, c: &http.Client{}}
+	code, body := anon.do("POST", "/api/v1/public/reports", map[string]any{"category": "M06011", "description": "楼下垃圾没人清，电话13912345678",
+		"lon": lon, "lat": lat, "name": "王某", "phone": "13912345678"})
+	var v struct{ Number string }
+	if code != 201 || json.Unmarshal([]byte(body), &v) != nil {
+		t.Fatalf("report: %d %s", code, body)
+	}
+	if got := rig.run(); len(got) != 0 {
+		t.Fatalf("an unverified report brought %d mails", len(got))
+	}
+	act(t, s.URL, tokenOf(t, a, "dispatcher1"), v.Number, "register", map[string]any{})
+	got := rig.run()
+	if len(got) != 1 || !strings.Contains(got[0].Text, v.Number) {
+		t.Fatalf("registered: %d mails %+v", len(got), got)
+	}
+	for _, secret := range []string{"13912345678", "王某", "楼下垃圾没人清"} {
+		if strings.Contains(got[0].Text+got[0].Subject, secret) {
+			t.Errorf("the alert shows %q: %s", secret, got[0].Text)
+		}
+	}
+	act(t, s.URL, tokenOf(t, a, "dispatcher1"), v.Number, "dispatch", map[string]any{"auto": true})
+	if got := rig.run(); len(got) != 0 {
+		t.Errorf("dispatching the case brought %d more mails", len(got))
 	}
 }
