@@ -29,7 +29,6 @@ import (
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/ledger"
 	"github.com/xiuhua/xiuhua/internal/metrics"
-	"github.com/xiuhua/xiuhua/internal/notify/channel"
 	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/routing"
@@ -301,7 +300,7 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 		return err
 	}
 	var handler http.Handler = web.New(a, web.WithTiles(c.TileURL), web.WithMaxInFlight(c.InFlight, 100*time.Millisecond),
-		web.WithTrustedProxies(strings.Split(c.Proxies, ",")), web.WithReadCache(c.CacheReads), web.WithPublicURL(c.PublicURL), web.WithAlerts(c.SMTPHost != ""),
+		web.WithTrustedProxies(strings.Split(c.Proxies, ",")), web.WithReadCache(c.CacheReads), web.WithPublicURL(c.PublicURL), web.WithAlerts(c.Alerts()),
 		web.WithLimits(web.Limits{PublicReads: c.Rates.PublicReads, PublicWrites: c.Rates.PublicWrites, StaffWrites: c.Rates.StaffWrites, Uploads: c.Rates.Uploads, SignIns: c.Rates.SignIns}))
 	var mt *metrics.Metrics
 	if c.MetricsAddr != "" {
@@ -353,18 +352,13 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	// Rows that only grow lose what -retention no longer keeps.
 	go func() { defer wg.Done(); pruner.Run(bg, c.Prune) }()
 	// Residents' area alerts: matching by lease, mails by claims.
-	if c.SMTPHost != "" {
-		mailer, err := channel.NewMail(channel.MailConfig{Host: c.SMTPHost, Port: c.SMTPPortNum, User: c.SMTPUser, Password: c.SMTPPassword,
-			From: c.SMTPFrom, ImplicitTLS: c.SMTPTLS == "implicit"})
-		if err != nil {
-			return err
-		}
-		alerter := &watch.Alerter{Store: st, Mailer: mailer, Writer: web.NewMailWriter(a, c.PublicURL), Now: a.Now,
+	if c.Alerts() {
+		alerter := &watch.Alerter{Store: st, Mailer: mailCh, Writer: web.NewMailWriter(a, c.PublicURL), Now: a.Now,
 			Holder: watcher.Holder, Lease: c.Watch.Lease}
 		wg.Add(1)
 		go func() { defer wg.Done(); alerter.Run(bg, c.Watch.Every) }()
 	} else {
-		slog.Info("no -smtp-host: residents' area alerts are off")
+		slog.Info("residents' area alerts are off: they need -smtp-host and an https -public-url")
 	}
 	// Uploads no case names are deleted after -orphan-photos, by every
 	// instance from the photos it holds (deleting twice is harmless).

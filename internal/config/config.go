@@ -50,7 +50,7 @@ type Config struct {
 	OrphanSpec    string // parsed into OrphanPhotos by Validate
 	Satisfaction  string // which ratings 满意率 counts: satisfied-or-fair or satisfied-only
 	PublicURL     string // the site's address for residents: links in feeds and alert mails
-	SMTPHost      string // the mail server; empty: no mail (area alerts are off)
+	SMTPHost      string // the mail server; empty: no mail
 	SMTPPort      string
 	SMTPUser      string
 	SMTPPassword  string
@@ -223,8 +223,8 @@ var settings = []setting{
 	{"escalate-after", "XIUHUA_ESCALATE_AFTER", "7h", "working time after a deadline before an automatic supervision order (督办); 0 = never", false, func(c *Config) *string { return &c.EscalateAfter }},
 	{"retention", "XIUHUA_RETENTION", defaultRetention, "how long rows that only grow are kept, in days (0: for ever): sessions after expiry, idempotency keys, inbox lines after reading, delivered webhook deliveries, webhook messages, the audit log (at least 180d); name only the kinds to change", false, func(c *Config) *string { return &c.RetentionSpec }},
 	{"satisfaction", "XIUHUA_SATISFACTION", "satisfied-or-fair", "which callback ratings the hotline's 满意率 counts as satisfied: satisfied-or-fair (满意 and 基本满意, as most 12345 centres publish it) or satisfied-only (满意)", false, func(c *Config) *string { return &c.Satisfaction }},
-	{"public-url", "XIUHUA_PUBLIC_URL", "", "the address residents reach the site at, such as https://wenti.pingcheng.gov.cn: the links of feeds and alert mails (empty: feeds link to the host they were asked from; area alerts need an https address)", false, func(c *Config) *string { return &c.PublicURL }},
-	{"smtp-host", "XIUHUA_SMTP_HOST", "", "the SMTP server residents' alert mails are sent through (empty: no mail, area alerts are off)", false, func(c *Config) *string { return &c.SMTPHost }},
+	{"public-url", "XIUHUA_PUBLIC_URL", "", "the address residents reach the site at, such as https://wenti.pingcheng.gov.cn: the links of feeds and alert mails (empty: feeds link to the host they were asked from); residents' area alerts are on with -smtp-host and an https address (one-click unsubscribe links must be https, RFC 8058)", false, func(c *Config) *string { return &c.PublicURL }},
+	{"smtp-host", "XIUHUA_SMTP_HOST", "", "the SMTP server mail is sent through: staff notifications and, with an https -public-url, residents' area alerts (empty: no mail)", false, func(c *Config) *string { return &c.SMTPHost }},
 	{"smtp-port", "XIUHUA_SMTP_PORT", "587", "the SMTP server's port (465 with -smtp-tls implicit)", false, func(c *Config) *string { return &c.SMTPPort }},
 	{"smtp-user", "XIUHUA_SMTP_USER", "", "the SMTP account (AUTH PLAIN, over TLS only); empty: no authentication", false, func(c *Config) *string { return &c.SMTPUser }},
 	{"smtp-password", "XIUHUA_SMTP_PASSWORD", "", "the SMTP account's password", true, func(c *Config) *string { return &c.SMTPPassword }},
@@ -397,14 +397,17 @@ func (c *Config) Validate() error {
 		if c.SMTPTLS != "starttls" && c.SMTPTLS != "implicit" {
 			errs = append(errs, fmt.Errorf("-smtp-tls %q: want starttls or implicit", c.SMTPTLS))
 		}
-		if !strings.HasPrefix(c.PublicURL, "https://") {
-			errs = append(errs, fmt.Errorf("-public-url %q: alert mails carry one-click unsubscribe links, which must be https (RFC 8058): set -public-url to the site's https address", c.PublicURL))
-		}
 	}
 	if c.Watch.Lease > 0 && c.Watch.Every > 0 && c.Watch.Lease <= c.Watch.Every {
 		errs = append(errs, fmt.Errorf("-watch-lease %s must be longer than -watch-every %s", c.Watch.Lease, c.Watch.Every))
 	}
 	return errors.Join(errs...)
+}
+
+// Alerts says whether residents' area alerts can be sent: a mail server,
+// and an https address for their links.
+func (c *Config) Alerts() bool {
+	return c.SMTPHost != "" && strings.HasPrefix(c.PublicURL, "https://")
 }
 
 // Target is the database the store opens.
