@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -196,5 +197,87 @@ func TestImmediateOrdersAreUrgent(t *testing.T) {
 	}
 	if Lang("en-GB,en;q=0.9") != "en" || Lang("zh-CN,zh;q=0.9") != "zh-CN" || Lang("") != "zh-CN" {
 		t.Error("Lang")
+	}
+}
+
+// The rules page reads every rule in both languages: its trigger, its
+// condition and its audience in words (never a code or an English
+// sentence in the Chinese), and its message worded from the examples with
+// every placeholder filled.
+func TestRulesDescribeThemselves(t *testing.T) {
+	han := regexp.MustCompile(`\p{Han}`)
+	seen := map[string]bool{}
+	for _, r := range Rules {
+		if k := string(r.On) + "|" + string(r.To); seen[k] {
+			t.Errorf("two rules on %s for %s: their conditions cannot be told apart", r.On, r.To)
+		} else {
+			seen[k] = true
+		}
+	}
+	for _, lang := range Languages {
+		got := Describe(lang)
+		if len(got) != len(Rules) {
+			t.Fatalf("%s: %d rules described, the table has %d", lang, len(got), len(Rules))
+		}
+		for i, r := range got {
+			for name, w := range map[string]string{"trigger": r.OnText, "audience": r.ToText, "level": r.LevelText, "condition": r.WhenText, "example": r.Example} {
+				if name == "condition" && Rules[i].When == "" {
+					continue
+				}
+				switch {
+				case w == "" || strings.HasPrefix(w, "on.") || strings.HasPrefix(w, "when.") || strings.HasPrefix(w, "audience.") || strings.HasPrefix(w, "level."):
+					t.Errorf("%s rule %d (%s → %s): no words for its %s: %q", lang, i, r.On, r.To, name, w)
+				case strings.ContainsAny(w, "{}"):
+					t.Errorf("%s rule %d: a placeholder left in its %s: %q", lang, i, name, w)
+				case lang == "zh-CN" && !han.MatchString(w):
+					t.Errorf("zh-CN rule %d: its %s is not in Chinese: %q", i, name, w)
+				case lang == "en" && han.MatchString(w):
+					t.Errorf("en rule %d: Chinese in its %s: %q", i, name, w)
+				}
+			}
+			if !strings.Contains(r.Example, "2026112000001") || (strings.Contains(Word(lang, "notice."+r.Kind), "{due}") && !strings.Contains(r.Example, "11-20 15:30")) {
+				t.Errorf("%s rule %d: the example %q does not name the example case and its time in Beijing", lang, i, r.Example)
+			}
+		}
+		steps := Ladder{Robot: 0, Liaison: 90 * time.Minute, Leader: -1}.Describe(lang)
+		if len(steps) != 3 || steps[0].WaitMinutes != 0 || steps[1].WaitMinutes != 90 || !steps[2].Off || steps[1].Channel != SendSMS || strings.HasPrefix(steps[1].Text, "ladder.") {
+			t.Errorf("%s ladder: %+v", lang, steps)
+		}
+	}
+}
+
+// A person's contacts are checked field by field, and shown masked.
+func TestCheckPersonAndMasks(t *testing.T) {
+	ok := Person{Phone: "13903520001", Email: "li@pingcheng.gov.cn", Lang: "zh-CN", Channels: []string{"sms", "mail"}}
+	if err := CheckPerson(ok); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		p     Person
+		field string
+	}{
+		{Person{Phone: "0352-1234567", Lang: "zh-CN"}, "phone"},
+		{Person{Phone: "12903520001", Lang: "zh-CN"}, "phone"},
+		{Person{Email: "li at x.cn", Lang: "zh-CN"}, "email"},
+		{Person{Email: "Li <li@x.cn>", Lang: "zh-CN"}, "email"},
+		{Person{Lang: "fr"}, "lang"},
+		{Person{Lang: "en", Channels: []string{"fax"}}, "channels[0]"},
+		{Person{Lang: "en", Phone: "13903520001", Channels: []string{"sms", "sms"}}, "channels[1]"},
+		{Person{Lang: "en", Channels: []string{"sms"}}, "phone"},
+		{Person{Lang: "en", Phone: "13903520001", Channels: []string{"sms", "mail"}}, "email"},
+	} {
+		var ce *ContactError
+		if err := CheckPerson(tt.p); !errors.As(err, &ce) || ce.Field != tt.field {
+			t.Errorf("%+v: %v, want a refusal naming %s", tt.p, err, tt.field)
+		}
+	}
+	if got := MaskPhone("13903520001"); got != "139****0001" {
+		t.Errorf("phone masked as %s", got)
+	}
+	if got := MaskEmail("li@x.cn"); got != "l***@x.cn" {
+		t.Errorf("e-mail masked as %s", got)
+	}
+	if got := MaskAddress(SendRobot, "7"); got != "7" {
+		t.Errorf("robot address %s", got)
 	}
 }

@@ -483,6 +483,30 @@ func TestScopeMatrix(t *testing.T) {
 				t.Errorf("units as %s: %d", u.name, code)
 			}
 		},
+		"GET /api/v1/notification-rules": func(u *reader, url string) {
+			// The rules table is reference: every member of staff reads it;
+			// no case data.
+			if code, body, _ := getAs(t, url, u.token); code != 200 || !strings.Contains(body, `"on":"deadline.warning"`) {
+				t.Errorf("notification rules as %s: %d %.100s", u.name, code, body)
+			}
+		},
+		"GET /api/v1/me/contacts": func(u *reader, url string) {
+			code, body, _ := getAs(t, url, u.token)
+			acc, _ := a.Store.AccountContacts(ctx, u.id)
+			if code != 200 || acc.Phone != "" && !strings.Contains(body, acc.Phone) {
+				t.Errorf("own contacts as %s: %d %.100s", u.name, code, body)
+			}
+		},
+		"PUT /api/v1/me/contacts": func(u *reader, url string) {
+			// One's own, and nobody else's: the reader's language changes,
+			// the next reader's stays.
+			code, body, _ := send(t, "PUT", url, u.token, strings.NewReader(`{"lang":"en","channels":[]}`), map[string]string{"Content-Type": "application/json"})
+			mine, _ := a.Store.AccountContacts(ctx, u.id)
+			other, _ := a.Store.AccountContacts(ctx, account["operator2"].ID)
+			if code != 200 || mine.Lang != "en" || other.Lang != "zh-CN" {
+				t.Errorf("own contacts changed by %s: %d %.100s; theirs %s, operator2's %s", u.name, code, body, mine.Lang, other.Lang)
+			}
+		},
 		// Writes that create, not look up: refused only without a sign-in
 		// here; who may report where is TestReportOverHTTP's.
 		"POST /api/v1/cases":  nil,
