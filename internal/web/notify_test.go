@@ -313,7 +313,9 @@ func TestNotifyDryRunWritesNothing(t *testing.T) {
 				}
 				found = dd.Via == tt.via && strings.Contains(l.Text, c.Number)
 				hasLiaison := slices.ContainsFunc(l.People, func(p app.DryPerson) bool { return p.As == "liaison" && p.Phone == "139****0001" })
-				sms := slices.ContainsFunc(l.Sends, func(x app.DrySend) bool { return x.Channel == "sms" && x.Step == notify.StepLiaison && x.To == "139****0001" })
+				sms := slices.ContainsFunc(l.Sends, func(x app.DrySend) bool {
+					return x.Channel == "sms" && x.Step == notify.StepLiaison && x.To == "139****0001"
+				})
 				robot := slices.ContainsFunc(l.Sends, func(x app.DrySend) bool { return x.Channel == "robot" && x.To == "环卫处值班群" })
 				if hasLiaison != tt.liaison || sms != tt.liaison || !robot {
 					t.Errorf("%s: liaison %v, their SMS %v, the robot %v; want the liaison %v: %+v", tt.stage, hasLiaison, sms, robot, tt.liaison, l)
@@ -384,7 +386,7 @@ func TestDeliveryRecord(t *testing.T) {
 	}
 	code, body = admin.do("GET", "/api/v1/admin/sends?state=failed", nil)
 	var page struct {
-		Sends  []app.SendView  `json:"sends"`
+		Sends  []app.SendView `json:"sends"`
 		Counts map[string]int `json:"counts"`
 	}
 	if code != 200 || json.Unmarshal([]byte(body), &page) != nil || len(page.Sends) == 0 {
