@@ -575,6 +575,9 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 		if err := need("reason", cmd.Reason); err != nil {
 			return err
 		}
+		if due := t.RequestedDue; !due.IsZero() {
+			ev.Data.ArbitrationDue = &due
+		}
 		if err := n.arbitrate(t, cmd, clock); err != nil {
 			return err
 		}

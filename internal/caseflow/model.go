@@ -302,6 +302,9 @@ type EventData struct {
 	Late       *Late             `json:"late,omitempty"`      // the system's reminder or supervision: the deadline that passed
 	Rating     Rating            `json:"rating,omitempty"`    // a callback's rating
 	Justified  *bool             `json:"justified,omitempty"` // a review of a dissatisfied rating
+	// ArbitrationDue is, on an arbitration, the limit it was due by (from
+	// the dispute): a decision after it is a late arbitration.
+	ArbitrationDue *time.Time `json:"arbitration_due,omitempty"`
 }
 
 // ContactMethod is how a department reached the requester.

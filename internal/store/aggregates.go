@@ -373,13 +373,43 @@ func contributeMap(add func(tile int64, unitGrid, measure string, open, v int64)
 var approvalCounts = map[caseflow.Action]string{caseflow.ActApproveReturn: "returned",
 	caseflow.ActApproveExtension: "extended", caseflow.ActApproveSuspension: "suspended"}
 
-// contributeEvent adds an event's own share: approvals count for the
+// eventCounts are the events counted by the day they happen, beside the
+// approvals: a return refused, a return disputed (派单争议), and the
+// arbitration's outcome.
+var eventCounts = map[caseflow.Action]string{caseflow.ActRefuseReturn: "return_refused", caseflow.ActDispute: "disputed"}
+
+// eventMeasures are the counts an event adds: an approval's, a dispute's,
+// or an arbitration's outcome — another lead, or the department that asked
+// to return leading again — and whether it came after its limit.
+func eventMeasures(ev *caseflow.Event) []string {
+	if m, ok := approvalCounts[ev.Action]; ok {
+		return []string{m}
+	}
+	if m, ok := eventCounts[ev.Action]; ok {
+		return []string{m}
+	}
+	if ev.Action != caseflow.ActArbitrate {
+		return nil
+	}
+	out := []string{"arbitrated_away"}
+	for _, a := range ev.Data.Assignments {
+		if a.Lead && a.UnitID == ev.Data.UnitID {
+			out[0] = "arbitrated_back"
+		}
+	}
+	if d := ev.Data.ArbitrationDue; d != nil && ev.At.After(*d) {
+		out = append(out, "arbitrated_late")
+	}
+	return out
+}
+
+// contributeEvent adds an event's own share (eventMeasures): for the
 // task's department (none when the event names no task) and the case's
-// areas, on the day they happen. Events are never changed, and neither
+// areas, on the day it happens. Events are never changed, and neither
 // are a task's unit or a case's place, so this share never moves.
 func contributeEvent(m map[aggKey]int64, c *caseflow.Case, ev *caseflow.Event) {
-	measure, ok := approvalCounts[ev.Action]
-	if !ok {
+	measures := eventMeasures(ev)
+	if len(measures) == 0 {
 		return
 	}
 	unit := ""
@@ -389,9 +419,11 @@ func contributeEvent(m map[aggKey]int64, c *caseflow.Case, ev *caseflow.Event) {
 		}
 	}
 	d := DayOf(ev.At)
-	m[aggKey{ledger.ByDepartment, unit, measure, d, 0}]++
-	m[aggKey{ledger.ByStreet, c.Place.Street, measure, d, 0}]++
-	m[aggKey{ledger.ByCommunity, c.Place.Community, measure, d, 0}]++
+	for _, measure := range measures {
+		m[aggKey{ledger.ByDepartment, unit, measure, d, 0}]++
+		m[aggKey{ledger.ByStreet, c.Place.Street, measure, d, 0}]++
+		m[aggKey{ledger.ByCommunity, c.Place.Community, measure, d, 0}]++
+	}
 }
 
 func callbackOf(ev *caseflow.Event) callback {
@@ -566,7 +598,7 @@ func cloneCase(c *caseflow.Case) *caseflow.Case {
 
 // aggVersion is the version of contribute's definition: a table built by
 // another version is rebuilt at start-up.
-const aggVersion = 7
+const aggVersion = 8
 
 // aggregatesBuilt reports whether eval_agg is complete and current; until
 // RebuildAggregates has run, evaluations and ledgers count the cases.
@@ -674,12 +706,13 @@ func (s *Store) readCasesAfter(ctx context.Context, q *sql.Tx, after int64, n in
 	return cs, trows.Err()
 }
 
-// rangeEvents reads the callbacks and approvals of cases lo..hi: callbacks
-// are returned by case, approvals added to m.
+// rangeEvents reads the callbacks, approvals, disputes and arbitrations of
+// cases lo..hi: callbacks are returned by case, the others added to m.
 func rangeEvents(ctx context.Context, q *sql.Tx, lo, hi int64, m map[aggKey]int64, cs []caseflow.Case) (map[int64][]callback, error) {
 	rows, err := q.QueryContext(ctx, `SELECT case_id, action, task_id, at, data FROM events
 		WHERE case_id >= $1 AND case_id <= $2
-		AND action || '' IN ('callback', 'review', 'approve_return', 'approve_extension', 'approve_suspension')
+		AND action || '' IN ('callback', 'review', 'approve_return', 'approve_extension', 'approve_suspension',
+			'refuse_return', 'dispute', 'arbitrate')
 		ORDER BY case_id, seq`, lo, hi) // by case, not by the action index; a review follows its callback
 	if err != nil {
 		return nil, err
@@ -703,12 +736,14 @@ func rangeEvents(ctx context.Context, q *sql.Tx, lo, hi int64, m map[aggKey]int6
 		if c == nil {
 			continue
 		}
+		if ev.Action == caseflow.ActCallback || ev.Action == caseflow.ActReview || ev.Action == caseflow.ActArbitrate {
+			if err := json.Unmarshal([]byte(data), &ev.Data); err != nil {
+				return nil, err
+			}
+		}
 		if ev.Action != caseflow.ActCallback && ev.Action != caseflow.ActReview {
 			contributeEvent(m, c, &ev)
 			continue
-		}
-		if err := json.Unmarshal([]byte(data), &ev.Data); err != nil {
-			return nil, err
 		}
 		out[ev.CaseID] = ratings(out[ev.CaseID], &ev)
 	}

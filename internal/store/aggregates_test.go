@@ -38,7 +38,8 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 		}
 		units := []int64{f.Env.ID, f.Gar.ID}
 		now := storetest.T0
-		var ids []int64
+		var ids, pending []int64
+		disp := rand.New(rand.NewPCG(3, 18)) // when to come back to a pending return
 		applied := map[caseflow.Action]int{}
 		for step := 0; step < 2500; step++ {
 			now = now.Add(time.Duration(rng.IntN(90)) * time.Minute)
@@ -64,16 +65,34 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 				ids = append(ids, c.ID)
 				continue
 			}
-			c, err := s.Case(ctx, ids[rng.IntN(len(ids))])
+			id, back := ids[rng.IntN(len(ids))], false
+			if len(pending) > 0 && disp.Float64() < 0.3 {
+				// A return waiting for its review or its arbitration is
+				// come back to until it is decided, so that each outcome
+				// happens.
+				id, pending, back = pending[0], pending[1:], true
+			}
+			c, err := s.Case(ctx, id)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if back && slices.ContainsFunc(c.Tasks, func(k caseflow.Task) bool {
+				return k.State.Active() && (k.Request == caseflow.RequestReturn || k.Request == caseflow.RequestDispute)
+			}) {
+				pending = append(pending, id)
+				// Every other arbitration waits past its limit.
+				if i := slices.IndexFunc(c.Tasks, func(k caseflow.Task) bool { return k.Request == caseflow.RequestDispute }); i >= 0 &&
+					c.ID%2 == 0 && !now.After(c.Tasks[i].RequestedDue) {
+					continue
+				}
 			}
 			// Moving forward is likelier than side steps, so that cases
 			// close, get callbacks and reopen.
 			var rules []caseflow.Rule
 			total := 0.0
+			decisions := []caseflow.Action{caseflow.ActApproveReturn, caseflow.ActRefuseReturn, caseflow.ActDispute, caseflow.ActArbitrate}
 			for _, r := range caseflow.Rules {
-				if slices.Contains(r.From, c.State) {
+				if slices.Contains(r.From, c.State) && (!back || slices.Contains(decisions, r.Action)) {
 					rules = append(rules, r)
 					total += weight[r.Action]
 				}
@@ -130,6 +149,9 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 					cmd.Actor = caseflow.Actor{AccountID: f.Handler.AccountID, Role: caseflow.Handler, UnitID: u}
 				}
 			}
+			if r.Action == caseflow.ActDispute || r.Action == caseflow.ActArbitrate {
+				cmd.TaskUnit = 0 // the task whose return waits for it
+			}
 			switch r.Action {
 			case caseflow.ActDispatch, caseflow.ActArbitrate:
 				lead := units[rng.IntN(2)]
@@ -148,10 +170,14 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 				continue
 			}
 			applied[r.Action]++
+			if r.Action == caseflow.ActRequestReturn && !slices.Contains(pending, c.ID) {
+				pending = append(pending, c.ID)
+			}
 		}
 		for _, a := range []caseflow.Action{caseflow.ActClose, caseflow.ActCallback, caseflow.ActReopen, caseflow.ActCheckFail,
 			caseflow.ActApproveReturn, caseflow.ActApproveExtension, caseflow.ActApproveSuspension, caseflow.ActResume,
-			caseflow.ActMerge, caseflow.ActVoid, caseflow.ActReportBack, caseflow.ActContact, caseflow.ActCallerAnswer, caseflow.ActReview, caseflow.ActFollow} {
+			caseflow.ActMerge, caseflow.ActVoid, caseflow.ActReportBack, caseflow.ActContact, caseflow.ActCallerAnswer, caseflow.ActReview, caseflow.ActFollow,
+			caseflow.ActRefuseReturn, caseflow.ActDispute, caseflow.ActArbitrate} {
 			if applied[a] == 0 {
 				t.Errorf("the walk never made a %s; it proves less than it should", a)
 			}
@@ -176,6 +202,7 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 			{day(2026, 3, 17), day(2026, 3, 24), now, store.Forever, true},
 		}
 		compared := 0
+		disputes := map[string]int64{} // the return disputes' figures seen, so that their comparison proves something
 		for _, g := range []ledger.Group{ledger.ByDepartment, ledger.ByStreet, ledger.ByCommunity} {
 			for _, p := range periods {
 				q := store.EvalQuery{Group: g, From: p.from, To: p.to, AsOf: p.asOf, Cutoff: p.cutoff}
@@ -193,6 +220,17 @@ func TestAggregatesAgreeWithRecount(t *testing.T) {
 				}
 				name := fmt.Sprintf("%s %s..%s", g, p.from.Format(time.DateOnly), p.to.Format(time.DateOnly))
 				compared += diffCounts(t, name, fast, slow)
+				for _, m := range slow {
+					for _, k := range []string{"return_refused", "disputed", "arbitrated_away", "arbitrated_back", "arbitrated_late"} {
+						disputes[k] += m[k]
+					}
+				}
+			}
+		}
+		t.Logf("return disputes' figures compared: %v", disputes)
+		for k, n := range disputes {
+			if n == 0 {
+				t.Errorf("no %s in any period compared: %v", k, disputes)
 			}
 		}
 		if compared < 1000 {
@@ -360,7 +398,7 @@ var weight = map[caseflow.Action]float64{
 	caseflow.ActRefuseSuspension: 0.5, caseflow.ActResume: 2, caseflow.ActCheckPass: 3, caseflow.ActCheckFail: 1,
 	caseflow.ActClose: 3, caseflow.ActCallback: 1, caseflow.ActReopen: 0.4, caseflow.ActRemind: 0.1,
 	caseflow.ActSupervise: 0.1, caseflow.ActReply: 0.2, caseflow.ActContact: 2, caseflow.ActCallerAnswer: 3, caseflow.ActReview: 6,
-	caseflow.ActDispute: 0.5, caseflow.ActArbitrate: 1, caseflow.ActFollow: 1,
+	caseflow.ActDispute: 1, caseflow.ActArbitrate: 1, caseflow.ActFollow: 1,
 }
 
 // diffCounts reports every figure where got and want differ and returns

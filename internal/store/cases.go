@@ -461,7 +461,7 @@ func (s *Store) checkCommand(ctx context.Context, tx *wtx, c *caseflow.Case, cmd
 		if caseflow.State(state) == caseflow.Voided {
 			return &caseflow.Error{Code: caseflow.CodeInvalid, Action: cmd.Action, State: c.State, Field: "duplicate_of", Msg: "cannot merge into a voided or merged case"}
 		}
-	case caseflow.ActDispatch:
+	case caseflow.ActDispatch, caseflow.ActArbitrate:
 		for _, a := range cmd.Assignments {
 			var kind string
 			err := tx.QueryRowContext(ctx, unitKindSQL, a.UnitID).Scan(&kind)

@@ -176,6 +176,11 @@ func (s *Store) EvaluationCounts(ctx context.Context, q EvalQuery, clock caseflo
 			return nil, err
 		}
 	}
+	// Returns refused, disputed and arbitrated, by the unit that asked to
+	// return or the case's area; an arbitration's outcome is in its data.
+	if err := s.disputeCounts(ctx, tkey, from, to, add); err != nil {
+		return nil, err
+	}
 	// Hotline: the orders, the lead's first contacts by the day their
 	// limit falls (a department's own), and the callbacks' answers.
 	if err := scan(`SELECT `+key+`, count(*)
@@ -466,4 +471,37 @@ func (s *Store) OpenByUnit(ctx context.Context, now time.Time) (map[int64][2]int
 		out[id] = [2]int64{open, late.Int64}
 	}
 	return out, rows.Err()
+}
+
+// disputeCounts counts the refused returns, the disputes and the
+// arbitrations' outcomes of [from, to) by key (eventMeasures).
+func (s *Store) disputeCounts(ctx context.Context, key string, from, to int64, add func(string, string, int64)) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+key+`, e.action, e.at, t.unit_id, e.data FROM events e JOIN cases c ON c.id = e.case_id
+		LEFT JOIN tasks t ON t.id = e.task_id
+		WHERE e.action IN ('refuse_return', 'dispute', 'arbitrate') AND e.at >= $1 AND e.at < $2`, from, to)
+	if err != nil {
+		return fmt.Errorf("store: evaluation disputes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k sql.NullString
+		var unit sql.NullInt64
+		var at int64
+		var data string
+		var ev caseflow.Event
+		if err := rows.Scan(&k, &ev.Action, &at, &unit, &data); err != nil {
+			return err
+		}
+		ev.At = time.UnixMilli(at)
+		if ev.Action == caseflow.ActArbitrate {
+			if err := json.Unmarshal([]byte(data), &ev.Data); err != nil {
+				return err
+			}
+			ev.Data.UnitID = unit.Int64
+		}
+		for _, m := range eventMeasures(&ev) {
+			add(k.String, m, 1)
+		}
+	}
+	return rows.Err()
 }
