@@ -64,10 +64,11 @@ type sim struct {
 	catName  map[string]string
 	cum      []float64
 	dayNo    map[string]int
-	recent   map[string]*caseflow.Case // open case per category+grid, for duplicates
+	recent   map[string]*parent // the last dispatched case per category+grid, for duplicates
 	routes   *routing.Table
 	errCount int
 	photos   map[string][]string // evidence photos by kind (makePhotos); none without photo storage
+	callers  []caseflow.Reporter // recent hotline callers, some of whom call again
 }
 
 // photo is an evidence photo of a kind, the n-th of its pool; without
@@ -92,7 +93,7 @@ func (s *sim) route(c *caseflow.Case) routing.Decision {
 
 func newSim(o Options, pol *deadline.Policy, cal *calendar.Calendar, ppl *people, lay *places.Layout, divs []places.Division, cats []catalog.Category, routes *routing.Table) *sim {
 	s := &sim{o: o, rng: rand.New(rand.NewPCG(o.Seed, 2021_06)), pol: pol, cal: cal, ppl: ppl, routes: routes,
-		names: map[string]string{}, catName: map[string]string{}, dayNo: map[string]int{}, recent: map[string]*caseflow.Case{}}
+		names: map[string]string{}, catName: map[string]string{}, dayNo: map[string]int{}, recent: map[string]*parent{}}
 	for _, d := range divs {
 		s.names[d.Code] = d.Name
 	}
@@ -147,6 +148,35 @@ func (s *sim) number(at time.Time) string {
 	day := at.In(calendar.Shanghai).Format("20060102")
 	s.dayNo[day]++
 	return fmt.Sprintf("%s%05d", day, s.dayNo[day])
+}
+
+// parent is a dispatched case a later report may be merged into, with
+// what its merged orders follow: when it first closed, and its answer.
+type parent struct {
+	c        *caseflow.Case
+	closedAt time.Time // zero: not closed within the simulated period
+	reply    string
+	solved   bool
+}
+
+// parentOf reads a dispatched case's history for the orders merged into
+// it: its first close and the answer it carried (the department's, or the
+// centre's when it closed without one), as app.followMerged gives them.
+func parentOf(c *caseflow.Case, evs []caseflow.Event) *parent {
+	p := &parent{c: c, solved: true}
+	for _, e := range evs {
+		if a := e.Data.Answer; a != nil {
+			p.reply, p.solved = a.Reply, a.Solved
+		}
+		if e.ToState == caseflow.Closed && e.FromState != caseflow.Closed {
+			p.closedAt = e.At
+			if p.reply == "" {
+				p.reply = "您反映的问题已处理完毕，感谢您的监督。"
+			}
+			return p
+		}
+	}
+	return p
 }
 
 // history collects one case's events while it moves through the loop.
@@ -265,6 +295,15 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 	case x < 0.9:
 		c.Channel, actor = caseflow.ChannelHotline, s.ppl.operators[s.rng.IntN(2)]
 		c.Reporter = caseflow.Reporter{Name: surname[s.rng.IntN(len(surname))] + "先生", Phone: fmt.Sprintf("139%08d", s.rng.IntN(1e8))}
+		// One caller in twelve has called in the last weeks (重复来电):
+		// the desk finds their earlier orders by the number.
+		if n := len(s.callers); n > 0 && r() < 0.08 {
+			c.Reporter = s.callers[s.rng.IntN(n)]
+		} else if n < 400 {
+			s.callers = append(s.callers, c.Reporter)
+		} else {
+			s.callers[s.rng.IntN(n)] = c.Reporter
+		}
 	case x < 0.97:
 		c.Channel, actor = caseflow.ChannelWeb, caseflow.Actor{Role: caseflow.Resident}
 	default:
@@ -283,10 +322,17 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 	disp := s.ppl.dispatchers[s.rng.IntN(len(s.ppl.dispatchers))]
 	key := cat + "/" + cell.Grid
 
-	// Duplicates of an open case nearby are merged (hotline and web).
-	if prev := s.recent[key]; prev != nil && c.Channel != caseflow.ChannelPatrol && prev.State != caseflow.Voided &&
-		(prev.ClosedAt.IsZero() || t.Before(prev.ClosedAt)) && r() < 0.35 {
-		h.do(s.work(t, 0.05, 0.5), caseflow.Command{Action: caseflow.ActMerge, Actor: s.ppl.operators[0], DuplicateOf: prev.ID, Reason: "重复件"})
+	// Duplicates of an open case nearby are merged (hotline and web), and
+	// follow it: answered when it closes, then called back on their own.
+	if prev, at := s.recent[key], s.work(t, 0.05, 0.5); prev != nil && c.Channel != caseflow.ChannelPatrol &&
+		(prev.closedAt.IsZero() || at.Before(prev.closedAt)) && r() < 0.35 {
+		h.do(at, caseflow.Command{Action: caseflow.ActMerge, Actor: s.ppl.operators[0], DuplicateOf: prev.c.ID, Reason: "重复件"})
+		if !prev.closedAt.IsZero() && prev.closedAt.After(h.at) {
+			solved := prev.solved
+			if h.do(prev.closedAt, caseflow.Command{Action: caseflow.ActFollow, Actor: caseflow.Actor{Role: caseflow.System}, Reply: prev.reply, Solved: &solved}) {
+				s.callback(h, disp, false)
+			}
+		}
 		return l.Add(c, h.events)
 	}
 	// Most calls end at the desk (see deskOutcome).
@@ -319,11 +365,14 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 			as = append(as, caseflow.Assignment{UnitID: so.ID, Rule: "manual: 属地街道协办"})
 		}
 	}
-	// A wrong first dispatch comes back (回退) and is re-dispatched (改派);
-	// on a hotline order the centre disputes a third of such returns, and
-	// the leader's arbitration names the lead, the street office assisting
-	// (派单争议).
-	arbitrated := false
+	// A first dispatch to the street office is sometimes returned (退单):
+	// the review upholds most returns (回退, then 改派), refuses 15 % (the
+	// street office keeps the order), and on a hotline order sends 35 %
+	// to the leaders' arbitration (派单争议), which names the competent
+	// department to lead with the street office assisting, or (three in
+	// ten) the street office again; about one in eight arbitrations is
+	// decided after its limit.
+	decided := false
 	if r() < 0.03 {
 		wrong := s.ppl.streetOffice[c.Place.Street]
 		if wrong.ID != lead.ID {
@@ -331,13 +380,25 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 				return l.Add(c, h.events)
 			}
 			h.do(s.work(h.at, 0.2, 3), caseflow.Command{Action: caseflow.ActRequestReturn, Actor: s.ppl.handlers[wrong.ID], Reason: "不属本单位职责"})
-			if c.Channel == caseflow.ChannelHotline && r() < 0.35 {
+			keep := []caseflow.Assignment{{UnitID: wrong.ID, Lead: true, Rule: "manual"}}
+			switch x := r(); {
+			case c.Channel == caseflow.ChannelHotline && x < 0.35:
 				h.do(s.work(h.at, 0.1, 1), caseflow.Command{Action: caseflow.ActDispute, Actor: disp, TaskUnit: wrong.ID, Reason: "属地街道负有协调职责，退单理由不充分"})
 				as = []caseflow.Assignment{{UnitID: lead.ID, Lead: true, Rule: "arbitration"}, {UnitID: wrong.ID}}
-				h.do(s.work(h.at, 1, 8), caseflow.Command{Action: caseflow.ActArbitrate, Actor: s.ppl.leader, TaskUnit: wrong.ID, Assignments: as,
-					Reason: "按职责清单由主管部门牵头办理，属地街道配合"})
-				arbitrated = true
-			} else {
+				why := "按职责清单由主管部门牵头办理，属地街道配合"
+				if r() < 0.3 {
+					as, lead, why = keep, wrong, "属地管理事项，由街道办事处牵头办理"
+				}
+				at := s.work(h.at, 1, 12)
+				if r() < 0.12 {
+					at = s.work(h.at, 15, 30) // past the two working days
+				}
+				h.do(at, caseflow.Command{Action: caseflow.ActArbitrate, Actor: s.ppl.leader, TaskUnit: wrong.ID, Assignments: as, Reason: why})
+				decided = true
+			case x >= 0.35 && x < 0.5:
+				h.do(s.work(h.at, 0.1, 1), caseflow.Command{Action: caseflow.ActRefuseReturn, Actor: disp, TaskUnit: wrong.ID, Reason: "属地街道职责，请按时办理"})
+				as, lead, decided = keep, wrong, true
+			default:
 				h.do(s.work(h.at, 0.1, 1), caseflow.Command{Action: caseflow.ActApproveReturn, Actor: disp, TaskUnit: wrong.ID})
 			}
 			if h.done {
@@ -345,10 +406,9 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 			}
 		}
 	}
-	if !arbitrated && !h.do(s.work(h.at, 0.05, 0.6), caseflow.Command{Action: caseflow.ActDispatch, Actor: disp, Assignments: as}) {
+	if !decided && !h.do(s.work(h.at, 0.05, 0.6), caseflow.Command{Action: caseflow.ActDispatch, Actor: disp, Assignments: as}) {
 		return l.Add(c, h.events)
 	}
-	s.recent[key] = c
 	dispatched := h.at
 	hot := c.Channel == caseflow.ChannelHotline
 	handle := func() {
@@ -447,24 +507,7 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 	// The callback (回访): some calls are not reached at first, a few
 	// refused; a 不满意 is reviewed, and a justified one reopened.
 	for round := 0; !h.done && h.c.State == caseflow.Closed && !h.c.CallbackDue.IsZero() && round < 2; round++ {
-		op := s.ppl.operators[1]
-		if r() < 0.12 {
-			h.do(s.work(h.at, 1, 6), caseflow.Command{Action: caseflow.ActCallback, Actor: op, Reach: caseflow.NotReached})
-		}
-		if r() < 0.03 {
-			h.do(s.work(h.at, 1, 6), caseflow.Command{Action: caseflow.ActCallback, Actor: op, Reach: caseflow.Refused})
-			break
-		}
-		rating := caseflow.RatingSatisfied
-		switch x := r(); {
-		case x < 0.08:
-			rating = caseflow.RatingDissatisfied
-		case x < 0.22:
-			rating = caseflow.RatingFair
-		}
-		solved := rating != caseflow.RatingDissatisfied || r() < 0.3
-		h.do(s.work(h.at, 4, 14), caseflow.Command{Action: caseflow.ActCallback, Actor: op, Rating: rating, Solved: &solved})
-		if h.done || rating != caseflow.RatingDissatisfied {
+		if !s.callback(h, disp, true) {
 			break
 		}
 		justified := r() < 0.5
@@ -485,7 +528,37 @@ func (s *sim) one(l *store.Loader, t time.Time) error {
 			h.do(s.work(h.at, 0.05, 1.5), caseflow.Command{Action: caseflow.ActClose, Actor: disp})
 		}
 	}
+	s.recent[key] = parentOf(c, h.events)
 	return l.Add(c, h.events)
+}
+
+// callback calls a closed (or followed) order back once it is due: 12 %
+// not reached at first, 3 % refused; when reached 78 % 满意, 14 % 基本满意,
+// 8 % 不满意. It reports whether the call ended in a 不满意 that waits for
+// its review (a merged order's has none: its parent's is reviewed).
+func (s *sim) callback(h *history, disp caseflow.Actor, reviewed bool) bool {
+	r := s.rng.Float64
+	op := s.ppl.operators[1]
+	if h.done || h.c.CallbackDue.IsZero() {
+		return false
+	}
+	if r() < 0.12 {
+		h.do(s.work(h.at, 1, 6), caseflow.Command{Action: caseflow.ActCallback, Actor: op, Reach: caseflow.NotReached})
+	}
+	if r() < 0.03 {
+		h.do(s.work(h.at, 1, 6), caseflow.Command{Action: caseflow.ActCallback, Actor: op, Reach: caseflow.Refused})
+		return false
+	}
+	rating := caseflow.RatingSatisfied
+	switch x := r(); {
+	case x < 0.08:
+		rating = caseflow.RatingDissatisfied
+	case x < 0.22:
+		rating = caseflow.RatingFair
+	}
+	solved := rating != caseflow.RatingDissatisfied || r() < 0.3
+	h.do(s.work(h.at, 4, 14), caseflow.Command{Action: caseflow.ActCallback, Actor: op, Rating: rating, Solved: &solved})
+	return reviewed && !h.done && rating == caseflow.RatingDissatisfied
 }
 
 // requestType draws a call's request type in a district hotline's mix:
