@@ -259,9 +259,23 @@ func (s *Store) Announce(ctx context.Context, caseID int64, publicAt time.Time, 
 			return nil
 		}
 		done = true
-		for _, id := range subs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO alert_mails (subscription_id, case_id, next_at) VALUES ($1, $2, $3)
-				ON CONFLICT (subscription_id, case_id) DO NOTHING`, id, caseID, now.UnixMilli()); err != nil {
+		// Many rows a statement: a case in a busy street may have
+		// thousands of subscribers.
+		const rows = 50
+		for len(subs) > 0 {
+			part := subs[:min(len(subs), rows)]
+			subs = subs[len(part):]
+			var b strings.Builder
+			args := make([]any, 0, 3*len(part))
+			for i, id := range part {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+				args = append(args, id, caseID, now.UnixMilli())
+			}
+			if _, err := tx.Tx.ExecContext(ctx, `INSERT INTO alert_mails (subscription_id, case_id, next_at) VALUES `+b.String()+`
+				ON CONFLICT (subscription_id, case_id) DO NOTHING`, args...); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/web"
 )
 
@@ -42,6 +45,21 @@ func BenchmarkPublicReads(b *testing.B) {
 	b.Run("map", func(b *testing.B) {
 		for b.Loop() {
 			get(b, s.URL+"/api/v1/public/map")
+		}
+	})
+	// The Atom feeds (#19): the board's, a street's, a 1 km circle's, a case's.
+	cs, _ := a.Store.Cases(context.Background(), store.CaseFilter{State: caseflow.Closed, Limit: 1})
+	for _, f := range []struct{ name, q string }{{"feed", ""}, {"feed-street", "?street=140213053"},
+		{"feed-circle", "?lat=40.0900&lon=113.3000&r=1000"}} {
+		b.Run(f.name, func(b *testing.B) {
+			for b.Loop() {
+				get(b, s.URL+"/feeds/board.atom"+f.q)
+			}
+		})
+	}
+	b.Run("feed-case", func(b *testing.B) {
+		for b.Loop() {
+			get(b, s.URL+"/feeds/cases/"+cs[0].Number+".atom")
 		}
 	})
 	for _, cat := range []string{"", "&category=M06011"} {
