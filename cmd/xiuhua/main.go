@@ -336,6 +336,9 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	}
 	messenger := &watch.Messenger{Store: st, Calendar: a.Policy.Calendar, Ladder: c.Ladder, Mail: mailCh, SMS: smsCh,
 		SMSTemplate: c.SMSTemplate, Now: a.Now}
+	if c.PublicURL != "" {
+		messenger.Follow = func(n string) string { return web.FollowURL(strings.TrimRight(c.PublicURL, "/"), n) }
+	}
 	if mt != nil {
 		watcher.OnSweep, deliverer.OnAttempt = mt.Sweep, mt.Delivery
 	}

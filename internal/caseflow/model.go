@@ -159,6 +159,10 @@ type Reporter struct {
 	AccountID int64  `json:"account_id,omitempty"`
 	Name      string `json:"name,omitempty"`
 	Phone     string `json:"phone,omitempty"`
+	Email     string `json:"email,omitempty"`
+	// Updates: the requester agreed to hear how the report goes (by SMS
+	// to Phone or mail to Email).
+	Updates bool `json:"updates,omitempty"`
 }
 
 // phoneNumber is a mainland mobile number or a landline with its area
@@ -172,6 +176,14 @@ func Phone(s string) (string, bool) {
 	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
 	return s, phoneNumber.MatchString(s)
 }
+
+// Mobile reports whether s is a mainland mobile number, one that takes SMS.
+func Mobile(s string) bool {
+	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	return mobileNumber.MatchString(s)
+}
+
+var mobileNumber = regexp.MustCompile(`^(\+?86)?1[3-9][0-9]{9}$`)
 
 // Case is one reported problem through its whole life.
 type Case struct {

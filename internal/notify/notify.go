@@ -197,6 +197,13 @@ var Rules = []Rule{
 	{On: event(caseflow.ActReply), To: Centre, Kind: "reply", Level: Info, build: reply(Centre)},
 	{On: event(caseflow.ActReply), To: Leaders, Kind: "reply", Level: Info, build: reply(Leaders)},
 
+	// The requester who agreed to hear how their report goes.
+	{On: event(caseflow.ActRegister), When: "the requester agreed to hear of progress", To: Requester, Kind: "requester_registered", Level: Info, build: requester("requester_registered")},
+	{On: event(caseflow.ActAnswer), When: "the requester agreed to hear of progress", To: Requester, Kind: "requester_answered", Level: Info, build: requester("requester_answered")},
+	{On: event(caseflow.ActCallerAnswer), When: "the requester agreed to hear of progress", To: Requester, Kind: "requester_answered", Level: Info, build: requester("requester_answered")},
+	{On: event(caseflow.ActClose), When: "the requester agreed to hear of progress", To: Requester, Kind: "requester_closed", Level: Info, build: requester("requester_closed")},
+	{On: event(caseflow.ActFollow), When: "a merged order closed with its parent, the requester agreed", To: Requester, Kind: "requester_closed", Level: Info, build: requester("requester_closed")},
+
 	// Deadlines the watcher follows. A warning goes to whoever must meet
 	// the deadline: the grid's workers for a check, else the unit (the
 	// centre for the case's own steps).
@@ -244,6 +251,19 @@ func levelOf(c *caseflow.Case, l Level) Level {
 		return Warning
 	}
 	return l
+}
+
+// requester tells the person who reported, when they agreed and left a
+// way to reach them; the message carries the case's number only (the
+// follow link is added when it is sent).
+func requester(kind string) func(in *input) []Notice {
+	return func(in *input) []Notice {
+		r := in.c.Reporter
+		if !r.Updates || (r.Phone == "" && r.Email == "") {
+			return nil
+		}
+		return []Notice{{Kind: kind, To: Requester, Params: Params{"number": in.c.Number}, Level: Info}}
+	}
 }
 
 func request(kind string) func(in *input) []Notice {

@@ -21,6 +21,13 @@ func sample(state caseflow.State) *caseflow.Case {
 			{ID: 3, UnitID: 13, State: caseflow.TaskReturned}}}
 }
 
+// agreed is a case whose requester left a phone and agreed to hear of it.
+func agreed(state caseflow.State) *caseflow.Case {
+	c := sample(state)
+	c.Reporter = caseflow.Reporter{Phone: "13912345678", Updates: true}
+	return c
+}
+
 func ev(a caseflow.Action, f func(e *caseflow.Event)) *caseflow.Event {
 	e := &caseflow.Event{Action: a, At: t0, Actor: caseflow.Actor{Role: caseflow.Dispatcher}}
 	if f != nil {
@@ -83,6 +90,11 @@ func scenarios() []struct {
 		{"arbitration warning", ForStage(sample(caseflow.Dispatched), Deadline{Step: caseflow.StepArbitrate, Due: t0}, Warned)},
 		{"arbitration late", ForStage(sample(caseflow.Dispatched), Deadline{Step: caseflow.StepArbitrate, Due: t0}, Overdue)},
 		{"arbitration still late", ForStage(sample(caseflow.Dispatched), Deadline{Step: caseflow.StepArbitrate, Due: t0}, Escalated)},
+		{"registered", ForEvent(agreed(caseflow.Registered), ev(caseflow.ActRegister, nil))},
+		{"answered at the desk", ForEvent(agreed(caseflow.Closed), ev(caseflow.ActAnswer, nil))},
+		{"answered by the department", ForEvent(agreed(caseflow.InProgress), ev(caseflow.ActCallerAnswer, nil))},
+		{"closed", ForEvent(agreed(caseflow.Closed), ev(caseflow.ActClose, nil))},
+		{"closed with its parent", ForEvent(agreed(caseflow.Closed), ev(caseflow.ActFollow, nil))},
 		{"callback warning", ForStage(sample(caseflow.Closed), Deadline{Step: caseflow.StepCallback, Due: t0}, Warned)},
 	}
 }
@@ -114,6 +126,7 @@ func TestRulesTellThePeopleConcerned(t *testing.T) {
 		"review still late":   {"leaders 0 差评复核超期：工单 2026030200007，复核时限 03-02 09:30"},
 		"arbitration warning": {"leaders 0 预警：案件 2026030200007 派单争议仲裁时限 03-02 09:30 到期"},
 		"arbitration late":    {"centre 0 派单争议仲裁超期：工单 2026030200007，仲裁时限 03-02 09:30", "leaders 0 派单争议仲裁超期：工单 2026030200007，仲裁时限 03-02 09:30"},
+		"registered":          {"requester 0 您反映的问题（编号 2026030200007）已受理，正在办理。"},
 		"callback warning":    {"unit 0 预警：案件 2026030200007 回访时限 03-02 09:30 到期"},
 	}
 	for _, sc := range scenarios() {
@@ -127,6 +140,20 @@ func TestRulesTellThePeopleConcerned(t *testing.T) {
 		if len(got) == 0 {
 			t.Errorf("%s: nobody is told", sc.name)
 		}
+	}
+	// A requester who did not agree, or left no way to reach them, hears nothing.
+	noPhone := agreed(caseflow.Closed)
+	noPhone.Reporter.Phone = ""
+	for _, c := range []*caseflow.Case{sample(caseflow.Closed), noPhone} {
+		if ns := ForEvent(c, ev(caseflow.ActClose, nil)); len(ns) != 0 {
+			t.Errorf("a requester who did not agree was told %+v", ns)
+		}
+	}
+	if got := Render("zh-CN", "requester_closed", Params{"number": "2026030200007", "link": "https://wenti.example.cn/board#follow/2026030200007"}); got != "您反映的问题（编号 2026030200007）已办结，感谢您的监督。查看进展：https://wenti.example.cn/board#follow/2026030200007" {
+		t.Errorf("requester's message %q", got)
+	}
+	if got := Render("en", "requester_closed", Params{"number": "2026030200007"}); got != "Your report 2026030200007 has been closed. Thank you." {
+		t.Errorf("without a link %q", got)
 	}
 	// A returned task is not told of rework; a review that keeps the
 	// order closed tells nobody; a report back before a check neither.

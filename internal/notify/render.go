@@ -75,6 +75,12 @@ func Render(lang, kind string, p Params) string {
 }
 
 func value(c map[string]string, name, v string) string {
+	if name == "link" { // the follow link, worded, or nothing when there is none
+		if v == "" {
+			return ""
+		}
+		return strings.ReplaceAll(c["link"], "{url}", v)
+	}
 	if timeParams[name] {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {

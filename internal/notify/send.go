@@ -28,6 +28,7 @@ const (
 // Line is an inbox line as written: to a unit or to an account.
 type Line struct {
 	ID        int64
+	To        Audience // whom the rules addressed
 	CaseID    int64
 	UnitID    int64 // the unit's line; 0 when it is a person's
 	AccountID int64
@@ -56,7 +57,8 @@ type Robot struct {
 }
 
 // Reach is who a line can reach, as the store found them: the person it
-// is addressed to, or the unit's robots, liaisons and leaders.
+// is addressed to (for a requester, their phone and e-mail from the
+// case), or the unit's robots, liaisons and leaders.
 type Reach struct {
 	Person   *Person
 	Robots   []Robot

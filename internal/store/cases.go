@@ -19,7 +19,7 @@ import (
 const caseCols = `id, number, version, channel, category_id, urgency, state, description, address, lon, lat,
 	unit_grid, grid, community, street, reporter_account_id, reporter_name, reporter_phone, verified, duplicate_of,
 	suspended_from, suspended_at, close_type, reworks, reopens, satisfied, reported_at, registered_at,
-	dispatched_at, closed_at, updated_at, deadline, answered_at, callback_due, rating, review, review_due`
+	dispatched_at, closed_at, updated_at, deadline, answered_at, callback_due, rating, review, review_due, reporter_email, reporter_updates`
 
 const taskCols = `id, case_id, unit_id, lead, state, dispatched_at, signed_at, done_at, deadline, handler_id,
 	extensions, request, request_note, requested_at, requested_due, contact_due, contacted_at, contact_method`
@@ -42,7 +42,7 @@ func scanCase(r scanner, c *caseflow.Case, extra ...any) error {
 		&c.Address, &c.Point.Lon, &c.Point.Lat, &c.Place.UnitGrid, &c.Place.Grid, &c.Place.Community, &c.Place.Street,
 		&reporter, &c.Reporter.Name, &c.Reporter.Phone, &c.Verified, &dup, &c.SuspendedFrom, &suspAt, &c.CloseType,
 		&c.Reworks, &c.Reopens, &satisfied, &reportedAt, &regAt, &dispAt, &closedAt, &updatedAt, &deadline,
-		&answeredAt, &callbackDue, &c.Rating, &c.Review, &reviewDue}, extra...)...)
+		&answeredAt, &callbackDue, &c.Rating, &c.Review, &reviewDue, &c.Reporter.Email, &c.Reporter.Updates}, extra...)...)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func caseArgs(c *caseflow.Case) []any {
 		nullID(c.Reporter.AccountID), c.Reporter.Name, c.Reporter.Phone, c.Verified, nullID(c.DuplicateOf),
 		c.SuspendedFrom, ms(c.SuspendedAt), c.CloseType, c.Reworks, c.Reopens, sat, c.ReportedAt.UnixMilli(),
 		ms(c.RegisteredAt), ms(c.DispatchedAt), ms(c.ClosedAt), c.UpdatedAt.UnixMilli(), ms(c.Deadline),
-		ms(c.AnsweredAt), ms(c.CallbackDue), c.Rating, c.Review, ms(c.ReviewDue)}
+		ms(c.AnsweredAt), ms(c.CallbackDue), c.Rating, c.Review, ms(c.ReviewDue), c.Reporter.Email, c.Reporter.Updates}
 }
 
 func scanTask(r scanner, t *caseflow.Task, caseID *int64) error {

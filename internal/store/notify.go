@@ -35,7 +35,7 @@ type Notification struct {
 	ReadAt time.Time     `json:"read_at,omitzero"`
 }
 
-const insertNoteHead = `INSERT INTO notifications (unit_id, account_id, case_id, kind, title, params, level, due, at, ladder, planned) `
+const insertNoteHead = `INSERT INTO notifications (unit_id, account_id, case_id, kind, title, params, level, due, at, ladder, planned, audience) `
 
 // writeNotices writes the inbox lines of notices (as the rules decided
 // them) for c, at: each audience resolved to its unit or its accounts.
@@ -45,25 +45,24 @@ func (s *Store) writeNotices(ctx context.Context, tx *wtx, c *caseflow.Case, ns 
 		if err != nil {
 			return err
 		}
-		args := []any{c.ID, n.Kind, string(p), string(n.Level), ms(n.Due), at.UnixMilli(), n.Ladder}
+		args := []any{c.ID, n.Kind, string(p), string(n.Level), ms(n.Due), at.UnixMilli(), n.Ladder, string(n.To)}
 		switch {
 		case n.To == notify.Centre || (n.To == notify.Unit && n.UnitID == 0):
-			_, err = tx.ExecContext(ctx, insertNoteHead+`SELECT min(id), NULL, $1, $2, '', $3, $4, $5, $6, $7, FALSE FROM units WHERE kind = 'centre' HAVING min(id) IS NOT NULL`, args...)
+			_, err = tx.ExecContext(ctx, insertNoteHead+`SELECT min(id), NULL, $1, $2, '', $3, $4, $5, $6, $7, FALSE, $8 FROM units WHERE kind = 'centre' HAVING min(id) IS NOT NULL`, args...)
 		case n.To == notify.Unit:
-			_, err = tx.ExecContext(ctx, insertNoteHead+`VALUES ($8, NULL, $1, $2, '', $3, $4, $5, $6, $7, FALSE)`, append(args, n.UnitID)...)
+			_, err = tx.ExecContext(ctx, insertNoteHead+`VALUES ($9, NULL, $1, $2, '', $3, $4, $5, $6, $7, FALSE, $8)`, append(args, n.UnitID)...)
 		case n.To == notify.GridWorkers:
-			_, err = tx.ExecContext(ctx, insertNoteHead+`SELECT NULL, a.id, $1, $2, '', $3, $4, $5, $6, $7, FALSE FROM account_grids g
-				JOIN accounts a ON a.id = g.account_id WHERE g.grid = $8 AND a.active`, append(args, c.Place.Grid)...)
+			_, err = tx.ExecContext(ctx, insertNoteHead+`SELECT NULL, a.id, $1, $2, '', $3, $4, $5, $6, $7, FALSE, $8 FROM account_grids g
+				JOIN accounts a ON a.id = g.account_id WHERE g.grid = $9 AND a.active`, append(args, c.Place.Grid)...)
 		case n.To == notify.Leaders:
 			// The unit's own leaders, or the district's when it has none.
-			_, err = tx.ExecContext(ctx, insertNoteHead+`SELECT NULL, id, $1, $2, '', $3, $4, $5, $6, $7, FALSE FROM accounts
-				WHERE role = 'leader' AND active AND (unit_id = $8 OR NOT EXISTS (
-					SELECT 1 FROM accounts WHERE role = 'leader' AND active AND unit_id = $9))`, append(args, n.UnitID, n.UnitID)...)
+			_, err = tx.ExecContext(ctx, insertNoteHead+`SELECT NULL, id, $1, $2, '', $3, $4, $5, $6, $7, FALSE, $8 FROM accounts
+				WHERE role = 'leader' AND active AND (unit_id = $9 OR NOT EXISTS (
+					SELECT 1 FROM accounts WHERE role = 'leader' AND active AND unit_id = $10))`, append(args, n.UnitID, n.UnitID)...)
 		case n.To == notify.Requester:
-			if c.Reporter.AccountID == 0 {
-				continue
-			}
-			_, err = tx.ExecContext(ctx, insertNoteHead+`VALUES (NULL, $8, $1, $2, '', $3, $4, $5, $6, $7, FALSE)`, append(args, c.Reporter.AccountID)...)
+			// A resident's own account sees it in its inbox; the line is
+			// sent to the phone or e-mail on the case either way.
+			_, err = tx.ExecContext(ctx, insertNoteHead+`VALUES (NULL, $9, $1, $2, '', $3, $4, $5, $6, $7, FALSE, $8)`, append(args, nullID(c.Reporter.AccountID))...)
 		default:
 			err = fmt.Errorf("unknown audience %q", n.To)
 		}

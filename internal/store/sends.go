@@ -21,7 +21,7 @@ import (
 // LinesToPlan returns up to limit inbox lines not yet planned into sends,
 // oldest first.
 func (s *Store) LinesToPlan(ctx context.Context, limit int) ([]notify.Line, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, case_id, unit_id, account_id, kind, params, level, ladder, at FROM notifications
+	rows, err := s.r.QueryContext(ctx, `SELECT id, case_id, unit_id, account_id, kind, params, level, ladder, at, audience FROM notifications
 		WHERE NOT planned ORDER BY id LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: lines to plan: %w", err)
@@ -33,7 +33,7 @@ func (s *Store) LinesToPlan(ctx context.Context, limit int) ([]notify.Line, erro
 		var unit, acc sql.NullInt64
 		var params sql.NullString
 		var at int64
-		if err := rows.Scan(&l.ID, &l.CaseID, &unit, &acc, &l.Kind, &params, &l.Level, &l.Ladder, &at); err != nil {
+		if err := rows.Scan(&l.ID, &l.CaseID, &unit, &acc, &l.Kind, &params, &l.Level, &l.Ladder, &at, &l.To); err != nil {
 			return nil, err
 		}
 		l.UnitID, l.AccountID, l.At = unit.Int64, acc.Int64, time.UnixMilli(at).UTC()
@@ -71,6 +71,24 @@ func scanPeople(rows *sql.Rows) ([]notify.Person, error) {
 // leaders when the unit has none of its own).
 func (s *Store) ReachOf(ctx context.Context, l notify.Line) (notify.Reach, error) {
 	var r notify.Reach
+	if l.To == notify.Requester {
+		p := notify.Person{AccountID: l.AccountID, Lang: "zh-CN"}
+		var ok bool
+		err := s.r.QueryRowContext(ctx, `SELECT reporter_phone, reporter_email, reporter_updates FROM cases WHERE id = $1`, l.CaseID).Scan(&p.Phone, &p.Email, &ok)
+		if err != nil {
+			return r, fmt.Errorf("store: reach requester: %w", err)
+		}
+		if ok {
+			if p.Phone != "" {
+				p.Channels = append(p.Channels, notify.SendSMS)
+			}
+			if p.Email != "" {
+				p.Channels = append(p.Channels, notify.SendMail)
+			}
+			r.Person = &p
+		}
+		return r, nil
+	}
 	if l.AccountID != 0 {
 		rows, err := s.r.QueryContext(ctx, `SELECT `+personCols+` FROM accounts WHERE id = $1 AND active`, l.AccountID)
 		if err != nil {
@@ -118,7 +136,8 @@ func (s *Store) ReachOf(ctx context.Context, l notify.Line) (notify.Reach, error
 func (s *Store) Reachable(ctx context.Context) (bool, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM robots WHERE active LIMIT 1) r) +
-		(SELECT count(*) FROM (SELECT 1 FROM accounts WHERE active AND (channels <> '' OR liaison) LIMIT 1) a)`).Scan(&n)
+		(SELECT count(*) FROM (SELECT 1 FROM accounts WHERE active AND (channels <> '' OR liaison) LIMIT 1) a) +
+		(SELECT count(*) FROM (SELECT 1 FROM notifications WHERE NOT planned AND audience = 'requester' LIMIT 1) q)`).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: reachable: %w", err)
 	}

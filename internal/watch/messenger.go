@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +33,9 @@ type Messenger struct {
 	// SMSTemplate is the gateway's approved template for notices (Aliyun);
 	// its parameter "text" is the message.
 	SMSTemplate string
+	// Follow is the public page of a case, linked from a requester's
+	// messages (nil: no link).
+	Follow func(number string) string
 	// RobotBase overrides the robots' vendor endpoints by kind (tests).
 	RobotBase map[string]string
 	Now       func() time.Time
@@ -227,6 +231,9 @@ func (m *Messenger) attempt(ctx context.Context, d store.SendRecord, now time.Ti
 	ch, err := m.channelOf(ctx, d)
 	if err != nil {
 		return store.SendOutcome{State: "failed", Error: err.Error()}
+	}
+	if d.Params != nil && m.Follow != nil && strings.HasPrefix(d.Kind, "requester_") {
+		d.Params["link"] = m.Follow(d.Params["number"])
 	}
 	text := notify.Render(d.Lang, d.Kind, d.Params)
 	msg := channel.Message{ID: "send-" + strconv.FormatInt(d.ID, 10), Subject: text, Text: text, Level: string(d.Level)}

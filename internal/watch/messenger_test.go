@@ -324,3 +324,52 @@ func TestLadderReachesPeopleOnceThroughTheirChannels(t *testing.T) {
 		}
 	})
 }
+
+// A requester who left a mobile number and agreed hears by SMS when the
+// report is registered and when it is closed, each with the follow link;
+// one who did not agree hears nothing; nothing reaches anyone's inbox
+// that should not.
+func TestRequesterHearsOfTheirReport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := storetest.NewFixture(t, s)
+		rec := &received{}
+		smsSrv := cmas(t, rec, "cmas-key")
+		defer smsSrv.Close()
+		rec.fail("sms", 1) // the gateway's first failure is not this test's
+		sms, err := channel.NewCMAS(channel.CMASConfig{BaseURL: smsSrv.URL, EcName: "平城区城市管理局", ApID: "xiuhua", SecretKey: "cmas-key", Sign: "SIGN01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := &fakeClock{}
+		clock.Set(storetest.T0.Add(time.Hour))
+		m := &watch.Messenger{Store: s, Calendar: f.Policy.Calendar, Ladder: notify.DefaultLadder, SMS: sms, Now: clock.Now,
+			Follow: func(n string) string { return "https://wenti.example.cn/board#follow/" + n }}
+		report := func(r caseflow.Reporter) *caseflow.Case {
+			c := &caseflow.Case{Channel: caseflow.ChannelWeb, CategoryID: "M06011", Urgency: caseflow.Normal, Description: "人行道上堆了建筑垃圾",
+				Point: caseflow.Point{Lon: 113.31, Lat: 40.09}, Reporter: r,
+				Place: caseflow.Place{UnitGrid: storetest.Grid + "001", Grid: storetest.Grid, Community: "140213053001", Street: "140213053"}}
+			ev, err := caseflow.Report(c, caseflow.Actor{Role: caseflow.Resident}, storetest.T0, f.Policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreateCase(ctx, c, &ev, f.Policy); err != nil {
+				t.Fatal(err)
+			}
+			c = f.Do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: storetest.T0.Add(5 * time.Minute)})
+			return f.Do(t, c, caseflow.Command{Action: caseflow.ActVoid, Actor: f.Disp, At: storetest.T0.Add(10 * time.Minute), Reason: "测试"})
+		}
+		agreed := report(caseflow.Reporter{Name: "王女士", Phone: "13912345678", Updates: true})
+		report(caseflow.Reporter{Name: "李先生", Phone: "13987654321"})
+		for i := 0; i < 3; i++ {
+			if _, err := m.SendOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			clock.Add(5 * time.Minute)
+		}
+		want := "sms 13912345678: 您反映的问题（编号 " + agreed.Number + "）已受理，正在办理。查看进展：https://wenti.example.cn/board#follow/" + agreed.Number
+		if got := rec.matching("sms"); len(got) != 1 || got[0] != want {
+			t.Fatalf("requester SMS %q, want [%q]", got, want)
+		}
+	})
+}

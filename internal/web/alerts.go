@@ -261,5 +261,5 @@ func (m *MailWriter) Alert(ctx context.Context, sub alert.Subscription, caseID i
 	return channel.Message{Subject: say(l, "mail.alert.subject", "category", cats[c.CategoryID], "place", placeName(c, names)),
 		Level: channel.LevelInfo, Unsubscribe: m.unsubscribeURL(unsub),
 		Text: say(l, "mail.alert.body", "area", area, "category", cats[c.CategoryID], "number", c.Number, "summary", caseSummary(l, c, pv, names),
-			"follow", followURL(m.base, c.Number), "unsubscribe", m.unsubscribeURL(unsub)) + "\n\n" + say(l, "mail.footer")}, true, nil
+			"follow", FollowURL(m.base, c.Number), "unsubscribe", m.unsubscribeURL(unsub)) + "\n\n" + say(l, "mail.footer")}, true, nil
 }

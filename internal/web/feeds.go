@@ -301,8 +301,8 @@ func placeName(c *caseflow.Case, names map[string]string) string {
 	return strings.Join(ps, " ")
 }
 
-// followURL is the board's page of a case.
-func followURL(base, number string) string { return base + "/board#follow/" + number }
+// FollowURL is the board's page of a case (base: the public address).
+func FollowURL(base, number string) string { return base + "/board#follow/" + number }
 
 // boardFeed is GET /feeds/board.atom: the board's newest open problems, of
 // an area when one is asked for.
@@ -378,7 +378,7 @@ func (s *Server) boardFeed(w http.ResponseWriter, r *http.Request) {
 			t += " · " + p
 		}
 		f.Entries = append(f.Entries, atomEntry{ID: caseTag(base, c), Title: atomText{"text", t}, Updated: rfc3339(at), Published: rfc3339(c.ReportedAt),
-			Links:    []atomLink{{Rel: "alternate", Type: "text/html", Href: followURL(base, c.Number)}, {Rel: "related", Type: "application/atom+xml", Href: base + "/feeds/cases/" + c.Number + ".atom"}},
+			Links:    []atomLink{{Rel: "alternate", Type: "text/html", Href: FollowURL(base, c.Number)}, {Rel: "related", Type: "application/atom+xml", Href: base + "/feeds/cases/" + c.Number + ".atom"}},
 			Category: &atomCategory{Term: c.CategoryID, Label: cats[c.CategoryID]}, Summary: atomText{"text", caseSummary(lang, c, pv, names)}})
 	}
 	if updated.IsZero() {
@@ -460,7 +460,7 @@ func (s *Server) caseFeed(w http.ResponseWriter, r *http.Request) {
 	f := &atomFeed{Lang: lang, ID: caseTag(base, c), Title: atomText{"text", say(lang, "feed.case.title", "number", c.Number, "category", cats[c.CategoryID])},
 		Author: atomPerson{say(lang, "feed.author")},
 		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: base + r.URL.RequestURI()},
-			{Rel: "alternate", Type: "text/html", Href: followURL(base, c.Number)}}}
+			{Rel: "alternate", Type: "text/html", Href: FollowURL(base, c.Number)}}}
 	updated := c.ReportedAt
 	summary := caseSummary(lang, c, pv, names)
 	for i, st := range steps {
@@ -468,7 +468,7 @@ func (s *Server) caseFeed(w http.ResponseWriter, r *http.Request) {
 			updated = st.At
 		}
 		e := atomEntry{ID: caseTag(base, c) + "/step/" + strconv.Itoa(st.Seq), Title: atomText{"text", say(lang, "public.state."+string(st.State))},
-			Updated: rfc3339(st.At), Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: followURL(base, c.Number)}},
+			Updated: rfc3339(st.At), Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: FollowURL(base, c.Number)}},
 			Summary: atomText{"text", say(lang, "public.now."+string(st.State))}}
 		if i == 0 {
 			e.Summary.Body += " " + summary // the newest step says where the case stands

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -344,6 +345,14 @@ func o311Call(v url.Values, p access.Principal) (in app.ReportInput, reporter ca
 			return in, reporter, say(no)
 		}
 		reporter.Name, reporter.Phone = name, phone
+		// An Open311 client that gives the requester's e-mail passes on
+		// their wish to hear of the request (as FixMyStreet does).
+		if e := strings.TrimSpace(v.Get("email")); e != "" {
+			if a, err := mail.ParseAddress(e); err != nil || a.Address != e || len(e) > 254 {
+				return in, reporter, "email: not an e-mail address"
+			}
+			reporter.Email, reporter.Updates = e, true
+		}
 		return in, reporter, ""
 	}
 	call.Caller = &caller

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -225,8 +226,22 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 		Photos      []string `json:"photos"` // ids from POST /api/v1/public/photos
 		// Answers to the category's questions (code → value).
 		Attributes map[string]string `json:"attributes"`
+		// Email and Updates: the resident agreed to hear how the report
+		// goes, by SMS to the phone or by mail.
+		Email   string `json:"email"`
+		Updates bool   `json:"updates"`
 	}
 	if !decode(w, r, &in) {
+		return
+	}
+	if in.Email = strings.TrimSpace(in.Email); in.Email != "" {
+		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
+			problem(w, http.StatusBadRequest, "invalid", "email", "not an e-mail address")
+			return
+		}
+	}
+	if in.Updates && in.Email == "" && !caseflow.Mobile(strings.TrimSpace(in.Phone)) {
+		problem(w, http.StatusBadRequest, "required", "updates", "progress needs a mobile number or an e-mail address")
 		return
 	}
 	if !checkReport(w, in.Category, in.Lon, in.Lat, in.Description) || !s.knownPhotos(w, r, in.Photos) {
@@ -256,7 +271,7 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 	}
 	c, created, err := s.app.ReportAs(r.Context(), app.ReportInput{Channel: caseflow.ChannelWeb, CategoryID: in.Category,
 		Description: in.Description, Address: in.Address, Lon: *in.Lon, Lat: *in.Lat,
-		Reporter: caseflow.Reporter{Name: in.Name, Phone: in.Phone}, Photos: in.Photos, Attributes: in.Attributes}, resident, key)
+		Reporter: caseflow.Reporter{Name: in.Name, Phone: in.Phone, Email: in.Email, Updates: in.Updates}, Photos: in.Photos, Attributes: in.Attributes}, resident, key)
 	if err != nil {
 		fail(w, r, err)
 		return

@@ -216,3 +216,61 @@ func TestPublicMapCountsEveryOpenProblem(t *testing.T) {
 	}
 	t.Logf("%d open public problems in %d cells (%d single)", want, len(m.Cells), named)
 }
+
+// A resident can ask to hear how their report goes: with an e-mail or a
+// mobile number it is kept (for staff only: the follow page never shows
+// it); without either, or with an address that is not one, the report is
+// refused naming the field and nothing is written.
+func TestResidentAsksForProgress(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	anon := &user{t: t, base: s.URL, c: &http.Client{}}
+	all, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 50})
+	var at caseflow.Case
+	cats, _ := a.Store.Categories(ctx)
+	public := map[string]bool{}
+	for _, c := range cats {
+		public[c.ID] = c.Public
+	}
+	for _, c := range all {
+		if public[c.CategoryID] {
+			at = c
+			break
+		}
+	}
+	base := func(extra map[string]any) map[string]any {
+		m := map[string]any{"category": at.CategoryID, "description": "路灯不亮好几天了", "lon": at.Point.Lon, "lat": at.Point.Lat}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	before, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 100000})
+	for _, bad := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{base(map[string]any{"updates": true}), "updates"},
+		{base(map[string]any{"updates": true, "phone": "0352-1234567"}), "updates"},
+		{base(map[string]any{"email": "not an address", "updates": true}), "email"},
+	} {
+		if code, body := anon.do("POST", "/api/v1/public/reports", bad.body); code != 400 || !strings.Contains(body, `"field":"`+bad.field+`"`) {
+			t.Errorf("%v: %d %s", bad.body, code, body)
+		}
+	}
+	if after, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 100000}); len(after) != len(before) {
+		t.Fatalf("refused reports wrote %d cases", len(after)-len(before))
+	}
+	code, body := anon.do("POST", "/api/v1/public/reports", base(map[string]any{"email": "wang@example.cn", "updates": true}))
+	var made publicCase
+	if code != 201 || json.Unmarshal([]byte(body), &made) != nil {
+		t.Fatalf("report with an e-mail: %d %s", code, body)
+	}
+	c, err := a.Store.CaseByNumber(ctx, made.Number)
+	if err != nil || c.Reporter.Email != "wang@example.cn" || !c.Reporter.Updates {
+		t.Fatalf("the requester's wish was not kept: %+v %v", c.Reporter, err)
+	}
+	if _, page := anon.do("GET", "/api/v1/public/cases/"+made.Number, nil); strings.Contains(page, "wang@") {
+		t.Errorf("the follow page shows the e-mail: %s", page)
+	}
+}

@@ -346,6 +346,9 @@ type deskCaller struct {
 	Phone     string `json:"phone"`
 	Anonymous bool   `json:"anonymous"`
 	Callback  *bool  `json:"callback"`
+	// Updates: the caller agreed to hear by SMS when the order is
+	// registered, answered and closed (a mobile number is needed).
+	Updates bool `json:"updates"`
 }
 
 // refusal is a 400 to answer, naming the field.
@@ -389,7 +392,10 @@ func (d deskCall) intake(p access.Principal, reporter *caseflow.Reporter) (*case
 			return nil, no
 		case c.Callback != nil && *c.Callback && phone == "":
 			return nil, &refusal{Code: "required", Field: "caller.phone", Detail: "a caller who accepts a callback needs a phone number"}
+		case c.Updates && !caseflow.Mobile(phone):
+			return nil, &refusal{Code: "invalid", Field: "caller.updates", Detail: "progress by SMS needs a mobile number"}
 		}
+		reporter.Updates = c.Updates
 		if c.Anonymous {
 			name = ""
 		}

@@ -179,6 +179,8 @@ async function report() {
   const desc = h('textarea', { id: 'r-description', maxlength: 2000 });
   const detail = h('input', { id: 'r-address', maxlength: 200 });
   const name = h('input', { id: 'r-name', maxlength: 50 }), phone = h('input', { id: 'r-phone', type: 'tel', maxlength: 20 });
+  const email = h('input', { id: 'r-email', type: 'email', maxlength: 254, autocomplete: 'email' });
+  const updates = h('input', { id: 'r-updates', type: 'checkbox' });
   const photoIds = [];
   const photoList = h('div.photos');
   const photoMsg = h('span.err');
@@ -291,7 +293,7 @@ async function report() {
     const unanswered = asked && asked.missing();
     if (unanswered) { msg.textContent = unanswered; return; }
     try {
-      const c = await api('POST', '/api/v1/public/reports', { category: chosen.id, description: desc.value.trim(), address: detail.value.trim(), lon: point[0], lat: point[1], name: name.value.trim(), phone: phone.value.trim(), photos: photoIds, attributes: asked ? asked.answers() : undefined },
+      const c = await api('POST', '/api/v1/public/reports', { category: chosen.id, description: desc.value.trim(), address: detail.value.trim(), lon: point[0], lat: point[1], name: name.value.trim(), phone: phone.value.trim(), email: email.value.trim(), updates: updates.checked, photos: photoIds, attributes: asked ? asked.answers() : undefined },
         { 'Idempotency-Key': form.dataset.key });
       main.replaceChildren(h('section.panel', null, h('h1', null, t('board.reported')), h('p', null, t('board.keep'), ' ', h('b', { id: 'new-number' }, c.number)), h('a', { href: `#follow/${c.number}` }, t('board.follow'))));
     } catch (err) { msg.textContent = publicErr(err); }
@@ -306,7 +308,8 @@ async function report() {
   h('label', null, h('span', null, t('phone.description') + ' *'), desc),
   h('label', null, h('span', null, t('board.photos')), photoIn), photoMsg, photoList,
   h('label', null, h('span', null, t('public.address')), detail),
-  h('label', null, h('span', null, t('board.name')), name), h('label', null, h('span', null, t('board.phone')), phone), msg,
+  h('label', null, h('span', null, t('board.name')), name), h('label', null, h('span', null, t('board.phone')), phone),
+  h('label', null, h('span', null, t('board.email')), email), h('label', { style: 'display:flex;gap:.5rem;align-items:center' }, updates, h('span', null, t('board.updates'))), msg,
   h('button.primary', { type: 'submit', id: 'r-submit' }, t('phone.submit')));
   form.dataset.key = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
   main.replaceChildren(form);

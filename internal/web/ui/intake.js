@@ -22,6 +22,7 @@ export async function render(main, me) {
   const name = h('input', { id: 'in-name', maxlength: 50, autocomplete: 'off' });
   const anon = h('input', { id: 'in-anon', type: 'checkbox' });
   const callback = h('input', { id: 'in-callback', type: 'checkbox', checked: true });
+  const updates = h('input', { id: 'in-updates', type: 'checkbox' });
   const type = h('select', { id: 'in-type' }, types.map(x => h('option', { value: x }, t(`rtype.${x}`))));
   const urgency = h('select', { id: 'in-urgency' }, ['normal', 'urgent', 'immediate'].map(u => h('option', { value: u }, t(`urgency.${u}`))));
   // The five elements (五要素): the place is the map's, the course of
@@ -118,7 +119,7 @@ export async function render(main, me) {
       const c = await api('POST', '/api/v1/cases', {
         category: chosen.id, description: desc.value.trim(), address: address.value.trim(), lon: point[0], lat: point[1],
         urgency: urgency.value, channel: 'hotline', request_type: type.value,
-        caller: { name: name.value.trim(), phone: phone.value.replace(/\s/g, ''), anonymous: anon.checked, callback: callback.checked },
+        caller: { name: name.value.trim(), phone: phone.value.replace(/\s/g, ''), anonymous: anon.checked, callback: callback.checked, updates: updates.checked },
         elements: { when: when.value.trim(), who: who.value.trim(), matter: matter.value.trim() },
         attributes: asked ? asked.answers() : undefined,
       }, { 'Idempotency-Key': key });
@@ -135,7 +136,7 @@ export async function render(main, me) {
   h('h2', null, t('intake.title')), h('p.muted', null, t('intake.keys')),
   h('fieldset', null, h('legend', null, t('intake.caller')),
     field(t('intake.phone'), phone, 'in-phone'), history,
-    h('div.actions', null, field(t('intake.name'), name, 'in-name'), h('label', null, anon, ' ', t('intake.anonymous')), h('label', null, callback, ' ', t('intake.callback')))),
+    h('div.actions', null, field(t('intake.name'), name, 'in-name'), h('label', null, anon, ' ', t('intake.anonymous')), h('label', null, callback, ' ', t('intake.callback')), h('label', null, updates, ' ', t('intake.updates')))),
   h('fieldset', null, h('legend', null, t('intake.matter')),
     h('div.actions', null, field(t('intake.type'), type, 'in-type'), field(t('case.urgency'), urgency, 'in-urgency')),
     field(t('intake.matter.line'), matter, 'in-matter'),
