@@ -1,12 +1,13 @@
 // Admin pages: users and units, the grid layer (GeoJSON import with a
-// check first), the catalog with its time limits, the dispatch table with
+// check first), the ledger import (a district's spreadsheets and 12345
+// exports, checked first, each refused cell told by line and column), the catalog with its time limits, the dispatch table with
 // its dry run, the calendar and the webhooks. Writes are for administrators;
 // dispatchers see the dispatch table and its dry run. Every delete, pause
 // or deactivation asks first (confirmDialog).
-import { api, catalog, confirmDialog, errText, fill, fmtTime, h, t, toast } from './lib.js';
+import { api, catalog, confirmDialog, errText, fieldName, fill, fmtTime, h, t, toast } from './lib.js';
 import { units } from './casepanel.js';
 
-const sections = ['dispatch', 'users', 'grids', 'catalog', 'calendar', 'webhooks'];
+const sections = ['dispatch', 'users', 'grids', 'ledger', 'catalog', 'calendar', 'webhooks'];
 const roles = ['grid_worker', 'operator', 'dispatcher', 'handler', 'leader', 'admin'];
 const steps = ['register', 'dispatch', 'contact', 'handle', 'arbitrate', 'rework', 'check', 'close', 'callback', 'review', 'reply'];
 const limitUnits = ['working_days', 'working_hours', 'hours', 'minutes'];
@@ -319,6 +320,38 @@ const views = {
     wrap.append(h('section.panel', null, h('h2', null, t('admin.tab.users')), search, list), form, unitForm);
     await load();
     return wrap;
+  },
+  // The ledger import: the template, a check that lists each refused cell
+  // by line and column in words, then the import, all or nothing.
+  async ledger() {
+    const cat = await catalog();
+    const catName = id => (cat.byId.get(id) || {}).name || id;
+    const file = h('input', { type: 'file', id: 'ledger-file', accept: '.xlsx,.csv' });
+    const out = h('div', { id: 'ledger-result', 'aria-live': 'polite' });
+    const send = async dry => {
+      const f = file.files[0];
+      if (!f) { out.replaceChildren(h('p.err', null, t('admin.ledger.pick'))); return; }
+      if (!dry && !await confirmDialog(t('admin.ledger.import.q'), t('admin.ledger.import.detail', { f: f.name }), t('admin.ledger.import'))) return;
+      try {
+        const r = await api('POST', `/api/v1/admin/ledger?name=${encodeURIComponent(f.name)}${dry ? '&dry_run=true' : ''}`, f);
+        if (!dry) { toast(t('admin.ledger.done', { n: r.imported })); out.replaceChildren(h('p', { id: 'ledger-done' }, t('admin.ledger.done', { n: r.imported }))); file.value = ''; return; }
+        out.replaceChildren(h('div.queue-note', { id: 'ledger-preview' }, h('p', null, t('admin.ledger.ok', { n: r.rows })),
+          h('div.scroll', null, h('table', null, h('thead', null, h('tr', null, ['line', 'number', 'category', 'reported', 'type'].map(k => h('th', null, t(`admin.ledger.col.${k}`))))),
+            h('tbody', null, (r.sample || []).map(x => h('tr', null, h('td.num', null, x.Line), h('td', null, x.Number), h('td', null, catName(x.Category)),
+              h('td.num', null, fmtTime(x.ReportedAt)), h('td', null, x.intake ? t(`rtype.${x.intake.type}`) : t(`channel.${x.channel}`))))))),
+          h('button.primary', { type: 'button', id: 'ledger-import', onclick: () => send(false) }, t('admin.ledger.import.n', { n: r.rows }))));
+      } catch (e) {
+        const list = (e.problem && e.problem.errors) || [];
+        out.replaceChildren(h('div.err', { id: 'ledger-errors', role: 'alert' }, h('p', null, list.length ? t('admin.ledger.bad', { n: list.length }) : errText(e)),
+          h('ul', null, list.slice(0, 100).map(x => h('li', { 'data-line': x.line, 'data-field': x.field },
+            t('admin.ledger.line', { line: x.line, column: x.column || fieldName(x.field) }), t(`err.code.${x.code}`, { field: fieldName(x.field) }))))));
+      }
+    };
+    return h('section.panel', null, h('h2', null, t('admin.ledger')), h('p.muted', null, t('admin.ledger.help')),
+      h('p', null, h('a', { href: '/api/v1/admin/ledger/template?format=xlsx', id: 'ledger-template', download: '' }, t('admin.ledger.template')), ' · ',
+        h('a', { href: '/api/v1/admin/ledger/template?format=csv', download: '' }, t('admin.ledger.template.csv'))),
+      h('label', null, h('span', null, t('admin.ledger.file')), file),
+      h('div.actions', null, h('button', { type: 'button', id: 'ledger-check', onclick: () => send(true) }, t('admin.ledger.check'))), out);
   },
   async grids() {
     const file = h('input', { type: 'file', id: 'grids-file', accept: '.geojson,.json,application/geo+json' });

@@ -106,7 +106,7 @@ export function errText(e) {
 
 // fieldName is a request field as people call it: field.NAME, or a
 // list entry's field (photos[2] → 照片 #3), or the name itself.
-function fieldName(f) {
+export function fieldName(f) {
   const m = /^([A-Za-z_-]+)(?:\[(\d+)\])?(?:\.([A-Za-z_]+))?$/.exec(f);
   if (!m) return f;
   if (m[1] === 'attributes' && m[2] === undefined && m[3]) return messages['field.attributes'] || m[1]; // its code is no word for people
