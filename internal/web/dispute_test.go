@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"html"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -258,6 +261,24 @@ func TestDisputeFiguresRecounted(t *testing.T) {
 		if h := want["hwc"]; group == "department" && (h["returned"] < 1 || h["return_refused"] < 1 || h["disputed"] < 4 ||
 			h["arbitrated_away"] < 2 || h["arbitrated_back"] < 1 || h["arbitrated_late"] < 2) {
 			t.Errorf("环卫处's return disputes recounted: %v", h)
+		}
+		if group == "department" {
+			// The monthly report prints each department's disputes and late
+			// arbitrations beside its returns and extensions.
+			_, report, _ := get(t, s.URL+"/reports/monthly?period=2026-11")
+			var hwcName string
+			for _, row := range e.Rows {
+				if row.Key == "hwc" {
+					hwcName = row.Name
+				}
+			}
+			h := want["hwc"]
+			cells := fmt.Sprintf(`<td>%s</td>.*<td class="n">%d</td><td class="n">%d</td><td class="n">%d</td><td class="n">%d</td></tr>`,
+				regexp.QuoteMeta(html.EscapeString(hwcName)), h["returned"], h["extended"], h["disputed"], h["arbitrated_late"])
+			if hwcName == "" || !regexp.MustCompile(cells).MatchString(report) {
+				t.Errorf("the monthly report's row of %q does not end in %d returns, %d extensions, %d disputes, %d late arbitrations",
+					hwcName, h["returned"], h["extended"], h["disputed"], h["arbitrated_late"])
+			}
 		}
 		t.Logf("%s: %d dispute figures compared; 环卫处's: %v", group, seen, want["hwc"])
 		if seen < 11 {

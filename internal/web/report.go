@@ -73,8 +73,8 @@ table{border-collapse:collapse;width:100%;margin-bottom:1.5rem}td,th{border-bott
 {{range .Streets}}<tr><td>{{if .Rank}}{{.Rank}}{{else if .SmallSample}}样本不足{{else}}—{{end}}</td><td>{{.Name}}</td><td class="n">{{score .Score}}</td><td class="n">{{index .Counts "due"}}</td><td class="n">{{pct (index .Rates "close_rate")}}</td><td class="n">{{pct (index .Rates "on_time_close_rate")}}</td><td class="n">{{pct (index .Rates "rework_rate")}}</td><td class="n">{{index .Counts "overdue_open"}}</td></tr>
 {{end}}</table>{{end}}
 <h2>部门排名 Departments</h2>
-<table><tr><th>排名</th><th>单位</th><th class="n">得分</th><th class="n">应处置</th><th class="n">按期处置率</th><th class="n">按期结案率</th><th class="n">回退</th><th class="n">延期</th></tr>
-{{range .Depts}}<tr><td>{{if .Rank}}{{.Rank}}{{else if .SmallSample}}样本不足{{else}}—{{end}}</td><td>{{.Name}}</td><td class="n">{{score .Score}}</td><td class="n">{{index .Counts "tasks"}}</td><td class="n">{{pct (index .Rates "on_time_handle_rate")}}</td><td class="n">{{pct (index .Rates "on_time_close_rate")}}</td><td class="n">{{index .Counts "returned"}}</td><td class="n">{{index .Counts "extended"}}</td></tr>
+<table><tr><th>排名</th><th>单位</th><th class="n">得分</th><th class="n">应处置</th><th class="n">按期处置率</th><th class="n">按期结案率</th><th class="n">回退</th><th class="n">延期</th><th class="n">派单争议</th><th class="n">仲裁超期</th></tr>
+{{range .Depts}}<tr><td>{{if .Rank}}{{.Rank}}{{else if .SmallSample}}样本不足{{else}}—{{end}}</td><td>{{.Name}}</td><td class="n">{{score .Score}}</td><td class="n">{{index .Counts "tasks"}}</td><td class="n">{{pct (index .Rates "on_time_handle_rate")}}</td><td class="n">{{pct (index .Rates "on_time_close_rate")}}</td><td class="n">{{index .Counts "returned"}}</td><td class="n">{{index .Counts "extended"}}</td><td class="n">{{index .Counts "disputed"}}</td><td class="n">{{index .Counts "arbitrated_late"}}</td></tr>
 {{end}}</table>
 <p class="muted">应结案数少于 {{.MinSample}} 件的单位列出得分但不排名 Units with fewer than {{.MinSample}} due cases are scored, not ranked.</p>
 <h2>超期未结案件 Overdue at the end of the month ({{.OverdueAll}})</h2>
