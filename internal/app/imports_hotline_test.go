@@ -9,12 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/ledger"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/store"
+	"github.com/xiuhua/xiuhua/internal/store/storetest"
 )
 
 // stallQuestions asks 非法占绿毁绿 (M06045) how many stalls and since when.
@@ -37,8 +39,11 @@ const hotlineHeader = "工单编号,问题类别,问题描述,经度,纬度,上�
 // own, the caller kept for staff only, the answers to the category's
 // questions on the first event.
 func TestImportLedgerHotlineOrders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) { importHotlineOrders(t, importAppOn(t, st), st) })
+}
+
+func importHotlineOrders(t *testing.T, a *app.App, st *store.Store) {
 	ctx := context.Background()
-	a, st := importApp(t)
 	stallQuestions(t, st)
 	file := hotlineHeader +
 		// answered at the desk, called back: 满意

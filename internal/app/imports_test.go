@@ -23,8 +23,14 @@ import (
 // importApp is an app over one unit grid (113.3–113.5 E, 40.0–40.1 N).
 func importApp(t testing.TB) (*app.App, *store.Store) {
 	t.Helper()
-	ctx := context.Background()
 	st := storetest.Open(t, store.SQLite)
+	return importAppOn(t, st), st
+}
+
+// importAppOn is importApp over a store of either engine.
+func importAppOn(t testing.TB, st *store.Store) *app.App {
+	t.Helper()
+	ctx := context.Background()
 	storetest.NewFixture(t, st)
 	code := "14021305300101001"
 	if err := st.SaveLayer(ctx, []places.Grid{{Code: code[:14], Name: "一网格", Community: code[:12], Street: code[:9], Cells: 1}},
@@ -38,7 +44,7 @@ func importApp(t testing.TB) (*app.App, *store.Store) {
 		t.Fatal(err)
 	}
 	a.Now = func() time.Time { return storetest.T0.Add(30 * 24 * time.Hour) }
-	return a, st
+	return a
 }
 
 const goodCSV = "\ufeff案件编号,问题类别,问题描述,地址,经度,纬度,上报时间,结案时间\n" +
