@@ -52,7 +52,9 @@ async function list() {
     } catch (e) { rows.append(h('tr', null, h('td.err', { colspan: 3 }, publicErr(e)))); }
   }
   more.onclick = load;
-  main.replaceChildren(h('h1', null, t('board.title')), h('p.muted', null, t('board.intro')),
+  main.replaceChildren(h('h1', null, t('board.title')), h('p.muted', null, t('board.intro'), ' ',
+    h('a.feed', { href: `/feeds/board.atom${lang === 'en' ? '?lang=en' : ''}`, type: 'application/atom+xml', id: 'board-feed' }, t('board.feed')), ' · ',
+    h('a', { href: '#alerts' }, t('board.alerts'))),
     h('div.board', null,
       h('section.panel.board-list', null, tabs, h('table', null, h('tr', null, h('th', null, t('case.category')), h('th', null, t('public.where')), h('th', null, t('case.state'))), rows), more),
       h('section.board-side', null, mapTotal, mapBox, cellCases)));
