@@ -366,7 +366,7 @@ func Kinds() []string {
 			ks = append(ks, r.Kind)
 		}
 	}
-	for _, k := range []string{"reminder_auto", "supervision_auto"} {
+	for _, k := range []string{"reminder_auto", "supervision_auto", "digest", "digest_week"} {
 		if !slices.Contains(ks, k) {
 			ks = append(ks, k)
 		}

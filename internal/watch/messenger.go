@@ -114,6 +114,45 @@ func (m *Messenger) PlanOnce(ctx context.Context) (int, error) {
 	}
 }
 
+// DigestOnce plans the morning digests once a working day has started
+// (and, on a week's first working day, the weekly one), once per day
+// whichever instance comes first; it answers how many sends it planned.
+func (m *Messenger) DigestOnce(ctx context.Context) (int, error) {
+	now, cal := m.now(), m.cal()
+	day, ok := notify.DigestDay(now, cal)
+	if !ok {
+		return 0, nil
+	}
+	name := "digest:" + day.Format("2006-01-02")
+	if done, err := m.Store.Marked(ctx, name); err != nil || done {
+		return 0, err
+	}
+	// Closed "yesterday": since the working day before (a Monday's
+	// digest covers the weekend).
+	from := day.AddDate(0, 0, -1)
+	for i := 0; i < 14 && cal != nil && !cal.IsWorkingDay(from); i++ {
+		from = from.AddDate(0, 0, -1)
+	}
+	units, err := m.Store.DigestUnits(ctx, now, day.AddDate(0, 0, 1), from, day)
+	if err != nil {
+		return 0, err
+	}
+	var week *notify.Week
+	if notify.FirstOfWeek(day, cal) {
+		monday := day.AddDate(0, 0, -(int(day.Weekday())+6)%7)
+		w, err := m.Store.DigestWeek(ctx, monday.AddDate(0, 0, -7), monday, now)
+		if err != nil {
+			return 0, err
+		}
+		week = &w
+	}
+	sends := notify.PlanDigests(day, units, week, now)
+	if err := m.Store.AddSends(ctx, sends, nil, now); err != nil {
+		return 0, err
+	}
+	return len(sends), m.Store.Mark(ctx, name, day.AddDate(0, 0, 7))
+}
+
 // SendOnce plans, then claims the sends due now and sends them, each
 // channel on its own.
 func (m *Messenger) SendOnce(ctx context.Context) (MessengerResult, error) {
@@ -123,6 +162,10 @@ func (m *Messenger) SendOnce(ctx context.Context) (MessengerResult, error) {
 	if err != nil {
 		return res, err
 	}
+	if n, err = m.DigestOnce(ctx); err != nil {
+		return res, err
+	}
+	res.Planned += n
 	hold, batch := m.Hold, m.Batch
 	if hold <= 0 {
 		hold = time.Minute

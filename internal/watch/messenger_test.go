@@ -188,6 +188,12 @@ func TestLadderReachesPeopleOnceThroughTheirChannels(t *testing.T) {
 			Channels: []string{notify.SendMail}}); err != nil {
 			t.Fatal(err)
 		}
+		// The morning digests are TestMorningDigest's: taken as sent here.
+		for d := 0; d < 14; d++ {
+			if err := s.Mark(ctx, "digest:"+storetest.T0.AddDate(0, 0, d).Format("2006-01-02"), storetest.T0.AddDate(0, 1, 0)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		clock := &fakeClock{}
 		clock.Set(storetest.T0)
 		newMessenger := func() *watch.Messenger {
@@ -343,6 +349,9 @@ func TestRequesterHearsOfTheirReport(t *testing.T) {
 		}
 		clock := &fakeClock{}
 		clock.Set(storetest.T0.Add(time.Hour))
+		if err := s.Mark(ctx, "digest:2026-03-02", storetest.T0.AddDate(0, 1, 0)); err != nil {
+			t.Fatal(err)
+		}
 		m := &watch.Messenger{Store: s, Calendar: f.Policy.Calendar, Ladder: notify.DefaultLadder, SMS: sms, Now: clock.Now,
 			Follow: func(n string) string { return "https://wenti.example.cn/board#follow/" + n }}
 		report := func(r caseflow.Reporter) *caseflow.Case {
@@ -370,6 +379,111 @@ func TestRequesterHearsOfTheirReport(t *testing.T) {
 		want := "sms 13912345678: 您反映的问题（编号 " + agreed.Number + "）已受理，正在办理。查看进展：https://wenti.example.cn/board#follow/" + agreed.Number
 		if got := rec.matching("sms"); len(got) != 1 || got[0] != want {
 			t.Fatalf("requester SMS %q, want [%q]", got, want)
+		}
+	})
+}
+
+// When the working day starts, the department's group gets its morning
+// report and the district's leader the district's (and, on a Monday, last
+// week's) in English as they chose; every figure is recounted here from
+// the cases and their deadlines; two instances send each digest once; on a
+// Saturday there is none.
+func TestMorningDigest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := storetest.NewFixture(t, s)
+		rec := &received{}
+		robotSrv := dingTalk(t, rec, "tok-env", "SECenv")
+		defer robotSrv.Close()
+		rec.fail("dingtalk", 1)
+		host, port := startSMTP(t, rec)
+		if err := s.SaveRobot(ctx, &store.RobotConfig{RobotInfo: store.RobotInfo{UnitID: f.Env.ID, Kind: channel.KindDingTalk, Name: "环卫群", Lang: "zh-CN", Active: true},
+			Token: "tok-env", Secret: "SECenv"}, storetest.T0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetAccountContacts(ctx, f.Leader.AccountID, store.Contacts{Email: "leader@pingcheng.test", Lang: "en", Channels: []string{notify.SendMail}}); err != nil {
+			t.Fatal(err)
+		}
+		// Monday: three cases dispatched to the department, one closed.
+		var cs []*caseflow.Case
+		for i := 0; i < 3; i++ {
+			cs = append(cs, dispatched(t, f, storetest.T0.Add(time.Duration(i)*time.Hour)))
+		}
+		w := &watch.Watcher{Store: s, Clock: f.Policy, Now: func() time.Time { return storetest.T0.Add(4 * time.Hour) }}
+		sweep(t, w)
+		// Wednesday morning, 08:31: count what the digest must say.
+		clock := &fakeClock{}
+		wed := time.Date(2026, 3, 4, 8, 31, 0, 0, time.FixedZone("CST", 8*3600))
+		clock.Set(wed)
+		dayEnd := time.Date(2026, 3, 5, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+		var due, overdue, sup int
+		for _, c := range cs {
+			ws, _ := s.CaseWatches(ctx, c.ID)
+			for _, x := range ws {
+				switch {
+				case x.UnitID != f.Env.ID:
+				case strings.HasPrefix(x.Key, "sup:"):
+					sup++
+				case x.Deadline.Before(wed):
+					overdue++
+				case x.Deadline.Before(dayEnd):
+					due++
+				}
+			}
+		}
+		ml, err := channel.NewMail(channel.MailConfig{Host: host, Port: port, From: "绣花 <notify@pingcheng.test>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := []*watch.Messenger{}
+		for i := 0; i < 2; i++ {
+			ms = append(ms, &watch.Messenger{Store: s, Calendar: f.Policy.Calendar, Ladder: notify.DefaultLadder, Mail: ml,
+				RobotBase: map[string]string{channel.KindDingTalk: robotSrv.URL}, Now: clock.Now})
+		}
+		// Tuesday and earlier lines are not this test's: taken as planned.
+		if err := s.SkipLines(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for round := 0; round < 3; round++ {
+			var wg sync.WaitGroup
+			for _, m := range ms {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := m.SendOnce(ctx); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			clock.Add(11 * time.Minute) // past the robot's throttle
+		}
+		if due+overdue+sup == 0 {
+			t.Fatal("nothing for the digest to count")
+		}
+		want := fmt.Sprintf("robot: 【2026-03-04 早报】%s：今日到期 %d 件，已超期 %d 件，督办待回复 %d 件，昨日办结 0 件。", f.Env.Name, due, overdue, sup)
+		if got := rec.matching("robot"); len(got) != 1 || got[0] != want {
+			t.Fatalf("the department's digest %q, want %q", got, want)
+		}
+		if got := rec.matching("mail leader@pingcheng.test: Morning report 2026-03-04"); len(got) != 1 {
+			t.Fatalf("the leader's digest: %q", rec.matching("mail"))
+		}
+		if got := rec.matching("mail leader@pingcheng.test: Last week"); len(got) != 0 {
+			t.Fatalf("a weekly digest on a Wednesday: %q", got)
+		}
+		// Saturday: no digest; Monday: the week's too.
+		clock.Set(time.Date(2026, 3, 7, 9, 0, 0, 0, time.FixedZone("CST", 8*3600)))
+		if n, err := ms[0].DigestOnce(ctx); err != nil || n != 0 {
+			t.Fatalf("Saturday: %d %v", n, err)
+		}
+		clock.Set(time.Date(2026, 3, 9, 8, 40, 0, 0, time.FixedZone("CST", 8*3600)))
+		for i := 0; i < 2; i++ {
+			if _, err := ms[i].SendOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := rec.matching("mail leader@pingcheng.test: Last week 03-02 to 03-08: 3 new reports and 0 closed"); len(got) != 1 {
+			t.Fatalf("Monday's weekly digest: %q", rec.matching("mail"))
 		}
 	})
 }
