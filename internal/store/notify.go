@@ -313,6 +313,9 @@ func (s *Store) Inbox(ctx context.Context, r Recipient, now time.Time, limit int
 		args = []any{r.AccountID}
 	case r.Centre:
 		where = `(w.unit_id IS NULL AND w.step <> 'check')`
+	case r.Role == caseflow.Leader: // and the arbitrations, the leaders' own step
+		where = `(w.unit_id = $1 OR (w.unit_id IS NULL AND w.step = 'arbitrate'))`
+		args = []any{r.UnitID}
 	default:
 		where = `w.unit_id = $1`
 		args = []any{r.UnitID}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/caseflow"
+	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/notify"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
@@ -61,7 +62,17 @@ func TestWatcherFollowsArbitration(t *testing.T) {
 		}
 		clock := &fakeClock{}
 		w := &watch.Watcher{Store: s, Clock: f.Policy, Now: clock.Now}
-		leader := store.Recipient{AccountID: f.Leader.AccountID, UnitID: f.Centre.ID, Role: caseflow.Leader, Centre: true, Scope: store.CaseScope{All: true}}
+		// A district leader of the district government (not the centre),
+		// as the demo has them.
+		gov := org.Unit{Code: "qld", Name: "平城区人民政府", Kind: org.KindLeadership}
+		if err := s.CreateUnit(ctx, &gov); err != nil {
+			t.Fatal(err)
+		}
+		acc := org.Account{Username: "qz", Name: "区长", Role: caseflow.Leader, UnitID: gov.ID, PasswordHash: "x", Active: true}
+		if err := s.CreateAccount(ctx, &acc); err != nil {
+			t.Fatal(err)
+		}
+		leader := store.Recipient{AccountID: acc.ID, UnitID: gov.ID, Role: caseflow.Leader, Scope: store.CaseScope{All: true}}
 		centre := store.Recipient{AccountID: f.Operator.AccountID, UnitID: f.Centre.ID, Role: caseflow.Operator, Centre: true, Scope: store.CaseScope{All: true}}
 		dept := store.Recipient{AccountID: f.Handler.AccountID, UnitID: f.Env.ID, Role: caseflow.Handler, Scope: store.CaseScope{All: true}}
 		about := func(in store.Inbox, kind string) int {
