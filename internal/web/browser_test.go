@@ -674,6 +674,18 @@ func TestBrowserInbox(t *testing.T) {
 		if unread() != 0 {
 			t.Fatalf("mark all read left %d unread", unread())
 		}
+		// With desktop alerts allowed and the page in the background, a new
+		// line pops up as a desktop notification. The browser's own
+		// Notification is recorded (headless Chromium shows none) and the
+		// page made to look hidden.
+		p.eval(`window.__notes = []; window.Notification = function (title, o) { window.__notes.push(title + '|' + o.body); return { close() {} }; };
+			window.Notification.permission = 'granted'; Object.defineProperty(document, 'hidden', { get: () => true }); 'ok'`)
+		newTask(t, s.URL, a, all[3+len(numbers)], code)
+		p.eval(`document.dispatchEvent(new Event('xiuhua:inbox')); 'ok'`)
+		p.wait("desktop notification", `window.__notes.length === 1`)
+		if got := p.eval(`window.__notes[0]`); got != "绣花：有新的待办|新到 1 条提醒，点击查看" {
+			t.Errorf("%s: the desktop notification said %q", size.name, got)
+		}
 	}
 }
 

@@ -72,10 +72,20 @@ function shell() {
   out.onclick = async () => { await api('DELETE', '/api/v1/session').catch(() => {}); setCSRF(''); location.href = '/app'; };
 }
 
+// lastUnread is the bell's count at its last look: when it rises while
+// the page is in the background, the browser says so (a desktop
+// notification), if the person allowed it on the inbox page.
+let lastUnread = null;
+
 async function refreshBell() {
   const bell = document.getElementById('bell'), n = document.getElementById('bell-n');
   try {
     const r = await api('GET', '/api/v1/inbox/counts');
+    if (lastUnread !== null && r.unread > lastUnread && document.hidden && 'Notification' in window && Notification.permission === 'granted') {
+      const note = new Notification(t('bell.notify.title'), { body: t('bell.notify.body', { n: r.unread - lastUnread }), tag: 'xiuhua-inbox' });
+      note.onclick = () => { window.focus(); location.hash = '#/inbox'; note.close(); };
+    }
+    lastUnread = r.unread;
     n.textContent = r.unread > 99 ? '99+' : String(r.unread);
     n.hidden = r.unread === 0;
     bell.setAttribute('aria-label', t('bell.label', { n: r.unread }));

@@ -34,6 +34,9 @@ export async function render(main, me) {
         rows.length ? h('table', null, rows) : h('p.muted', null, empty));
       list.replaceChildren(
         h('div.actions', null, h('h2', { style: 'flex:1' }, t('inbox.title', { n: r.unread })),
+          'Notification' in window && Notification.permission === 'default' ? h('button', { type: 'button', id: 'inbox-desktop', onclick: async e => {
+            const p = await Notification.requestPermission(); if (p !== 'default') e.target.remove(); toast(t(p === 'granted' ? 'inbox.desktop.on' : 'inbox.desktop.off'));
+          } }, t('inbox.desktop')) : null,
           r.unread ? h('button', { type: 'button', id: 'read-all', onclick: async () => {
             try { const m = await api('POST', '/api/v1/inbox/read', { all: true }); toast(t('inbox.marked', { n: m.marked })); document.dispatchEvent(new Event('xiuhua:inbox')); await load(); }
             catch (e) { toast(errText(e)); }
