@@ -134,6 +134,21 @@ func Matches(s Subscription, c Case) bool {
 	return !s.ConfirmedAt.IsZero() && !c.PublicAt.Before(s.ConfirmedAt) && s.Area.Contains(c) && WantsCategory(s.Categories, c.Category)
 }
 
+// Recipients are the subscriptions a case is mailed to: those it matches,
+// one per address — a resident with a street and a circle around their
+// home that both hold the case hears of it once (the first subscription).
+func Recipients(subs []Subscription, c Case) []int64 {
+	var out []int64
+	seen := map[string]bool{}
+	for _, s := range subs {
+		if !seen[s.Email] && Matches(s, c) {
+			seen[s.Email] = true
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}
+
 // Error is a subscription refused, naming the field at fault.
 type Error struct {
 	Field  string

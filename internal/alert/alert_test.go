@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -92,4 +93,51 @@ func TestTokens(t *testing.T) {
 	if a == b || ha == hb || len(a) != 43 || HashToken(a) != ha || ha == a {
 		t.Errorf("tokens %q %q, hashes %q %q", a, b, ha, hb)
 	}
+}
+
+// An address hears of a case once, however many of its subscriptions
+// hold it.
+func TestRecipients(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	c := Case{Category: "M06011", Street: "140213053", Community: "140213053001", Point: publish.Point(caseflow.Point{Lon: 113.3012, Lat: 40.0913}), PublicAt: t0}
+	subs := []Subscription{
+		{ID: 1, Email: "a@example.cn", Area: Area{Street: "140213053"}, ConfirmedAt: t0},
+		{ID: 2, Email: "a@example.cn", Area: Area{Circle: &Circle{Lon: c.Point.Lon, Lat: c.Point.Lat, Radius: 500}}, ConfirmedAt: t0},
+		{ID: 3, Email: "b@example.cn", Area: Area{Street: "140213054"}, ConfirmedAt: t0},
+		{ID: 4, Email: "b@example.cn", Area: Area{Community: "140213053001"}, ConfirmedAt: t0},
+		{ID: 5, Email: "c@example.cn", Area: Area{Community: "140213053001"}},
+	}
+	if got := Recipients(subs, c); len(got) != 2 || got[0] != 1 || got[1] != 4 {
+		t.Errorf("recipients %v, want [1 4]", got)
+	}
+}
+
+// FuzzCheck: whatever a subscription request holds, Check refuses it
+// naming a field or accepts it normalised (checking it again changes
+// nothing), and never panics.
+func FuzzCheck(f *testing.F) {
+	f.Add("Resident@Example.cn", "140213053", "", 0.0, 0.0, 0.0, "M06011", "en")
+	f.Add("a@b.cn", "", "", 113.3, 40.1, 500.0, "", "")
+	f.Add("", "", "140213053001", 0.0, 0.0, 0.0, "M06,M06", "zh-CN")
+	f.Fuzz(func(t *testing.T, email, street, community string, lon, lat, radius float64, cats, lang string) {
+		s := Subscription{Email: email, Area: Area{Street: street, Community: community}, Lang: lang}
+		if radius != 0 {
+			s.Area.Circle = &Circle{Lon: lon, Lat: lat, Radius: radius}
+		}
+		if cats != "" {
+			s.Categories = strings.Split(cats, ",")
+		}
+		err := Check(&s, fakePlaces{})
+		if err != nil {
+			if e, ok := err.(*Error); !ok || e.Field == "" {
+				t.Fatalf("refused without a field: %v", err)
+			}
+			return
+		}
+		again := s
+		again.Categories = append([]string(nil), s.Categories...)
+		if err := Check(&again, fakePlaces{}); err != nil || again.Email != s.Email || len(again.Categories) != len(s.Categories) {
+			t.Fatalf("checking an accepted subscription again: %v %+v %+v", err, again, s)
+		}
+	})
 }

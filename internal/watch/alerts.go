@@ -184,11 +184,7 @@ func (a *Alerter) announce(ctx context.Context, ids []int64, at map[int64]time.T
 			Point: publish.Point(c.Point), PublicAt: at[id]}
 		var to []int64
 		if now.Sub(ac.PublicAt) <= alert.Fresh {
-			for _, s := range subs {
-				if alert.Matches(s, ac) {
-					to = append(to, s.ID)
-				}
-			}
+			to = alert.Recipients(subs, ac)
 		}
 		done, err := a.Store.Announce(ctx, id, ac.PublicAt, to, now)
 		if err != nil {
