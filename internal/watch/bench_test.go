@@ -6,13 +6,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/notify"
 	"github.com/xiuhua/xiuhua/internal/notify/channel"
+	"github.com/xiuhua/xiuhua/internal/refdata"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 	"github.com/xiuhua/xiuhua/internal/watch"
@@ -142,4 +145,87 @@ func BenchmarkNotificationFanOut(b *testing.B) {
 			b.ReportMetric(peak(), "peak-heap-MB")
 		})
 	}
+}
+
+// BenchmarkMorningDigest times one morning's digests for every unit: the
+// figures of every unit (one grouped query each over the running
+// deadlines and yesterday's closed cases), a robot per unit and the sends
+// written. The database is $XIUHUA_BENCH_DB (a demo built with `xiuhua
+// demo -cases N -no-serve`; robots are added for the run and removed
+// after), or else a fixture of 2,000 dispatched cases.
+func BenchmarkMorningDigest(b *testing.B) {
+	ctx := context.Background()
+	var s *store.Store
+	var cal func() *calendar.Calendar
+	var now time.Time
+	if target := os.Getenv("XIUHUA_BENCH_DB"); target != "" {
+		var err error
+		if s, err = store.Open(ctx, target, store.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		if err := s.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+		c, err := calendar.New(calendar.DefaultWindows, refdata.Holidays()...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cal = func() *calendar.Calendar { return c }
+		latest, err := s.Cases(ctx, store.CaseFilter{Limit: 1})
+		if err != nil || len(latest) == 0 {
+			b.Fatalf("no cases: %v", err)
+		}
+		now = latest[0].ReportedAt
+	} else {
+		s = storetest.Open(b, store.SQLite)
+		f := storetest.NewFixture(b, s)
+		for i := 0; i < 2000; i++ {
+			dispatched(b, f, storetest.T0.Add(time.Duration(i)*time.Minute))
+		}
+		cal = f.Policy.Calendar
+		now = storetest.T0.Add(3 * 24 * time.Hour)
+	}
+	units, err := s.Units(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var robots []int64
+	for _, u := range units {
+		r := &store.RobotConfig{RobotInfo: store.RobotInfo{UnitID: u.ID, Kind: channel.KindDingTalk, Name: "bench", Lang: "zh-CN", Active: true}, Token: "t"}
+		if err := s.SaveRobot(ctx, r, now); err != nil {
+			b.Fatal(err)
+		}
+		robots = append(robots, r.ID)
+	}
+	b.Cleanup(func() {
+		for _, id := range robots {
+			s.DeleteRobot(ctx, id)
+		}
+		s.DB().Exec(`DELETE FROM sends WHERE send_key LIKE 'digest|%'`)
+		s.DB().Exec(`DELETE FROM leases WHERE name LIKE 'done:digest:%'`)
+	})
+	day := now
+	m := &watch.Messenger{Store: s, Calendar: cal, Now: func() time.Time { return day }}
+	b.ResetTimer()
+	sent := 0
+	for i := 0; i < b.N; i++ {
+		// Each round a working day later, at 09:00 Beijing time.
+		for {
+			day = day.Add(24 * time.Hour)
+			l := day.In(calendar.Shanghai)
+			day = time.Date(l.Year(), l.Month(), l.Day(), 9, 0, 0, 0, calendar.Shanghai)
+			if cal().IsWorkingDay(day) {
+				break
+			}
+		}
+		n, err := m.DigestOnce(ctx)
+		if err != nil || n < len(units) {
+			b.Fatalf("%d digests for %d units: %v", n, len(units), err)
+		}
+		sent += n
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(units)), "units")
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/morning")
 }
