@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -31,12 +30,6 @@ import (
 // alerts), and one case's public progress. They carry what the board
 // shows and nothing more (package publish): category, state, street and
 // community, deadlines, the masked description of a verified case.
-
-// feedMax bounds the entries of a feed.
-const feedMax = 50
-
-// feedCircleRead bounds the open cases read for a circle's feed.
-const feedCircleRead = 5000
 
 // WithPublicURL sets the address residents reach the site at (feeds'
 // links, the links in alert mails); empty: a feed links to the host it
@@ -222,53 +215,6 @@ func (s *Server) feedArea(w http.ResponseWriter, r *http.Request) (alert.Area, b
 	return area, true
 }
 
-// alertCase is a listed case as the alert rule sees it.
-func alertCase(c *caseflow.Case) alert.Case {
-	return alert.Case{Number: c.Number, Category: c.CategoryID, Street: c.Place.Street, Community: c.Place.Community, Point: publish.Point(c.Point)}
-}
-
-// feedCases are the newest open public problems of an area (zero: the
-// whole board), at most feedMax.
-func (s *Server) feedCases(ctx context.Context, area alert.Area, category string, cats map[string]string) ([]caseflow.Case, error) {
-	var out []caseflow.Case
-	keep := func(c *caseflow.Case) bool {
-		pv := publish.Decide(c, cats[c.CategoryID] != "", publish.List)
-		return pv.Show && pv.Place && c.State.Open() && (area == (alert.Area{}) || area.Contains(alertCase(c)))
-	}
-	if area.Circle != nil {
-		b := area.Circle.Bound()
-		cs, _, err := s.app.Store.PublicOpen(ctx, store.Bound{MinLon: b.Min.Lon(), MinLat: b.Min.Lat(), MaxLon: b.Max.Lon(), MaxLat: b.Max.Lat()},
-			category, publicRule, feedCircleRead)
-		if err != nil {
-			return nil, err
-		}
-		for i := range cs {
-			if keep(&cs[i]) {
-				out = append(out, cs[i])
-			}
-		}
-		slices.SortFunc(out, func(a, b caseflow.Case) int { return cmp.Compare(b.ID, a.ID) })
-		return out[:min(len(out), feedMax)], nil
-	}
-	f := store.CaseFilter{Street: area.Street, Community: area.Community, Category: category, Now: s.app.Now(), Limit: 100}
-	for page := 0; page < boardPages && len(out) < feedMax; page++ {
-		cs, err := s.app.Store.Cases(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for i := range cs {
-			if keep(&cs[i]) && len(out) < feedMax {
-				out = append(out, cs[i])
-			}
-		}
-		if len(cs) < f.Limit {
-			break
-		}
-		f.Before = cs[len(cs)-1].ID
-	}
-	return out, nil
-}
-
 // caseSummary is what an entry says of a case: its state, place, deadline
 // and, once verified on site, its masked description.
 func caseSummary(lang string, c *caseflow.Case, pv publish.View, names map[string]string) string {
@@ -327,28 +273,14 @@ func (s *Server) boardFeed(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	cs, err := s.feedCases(ctx, area, category, cats)
+	public := make(map[string]bool, len(cats))
+	for id := range cats {
+		public[id] = true
+	}
+	cs, last, err := s.app.FeedCases(ctx, area, category, public)
 	if err != nil {
 		fail(w, r, err)
 		return
-	}
-	ids := make([]int64, len(cs))
-	for i := range cs {
-		ids[i] = cs[i].ID
-	}
-	// An entry changes when the case's public state does.
-	last := map[int64]time.Time{}
-	if len(ids) > 0 {
-		ups, err := s.app.Store.Updates(ctx, time.Time{}, time.Time{}, ids, len(ids)*50, store.PublicRule{})
-		if err != nil {
-			fail(w, r, err)
-			return
-		}
-		for _, u := range ups {
-			if u.At.After(last[u.CaseID]) {
-				last[u.CaseID] = u.At
-			}
-		}
 	}
 	lang, base := feedLang(r), s.base(r)
 	title := say(lang, "feed.board.title")
@@ -449,13 +381,11 @@ func (s *Server) caseFeed(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	steps, err := s.app.Store.Updates(ctx, time.Time{}, time.Time{}, []int64{c.ID}, 1000, store.PublicRule{})
+	steps, err := s.app.PublicSteps(ctx, c.ID)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	slices.Reverse(steps) // newest first
-	steps = steps[:min(len(steps), feedMax)]
 	lang, base := feedLang(r), s.base(r)
 	f := &atomFeed{Lang: lang, ID: caseTag(base, c), Title: atomText{"text", say(lang, "feed.case.title", "number", c.Number, "category", cats[c.CategoryID])},
 		Author: atomPerson{say(lang, "feed.author")},
