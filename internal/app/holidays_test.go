@@ -142,3 +142,47 @@ func retimedTo(t *testing.T, st *store.Store, caseID int64, want time.Time, why 
 	}
 	return last
 }
+
+// A return disputed on 30 December waits for its arbitration on the
+// working calendar too: the 2027 file moves the arbitration's limit (2
+// working days: Friday 1 January without the file, Monday 4 January with
+// it) and the leaders' watch with it.
+func TestHolidayFileImportMovesAnArbitration(t *testing.T) {
+	body, err := os.ReadFile("testdata/holidays-2027-test.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		dispatched := time.Date(2026, 12, 30, 9, 0, 0, 0, calendar.Shanghai)
+		a, c := dispatchedTask(t, st, dispatched)
+		handler := caseflow.Actor{Role: caseflow.Handler, UnitID: c.Tasks[0].UnitID}
+		for _, cmd := range []caseflow.Command{
+			{Action: caseflow.ActRequestReturn, Actor: handler, At: dispatched.Add(20 * time.Minute), Reason: "不属本单位职责"},
+			{Action: caseflow.ActDispute, Actor: caseflow.Actor{Role: caseflow.Dispatcher}, At: dispatched.Add(time.Hour), TaskUnit: handler.UnitID, Reason: "退单理由不充分"},
+		} {
+			if c, _, err = st.Transition(ctx, c.ID, withVersion(cmd, c), a.Policy); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if due, want := c.Tasks[0].RequestedDue, time.Date(2027, 1, 1, 10, 0, 0, 0, calendar.Shanghai); !due.Equal(want) {
+			t.Fatalf("arbitration due %s, want %s", due.In(calendar.Shanghai), want)
+		}
+		if _, err := a.ImportHolidayFile(ctx, "admin", body, true); err != nil {
+			t.Fatal(err)
+		}
+		want := time.Date(2027, 1, 4, 10, 0, 0, 0, calendar.Shanghai)
+		got, _ := st.Case(ctx, c.ID)
+		if !got.Tasks[0].RequestedDue.Equal(want) || got.Tasks[0].Request != caseflow.RequestDispute {
+			t.Fatalf("after the file the arbitration is due %s (%s), want %s", got.Tasks[0].RequestedDue.In(calendar.Shanghai), got.Tasks[0].Request, want)
+		}
+		ws, _ := st.CaseWatches(ctx, c.ID)
+		moved := false
+		for _, w := range ws {
+			moved = moved || (w.Step == caseflow.StepArbitrate && w.Deadline.Equal(want))
+		}
+		if !moved {
+			t.Fatalf("the leaders' watch still waits for the old limit: %+v", ws)
+		}
+	})
+}

@@ -146,9 +146,11 @@ type Correction struct {
 var correctable = []Action{ActRegister, ActDispatch}
 
 // Retime is one running deadline moved because the working calendar
-// changed: the case's own (TaskID 0) or a task's.
+// changed: the case's own (TaskID 0) or a task's, or (Step arbitrate) the
+// arbitration a task's disputed return waits for.
 type Retime struct {
 	TaskID int64     `json:"task_id,omitempty"`
+	Step   Step      `json:"step,omitempty"`
 	From   time.Time `json:"from"`
 	To     time.Time `json:"to"`
 }
@@ -771,6 +773,12 @@ func step(n *Case, t *Task, cmd Command, ev *Event, clock Clock) error {
 					return refuse(CodeInvalid, a, n.State, "retimes", "task %d is not running on this case", r.TaskID)
 				}
 				d = &task.Deadline
+				if r.Step == StepArbitrate {
+					if task.Request != RequestDispute {
+						return refuse(CodeStale, a, n.State, "retimes", "task %d waits for no arbitration", r.TaskID)
+					}
+					d = &task.RequestedDue
+				}
 			}
 			if d.IsZero() || !d.Equal(r.From) || r.To.IsZero() {
 				return refuse(CodeStale, a, n.State, "retimes", "the deadline is %s, not %s", inBeijing(*d), inBeijing(r.From)).with("deadline", *d)

@@ -21,7 +21,7 @@ var caseSteps = map[caseflow.State]caseflow.Step{
 // and spent on the new one. Left alone: deadlines already past, limits in
 // natural time (the calendar does not touch them), a suspended case's
 // (paused), and a task's deadline a person set by date (an approved
-// extension).
+// extension). A disputed return's arbitration moves like a task's deadline.
 func Retime(old, nw *Policy, c *caseflow.Case, now time.Time) []caseflow.Retime {
 	var out []caseflow.Retime
 	move := func(step caseflow.Step, d time.Time) (time.Time, bool) {
@@ -45,6 +45,12 @@ func Retime(old, nw *Policy, c *caseflow.Case, now time.Time) []caseflow.Retime 
 			step = caseflow.StepRework
 		}
 		for _, t := range c.Tasks {
+			// A disputed return's arbitration keeps its working time too.
+			if t.State.Active() && t.Request == caseflow.RequestDispute {
+				if to, ok := move(caseflow.StepArbitrate, t.RequestedDue); ok {
+					out = append(out, caseflow.Retime{TaskID: t.ID, Step: caseflow.StepArbitrate, From: t.RequestedDue, To: to})
+				}
+			}
 			if !t.State.Active() || t.State == caseflow.TaskDone || t.Extensions > 0 {
 				continue
 			}

@@ -49,6 +49,19 @@ func TestRetimeKeepsTheWorkingTimeLeft(t *testing.T) {
 	if len(rs) != 1 || rs[0].TaskID != 1 || !rs[0].From.Equal(due) || !rs[0].To.Equal(want) {
 		t.Fatalf("retimes %+v, want task 1 from %s to %s", rs, due, want)
 	}
+	// A disputed return waits for its arbitration (2 working days from
+	// the dispute on Wednesday 30 December 10:00: due Friday 1 January
+	// without a file, Monday 4 January with it); its handling deadline
+	// moves as well.
+	arb := old.Due(caseflow.StepArbitrate, "M05002", caseflow.Normal, now)
+	dc := &caseflow.Case{State: caseflow.InProgress, CategoryID: "M05002", Urgency: caseflow.Normal, Deadline: due,
+		Tasks: []caseflow.Task{{ID: 5, Lead: true, State: caseflow.TaskSigned, DispatchedAt: dispatched, Deadline: due,
+			Request: caseflow.RequestDispute, RequestedDue: arb}}}
+	rs = Retime(old, nw, dc, now)
+	if len(rs) != 2 || rs[0].Step != caseflow.StepArbitrate || rs[0].TaskID != 5 || !rs[0].From.Equal(arb) ||
+		!rs[0].To.Equal(time.Date(2027, 1, 4, 10, 0, 0, 0, calendar.Shanghai)) || rs[1].Step != "" || !rs[1].To.Equal(want) {
+		t.Fatalf("a disputed task (arbitration due %s): retimes %+v", arb, rs)
+	}
 	// The same calendar twice: nothing moves.
 	if rs := Retime(nw, nw, c, now); len(rs) != 0 {
 		t.Fatalf("an unchanged calendar moved %+v", rs)
