@@ -60,7 +60,7 @@ func TestBrowserAdminMorning(t *testing.T) {
 			t.Errorf("the %s tab shows a placeholder or a key: …%.80s…", tab, txt[max(0, i-20):])
 		}
 	}
-	for _, tab := range []string{"dispatch", "users", "grids", "catalog", "calendar", "webhooks"} {
+	for _, tab := range []string{"dispatch", "users", "grids", "catalog", "calendar", "webhooks", "notify", "robots", "sends"} {
 		p.do("tab "+tab, chromedp.Click(chromedp.CSS(`[data-section="`+tab+`"]`)))
 		p.wait(tab+" shown", `document.querySelector('#admin-body').textContent !== '' && !document.querySelector('#admin-body > p.muted')`)
 		words(tab)
@@ -293,7 +293,7 @@ func TestBrowserAdminMorning(t *testing.T) {
 
 	// The same tabs in English: words, no keys, no placeholders.
 	p.do("english", chromedp.Click(chromedp.CSS("#lang")), chromedp.WaitVisible(chromedp.CSS(`[data-section="users"]`)))
-	for _, tab := range []string{"dispatch", "users", "grids", "catalog", "calendar", "webhooks"} {
+	for _, tab := range []string{"dispatch", "users", "grids", "catalog", "calendar", "webhooks", "notify", "robots", "sends"} {
 		p.do("tab "+tab+" in English", chromedp.Click(chromedp.CSS(`[data-section="`+tab+`"]`)))
 		p.wait(tab+" shown in English", `document.querySelector('#admin-body').textContent !== '' && !document.querySelector('#admin-body > p.muted')`)
 		words(tab + " (English)")
@@ -305,12 +305,12 @@ func TestBrowserAdminMorning(t *testing.T) {
 	p.shot("admin-en-webhooks")
 	p.eval(`localStorage.removeItem('lang'); 'ok'`)
 
-	// A dispatcher sees the dispatch table and the catalog, in words, and
-	// no admin-only tab or form.
+	// A dispatcher sees the dispatch table, the catalog and the
+	// notification rules, in words, and no admin-only tab or form.
 	p.login("dispatcher1")
 	p.eval(`location.hash = '#/admin'; 'ok'`)
 	p.do("dispatcher's admin", chromedp.WaitVisible(chromedp.CSS(`#dry-result`)))
-	if n := p.eval(`String(document.querySelectorAll('.tabs button').length)`); n != "2" || p.eval(`String(!!document.querySelector('#rule-form'))`) != "false" {
+	if n := p.eval(`String(document.querySelectorAll('.tabs button').length)`); n != "3" || p.eval(`String(!!document.querySelector('#rule-form'))`) != "false" {
 		t.Errorf("a dispatcher's admin page: %s tabs, the rule form %s", n, p.eval(`String(!!document.querySelector('#rule-form'))`))
 	}
 	words("dispatch (dispatcher)")
@@ -332,7 +332,7 @@ func TestBrowserAdminPhone(t *testing.T) {
 	p.login("admin")
 	p.eval(`location.hash = '#/admin'; 'ok'`)
 	p.do("admin", chromedp.WaitVisible(chromedp.CSS(`#dry-result`)))
-	for _, tab := range []string{"dispatch", "users", "grids", "catalog", "calendar", "webhooks"} {
+	for _, tab := range []string{"dispatch", "users", "grids", "catalog", "calendar", "webhooks", "notify", "robots", "sends"} {
 		p.do("tab "+tab, chromedp.Click(chromedp.CSS(`[data-section="`+tab+`"]`)))
 		p.wait(tab+" shown", `document.querySelector('#admin-body').textContent !== '' && !document.querySelector('#admin-body > p.muted')`)
 		if w := p.eval(`String(Math.max(document.documentElement.scrollWidth, document.querySelector('main').scrollWidth))`); w != "390" {

@@ -2,19 +2,21 @@
 // check first), the ledger import (a district's spreadsheets and 12345
 // exports, checked first, each refused cell told by line and column), the catalog with its time limits, the dispatch table with
 // its dry run, the calendar and the webhooks. Writes are for administrators;
-// dispatchers see the dispatch table and its dry run. Every delete, pause
+// dispatchers see the dispatch table and its dry run, and the notification
+// rules. Administrators also keep the units' group robots (secrets written,
+// never shown) and read the record of every send. Every delete, pause
 // or deactivation asks first (confirmDialog).
-import { api, catalog, confirmDialog, errText, fieldName, fill, fmtTime, h, t, toast } from './lib.js';
+import { api, catalog, confirmDialog, contactsForm, errText, fieldName, fill, fmtTime, h, lang, sendsTable, t, toast } from './lib.js';
 import { units } from './casepanel.js';
 
-const sections = ['dispatch', 'users', 'grids', 'ledger', 'catalog', 'calendar', 'webhooks'];
+const sections = ['dispatch', 'users', 'grids', 'ledger', 'catalog', 'calendar', 'webhooks', 'notify', 'robots', 'sends'];
 const roles = ['grid_worker', 'operator', 'dispatcher', 'handler', 'leader', 'admin'];
 const steps = ['register', 'dispatch', 'contact', 'handle', 'arbitrate', 'rework', 'check', 'close', 'callback', 'review', 'reply'];
 const limitUnits = ['working_days', 'working_hours', 'hours', 'minutes'];
 
 export async function render(main, me) {
   const box = h('div', { id: 'admin-body' });
-  const bar = h('div.tabs', { role: 'tablist' }, sections.filter(s => me.role === 'admin' || s === 'dispatch' || s === 'catalog').map(s =>
+  const bar = h('div.tabs', { role: 'tablist' }, sections.filter(s => me.role === 'admin' || s === 'dispatch' || s === 'catalog' || s === 'notify').map(s =>
     h('button', { type: 'button', role: 'tab', 'data-section': s, onclick: e => { bar.querySelectorAll('button').forEach(b => b.classList.toggle('on', b === e.currentTarget)); show(s); } }, t(`admin.tab.${s}`))));
   const banner = h('div', { id: 'admin-banner' });
   // On a phone a wide table scrolls inside its panel: one that does is
@@ -236,7 +238,7 @@ const views = {
           const un = unitOf.get(u.unit);
           return h('tr', { 'data-user': u.username }, h('td', null, u.username), h('td', null, u.name), h('td', null, t(`role.${u.role}`), (u.grids || []).length ? h('div.muted.code', { title: t('admin.user.grids') }, u.grids.join('、')) : ''),
             h('td', null, un ? un.name : u.unit, un ? h('div.muted', null, t(`admin.kind.${un.kind}`)) : ''),
-            h('td', null, u.active ? t('admin.user.isactive') : h('span.late', null, t('admin.user.inactive'))), h('td', null, edit(u), ' ', toggle(u), ' ', reset(u)));
+            h('td', null, u.active ? t('admin.user.isactive') : h('span.late', null, t('admin.user.inactive'))), h('td', null, edit(u), ' ', toggle(u), ' ', reset(u), ' ', contacts(u)));
         })), r.users.length > 15 ? pager(false) : '');
     };
     const search = h('form.actions', { id: 'users-search', role: 'search', onsubmit: e => { e.preventDefault(); offset = 0; load(); } },
@@ -263,6 +265,17 @@ const views = {
         } }, t('admin.user.save')), ' ', h('button.link', { type: 'button', onclick: () => load() }, t('cancel')), err));
       name.focus();
     } }, t('admin.user.edit'));
+    // How an account is reached: phone, e-mail, language, channels and
+    // whether it is its unit's liaison (联络员), edited below the list.
+    const contactsBox = h('div', { id: 'contacts-box' });
+    const contacts = u => h('button.link', { type: 'button', 'data-contacts-user': u.username, onclick: async () => {
+      let c;
+      try { c = await api('GET', `/api/v1/admin/users/${encodeURIComponent(u.username)}/contacts`); } catch (err) { toast(errText(err)); return; }
+      contactsBox.replaceChildren(contactsForm(c, `/api/v1/admin/users/${encodeURIComponent(u.username)}/contacts`, t('contacts.of', { user: `${u.name}（${u.username}）` }), true,
+        () => contactsBox.replaceChildren()));
+      contactsBox.scrollIntoView({ block: 'nearest' });
+      contactsBox.querySelector('input').focus();
+    } }, t('contacts.edit'));
     const toggle = u => u.username === me.username ? '' : h('button.link', { type: 'button', 'data-toggle-user': u.username, onclick: async () => {
       if (u.active && !await confirmDialog(t('admin.user.deactivate.q', { user: `${u.name}（${u.username}）` }), t('admin.user.deactivate.detail'), t('admin.user.deactivate'))) return;
       try {
@@ -317,7 +330,7 @@ const views = {
       } catch (err) { umsg.textContent = errText(err); }
     } }, h('h2', null, t('admin.unit.new')), h('div.actions', null, Object.entries(uf).map(([k, el]) => h('label', null, h('span', null, t(`admin.unit.${k}`)), el))), umsg,
     h('button.primary', { type: 'submit' }, t('admin.unit.create')));
-    wrap.append(h('section.panel', null, h('h2', null, t('admin.tab.users')), search, list), form, unitForm);
+    wrap.append(h('section.panel', null, h('h2', null, t('admin.tab.users')), search, list), contactsBox, form, unitForm);
     await load();
     return wrap;
   },
@@ -461,6 +474,86 @@ const views = {
         h('table', { id: 'hol-years' }, h('tr', null, h('th', null, t('admin.holidays.year')), h('th', null, t('admin.holidays.source'))),
           holidayRows(hol, imported)), holForm, holPreview),
       h('section.panel', null, h('h2', null, t('admin.calendar')), h('p.muted', null, t('admin.calendar.help', { m: r.day_minutes })), form, calPreview, days));
+    return wrap;
+  },
+  // 通知规则: who is told what, as the rules table says it, and the
+  // escalation ladder's waits.
+  async notify() {
+    const r = await api('GET', `/api/v1/notification-rules?lang=${lang}`);
+    const wait = m => m === 0 ? t('notify.ladder.at_once') : m % 60 ? t('time.hm', { h: Math.floor(m / 60), m: m % 60 }) : t('notify.ladder.hours', { h: m / 60 });
+    return h('div', { id: 'notify-view' },
+      h('section.panel', null, h('h2', null, t('notify.ladder')), h('p.muted', null, t('notify.ladder.help')),
+        h('ol', { id: 'ladder' }, r.ladder.map(s => h('li', { 'data-ladder-step': s.name }, h('b', null, s.text), ' — ',
+          s.off ? h('span.muted', null, t('notify.ladder.off')) : t('notify.ladder.after', { d: wait(s.wait_minutes) }))))),
+      h('section.panel', null, h('h2', null, t('notify.rules', { n: r.rules.length })), h('p.muted', null, t('notify.rules.help')),
+        h('div.scroll', null, h('table', { id: 'notify-rules' }, h('thead', null, h('tr', null, ['on', 'when', 'to', 'level', 'ladder', 'example'].map(k => h('th', null, t(`notify.col.${k}`))))),
+          h('tbody', null, r.rules.map(x => h('tr', { 'data-rule-on': x.on, 'data-rule-to': x.to },
+            h('td', null, x.on_text, h('div.muted.code', null, x.on)), h('td', null, x.when_text || '—'), h('td', null, x.to_text),
+            h('td', null, h(`span.level.${x.level}`, null, x.level_text)), h('td', null, x.ladder ? t('yes') : ''), h('td', null, x.example))))))));
+  },
+  // 群机器人: each unit's DingTalk, WeCom and Feishu group robots. The
+  // token and secret are written here and never shown again: the list says
+  // only whether they are set.
+  async robots() {
+    const [r, us] = await Promise.all([api('GET', '/api/v1/admin/robots'), units()]);
+    const wrap = h('div', { id: 'robots-view' });
+    const reload = async () => wrap.replaceWith(await views.robots());
+    const kinds = r.kinds || ['dingtalk', 'wecom', 'feishu'];
+    const form = (b, done) => {
+      const f = { unit: h('select', { 'data-robot': 'unit' }, us.list.filter(u => u.kind !== 'leadership').map(u => h('option', { value: u.code, selected: b && u.code === b.unit }, u.name))),
+        kind: h('select', { 'data-robot': 'kind' }, kinds.map(k => h('option', { value: k, selected: b && k === b.kind }, t(`robot.kind.${k}`)))),
+        name: h('input', { 'data-robot': 'name', required: true, maxlength: 40, size: 16, value: b ? b.name : '', placeholder: t('robot.name.ph') }),
+        lang: h('select', { 'data-robot': 'lang' }, ['zh-CN', 'en'].map(l => h('option', { value: l, selected: b && l === b.lang }, t(`contacts.lang.${l}`)))),
+        token: h('input', { 'data-robot': 'token', type: 'password', autocomplete: 'off', size: 24, placeholder: b && b.token_set ? t('robot.keep') : t('robot.token.ph') }),
+        secret: h('input', { 'data-robot': 'secret', type: 'password', autocomplete: 'off', size: 24, placeholder: b && b.secret_set ? t('robot.keep') : t('robot.secret.ph') }) };
+      const active = h('input', { type: 'checkbox', 'data-robot': 'active', checked: !b || b.active || undefined });
+      const msg = h('p.err', { role: 'alert' });
+      const el = h('form.panel', { id: b ? `robot-edit-${b.id}` : 'robot-form', onsubmit: async e => {
+        e.preventDefault();
+        msg.textContent = '';
+        const body = { unit: f.unit.value, kind: f.kind.value, name: f.name.value.trim(), lang: f.lang.value, active: active.checked, token: f.token.value.trim(), secret: f.secret.value.trim() };
+        try {
+          await api(b ? 'PUT' : 'POST', b ? `/api/v1/admin/robots/${b.id}` : '/api/v1/admin/robots', body);
+          toast(t('admin.saved')); await done();
+        } catch (err) {
+          // The token is the robot's webhook key here, not a mail's link.
+          msg.textContent = err.problem && err.problem.field === 'token' ? `${t('err.http', { status: err.status })} ${t(`robot.err.token.${err.problem.code}`)}` : errText(err);
+        }
+      } }, h('h2', null, b ? t('robot.edit', { name: b.name }) : t('robot.new')), h('p.muted', null, t('robot.help')),
+      h('div.actions', null, Object.entries(f).map(([k, x]) => h('label', null, h('span', null, t(`robot.${k}`)), x)), h('label', null, active, ' ', t('robot.active'))), msg,
+      h('div.actions', null, h('button.primary', { type: 'submit', 'data-robot-save': b ? b.id : 'new' }, t(b ? 'admin.user.save' : 'robot.add')), b ? h('button', { type: 'button', onclick: () => el.remove() }, t('cancel')) : ''));
+      return el;
+    };
+    const edits = h('div');
+    const set = v => v ? h('span.ok', null, t('robot.set')) : h('span.muted', null, t('robot.unset'));
+    const list = r.robots || [];
+    wrap.append(form(null, reload), edits, h('section.panel', null, h('h2', null, t('robot.n', { n: list.length })),
+      list.length ? h('div.scroll', null, h('table', { id: 'robots' }, h('tr', null, ['unit', 'kind', 'name', 'lang', 'token', 'secret', 'state'].map(k => h('th', null, t(`robot.${k}`))), h('th', null, '')),
+        list.map(b => h('tr', { 'data-robot-row': b.id }, h('td', null, b.unit_name || b.unit), h('td', null, t(`robot.kind.${b.kind}`)), h('td', null, b.name),
+          h('td', null, t(`contacts.lang.${b.lang}`)), h('td', { 'data-token-set': String(b.token_set) }, set(b.token_set)), h('td', null, set(b.secret_set)),
+          h('td', null, b.active ? t('admin.hook.active') : h('span.late', null, t('robot.off'))),
+          h('td', null, h('button.link', { type: 'button', 'data-edit-robot': b.id, onclick: () => { edits.replaceChildren(form(b, reload)); edits.querySelector('input').focus(); } }, t('admin.user.edit')), ' ',
+            h('button.link', { type: 'button', 'data-toggle-robot': b.id, onclick: async () => {
+              if (b.active && !await confirmDialog(t('robot.off.q', { name: b.name }), t('robot.off.detail'), t('robot.turnoff'))) return;
+              try { await api('PUT', `/api/v1/admin/robots/${b.id}`, { unit: b.unit, kind: b.kind, name: b.name, lang: b.lang, active: !b.active }); toast(t('admin.saved')); await reload(); } catch (err) { toast(errText(err)); }
+            } }, t(b.active ? 'robot.turnoff' : 'robot.turnon')), ' ',
+            h('button.link', { type: 'button', 'data-delete-robot': b.id, onclick: async () => {
+              if (!await confirmDialog(t('robot.delete.q', { name: b.name }), t('robot.delete.detail'), t('admin.delete'))) return;
+              try { await api('DELETE', `/api/v1/admin/robots/${b.id}`); toast(t('robot.deleted', { name: b.name })); await reload(); } catch (err) { toast(errText(err)); }
+            } }, t('admin.delete'))))))) : h('p.muted', null, t('robot.none'))));
+    return wrap;
+  },
+  // 发送记录: the newest sends through SMS, e-mail and robots, counted by
+  // state, so an administrator sees what failed and why.
+  async sends(me, state = '') {
+    const r = await api('GET', `/api/v1/admin/sends?limit=200&lang=${lang}${state ? `&state=${state}` : ''}`);
+    const wrap = h('div', { id: 'sends-view' });
+    const pick = h('select', { id: 'sends-state', 'aria-label': t('sends.state') }, ['', 'queued', 'sent', 'failed', 'skipped'].map(s => h('option', { value: s, selected: s === state }, s ? t(`sends.state.${s}`) : t('sends.all'))));
+    pick.addEventListener('change', async () => wrap.replaceWith(await views.sends(me, pick.value)));
+    const counts = r.counts || {};
+    wrap.append(h('section.panel', null, h('h2', null, t('sends.title')),
+      h('p', { id: 'sends-counts' }, ['queued', 'sent', 'failed', 'skipped'].map((s, i) => [i ? ' · ' : '', h(`span.sstate.${s}`, { 'data-count': s }, t(`sends.state.${s}`), ' ', String(counts[s] || 0))])),
+      h('div.actions', null, pick), sendsTable(r.sends || [], true)));
     return wrap;
   },
   async webhooks() {

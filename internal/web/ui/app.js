@@ -1,5 +1,5 @@
 // The staff web app: sign in, then a page per job, chosen by role.
-import { api, ApiError, errText, h, loadMessages, setCSRF, t, toast, translate } from './lib.js';
+import { api, ApiError, contactsForm, errText, h, loadMessages, setCSRF, t, toast, translate } from './lib.js';
 
 // Pages: hash route → module, and the roles whose menu shows it.
 const pages = [
@@ -67,7 +67,8 @@ function shell() {
   refreshBell();
   setInterval(refreshBell, 60000);
   const out = document.getElementById('logout');
-  out.before(h('button.link', { type: 'button', id: 'change-password', onclick: passwordForm }, t('app.password')));
+  out.before(h('button.link', { type: 'button', id: 'my-contacts', onclick: myContacts }, t('contacts.mine')), ' ',
+    h('button.link', { type: 'button', id: 'change-password', onclick: passwordForm }, t('app.password')));
   out.hidden = false;
   out.onclick = async () => { await api('DELETE', '/api/v1/session').catch(() => {}); setCSRF(''); location.href = '/app'; };
 }
@@ -117,6 +118,19 @@ function passwordForm() {
   for (const a of document.querySelectorAll('#nav a')) a.classList.remove('on');
   document.getElementById('main').replaceChildren(form);
   cur.focus();
+}
+
+// myContacts: how the signed-in person is reached besides the inbox
+// (我的通知方式): phone, e-mail, language and the channels they choose.
+async function myContacts() {
+  let c;
+  try { c = await api('GET', '/api/v1/me/contacts'); } catch (e) { toast(errText(e)); return; }
+  for (const a of document.querySelectorAll('#nav a')) a.classList.remove('on');
+  const form = contactsForm(c, '/api/v1/me/contacts', t('contacts.mine'), false, () => route());
+  form.style.maxWidth = '36rem';
+  form.style.margin = '1rem auto';
+  document.getElementById('main').replaceChildren(form);
+  form.querySelector('input').focus();
 }
 
 async function route() {

@@ -1,7 +1,7 @@
 // A case in full: facts, photos, deadlines with working time left, tasks,
 // the timeline, and a form for every action the server says the reader may
 // take now. Used by the command centre, the desk and the phone.
-import { api, catalog, catName, errText, fill, fmtTime, h, photoStrip, stateTag, t, toast, uploadPhoto, workLeft } from './lib.js';
+import { api, catalog, catName, errText, fill, fmtTime, h, lang, photoStrip, sendsTable, stateTag, t, toast, uploadPhoto, workLeft } from './lib.js';
 
 let unitsP;
 export function units() {
@@ -200,6 +200,8 @@ export async function renderCase(box, number, me, onChange) {
     (c.actions || []).length ? [h('h3.noprint', null, t('case.actions')), actions, formBox] : h('p.muted.noprint', null, t('case.noactions')),
     extra,
     h('h3', null, t('case.timeline')), timeline);
+  if (['dispatcher', 'operator', 'admin', 'leader'].includes(me.role)) extra.append(deliveryRecord(c));
+  if (['dispatcher', 'operator', 'admin'].includes(me.role) && (c.deadlines || []).length) extra.append(notifyDryRun(c, us));
   if (['dispatcher', 'operator', 'admin', 'leader'].includes(me.role) && c.state !== 'closed' && c.state !== 'voided') {
     // The suggested department only while the case is still to be
     // dispatched: on a case in a department's hands it reads as an order.
@@ -215,6 +217,50 @@ export async function renderCase(box, number, me, onChange) {
     }).catch(() => {});
   }
   return c;
+}
+
+// deliveryRecord is the case's 通知记录: every message sent about it
+// through SMS, e-mail or a group robot, the addresses masked; read when
+// opened.
+function deliveryRecord(c) {
+  const body = h('div', null, h('p.muted', null, t('app.loading')));
+  const d = h('details.panel.noprint', { id: 'delivery-record', ontoggle: async () => {
+    if (!d.open || d.dataset.loaded) return;
+    try {
+      const r = await api('GET', `/api/v1/cases/${encodeURIComponent(c.number)}/sends?lang=${lang}`);
+      d.dataset.loaded = '1';
+      body.replaceChildren(sendsTable(r.sends || [], false));
+    } catch (err) { body.replaceChildren(h('p.err', null, errText(err))); }
+  } }, h('summary', null, h('b', null, t('sends.record'))), body);
+  return d;
+}
+
+// notifyDryRun asks who would be told what if the case's running
+// deadlines reached a stage now, and through which channels; it changes
+// nothing.
+function notifyDryRun(c, us) {
+  const stage = h('select', { id: 'dryrun-stage', 'aria-label': t('field.stage') }, ['warning', 'overdue', 'escalated'].map(s => h('option', { value: s, selected: s === 'overdue' || undefined }, t(`dryrun.stage.${s}`))));
+  const out = h('div', { id: 'dryrun-result', 'aria-live': 'polite' });
+  const who = p => `${p.name}（${t(`dryrun.as.${p.as}`)}${p.phone ? ' ' + p.phone : ''}${p.email ? ' ' + p.email : ''}）`;
+  const run = async () => {
+    out.replaceChildren(h('p.muted', null, t('app.loading')));
+    try {
+      const r = await api('POST', `/api/v1/notification-rules/dry-run?lang=${lang}`, { case: c.number, stage: stage.value });
+      const lines = r.deadlines.flatMap(d => d.lines.map(l => ({ d, l })));
+      out.replaceChildren(h('p.muted', null, t('dryrun.at', { at: fmtTime(r.at) })),
+        r.deadlines.filter(d => d.refused).map(d => h('p.muted', null, t('dryrun.refused', { step: t(`step.${d.step}`) }))),
+        lines.length ? h('ol.dryrun', null, lines.map(({ d, l }) => h('li', { 'data-dry-kind': l.kind },
+          h('div', null, h('b', null, l.text), ' ', h(`span.level.${l.level}`, null, t(`level.${l.level}`)), l.ladder ? h('span.muted', null, ' · ', t('dryrun.ladder')) : ''),
+          h('div.muted', null, t(`step.${d.step}`), d.via ? ` · ${t(`dryrun.via.${d.via}`)}` : '', ' → ', l.unit || l.account || ''),
+          l.robots.length ? h('div', { 'data-dry-robots': '' }, t('dryrun.robots'), '：', l.robots.map(b => `${b.name}（${t(`robot.kind.${b.kind}`)}）`).join('、')) : '',
+          l.people.length ? h('div', { 'data-dry-people': '' }, t('dryrun.people'), '：', l.people.map(who).join('、')) : '',
+          l.sends.length ? h('ul.sends-plan', null, l.sends.map(x => h('li', { 'data-dry-send': x.channel, 'data-dry-step': x.step },
+            t(`sends.channel.${x.channel}`), ' → ', x.to, x.who && x.channel !== 'robot' ? `（${x.who}）` : '', ' · ', t(`sends.step.${x.step}`), ' · ', fmtTime(x.not_before))))
+            : h('div.muted', { 'data-dry-nosend': '' }, t('dryrun.inbox_only'))))) : h('p.muted', { id: 'dryrun-none' }, t('dryrun.none')));
+    } catch (err) { out.replaceChildren(h('p.err', null, errText(err))); }
+  };
+  return h('section.panel.noprint', { id: 'dryrun' }, h('h3', null, t('dryrun.title')), h('p.muted', null, t('dryrun.help')),
+    h('div.actions', null, stage, h('button', { type: 'button', id: 'dryrun-go', onclick: run }, t('dryrun.go'))), out);
 }
 
 async function openForm(box, action, c, us, cat, me, done) {

@@ -278,3 +278,43 @@ export function confirmDialog(question, detail, action) {
     dlg.querySelector('#confirm-cancel').focus();
   });
 }
+
+// contactsForm edits how a person is reached besides the inbox: phone,
+// e-mail, language and the channels chosen (SMS, e-mail); with liaison,
+// also whether they are their unit's liaison (联络员, the administrator's
+// to say). It PUTs to path; done runs after a save and on cancel.
+export function contactsForm(c, path, title, liaison, done) {
+  const phone = h('input', { id: 'contact-phone', type: 'tel', inputmode: 'numeric', maxlength: 11, size: 13, value: c.phone || '', placeholder: '13903520001', autocomplete: 'tel' });
+  const email = h('input', { id: 'contact-email', type: 'email', size: 24, value: c.email || '', placeholder: 'li@pingcheng.gov.cn', autocomplete: 'email' });
+  const language = h('select', { id: 'contact-lang' }, ['zh-CN', 'en'].map(l => h('option', { value: l, selected: l === (c.lang || 'zh-CN') }, t(`contacts.lang.${l}`))));
+  const chans = ['sms', 'mail'].map(ch => h('input', { type: 'checkbox', id: `contact-${ch}`, 'data-channel': ch, checked: (c.channels || []).includes(ch) || undefined }));
+  const li = liaison ? h('input', { type: 'checkbox', id: 'contact-liaison', checked: c.liaison || undefined }) : null;
+  const msg = h('p.err', { role: 'alert', id: 'contacts-err' });
+  const form = h('form.panel', { id: 'contacts-form', onsubmit: async e => {
+    e.preventDefault();
+    msg.textContent = '';
+    const body = { phone: phone.value.trim(), email: email.value.trim(), lang: language.value, channels: chans.filter(x => x.checked).map(x => x.dataset.channel) };
+    if (li) body.liaison = li.checked;
+    try { await api('PUT', path, body); toast(t('contacts.saved')); await done(true); } catch (err) { msg.textContent = errText(err); }
+  } }, h('h2', null, title), h('p.muted', null, t('contacts.help')),
+  h('div.actions', null, h('label', null, h('span', null, t('field.phone')), phone), h('label', null, h('span', null, t('field.email')), email),
+    h('label', null, h('span', null, t('field.lang')), language)),
+  h('fieldset.channels', null, h('legend', null, t('contacts.channels')), chans.map(x => h('label', null, x, ' ', t(`contacts.channel.${x.dataset.channel}`)))),
+  li ? h('label', null, li, ' ', t('contacts.liaison'), h('div.muted', null, t('contacts.liaison.help'))) : h('p.muted', null, c.liaison ? t('contacts.is_liaison') : ''),
+  msg, h('div.actions', null, h('button.primary', { type: 'submit', id: 'contacts-save' }, t('contacts.save')), h('button', { type: 'button', onclick: () => done(false) }, t('cancel'))));
+  return form;
+}
+
+// sendsTable is a record of sends: when, (the case,) the channel and to
+// whom (the address masked), the ladder's step, the state with its
+// attempts and last error, and the message.
+export function sendsTable(rows, withCase) {
+  if (!rows.length) return h('p.muted', { id: 'sends-none' }, t('sends.none'));
+  return h('div.scroll', null, h('table.sends', { id: 'sends' }, h('thead', null, h('tr', null, ['at', withCase ? 'case' : '', 'channel', 'to', 'step', 'state', 'attempts', 'error', 'text'].filter(Boolean).map(k => h('th', null, t(`sends.col.${k}`))))),
+    h('tbody', null, rows.map(d => h('tr', { 'data-send': d.id, 'data-send-state': d.state },
+      h('td', null, fmtTime(d.sent_at || d.created_at), d.state === 'queued' ? h('div.muted', null, t('sends.not_before', { at: fmtTime(d.not_before) })) : ''),
+      withCase ? h('td', null, d.case || '') : null,
+      h('td', null, t(`sends.channel.${d.channel}`)), h('td', null, d.to, d.who ? h('div.muted', null, d.who) : ''),
+      h('td', null, t(`sends.step.${d.step}`)), h('td', null, h(`span.sstate.${d.state}`, null, t(`sends.state.${d.state}`))),
+      h('td.n', null, String(d.attempts)), h('td.err-cell', null, d.last_error || ''), h('td', null, d.text || ''))))));
+}
