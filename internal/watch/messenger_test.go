@@ -92,6 +92,26 @@ func dingTalk(t *testing.T, rec *received, token, secret string) *httptest.Serve
 	}))
 }
 
+// feishu is a Feishu custom bot endpoint that checks the documented
+// signature (the string to sign is the HMAC key, the message empty).
+func feishu(t *testing.T, rec *received, token, secret string) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Timestamp, Sign string
+			MsgType         string `json:"msg_type"`
+			Content         struct{ Text string }
+		}
+		json.NewDecoder(r.Body).Decode(&body)
+		mac := hmac.New(sha256.New, []byte(body.Timestamp+"\n"+secret))
+		if r.URL.Path != "/open-apis/bot/v2/hook/"+token || body.Sign != base64.StdEncoding.EncodeToString(mac.Sum(nil)) {
+			fmt.Fprint(w, `{"code":19021,"msg":"sign match fail or timestamp is not within one hour from current time"}`)
+			return
+		}
+		rec.add("feishu: " + body.Content.Text)
+		fmt.Fprint(w, `{"code":0,"msg":"success","data":{}}`)
+	}))
+}
+
 // cmas is a China Mobile 云MAS endpoint that checks the base64 body and
 // its md5 mac, and fails its first call with a 502.
 func cmas(t *testing.T, rec *received, secretKey string) *httptest.Server {
@@ -181,6 +201,7 @@ func TestLadderReachesPeopleOnceThroughTheirChannels(t *testing.T) {
 		if err := s.SaveRobot(ctx, robot, storetest.T0); err != nil {
 			t.Fatal(err)
 		}
+
 		if err := s.SetAccountContacts(ctx, f.Handler.AccountID, store.Contacts{Phone: "13900000001", Lang: "zh-CN", Liaison: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -484,6 +505,59 @@ func TestMorningDigest(t *testing.T) {
 		}
 		if got := rec.matching("mail leader@pingcheng.test: Last week 03-02 to 03-08: 3 new reports and 0 closed"); len(got) != 1 {
 			t.Fatalf("Monday's weekly digest: %q", rec.matching("mail"))
+		}
+	})
+}
+
+// A throttled robot holds up nobody else: a case dispatched to two
+// departments reaches the assisting one's Feishu group in the round where
+// the lead's DingTalk robot answers "send too fast", and the lead's group
+// ten minutes later, once.
+func TestThrottledChannelDoesNotBlockOthers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := storetest.NewFixture(t, s)
+		rec := &received{}
+		dt := dingTalk(t, rec, "tok-env", "SECenv")
+		defer dt.Close()
+		fs := feishu(t, rec, "hook-gar", "gar-secret")
+		defer fs.Close()
+		for _, r := range []*store.RobotConfig{
+			{RobotInfo: store.RobotInfo{UnitID: f.Env.ID, Kind: channel.KindDingTalk, Name: "环卫群", Lang: "zh-CN", Active: true}, Token: "tok-env", Secret: "SECenv"},
+			{RobotInfo: store.RobotInfo{UnitID: f.Gar.ID, Kind: channel.KindFeishu, Name: "园林群", Lang: "zh-CN", Active: true}, Token: "hook-gar", Secret: "gar-secret"},
+		} {
+			if err := s.SaveRobot(ctx, r, storetest.T0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Mark(ctx, "digest:2026-03-02", storetest.T0.AddDate(0, 1, 0)); err != nil {
+			t.Fatal(err)
+		}
+		c := f.Report(t, storetest.T0)
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: storetest.T0.Add(5 * time.Minute)})
+		c = f.Do(t, c, caseflow.Command{Action: caseflow.ActDispatch, Actor: f.Disp, At: storetest.T0.Add(10 * time.Minute),
+			Assignments: []caseflow.Assignment{{UnitID: f.Env.ID, Lead: true}, {UnitID: f.Gar.ID}}})
+		clock := &fakeClock{}
+		clock.Set(storetest.T0.Add(10 * time.Minute))
+		m := &watch.Messenger{Store: s, Calendar: f.Policy.Calendar, Now: clock.Now,
+			RobotBase: map[string]string{channel.KindDingTalk: dt.URL, channel.KindFeishu: fs.URL}}
+		if _, err := m.SendOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.matching(""); len(got) != 1 || !strings.HasPrefix(got[0], "feishu: 新任务（协办）：案件 "+c.Number) {
+			t.Fatalf("in the throttled round: %q", got)
+		}
+		for i := 0; i < 3; i++ {
+			clock.Add(4 * time.Minute)
+			if _, err := m.SendOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := rec.matching("robot"); len(got) != 1 || !strings.HasPrefix(got[0], "robot: 新任务（主办）：案件 "+c.Number) {
+			t.Fatalf("the lead's group after the wait: %q", got)
+		}
+		if got := rec.matching("feishu"); len(got) != 1 {
+			t.Fatalf("the assisting group heard twice: %q", got)
 		}
 	})
 }
