@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -50,17 +49,15 @@ func (s *Server) base(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// tagAuthority is the tag: URI authority of ids (RFC 4151): the site's
-// host name without a port, so ids stay put whatever the path or scheme.
-func tagAuthority(base string) string {
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" {
-		return "localhost"
+// tagAuthority is the tag: URI authority of ids (RFC 4151): the public
+// address's host name without a port, or, without one, a fixed name — not
+// the host a request names, so ids stay put whichever way the site is
+// reached.
+func (s *Server) tagAuthority() string {
+	if u, err := url.Parse(s.publicURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
 	}
-	if h, _, err := net.SplitHostPort(u.Host); err == nil {
-		return h
-	}
-	return u.Host
+	return "xiuhua.pingcheng"
 }
 
 // words are the UI's message catalogs, for text the server writes itself
@@ -295,7 +292,7 @@ func (s *Server) boardFeed(w http.ResponseWriter, r *http.Request) {
 	self := base + r.URL.RequestURI()
 	f := &atomFeed{Lang: lang, Title: atomText{"text", title}, Author: atomPerson{say(lang, "feed.author")},
 		// The same area is the same feed whatever the order of its parameters.
-		ID:    "tag:" + tagAuthority(base) + ",2026:board" + feedKey(area, category),
+		ID:    "tag:" + s.tagAuthority() + ",2026:board" + feedKey(area, category),
 		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self}, {Rel: "alternate", Type: "text/html", Href: base + "/board"}}}
 	var updated time.Time
 	for i := range cs {
@@ -309,7 +306,7 @@ func (s *Server) boardFeed(w http.ResponseWriter, r *http.Request) {
 		if p := placeName(c, names); p != "" {
 			t += " · " + p
 		}
-		f.Entries = append(f.Entries, atomEntry{ID: caseTag(base, c), Title: atomText{"text", t}, Updated: rfc3339(at), Published: rfc3339(c.ReportedAt),
+		f.Entries = append(f.Entries, atomEntry{ID: s.caseTag(c), Title: atomText{"text", t}, Updated: rfc3339(at), Published: rfc3339(c.ReportedAt),
 			Links:    []atomLink{{Rel: "alternate", Type: "text/html", Href: FollowURL(base, c.Number)}, {Rel: "related", Type: "application/atom+xml", Href: base + "/feeds/cases/" + c.Number + ".atom"}},
 			Category: &atomCategory{Term: c.CategoryID, Label: cats[c.CategoryID]}, Summary: atomText{"text", caseSummary(lang, c, pv, names)}})
 	}
@@ -346,8 +343,8 @@ func feedKey(a alert.Area, category string) string {
 }
 
 // caseTag is a case's stable entry id: its number never changes.
-func caseTag(base string, c *caseflow.Case) string {
-	return "tag:" + tagAuthority(base) + ",2026:case/" + c.Number
+func (s *Server) caseTag(c *caseflow.Case) string {
+	return "tag:" + s.tagAuthority() + ",2026:case/" + c.Number
 }
 
 // caseFeed is GET /feeds/cases/{number}.atom: one case's public steps,
@@ -387,7 +384,7 @@ func (s *Server) caseFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang, base := feedLang(r), s.base(r)
-	f := &atomFeed{Lang: lang, ID: caseTag(base, c), Title: atomText{"text", say(lang, "feed.case.title", "number", c.Number, "category", cats[c.CategoryID])},
+	f := &atomFeed{Lang: lang, ID: s.caseTag(c), Title: atomText{"text", say(lang, "feed.case.title", "number", c.Number, "category", cats[c.CategoryID])},
 		Author: atomPerson{say(lang, "feed.author")},
 		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: base + r.URL.RequestURI()},
 			{Rel: "alternate", Type: "text/html", Href: FollowURL(base, c.Number)}}}
@@ -397,7 +394,7 @@ func (s *Server) caseFeed(w http.ResponseWriter, r *http.Request) {
 		if st.At.After(updated) {
 			updated = st.At
 		}
-		e := atomEntry{ID: caseTag(base, c) + "/step/" + strconv.Itoa(st.Seq), Title: atomText{"text", say(lang, "public.state."+string(st.State))},
+		e := atomEntry{ID: s.caseTag(c) + "/step/" + strconv.Itoa(st.Seq), Title: atomText{"text", say(lang, "public.state."+string(st.State))},
 			Updated: rfc3339(st.At), Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: FollowURL(base, c.Number)}},
 			Summary: atomText{"text", say(lang, "public.now."+string(st.State))}}
 		if i == 0 {

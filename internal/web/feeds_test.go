@@ -169,6 +169,9 @@ func TestBoardFeeds(t *testing.T) {
 	// A verified case's entry has its masked text; an entry links to the
 	// board's page of the case.
 	e := f.Entries[0]
+	if !strings.HasPrefix(e.ID, "tag:xiuhua.pingcheng,2026:case/") {
+		t.Errorf("entry id %s: not the fixed tag authority (no -public-url)", e.ID)
+	}
 	if !strings.Contains(e.Links[0].Href, "/board#follow/"+numberOf(e.ID)) {
 		t.Errorf("entry link %s", e.Links[0].Href)
 	}
