@@ -215,7 +215,7 @@ type SendRecord struct {
 const sendCols = `id, case_id, notification_id, unit_id, account_id, robot_id, channel, address, lang, kind, params, level, step, since,
 	not_before, state, attempts, last_error, provider_id, created_at, sent_at`
 
-func scanSend(row interface{ Scan(...any) error }, d *SendRecord) error {
+func scanSend(row scanner, d *SendRecord) error {
 	var caseID, line, unit, acc, robot, sent sql.NullInt64
 	var params sql.NullString
 	var since, nb, created int64
@@ -238,16 +238,7 @@ func querySends(ctx context.Context, q interface {
 	if err != nil {
 		return nil, fmt.Errorf("store: sends: %w", err)
 	}
-	defer rows.Close()
-	out := []SendRecord{}
-	for rows.Next() {
-		var d SendRecord
-		if err := scanSend(rows, &d); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanSend)
 }
 
 // ClaimSends claims up to limit queued sends due at now for hold: another

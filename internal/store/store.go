@@ -312,3 +312,18 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// scanAll reads every row with scan into a slice (empty, not nil, when
+// there are none) and closes the rows.
+func scanAll[T any](rows *sql.Rows, scan func(scanner, *T) error) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -237,16 +237,7 @@ func queryWatches(ctx context.Context, q interface {
 	if err != nil {
 		return nil, fmt.Errorf("store: watches: %w", err)
 	}
-	defer rows.Close()
-	var ws []Watch
-	for rows.Next() {
-		var w Watch
-		if err := scanWatch(rows, &w); err != nil {
-			return nil, err
-		}
-		ws = append(ws, w)
-	}
-	return ws, rows.Err()
+	return scanAll(rows, scanWatch)
 }
 
 // ErrClaimed means another instance advanced the watch first (or the

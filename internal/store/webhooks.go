@@ -382,16 +382,7 @@ func (s *Store) WebhookDeliveries(ctx context.Context, webhookID int64, state st
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries of webhook %d: %w", webhookID, err)
 	}
-	defer rows.Close()
-	ds := []Delivery{}
-	for rows.Next() {
-		var d Delivery
-		if err := scanDelivery(rows, &d); err != nil {
-			return nil, err
-		}
-		ds = append(ds, d)
-	}
-	return ds, rows.Err()
+	return scanAll(rows, scanDelivery)
 }
 
 // DeliveryByID reads one delivery.
