@@ -238,7 +238,6 @@ var Rules = []Rule{
 	{On: "review.escalated", To: Leaders, Kind: "review_overdue", Level: Warning, build: late(Leaders)},
 	{On: "arbitrate.overdue", To: Centre, Kind: "arbitrate_overdue", Level: Warning, build: late(Centre)},
 	{On: "arbitrate.overdue", To: Leaders, Kind: "arbitrate_overdue", Level: Warning, build: late(Leaders)},
-	{On: "arbitrate.escalated", To: Leaders, Kind: "arbitrate_overdue", Level: Urgent, build: late(Leaders)},
 }
 
 // levelOf raises a notice about an urgent case: a 特急 order is always

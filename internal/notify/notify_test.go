@@ -89,7 +89,6 @@ func scenarios() []struct {
 		{"review still late", ForStage(sample(caseflow.Closed), Deadline{Step: caseflow.StepReview, Due: t0}, Escalated)},
 		{"arbitration warning", ForStage(sample(caseflow.Dispatched), Deadline{Step: caseflow.StepArbitrate, Due: t0}, Warned)},
 		{"arbitration late", ForStage(sample(caseflow.Dispatched), Deadline{Step: caseflow.StepArbitrate, Due: t0}, Overdue)},
-		{"arbitration still late", ForStage(sample(caseflow.Dispatched), Deadline{Step: caseflow.StepArbitrate, Due: t0}, Escalated)},
 		{"registered", ForEvent(agreed(caseflow.Registered), ev(caseflow.ActRegister, nil))},
 		{"answered at the desk", ForEvent(agreed(caseflow.Closed), ev(caseflow.ActAnswer, nil))},
 		{"answered by the department", ForEvent(agreed(caseflow.InProgress), ev(caseflow.ActCallerAnswer, nil))},
