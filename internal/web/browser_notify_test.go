@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -159,5 +160,22 @@ func TestBrowserNotifications(t *testing.T) {
 		p.do("my contacts again", chromedp.Click(chromedp.CSS(`#my-contacts`)), chromedp.WaitVisible(chromedp.CSS(`#contacts-form`)))
 		fits("my contacts", size.w)
 		shot("mine")
+		// Every member of staff reads the rules there, in their language.
+		if size.name == "desktop" {
+			p.eval(`localStorage.setItem('lang', 'en'); 'ok'`)
+			p.do("in English", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#my-contacts`)),
+				chromedp.Click(chromedp.CSS(`#my-contacts`)), chromedp.WaitVisible(chromedp.CSS(`#show-rules`)),
+				chromedp.Click(chromedp.CSS(`#show-rules`)), chromedp.WaitVisible(chromedp.CSS(`#notify-rules`)))
+			if n := p.eval(`String(document.querySelectorAll('#notify-rules tbody tr').length)`); n != strconv.Itoa(len(notify.Rules)) {
+				t.Errorf("the handler reads %s rules, the table has %d", n, len(notify.Rules))
+			}
+			if txt := p.text(`#my-rules`); !strings.Contains(txt, "SMS to the liaisons") || !strings.Contains(txt, "Warning: case 2026112000001") || regexp.MustCompile(`\p{Han}`).MatchString(txt) {
+				t.Errorf("the rules in English: %.400s", txt)
+			}
+			p.eval(`document.querySelector('#my-rules').scrollIntoView(), 'ok'`)
+			shot("rules-en")
+			p.eval(`localStorage.removeItem('lang'); 'ok'`)
+			p.do("back in Chinese", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#my-contacts`)))
+		}
 	}
 }

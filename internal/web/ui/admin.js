@@ -8,6 +8,7 @@
 // or deactivation asks first (confirmDialog).
 import { api, catalog, confirmDialog, contactsForm, errText, fieldName, fill, fmtTime, h, lang, sendsTable, t, toast } from './lib.js';
 import { units } from './casepanel.js';
+import { rulesView } from './rules.js';
 
 const sections = ['dispatch', 'users', 'grids', 'ledger', 'catalog', 'calendar', 'webhooks', 'notify', 'robots', 'sends'];
 const roles = ['grid_worker', 'operator', 'dispatcher', 'handler', 'leader', 'admin'];
@@ -476,21 +477,8 @@ const views = {
       h('section.panel', null, h('h2', null, t('admin.calendar')), h('p.muted', null, t('admin.calendar.help', { m: r.day_minutes })), form, calPreview, days));
     return wrap;
   },
-  // 通知规则: who is told what, as the rules table says it, and the
-  // escalation ladder's waits.
-  async notify() {
-    const r = await api('GET', `/api/v1/notification-rules?lang=${lang}`);
-    const wait = m => m === 0 ? t('notify.ladder.at_once') : m % 60 ? t('time.hm', { h: Math.floor(m / 60), m: m % 60 }) : t('notify.ladder.hours', { h: m / 60 });
-    return h('div', { id: 'notify-view' },
-      h('section.panel', null, h('h2', null, t('notify.ladder')), h('p.muted', null, t('notify.ladder.help')),
-        h('ol', { id: 'ladder' }, r.ladder.map(s => h('li', { 'data-ladder-step': s.name }, h('b', null, s.text), ' — ',
-          s.off ? h('span.muted', null, t('notify.ladder.off')) : t('notify.ladder.after', { d: wait(s.wait_minutes) }))))),
-      h('section.panel', null, h('h2', null, t('notify.rules', { n: r.rules.length })), h('p.muted', null, t('notify.rules.help')),
-        h('div.scroll', null, h('table', { id: 'notify-rules' }, h('thead', null, h('tr', null, ['on', 'when', 'to', 'level', 'ladder', 'example'].map(k => h('th', null, t(`notify.col.${k}`))))),
-          h('tbody', null, r.rules.map(x => h('tr', { 'data-rule-on': x.on, 'data-rule-to': x.to },
-            h('td', null, x.on_text, h('div.muted.code', null, x.on)), h('td', null, x.when_text || '—'), h('td', null, x.to_text),
-            h('td', null, h(`span.level.${x.level}`, null, x.level_text)), h('td', null, x.ladder ? t('yes') : ''), h('td', null, x.example))))))));
-  },
+  // 通知规则: who is told what (rules.js, also under 我的通知方式).
+  async notify() { return rulesView(); },
   // 群机器人: each unit's DingTalk, WeCom and Feishu group robots. The
   // token and secret are written here and never shown again: the list says
   // only whether they are set.

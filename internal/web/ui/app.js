@@ -129,7 +129,13 @@ async function myContacts() {
   const form = contactsForm(c, '/api/v1/me/contacts', t('contacts.mine'), false, () => route());
   form.style.maxWidth = '36rem';
   form.style.margin = '1rem auto';
-  document.getElementById('main').replaceChildren(form);
+  // Who is told what: the rules table, for everyone to read.
+  const rules = h('div', { id: 'my-rules' });
+  const show = h('button.link', { type: 'button', id: 'show-rules', onclick: async () => {
+    show.remove();
+    try { rules.replaceChildren(await (await import('./rules.js')).rulesView()); } catch (e) { rules.replaceChildren(h('p.err', null, errText(e))); }
+  } }, t('contacts.rules'));
+  document.getElementById('main').replaceChildren(form, h('p', { style: 'text-align:center' }, show), rules);
   form.querySelector('input').focus();
 }
 
