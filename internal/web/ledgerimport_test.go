@@ -136,7 +136,7 @@ func TestLedgerImportOverHTTP(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#ledger-file`)), chromedp.SetUploadFiles(chromedp.CSS(`#ledger-file`), []string{badFile}),
 		chromedp.Click(chromedp.CSS(`#ledger-check`)), chromedp.WaitVisible(chromedp.CSS(`#ledger-errors`)))
 	txt := pg.text(`#ledger-errors`)
-	for _, want := range []string{"有 2 处不对", "第 4 行「来电号码」：来电人 电话填写有误", "第 4 行「摊位数」：问题填写有误"} {
+	for _, want := range []string{"有 2 处不对", "第 4 行「来电号码」：来电号码须为手机号（如 13912345678）或带区号的座机（如 0352-1234567）", "第 4 行「摊位数」：问题填写有误"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("the refusal reads %q, want %q", txt, want)
 		}

@@ -6,7 +6,7 @@
 // rules. Administrators also keep the units' group robots (secrets written,
 // never shown) and read the record of every send. Every delete, pause
 // or deactivation asks first (confirmDialog).
-import { api, catalog, confirmDialog, contactsForm, errText, fieldName, fill, fmtTime, h, lang, sendsTable, t, toast } from './lib.js';
+import { api, catalog, confirmDialog, contactsForm, errText, fieldName, fill, fmtTime, h, lang, problemText, sendsTable, t, toast } from './lib.js';
 import { units } from './casepanel.js';
 import { rulesView } from './rules.js';
 
@@ -358,7 +358,7 @@ const views = {
         const list = (e.problem && e.problem.errors) || [];
         out.replaceChildren(h('div.err', { id: 'ledger-errors', role: 'alert' }, h('p', null, list.length ? t('admin.ledger.bad', { n: list.length }) : errText(e)),
           h('ul', null, list.slice(0, 100).map(x => h('li', { 'data-line': x.line, 'data-field': x.field },
-            t('admin.ledger.line', { line: x.line, column: x.column || fieldName(x.field) }), t(`err.code.${x.code}`, { field: fieldName(x.field) }))))));
+            t('admin.ledger.line', { line: x.line, column: x.column || fieldName(x.field) }), problemText(x))))));
       }
     };
     return h('section.panel', null, h('h2', null, t('admin.ledger')), h('p.muted', null, t('admin.ledger.help')),

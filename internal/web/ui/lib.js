@@ -80,28 +80,31 @@ export async function api(method, path, body, headers = {}) {
 // in Beijing time. The server's detail is for API clients and logs, in
 // English: it is never shown.
 export function errText(e) {
-  if (e instanceof ApiError) {
-    const { code, field, params } = e.problem;
-    const head = t('err.http', { status: e.status }) + ' ';
-    const base = field ? field.replace(/\[\d+\]/g, '') : '';
-    const vars = { field: field ? fieldName(field) : t('err.nofield') };
-    for (const [k, v] of Object.entries(params || {})) vars[k] = typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) ? fmtTime(v) : v;
-    // The most specific message whose particulars the problem gives.
-    const fits = k => messages[k] !== undefined && [...messages[k].matchAll(/\{(\w+)\}/g)].every(m => vars[m[1]] !== undefined);
-    // An answer to a category's question is named by the question.
-    if (code && /^attributes\./.test(base) && params && params.question !== undefined) {
-      const k = `err.${code}.attributes`;
-      if (params.kind && fits(`${k}.${params.kind}`)) return head + t(`${k}.${params.kind}`, vars);
-      if (fits(k)) return head + t(k, vars);
-    }
-    if (code && base && fits(`err.${code}.${base}`)) return head + t(`err.${code}.${base}`, vars);
-    // A limit: so many characters, or so many entries, at most.
-    for (const k of ['chars', 'items']) if (code && vars[k] !== undefined && fits(`err.${code}.${k}`)) return head + t(`err.${code}.${k}`, vars);
-    if (code && fits(`err.${code}`)) return head + (field ? t('err.field', { field: vars.field, message: t(`err.${code}`, vars) }) : t(`err.${code}`, vars));
-    if (code && fits(`err.code.${code}`)) return head + t(`err.code.${code}`, vars);
-    return head + (field ? t('err.code.invalid', vars) : t('err.code.internal'));
-  }
+  if (e instanceof ApiError) return t('err.http', { status: e.status }) + ' ' + problemText(e.problem);
   return t('err.network') + ' ' + (e && e.message ? e.message : '');
+}
+
+// problemText is one problem (code, field, params) in the reader's words:
+// a refused request's, or one cell's of an imported file.
+export function problemText(problem) {
+  const { code, field, params } = problem;
+  const base = field ? field.replace(/\[\d+\]/g, '') : '';
+  const vars = { field: field ? fieldName(field) : t('err.nofield') };
+  for (const [k, v] of Object.entries(params || {})) vars[k] = typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) ? fmtTime(v) : v;
+  // The most specific message whose particulars the problem gives.
+  const fits = k => messages[k] !== undefined && [...messages[k].matchAll(/\{(\w+)\}/g)].every(m => vars[m[1]] !== undefined);
+  // An answer to a category's question is named by the question.
+  if (code && /^attributes\./.test(base) && params && params.question !== undefined) {
+    const k = `err.${code}.attributes`;
+    if (params.kind && fits(`${k}.${params.kind}`)) return t(`${k}.${params.kind}`, vars);
+    if (fits(k)) return t(k, vars);
+  }
+  if (code && base && fits(`err.${code}.${base}`)) return t(`err.${code}.${base}`, vars);
+  // A limit: so many characters, or so many entries, at most.
+  for (const k of ['chars', 'items']) if (code && vars[k] !== undefined && fits(`err.${code}.${k}`)) return t(`err.${code}.${k}`, vars);
+  if (code && fits(`err.${code}`)) return field ? t('err.field', { field: vars.field, message: t(`err.${code}`, vars) }) : t(`err.${code}`, vars);
+  if (code && fits(`err.code.${code}`)) return t(`err.code.${code}`, vars);
+  return field ? t('err.code.invalid', vars) : t('err.code.internal');
 }
 
 // fieldName is a request field as people call it: field.NAME, or a
