@@ -358,6 +358,9 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	if c.Alerts() {
 		alerter := &watch.Alerter{Store: st, Mailer: mailCh, Writer: web.NewMailWriter(a, c.PublicURL), Now: a.Now,
 			Holder: watcher.Holder, Lease: c.Watch.Lease}
+		if mt != nil {
+			alerter.OnMail = mt.AlertMail
+		}
 		wg.Add(1)
 		go func() { defer wg.Done(); alerter.Run(bg, c.Watch.Every) }()
 	} else {

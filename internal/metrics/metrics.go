@@ -29,6 +29,7 @@ type Metrics struct {
 	sweeps     prometheus.Counter
 	steps      *prometheus.CounterVec
 	deliveries *prometheus.CounterVec
+	alertMails *prometheus.CounterVec
 }
 
 // New registers every metric for st. now is the clock for overdue counts.
@@ -47,8 +48,10 @@ func New(st *store.Store, now func() time.Time) *Metrics {
 			Help: "Deadline watcher steps by kind (warning, reminder, supervision, reply_overdue, skipped, failed)."}, []string{"kind"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xiuhua_webhook_deliveries_total",
 			Help: "Webhook delivery attempts by outcome (ok, failed, parked)."}, []string{"outcome"}),
+		alertMails: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xiuhua_alert_mails_total",
+			Help: "Residents' area alert mails this instance tried, by kind (confirmation, alert) and outcome (sent, failed, parked)."}, []string{"kind", "outcome"}),
 	}
-	m.Registry.MustRegister(m.requests, m.duration, m.events, m.sweeps, m.steps, m.deliveries,
+	m.Registry.MustRegister(m.requests, m.duration, m.events, m.sweeps, m.steps, m.deliveries, m.alertMails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&workCollector{st: st, now: now})
 	for name, db := range st.Pools() {
@@ -107,6 +110,9 @@ func (m *Metrics) Sweep(r watch.Result, held bool) {
 
 // Delivery records a webhook attempt.
 func (m *Metrics) Delivery(outcome string) { m.deliveries.WithLabelValues(outcome).Inc() }
+
+// AlertMail counts one area alert mail's attempt (watch.Alerter.OnMail).
+func (m *Metrics) AlertMail(kind, outcome string) { m.alertMails.WithLabelValues(kind, outcome).Inc() }
 
 // workCollector reports open and overdue work by unit, read from the
 // database at most every 15 s whatever the scrape rate.

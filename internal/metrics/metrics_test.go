@@ -39,6 +39,7 @@ func TestMetricsSeeWorkRequestsAndTheWatcher(t *testing.T) {
 	}
 	m.Sweep(res, held)
 	m.Delivery("parked")
+	m.AlertMail("alert", "sent")
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/cases/{number}", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
@@ -61,6 +62,7 @@ func TestMetricsSeeWorkRequestsAndTheWatcher(t *testing.T) {
 		`xiuhua_watcher_sweeps_total 1`,
 		`xiuhua_watcher_steps_total{kind="reminder"} 1`,
 		`xiuhua_webhook_deliveries_total{outcome="parked"} 1`,
+		`xiuhua_alert_mails_total{kind="alert",outcome="sent"} 1`,
 		`xiuhua_open_tasks{unit="hwc"} 1`,
 		`xiuhua_overdue_tasks{unit="hwc"} 1`,
 		`xiuhua_http_requests_total{code="404",route="GET /api/v1/cases/{number}"} 2`,

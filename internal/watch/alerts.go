@@ -59,6 +59,9 @@ type Alerter struct {
 	Backoff     time.Duration
 	MaxAttempts int
 	Log         *slog.Logger
+	// OnMail, when set, is told each mail's attempt: its kind
+	// (confirmation or alert) and outcome (sent, failed or parked).
+	OnMail func(kind, outcome string)
 
 	gapID    int64 // the first missing event id after the mark, and since when
 	gapSince time.Time
@@ -250,7 +253,12 @@ func (a *Alerter) deliver(ctx context.Context, m store.AlertMail) (bool, error) 
 	rec, err := a.Mailer.Send(ctx, msg)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+	kind := "alert"
+	if m.CaseID == 0 {
+		kind = "confirmation"
+	}
 	if err == nil {
+		a.observe(kind, "sent")
 		return true, a.Store.RecordAlertMail(rctx, m, true, rec.ProviderID, "", a.now(), time.Time{})
 	}
 	if ctx.Err() != nil {
@@ -258,9 +266,18 @@ func (a *Alerter) deliver(ctx context.Context, m store.AlertMail) (bool, error) 
 	}
 	retry := a.retryAt(a.now(), m.Attempts+1, err)
 	if retry.IsZero() {
+		a.observe(kind, "parked")
 		a.log().Warn("alert mail parked", "mail", m.ID, "attempts", m.Attempts+1, "err", err)
+	} else {
+		a.observe(kind, "failed")
 	}
 	return false, a.Store.RecordAlertMail(rctx, m, false, "", err.Error(), a.now(), retry)
+}
+
+func (a *Alerter) observe(kind, outcome string) {
+	if a.OnMail != nil {
+		a.OnMail(kind, outcome)
+	}
 }
 
 // retryAt is when to try a failed mail again; zero: park it (a permanent

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xiuhua/xiuhua/internal/alert"
 	"github.com/xiuhua/xiuhua/internal/app"
@@ -301,5 +302,55 @@ func TestAlertWhenAResidentsReportIsRegistered(t *testing.T) {
 	act(t, s.URL, tokenOf(t, a, "dispatcher1"), v.Number, "dispatch", map[string]any{"auto": true})
 	if got := rig.run(); len(got) != 0 {
 		t.Errorf("dispatching the case brought %d more mails", len(got))
+	}
+}
+
+// A mail server that says "later" (451) is tried again after a wait and the
+// mail goes once; one that says "no such user" (550) parks the mail at once.
+func TestAlertMailsRetryAndPark(t *testing.T) {
+	_, a := server(t)
+	ctx := context.Background()
+	rig := newAlertRig(t, "https://wenti.example", a)
+	now := a.Now()
+	rig.alerter.Now = func() time.Time { return now }
+	street := a.Index().Units()[0].Street
+	for _, email := range []string{"busy@example.cn", "nobody@example.cn"} {
+		sub := alert.Subscription{Email: email, Area: alert.Area{Street: street}}
+		if err := a.Subscribe(ctx, &sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := func(email string) (st string, attempts int) {
+		a.Store.DB().QueryRow(`SELECT m.state, m.attempts FROM alert_mails m JOIN alert_subscriptions s ON s.id = m.subscription_id
+			WHERE s.email = $1`, email).Scan(&st, &attempts)
+		return
+	}
+	rig.box.mu.Lock()
+	rig.box.busy = true
+	rig.box.mu.Unlock()
+	if got := rig.run(); len(got) != 0 {
+		t.Fatalf("sent %d", len(got))
+	}
+	if st, n := state("nobody@example.cn"); st != "parked" || n != 1 {
+		t.Errorf("refused for good (550): %s after %d attempts, want parked after 1", st, n)
+	}
+	if st, n := state("busy@example.cn"); st != "pending" || n != 1 {
+		t.Errorf("refused for now (451): %s after %d attempts, want pending after 1", st, n)
+	}
+	rig.box.mu.Lock()
+	rig.box.busy = false
+	rig.box.mu.Unlock()
+	if got := rig.run(); len(got) != 0 {
+		t.Errorf("tried again before its wait: %d mails", len(got))
+	}
+	now = now.Add(time.Minute)
+	if got := rig.run(); len(got) != 1 || got[0].To[0] != "busy@example.cn" {
+		t.Errorf("after the wait: %+v", got)
+	}
+	if st, n := state("busy@example.cn"); st != "sent" || n != 2 {
+		t.Errorf("busy@: %s after %d attempts, want sent after 2", st, n)
+	}
+	if got := rig.run(); len(got) != 0 {
+		t.Errorf("sent again: %d", len(got))
 	}
 }

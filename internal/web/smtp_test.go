@@ -18,8 +18,9 @@ import (
 // inbox is a real SMTP server (go-smtp) on 127.0.0.1 keeping every message
 // it accepts, read back as a resident's mail program would.
 type inbox struct {
-	mu  sync.Mutex
-	got []gotMail
+	mu   sync.Mutex
+	got  []gotMail
+	busy bool // busy@… is refused for now
 }
 
 // gotMail is one message as received.
@@ -38,7 +39,18 @@ type smtpSession struct {
 func (b *inbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{box: b}, nil }
 
 func (s *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
+// Rcpt answers as a mail server does: busy@… is 451 (try later) until
+// the box lets it through, nobody@… 550 (no such user).
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.box.mu.Lock()
+	busy := s.box.busy
+	s.box.mu.Unlock()
+	switch {
+	case strings.HasPrefix(to, "busy@") && busy:
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Mailbox busy, try again later"}
+	case strings.HasPrefix(to, "nobody@"):
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
+	}
 	s.to = append(s.to, to)
 	return nil
 }
