@@ -144,3 +144,28 @@ func TestNotifyDryRunAgreesWithTheWatcher(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkNotifyDryRun times the case file's dry run for 超期 升级 on a
+// dispatched case with a robot, a liaison and a leader to reach (SQLite).
+func BenchmarkNotifyDryRun(b *testing.B) {
+	ctx := context.Background()
+	st := storetest.Open(b, store.SQLite)
+	f := storetest.NewFixture(b, st)
+	a, err := app.New(ctx, st, app.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := f.Report(b, storetest.T0)
+	c = f.Do(b, c, caseflow.Command{Action: caseflow.ActRegister, Actor: f.Disp, At: storetest.T0.Add(10 * time.Minute)})
+	f.Do(b, c, caseflow.Command{Action: caseflow.ActDispatch, Actor: f.Disp, At: storetest.T0.Add(20 * time.Minute),
+		Assignments: []caseflow.Assignment{{UnitID: f.Env.ID, Lead: true}}})
+	st.SaveRobot(ctx, &store.RobotConfig{RobotInfo: store.RobotInfo{UnitID: f.Env.ID, Kind: "dingtalk", Name: "环卫处值班群", Lang: "zh-CN", Active: true}, Token: "tok"}, storetest.T0)
+	st.SetAccountContacts(ctx, f.Handler.AccountID, store.Contacts{Phone: "13903520001", Lang: "zh-CN", Channels: []string{}, Liaison: true})
+	p := access.Principal{AccountID: f.Disp.AccountID, Role: caseflow.Dispatcher, UnitID: f.Centre.ID}
+	a.Now = func() time.Time { return storetest.T0.Add(time.Hour) }
+	for b.Loop() {
+		if _, err := a.NotifyDryRun(ctx, p, c.Number, notify.Escalated); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
