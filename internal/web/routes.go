@@ -49,7 +49,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/cases", access: staff, summary: "cases newest first, in the reader's scope",
 			query: append(caseFilters, "limit: 1–1000", "cursor: next_cursor of the previous page", "count: true for the filter's total (and the export's row limit)"), h: s.listCases, cache: true},
 		{pattern: "POST /api/v1/cases", access: staff, summary: "report a case (Idempotency-Key header: a retry returns the first case)",
-			body: "category, description, lon, lat, address, urgency, channel, photos (ids from POST /api/v1/photos); at the hotline desk request_type and caller {name, phone, anonymous, callback}", signed: s.report},
+			body: "category, description, lon, lat, address, urgency (normal, urgent, immediate), channel (patrol, hotline, web, open311), photos (ids from POST /api/v1/photos), attributes (the category's questions: code → answer); at the hotline desk request_type, caller {name, phone, anonymous, callback, updates} and elements {when, who, matter}", signed: s.report},
 		{pattern: "GET /api/v1/cases/{number}", access: staff, summary: "a case with tasks, running deadlines, repeats and timeline", h: s.getCase},
 		{pattern: "POST /api/v1/cases/{number}/actions/{action}", access: staff, summary: "one transition of the case loop (stale version: 409)",
 			body: "version, reason, note, photos, assignments[{unit, lead}], auto, task_unit, deadline, special, found, satisfied, solved, duplicate_of; hotline steps: contacted_at, method (phone, visit, sms), reply, reach (reached, not_reached, refused), rating (satisfied, fairly_satisfied, dissatisfied), justified", signed: s.act},
