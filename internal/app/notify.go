@@ -34,7 +34,10 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
-// NotifyLadder is the escalation ladder in force.
+// NotifyLadder is the escalation ladder the rules page and the dry run
+// show. The binary configures the messenger's ladder (-notify-ladder) but
+// does not yet hand it to the app: until it does, this is
+// notify.DefaultLadder, which a configured ladder may differ from.
 func (a *App) NotifyLadder() notify.Ladder { return notify.DefaultLadder }
 
 // RulesDoc is the notification rules table as its page shows it.
