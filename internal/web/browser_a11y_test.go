@@ -166,6 +166,13 @@ func TestBrowserAccessibility(t *testing.T) {
 		check(size.name, "board report suggestions")
 		board(size.name, "board follow", "follow", "form")
 		board(size.name, "board follow case", "follow/"+number, "#follow-result [data-state]")
+		board(size.name, "board alerts", "alerts", "#a-submit")
+		p.do("alerts circle", chromedp.Click(chromedp.CSS(`button[data-kind="circle"]`)), chromedp.WaitVisible(chromedp.CSS(`#a-radius`)))
+		check(size.name, "board alerts circle")
+		for _, link := range []struct{ path, ready string }{{"/alerts/confirm/not-a-token", "#confirm-button"}, {"/alerts/unsubscribe/not-a-token", "#unsubscribe-done"}} {
+			p.do(link.path, chromedp.Navigate(s.URL+link.path), chromedp.WaitVisible(chromedp.CSS(link.ready)))
+			check(size.name, "board"+strings.Split(link.path, "/not")[0])
+		}
 	}
 	// The English pages: lang attributes and names in the other language.
 	p.do("desktop viewport", chromedp.EmulateViewport(1400, 900))

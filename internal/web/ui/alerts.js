@@ -27,8 +27,12 @@ export async function alerts(main, publicErr) {
   const chosen = new Map(); // category id → name
   const msg = h('p.err', { role: 'alert', id: 'a-msg' });
   // Where: a street or community by name, or a circle on the map.
-  const kinds = h('div.tabs', { role: 'tablist' }, ['place', 'circle'].map(k => h('button', { type: 'button', 'data-kind': k, class: k === kind ? 'on' : '',
-    onclick: () => { kind = k; kinds.querySelectorAll('button').forEach(b => b.classList.toggle('on', b.dataset.kind === k)); show(); } }, t(`alerts.kind.${k}`))));
+  const kinds = h('div.tabs', null, ['place', 'circle'].map(k => h('button', { type: 'button', 'data-kind': k, class: k === kind ? 'on' : '', 'aria-pressed': String(k === kind),
+    onclick: () => {
+      kind = k;
+      kinds.querySelectorAll('button').forEach(b => { b.classList.toggle('on', b.dataset.kind === k); b.setAttribute('aria-pressed', String(b.dataset.kind === k)); });
+      show();
+    } }, t(`alerts.kind.${k}`))));
   const placeIn = h('input', { id: 'a-place', type: 'search', autocomplete: 'off', placeholder: t('alerts.place.ph') });
   const placeSug = h('ul.suggest', { id: 'a-place-list' });
   const placeLine = h('p.muted', { id: 'a-place-chosen' }, t('alerts.place.none'));
