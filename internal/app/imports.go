@@ -155,7 +155,9 @@ func (a *App) importedHistory(file string, r ledger.ImportRow, ix *places.Index,
 		if err != nil {
 			return err
 		}
-		ev.Data.Note = strings.TrimSpace(strings.Join([]string{ev.Data.Note, note.Note}, " "))
+		if cmd.Action != caseflow.ActAnswer { // the answer's note is what the caller was told, nothing else
+			ev.Data.Note = strings.TrimSpace(strings.Join([]string{ev.Data.Note, note.Note}, " "))
+		}
 		evs = append(evs, ev)
 		return nil
 	}

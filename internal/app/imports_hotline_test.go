@@ -79,7 +79,7 @@ func importHotlineOrders(t *testing.T, a *app.App, st *store.Store) {
 	if in := evs[0].Data.Intake; in == nil || in.Type != caseflow.Consult || in.NoCallback || in.Elements == nil || in.Elements.Matter != "清运时间" {
 		t.Errorf("the intake: %+v", evs[0].Data.Intake)
 	}
-	if len(evs) != 3 || evs[1].Action != caseflow.ActAnswer || evs[1].Data.Note != "每天早七点和晚六点清运 导入历史台账 12345.csv 第 2 行" ||
+	if len(evs) != 3 || evs[1].Action != caseflow.ActAnswer || evs[1].Data.Note != "每天早七点和晚六点清运" ||
 		evs[2].Action != caseflow.ActCallback || evs[2].At.Format("2006-01-02 15:04") != "2026-01-06 02:00" {
 		t.Errorf("the desk's history: %+v", evs)
 	}

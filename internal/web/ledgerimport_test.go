@@ -164,4 +164,14 @@ func TestLedgerImportOverHTTP(t *testing.T) {
 	if c, _ := a.Store.CaseByNumber(ctx, "T-2"); c.Urgency != caseflow.Urgent || c.State != caseflow.Registered {
 		t.Errorf("the order passed on: %+v", c)
 	}
+	// The centre opens the imported order: its steps at the desk, its answers.
+	pg.login("dispatcher1")
+	pg.do("the imported order", chromedp.Navigate(s.URL+"/app#/centre"), chromedp.WaitVisible(chromedp.CSS(`#q`)),
+		chromedp.SendKeys(chromedp.CSS("#q"), "T-1"), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="T-1"]`)), chromedp.Click(chromedp.CSS(`tr[data-number="T-1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-answer="stalls"]`)))
+	if txt := pg.text(`#detail`); !strings.Contains(txt, "直接答复") || !strings.Contains(txt, "回访") || !strings.Contains(txt, "咨询") || !strings.Contains(txt, "摊位数") {
+		t.Errorf("the imported order in the centre:\n%s", txt)
+	}
+	pg.shot("ledger-imported-case")
 }

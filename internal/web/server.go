@@ -438,6 +438,11 @@ func (s *Server) caseFilter(w http.ResponseWriter, r *http.Request) (store.CaseF
 	}
 	if isCaseNumber(f.Text) { // a number, or a day's first digits, is looked up by number
 		f.Number, f.Text = f.Text, ""
+	} else if ledgerNumber(f.Text) {
+		// An imported ledger's own number (PC2025-0001) finds its case.
+		if _, err := s.app.Store.CaseByNumber(r.Context(), f.Text); err == nil {
+			f.Number, f.Text = f.Text, ""
+		}
 	}
 	if code := q.Get("unit"); code != "" {
 		units, err := s.app.Store.Units(r.Context())
@@ -483,6 +488,20 @@ func isCaseNumber(q string) bool {
 	}
 	for _, r := range q {
 		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ledgerNumber says whether a search may be an imported case's own
+// number: up to 40 letters, digits and - _ / ., a digit among them.
+func ledgerNumber(q string) bool {
+	if q == "" || len(q) > 40 || !strings.ContainsAny(q, "0123456789") {
+		return false
+	}
+	for _, r := range q {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || strings.ContainsRune("-_/.", r)) {
 			return false
 		}
 	}
