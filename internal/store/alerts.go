@@ -98,7 +98,7 @@ func (s *Store) SubscriptionByToken(ctx context.Context, hash, purpose string) (
 }
 
 // ConfirmSubscription marks a subscription confirmed at at, unless it is
-// already; it answers the subscription as it now stands.
+// already (the first confirmation's time stays).
 func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time) error {
 	res, err := s.w.ExecContext(ctx, `UPDATE alert_subscriptions SET confirmed_at = COALESCE(confirmed_at, $1) WHERE id = $2`, at.UnixMilli(), id)
 	if err != nil {
@@ -369,8 +369,7 @@ func (s *Store) RecordAlertMail(ctx context.Context, m AlertMail, sent bool, rec
 	return nil
 }
 
-// AlertMailCounts counts alert mails by state, and sent ones by case
-// (0: confirmations), for tests and metrics.
+// AlertMailCounts counts alert mails by state.
 func (s *Store) AlertMailCounts(ctx context.Context) (map[string]int, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT state, count(*) FROM alert_mails GROUP BY state`)
 	if err != nil {

@@ -107,17 +107,20 @@ func (a *Alerter) Match(ctx context.Context) (announced int, held bool, err erro
 	if batch <= 0 {
 		batch = 500
 	}
-	for {
+	for round := 0; ; round++ {
 		now := a.now()
 		ok, err := a.Store.AcquireLease(ctx, AlertLease, a.Holder, now, lease)
 		if err != nil || !ok {
 			return announced, false, err
 		}
-		if _, err := a.Store.PruneUnconfirmed(ctx, now.Add(-alert.ConfirmWithin)); err != nil {
-			return announced, true, err
-		}
-		if _, err := a.Store.PruneAlertMails(ctx, now.Add(-KeepAlertMails), 1000); err != nil {
-			return announced, true, err
+		if round == 0 {
+			// Unconfirmed requests past their week, and old sent mails.
+			if _, err := a.Store.PruneUnconfirmed(ctx, now.Add(-alert.ConfirmWithin)); err != nil {
+				return announced, true, err
+			}
+			if _, err := a.Store.PruneAlertMails(ctx, now.Add(-KeepAlertMails), 1000); err != nil {
+				return announced, true, err
+			}
 		}
 		mark, err := a.Store.AlertMark(ctx)
 		if err != nil {

@@ -121,7 +121,7 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// token reads a link's token from the body ({"token": …}) or the path.
+// linkToken reads a link's token from the body ({"token": …}) or the path.
 func linkToken(w http.ResponseWriter, r *http.Request) (string, bool) {
 	if t := r.PathValue("token"); t != "" {
 		return t, true
