@@ -334,6 +334,7 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 	if err != nil {
 		return err
 	}
+	a.Ladder = &c.Ladder
 	messenger := &watch.Messenger{Store: st, Calendar: a.Policy.Calendar, Ladder: c.Ladder, Mail: mailCh, SMS: smsCh,
 		SMSTemplate: c.SMSTemplate, Now: a.Now}
 	if c.PublicURL != "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/ledger"
+	"github.com/xiuhua/xiuhua/internal/notify"
 	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
@@ -33,6 +34,9 @@ type App struct {
 	Policy *Policy // the time-limit policy in force (swapped by ReloadPolicy)
 	Now    func() time.Time
 	Photos photos.Blobs // where photos live; nil: uploads are refused
+	// Ladder is the escalation ladder the sender climbs (-notify-ladder);
+	// nil: notify.DefaultLadder.
+	Ladder *notify.Ladder
 	index  atomic.Pointer[places.Index]
 	routes atomic.Pointer[routing.Table]
 	// placesUntil is when the loaded layer stops being the valid one

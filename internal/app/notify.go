@@ -35,10 +35,14 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
 // NotifyLadder is the escalation ladder the rules page and the dry run
-// show. The binary configures the messenger's ladder (-notify-ladder) but
-// does not yet hand it to the app: until it does, this is
-// notify.DefaultLadder, which a configured ladder may differ from.
-func (a *App) NotifyLadder() notify.Ladder { return notify.DefaultLadder }
+// show: the one the binary gives the sender (-notify-ladder), or
+// notify.DefaultLadder when none was given.
+func (a *App) NotifyLadder() notify.Ladder {
+	if a.Ladder != nil {
+		return *a.Ladder
+	}
+	return notify.DefaultLadder
+}
 
 // RulesDoc is the notification rules table as its page shows it.
 type RulesDoc struct {

@@ -190,7 +190,9 @@ var Rules = []Rule{
 			if l := in.ev.Data.Late; l != nil {
 				kind, p = "reminder_auto", Params{"number": in.c.Number, "step": string(l.Step), "due": ts(l.Due)}
 			}
-			return []Notice{{Kind: kind, To: Unit, UnitID: u, Params: p, Due: due(in.c, u), Level: levelOf(in.c, Warning)}}
+			// The system's own reminder (a deadline passed) climbs the
+			// ladder like the warning before it; a person's is one line.
+			return []Notice{{Kind: kind, To: Unit, UnitID: u, Params: p, Due: due(in.c, u), Level: levelOf(in.c, Warning), Ladder: kind == "reminder_auto"}}
 		}},
 	{On: event(caseflow.ActSupervise), To: Unit, Kind: "supervision", Level: Urgent, Ladder: true, build: supervision(Unit)},
 	{On: event(caseflow.ActSupervise), To: Leaders, Kind: "supervision", Level: Urgent, build: supervision(Leaders)},

@@ -295,7 +295,7 @@ func TestNotifyDryRunWritesNothing(t *testing.T) {
 		liaison          bool
 	}{
 		{"warning", "warning", "", true},
-		{"overdue", "reminder_auto", "remind", false},
+		{"overdue", "reminder_auto", "remind", true},
 		{"escalated", "supervision_auto", "supervise", true},
 	} {
 		d, body := run(tt.stage)
