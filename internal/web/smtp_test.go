@@ -39,6 +39,7 @@ type smtpSession struct {
 func (b *inbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{box: b}, nil }
 
 func (s *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
+
 // Rcpt answers as a mail server does: busy@… is 451 (try later) until
 // the box lets it through, nobody@… 550 (no such user).
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
