@@ -38,7 +38,9 @@ func (s *Server) alertErr(w http.ResponseWriter, r *http.Request, err error) {
 	if e, ok := app.IsAlertError(err); ok {
 		status := http.StatusBadRequest
 		if e.Code == "rate_limited" {
+			// The day's count for the address: an hour is a fair wait to name.
 			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", "3600")
 		}
 		problemWith(w, status, e.Code, e.Field, e.Params, e.Msg)
 		return
