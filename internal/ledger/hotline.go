@@ -357,7 +357,7 @@ func answerColumns(rec []string, cols map[int]string, qs []catalog.Attribute, ba
 			badAt(j, "attributes."+key, "invalid", "this category asks no such question")
 			continue
 		}
-		in[qs[i].Code], at[qs[i].Code] = strings.TrimSpace(rec[j]), j
+		in[qs[i].Code], at[qs[i].Code] = choiceKeys(qs[i], strings.TrimSpace(rec[j])), j
 	}
 	if len(in) == 0 {
 		return nil
@@ -373,4 +373,23 @@ func answerColumns(rec []string, cols map[int]string, qs []catalog.Attribute, ba
 		return nil
 	}
 	return got
+}
+
+// choiceKeys reads a list question's answer as a ledger writes it: the
+// choices by key or by name (水果蔬菜), several separated by 、，, or ；.
+func choiceKeys(q catalog.Attribute, v string) string {
+	if q.Datatype != catalog.SingleValue && q.Datatype != catalog.MultiValue {
+		return v
+	}
+	parts := strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(",，、;；", r) })
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		for _, c := range q.Values {
+			if c.Name == p {
+				p = c.Key
+			}
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, ",")
 }

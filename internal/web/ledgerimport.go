@@ -178,7 +178,7 @@ func (s *Server) ledgerTemplate(w http.ResponseWriter, r *http.Request, _ access
 				for _, v := range a.Values {
 					names = append(names, v.Key+"="+v.Name)
 				}
-				what += "，填选项代码：" + strings.Join(names, "；")
+				what += "，填选项名称或代码：" + strings.Join(names, "；")
 			}
 			help = append(help, []string{h, ledger.AttributePrefix + a.Code, what})
 		}
