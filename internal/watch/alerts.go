@@ -251,7 +251,11 @@ func (a *Alerter) deliver(ctx context.Context, m store.AlertMail) (bool, error) 
 	if err := a.Store.AddAlertTokens(ctx, m.Subscription.ID, now, tokens); err != nil {
 		return false, err
 	}
-	msg.ID = fmt.Sprintf("alert-mail-%d", m.ID) // the same on every retry
+	// The same on every retry (the adapter recognises a repeat by it), and
+	// never another mail's: SQLite may hand a deleted row's id out again
+	// (an unsubscribe deletes the newest mails), so the subscription's
+	// creation and the case go with it.
+	msg.ID = fmt.Sprintf("alert-mail-%d-%d-%d", m.ID, m.Subscription.CreatedAt.UnixMilli(), m.CaseID)
 	msg.To = []string{m.Subscription.Email}
 	rec, err := a.Mailer.Send(ctx, msg)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
