@@ -29,6 +29,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/ledger"
 	"github.com/xiuhua/xiuhua/internal/metrics"
+	"github.com/xiuhua/xiuhua/internal/notify/channel"
 	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/routing"
@@ -335,6 +336,12 @@ func serve(ctx context.Context, c *config.Config, st *store.Store, ready func(ur
 		return err
 	}
 	a.Ladder = &c.Ladder
+	a.Channels = map[string]channel.Described{}
+	for k, ch := range map[string]channel.Channel{channel.KindMail: mailCh, channel.KindSMS: smsCh} {
+		if d, ok := ch.(channel.Described); ok && ch != nil {
+			a.Channels[k] = d
+		}
+	}
 	messenger := &watch.Messenger{Store: st, Calendar: a.Policy.Calendar, Ladder: c.Ladder, Mail: mailCh, SMS: smsCh,
 		SMSTemplate: c.SMSTemplate, Now: a.Now}
 	if c.PublicURL != "" {

@@ -21,6 +21,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/deadline"
 	"github.com/xiuhua/xiuhua/internal/ledger"
 	"github.com/xiuhua/xiuhua/internal/notify"
+	"github.com/xiuhua/xiuhua/internal/notify/channel"
 	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/refdata"
@@ -37,8 +38,11 @@ type App struct {
 	// Ladder is the escalation ladder the sender climbs (-notify-ladder);
 	// nil: notify.DefaultLadder.
 	Ladder *notify.Ladder
-	index  atomic.Pointer[places.Index]
-	routes atomic.Pointer[routing.Table]
+	// Channels are the mail and SMS channels the binary was given, by
+	// kind, for the rules page to describe (group robots are in the store).
+	Channels map[string]channel.Described
+	index    atomic.Pointer[places.Index]
+	routes   atomic.Pointer[routing.Table]
 	// placesUntil is when the loaded layer stops being the valid one
 	// (Unix ms; 0: no redraw scheduled).
 	placesUntil atomic.Int64

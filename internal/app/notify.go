@@ -46,13 +46,31 @@ func (a *App) NotifyLadder() notify.Ladder {
 
 // RulesDoc is the notification rules table as its page shows it.
 type RulesDoc struct {
-	Rules  []notify.RuleText       `json:"rules"`
-	Ladder []notify.LadderStepText `json:"ladder"`
+	Rules    []notify.RuleText       `json:"rules"`
+	Ladder   []notify.LadderStepText `json:"ladder"`
+	Channels []ChannelView           `json:"channels"`
 }
 
-// NotificationRules is the rules table and the ladder, worded in lang.
+// ChannelView is a staff channel as the rules page shows it: whether the
+// binary was given one, and its endpoint's host (never a secret).
+type ChannelView struct {
+	Kind       string `json:"kind"`
+	Configured bool   `json:"configured"`
+	Endpoint   string `json:"endpoint,omitempty"`
+}
+
+// NotificationRules is the rules table, the ladder and the channels,
+// worded in lang.
 func (a *App) NotificationRules(lang string) RulesDoc {
-	return RulesDoc{Rules: notify.Describe(lang), Ladder: a.NotifyLadder().Describe(lang)}
+	doc := RulesDoc{Rules: notify.Describe(lang), Ladder: a.NotifyLadder().Describe(lang), Channels: []ChannelView{}}
+	for _, k := range []string{channel.KindMail, channel.KindSMS} {
+		v := ChannelView{Kind: k}
+		if d, ok := a.Channels[k]; ok && d != nil {
+			v.Configured, v.Endpoint = true, d.Redacted()
+		}
+		doc.Channels = append(doc.Channels, v)
+	}
+	return doc
 }
 
 // RobotKinds are the group robots there are adapters for.

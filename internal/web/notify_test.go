@@ -13,6 +13,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/notify"
+	"github.com/xiuhua/xiuhua/internal/notify/channel"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/watch"
 )
@@ -38,6 +39,22 @@ func TestNotificationRulesReadInTheReadersLanguage(t *testing.T) {
 		if doc.Ladder[1].WaitMinutes != 60 || doc.Ladder[2].WaitMinutes != 240 {
 			t.Errorf("the ladder's waits: %+v", doc.Ladder)
 		}
+		if len(doc.Channels) != 2 || doc.Channels[0].Configured || doc.Channels[1].Configured {
+			t.Errorf("a server given no mail server or SMS gateway: %+v", doc.Channels)
+		}
+	}
+	// Given a mail server, the page says so by its host, never its password.
+	ml, err := channel.NewMail(channel.MailConfig{Host: "smtp.qiye.aliyun.com", Port: 465, ImplicitTLS: true, User: "notify@pingcheng.gov.cn",
+		Password: "pw-secret-1", From: "notify@pingcheng.gov.cn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Channels = map[string]channel.Described{channel.KindMail: ml}
+	code, body, _ := send(t, "GET", s.URL+"/api/v1/notification-rules", tokenOf(t, a, "h-hwc"), nil, nil)
+	var doc app.RulesDoc
+	if code != 200 || json.Unmarshal([]byte(body), &doc) != nil || !doc.Channels[0].Configured ||
+		!strings.Contains(doc.Channels[0].Endpoint, "smtp.qiye.aliyun.com") || strings.Contains(body, "pw-secret") {
+		t.Errorf("the configured mail server: %d %+v", code, doc.Channels)
 	}
 }
 

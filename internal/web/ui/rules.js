@@ -8,6 +8,9 @@ export async function rulesView() {
   const r = await api('GET', `/api/v1/notification-rules?lang=${lang}`);
   const wait = m => m === 0 ? t('notify.ladder.at_once') : m % 60 ? t('time.hm', { h: Math.floor(m / 60), m: m % 60 }) : t('notify.ladder.hours', { h: m / 60 });
   return h('div', { id: 'notify-view' },
+    h('section.panel', null, h('h2', null, t('notify.channels')), h('p.muted', null, t('notify.channels.help')),
+      h('ul', { id: 'notify-channels' }, (r.channels || []).map(c => h('li', { 'data-channel': c.kind, 'data-configured': String(c.configured) },
+        h('b', null, t(`notify.channel.${c.kind}`)), ' — ', c.configured ? [t('notify.channel.on'), ' ', h('span.muted.code', null, c.endpoint)] : h('span.muted', null, t('notify.channel.off')))))),
     h('section.panel', null, h('h2', null, t('notify.ladder')), h('p.muted', null, t('notify.ladder.help')),
       h('ol', { id: 'ladder' }, r.ladder.map(s => h('li', { 'data-ladder-step': s.name }, h('b', null, s.text), ' — ',
         s.off ? h('span.muted', null, t('notify.ladder.off')) : t('notify.ladder.after', { d: wait(s.wait_minutes) }))))),
