@@ -92,6 +92,9 @@ func TestBrowserNotifications(t *testing.T) {
 		if n := p.eval(`String(document.querySelectorAll('#notify-rules tbody tr').length)`); n != strconv.Itoa(len(notify.Rules)) {
 			t.Errorf("the rules page lists %s rules, the table has %d", n, len(notify.Rules))
 		}
+		if txt := p.text(`#notify-channels`); !strings.Contains(txt, "短信 — 未配置") || !strings.Contains(txt, "电子邮件 — 未配置") {
+			t.Errorf("the channels read %q", txt)
+		}
 		if txt := p.text(`#ladder`); !strings.Contains(txt, "联络员短信") || !strings.Contains(txt, "1 小时") {
 			t.Errorf("the ladder reads %q", txt)
 		}
