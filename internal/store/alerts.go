@@ -293,6 +293,7 @@ type AlertMail struct {
 	Subscription alert.Subscription
 	CaseID       int64
 	Attempts     int
+	ClaimedUntil time.Time // this taker's claim (RenewAlertMail)
 }
 
 // ClaimAlertMails takes up to limit pending mails that are due, for hold:
@@ -300,11 +301,12 @@ type AlertMail struct {
 // rows another instance is claiming).
 func (s *Store) ClaimAlertMails(ctx context.Context, now time.Time, hold time.Duration, limit int) ([]AlertMail, error) {
 	var out []AlertMail
+	until := atMS(now.Add(hold))
 	err := s.tx(ctx, func(tx *wtx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE alert_mails SET claimed_until = $1 WHERE id IN (
 			SELECT id FROM alert_mails WHERE state = 'pending' AND next_at <= $2
 			AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_at, id LIMIT $4`+s.skipLocked()+`) RETURNING id`,
-			now.Add(hold).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
+			until.UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
 		if err != nil {
 			return fmt.Errorf("store: claim alert mails: %w", err)
 		}
@@ -329,12 +331,32 @@ func (s *Store) ClaimAlertMails(ctx context.Context, now time.Time, hold time.Du
 				JOIN alert_subscriptions s ON s.id = m.subscription_id WHERE m.id = $1`, id), &m.Subscription, &m.ID, &caseID, &m.Attempts); err != nil {
 				return err
 			}
-			m.CaseID = caseID.Int64
+			m.CaseID, m.ClaimedUntil = caseID.Int64, until
 			out = append(out, m)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// atMS is t at the milliseconds the database keeps.
+func atMS(t time.Time) time.Time { return time.UnixMilli(t.UnixMilli()).UTC() }
+
+// RenewAlertMail extends this taker's claim on a mail to until, just
+// before it is sent: false when the claim lapsed and another taker has the
+// mail (or it is no longer pending), and it must not be sent from here.
+func (s *Store) RenewAlertMail(ctx context.Context, m *AlertMail, until time.Time) (bool, error) {
+	until = atMS(until)
+	res, err := s.w.ExecContext(ctx, `UPDATE alert_mails SET claimed_until = $1 WHERE id = $2 AND claimed_until = $3 AND state = 'pending'`,
+		until.UnixMilli(), m.ID, m.ClaimedUntil.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("store: renew alert mail %d: %w", m.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return false, nil
+	}
+	m.ClaimedUntil = until
+	return true, nil
 }
 
 // AddAlertTokens stores the hashes of a mail's link tokens for its

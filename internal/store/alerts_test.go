@@ -112,3 +112,26 @@ func TestPruneAlertMails(t *testing.T) {
 		}
 	})
 }
+
+// A claim that lapsed while its taker was busy is not renewed once
+// another taker has the mail: only one of them sends it.
+func TestAlertMailClaimLapses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := storetest.T0
+		sub := alert.Subscription{Email: "a@example.cn", Area: alert.Area{Street: "140213053"}, Lang: "zh-CN"}
+		s.CreateSubscription(ctx, &sub, now)
+		first, _ := s.ClaimAlertMails(ctx, now, time.Minute, 10)
+		later := now.Add(2 * time.Minute) // the first taker's claim has lapsed
+		second, _ := s.ClaimAlertMails(ctx, later, time.Minute, 10)
+		if len(first) != 1 || len(second) != 1 {
+			t.Fatalf("claims: %d, then %d after the first lapsed", len(first), len(second))
+		}
+		if ok, err := s.RenewAlertMail(ctx, &first[0], later.Add(time.Minute)); ok || err != nil {
+			t.Errorf("the lapsed taker renewed its claim: %v %v", ok, err)
+		}
+		if ok, err := s.RenewAlertMail(ctx, &second[0], later.Add(time.Minute)); !ok || err != nil {
+			t.Errorf("the current taker could not renew: %v %v", ok, err)
+		}
+	})
+}

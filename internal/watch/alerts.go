@@ -29,6 +29,10 @@ const AlertLease = "alerts"
 // what went out); a case is never announced twice whatever is pruned.
 const KeepAlertMails = 30 * 24 * time.Hour
 
+// mailHold is how long a claim on a mail keeps other instances off it:
+// longer than one send may take (the mail adapter's 30 s timeout).
+const mailHold = 2 * time.Minute
+
 // Mailer sends one mail: channel's mail adapter.
 type Mailer interface {
 	Send(ctx context.Context, m channel.Message) (channel.Receipt, error)
@@ -208,7 +212,7 @@ func (a *Alerter) announce(ctx context.Context, ids []int64, at map[int64]time.T
 func (a *Alerter) Send(ctx context.Context) (int, error) {
 	sent := 0
 	for ctx.Err() == nil {
-		batch, err := a.Store.ClaimAlertMails(ctx, a.now(), 2*time.Minute, 20)
+		batch, err := a.Store.ClaimAlertMails(ctx, a.now(), mailHold, 20)
 		if err != nil || len(batch) == 0 {
 			return sent, err
 		}
@@ -228,6 +232,11 @@ func (a *Alerter) Send(ctx context.Context) (int, error) {
 // deliver makes one attempt at a mail and records it.
 func (a *Alerter) deliver(ctx context.Context, m store.AlertMail) (bool, error) {
 	now := a.now()
+	// A slow mail server earlier in the batch may have let this claim
+	// lapse: take it again for one send, or leave it to whoever has it.
+	if ok, err := a.Store.RenewAlertMail(ctx, &m, now.Add(mailHold)); err != nil || !ok {
+		return false, err
+	}
 	unsub, unsubHash := alert.NewToken()
 	tokens := map[string]string{unsubHash: store.TokenUnsubscribe}
 	var msg channel.Message
