@@ -75,6 +75,15 @@ func (s *Store) PruneReadNotices(ctx context.Context, readBefore time.Time) (int
 	})
 }
 
+// PruneSends deletes the record of notification sends settled (sent,
+// failed or skipped) and made before the moment; queued sends stay.
+func (s *Store) PruneSends(ctx context.Context, before time.Time) (int64, error) {
+	return s.pruneLoop(ctx, "sends", func() (int64, error) {
+		return s.execCount(ctx, `DELETE FROM sends WHERE id IN (SELECT id FROM sends
+			WHERE state <> 'queued' AND created_at < $1 LIMIT $2)`, before.UnixMilli(), pruneBatch)
+	})
+}
+
 // PruneDeliveries deletes webhook deliveries delivered before the moment,
 // with their attempt logs. Pending and parked deliveries stay: they still
 // wait for a subscriber, or for a person to replay them.

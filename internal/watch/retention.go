@@ -19,19 +19,19 @@ type Retention struct {
 	Sessions        time.Duration // after a session expired
 	IdempotencyKeys time.Duration // after the case was created: a retry later makes a new case
 	ReadNotices     time.Duration // inbox lines, after they were read (unread ones stay)
-	Deliveries      time.Duration // webhook deliveries, after they were delivered (pending and parked stay)
+	Deliveries      time.Duration // webhook deliveries, after they were delivered (pending and parked stay); notification sends once settled
 	Outbox          time.Duration // webhook messages every subscriber has and no delivery needs
 	Audit           time.Duration // the audit log (logins, refusals, changes)
 }
 
 // Pruned counts the rows one prune deleted.
 type Pruned struct {
-	Sessions, IdempotencyKeys, ReadNotices, Deliveries, Outbox, Audit int64
+	Sessions, IdempotencyKeys, ReadNotices, Deliveries, Sends, Outbox, Audit int64
 }
 
 // Total is every row deleted.
 func (p Pruned) Total() int64 {
-	return p.Sessions + p.IdempotencyKeys + p.ReadNotices + p.Deliveries + p.Outbox + p.Audit
+	return p.Sessions + p.IdempotencyKeys + p.ReadNotices + p.Deliveries + p.Sends + p.Outbox + p.Audit
 }
 
 // Pruner deletes what the retention no longer keeps.
@@ -67,6 +67,7 @@ func (p *Pruner) Prune(ctx context.Context) (res Pruned, held bool, err error) {
 		{p.Keep.IdempotencyKeys, p.Store.PruneIdempotencyKeys, &res.IdempotencyKeys},
 		{p.Keep.ReadNotices, p.Store.PruneReadNotices, &res.ReadNotices},
 		{p.Keep.Deliveries, p.Store.PruneDeliveries, &res.Deliveries},
+		{p.Keep.Deliveries, p.Store.PruneSends, &res.Sends},
 		{p.Keep.Outbox, p.Store.PruneOutbox, &res.Outbox},
 		{p.Keep.Audit, p.Store.PruneAudit, &res.Audit},
 	} {
@@ -95,7 +96,7 @@ func (p *Pruner) Run(ctx context.Context, every time.Duration) {
 			log.Error("retention", "err", err)
 		case res.Total() > 0:
 			log.Info("retention: pruned", "sessions", res.Sessions, "idempotency_keys", res.IdempotencyKeys,
-				"read_notices", res.ReadNotices, "deliveries", res.Deliveries, "outbox", res.Outbox, "audit", res.Audit)
+				"read_notices", res.ReadNotices, "deliveries", res.Deliveries, "sends", res.Sends, "outbox", res.Outbox, "audit", res.Audit)
 		case !held:
 			log.Debug("retention: another instance holds the lease")
 		}

@@ -73,6 +73,12 @@ func TestPrunerKeepsWhatIsStillNeeded(t *testing.T) {
 		done := delivery(withDone, store.DeliveryDone, ago(59*day))
 		parked := delivery(withParked, store.DeliveryParked, ago(59*day))
 
+		sendRow := func(key, state string, created int64) int64 {
+			return insert(`INSERT INTO sends (send_key, case_id, channel, address, lang, kind, level, since, not_before, state, created_at)
+				VALUES ($1, $2, 'sms', '13900000001', 'zh-CN', 'task', 'info', $3, $3, $4, $3)`, key, c.ID, created, state)
+		}
+		oldSent, oldQueued, newSent := sendRow("a", "sent", ago(60*day)), sendRow("b", "queued", ago(60*day)), sendRow("c", "sent", ago(day))
+
 		sess := func(token string, expires int64) {
 			exec(`INSERT INTO sessions (token_hash, account_id, csrf, created_at, expires_at) VALUES ($1, $2, 'c', $3, $4)`,
 				store.HashToken(token), f.Disp.AccountID, expires-12*3600_000, expires)
@@ -119,6 +125,9 @@ func TestPrunerKeepsWhatIsStillNeeded(t *testing.T) {
 			{"deliveries", pending, true, "a pending delivery"},
 			{"deliveries", done, false, "a delivery done 59 days ago"},
 			{"deliveries", parked, true, "a parked delivery"},
+			{"sends", oldSent, false, "an SMS sent 60 days ago"},
+			{"sends", oldQueued, true, "an SMS still queued after 60 days"},
+			{"sends", newSent, true, "yesterday's SMS"},
 			{"audit_log", oldAudit, false, "an audit entry of 500 days ago"},
 			{"audit_log", keptAudit, true, "an audit entry of 100 days ago"},
 		} {
@@ -133,7 +142,7 @@ func TestPrunerKeepsWhatIsStillNeeded(t *testing.T) {
 		if attempts != 0 || sessions != 2 || keys != 1 {
 			t.Errorf("attempt logs of a pruned delivery %d (want 0), sessions %d (want 2), recent keys %d (want 1)", attempts, sessions, keys)
 		}
-		if res.ReadNotices != 1 || res.Deliveries != 1 || res.Outbox != 2+before.Outbox || res.Sessions != 1 || res.IdempotencyKeys != 1 || res.Audit != 1 {
+		if res.ReadNotices != 1 || res.Deliveries != 1 || res.Sends != 1 || res.Outbox != 2+before.Outbox || res.Sessions != 1 || res.IdempotencyKeys != 1 || res.Audit != 1 {
 			t.Errorf("counted %+v", res)
 		}
 		// The report's own message (five years old, fanned out) went too.
