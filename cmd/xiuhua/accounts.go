@@ -143,14 +143,15 @@ func runSetPassword(ctx context.Context, args []string) error {
 // runToken issues and revokes API tokens, and lists the audit log.
 func runToken(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: xiuhua token create -user NAME -name LABEL | xiuhua token revoke ID")
+		return fmt.Errorf("usage: xiuhua token create -user NAME -name LABEL [-scope screen] | xiuhua token revoke ID")
 	}
 	sub := args[0]
 	pos, rest := positional(args[1:])
-	var user, label string
+	var user, label, scope string
 	c, st, err := parseOpen(ctx, "token "+sub, rest, func(fs *flag.FlagSet) {
 		fs.StringVar(&user, "user", "", "the account the token acts as")
 		fs.StringVar(&label, "name", "", "what the token is for, e.g. 12345 平台")
+		fs.StringVar(&scope, "scope", "", "screen: the token reads only the command display (/screen?token=…)")
 	})
 	if err != nil {
 		return err
@@ -162,7 +163,7 @@ func runToken(ctx context.Context, args []string) error {
 	}
 	switch {
 	case sub == "create" && user != "":
-		token, id, err := a.CreateToken(ctx, user, label)
+		token, id, err := a.CreateScopedToken(ctx, user, label, scope)
 		if err != nil {
 			return err
 		}
@@ -174,7 +175,7 @@ func runToken(ctx context.Context, args []string) error {
 		}
 		return st.RevokeToken(ctx, id, time.Now())
 	default:
-		return fmt.Errorf("usage: xiuhua token create -user NAME -name LABEL | xiuhua token revoke ID")
+		return fmt.Errorf("usage: xiuhua token create -user NAME -name LABEL [-scope screen] | xiuhua token revoke ID")
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func TestAdminPasswordCommands(t *testing.T) {
 	if err := st.CreateSession(ctx, "a-session", "csrf", acc.ID, time.Now(), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.TokenAccount(ctx, token); err != nil {
+	if _, _, err := st.TokenAccount(ctx, token); err != nil {
 		t.Fatalf("the token %q before the reset: %v", token, err)
 	}
 	if out, err := withPassword(bin, "qwertyuiop", "admin", "password", "-username", "boss", "-data", data); err == nil || !strings.Contains(out, "too simple") {
@@ -58,7 +58,7 @@ func TestAdminPasswordCommands(t *testing.T) {
 	if _, _, err := st.Session(ctx, "a-session", time.Now()); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("the session after the reset: %v", err)
 	}
-	if _, err := st.TokenAccount(ctx, token); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := st.TokenAccount(ctx, token); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("the token after the reset: %v", err)
 	}
 	acc, _ = st.AccountByUsername(ctx, "boss")

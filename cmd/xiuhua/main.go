@@ -56,7 +56,7 @@ Usage:
   xiuhua calendar days|set|unset|add|holidays|import        local days off, holiday files; try a deadline
   xiuhua webhook add|list|deliveries|replay|pause|resume   webhook subscribers and deliveries
   xiuhua admin create -username NAME   the first administrator (password from $XIUHUA_PASSWORD or stdin)
-  xiuhua token create -user NAME -name LABEL | revoke ID   API tokens for integrations
+  xiuhua token create -user NAME -name LABEL [-scope screen] | revoke ID API tokens for integrations
   xiuhua load -url URL -token T -mode create|read [-rate N] [-clients N] [-for 30s]   load generator (loopback only)
   xiuhua backup -o FOLDER          a consistent copy of a running SQLite system (database and photos)
   xiuhua restore FOLDER -data DIR  a backup into an empty data directory, checked

@@ -21,7 +21,17 @@ type Principal struct {
 	UnitKind  org.UnitKind  `json:"unit_kind"`
 	Street    string        `json:"street,omitempty"` // a street office's street
 	Grids     []string      `json:"grids,omitempty"`  // a grid worker's grids
+	// Scope narrows what an API token may reach: ScopeScreen reads the
+	// command display's figures and nothing else; "" acts as the account.
+	Scope string `json:"scope,omitempty"`
 }
+
+// ScopeScreen is the scope of a wall's kiosk token (大屏): it reads the
+// command display's figures, which carry no personal data, and nothing else.
+const ScopeScreen = "screen"
+
+// Scopes are the scopes a token may be narrowed to.
+var Scopes = []string{ScopeScreen}
 
 // Actor is the principal as the case loop sees it.
 func (p Principal) Actor() caseflow.Actor {
@@ -216,3 +226,7 @@ var keepers = []caseflow.Role{caseflow.Operator, caseflow.Dispatcher, caseflow.A
 // MayKeepKnowledge says whether p may add, change, import or delete
 // knowledge points (every member of staff may read them).
 func MayKeepKnowledge(p Principal) bool { return slices.Contains(keepers, p.Role) }
+
+// SeesDistrict says whether a role reads district-wide figures (the
+// centre, leaders and administrators).
+func SeesDistrict(r caseflow.Role) bool { return slices.Contains(wide, r) }

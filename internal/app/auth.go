@@ -287,11 +287,12 @@ func (a *App) TokenPrincipal(ctx context.Context, token string) (access.Principa
 	if w, ok := a.holders.get("t\x00"+token, second, gen); ok {
 		return w.p, nil
 	}
-	id, err := a.Store.TokenAccount(ctx, token)
+	id, scope, err := a.Store.TokenAccount(ctx, token)
 	if err != nil {
 		return access.Principal{}, err
 	}
 	p, err := a.Principal(ctx, id)
+	p.Scope = scope
 	if err == nil {
 		a.holders.put("t\x00"+token, second, holder{gen, p, ""})
 	}
@@ -363,12 +364,28 @@ func (a *App) Principal(ctx context.Context, accountID int64) (access.Principal,
 // CreateToken issues an API token for an account; only its hash is kept,
 // so the token is shown once.
 func (a *App) CreateToken(ctx context.Context, username, name string) (string, int64, error) {
+	return a.CreateScopedToken(ctx, username, name, "")
+}
+
+// ErrScope is a token scope that does not exist.
+var ErrScope = errors.New("scope must be screen (or none)")
+
+// CreateScopedToken issues an API token narrowed to scope
+// (access.ScopeScreen, or "" for the account's own reach). A screen token
+// is an administrator's or a leader's: it reads district-wide figures.
+func (a *App) CreateScopedToken(ctx context.Context, username, name, scope string) (string, int64, error) {
+	if scope != "" && !slices.Contains(access.Scopes, scope) {
+		return "", 0, ErrScope
+	}
 	acc, err := a.Store.AccountByUsername(ctx, username)
 	if err != nil {
 		return "", 0, err
 	}
+	if scope == access.ScopeScreen && !access.SeesDistrict(acc.Role) {
+		return "", 0, fmt.Errorf("a screen token reads district-wide figures: %s is not of the centre or a leader: %w", username, ErrScope)
+	}
 	token := "xh_" + randomToken()
-	id, err := a.Store.CreateToken(ctx, acc.ID, name, token, a.Now())
+	id, err := a.Store.CreateToken(ctx, acc.ID, name, scope, token, a.Now())
 	return token, id, err
 }
 

@@ -43,22 +43,58 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	return err
 }
 
-// CreateToken stores an API token for an account and returns its id.
-func (s *Store) CreateToken(ctx context.Context, accountID int64, name, token string, now time.Time) (int64, error) {
+// CreateToken stores an API token for an account, narrowed to scope
+// ("" for none), and returns its id.
+func (s *Store) CreateToken(ctx context.Context, accountID int64, name, scope, token string, now time.Time) (int64, error) {
 	var id int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO api_tokens (account_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-		accountID, name, HashToken(token), now.UnixMilli()).Scan(&id)
+	err := s.w.QueryRowContext(ctx, `INSERT INTO api_tokens (account_id, name, scope, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		accountID, name, scope, HashToken(token), now.UnixMilli()).Scan(&id)
 	return id, err
 }
 
-// TokenAccount finds the account of a live API token.
-func (s *Store) TokenAccount(ctx context.Context, token string) (int64, error) {
-	var id int64
-	err := rdb{s}.QueryRowContext(ctx, `SELECT account_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, HashToken(token)).Scan(&id)
+// TokenAccount finds the account and the scope of a live API token.
+func (s *Store) TokenAccount(ctx context.Context, token string) (id int64, scope string, err error) {
+	err = rdb{s}.QueryRowContext(ctx, `SELECT account_id, scope FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, HashToken(token)).Scan(&id, &scope)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrNotFound
+		return 0, "", ErrNotFound
 	}
-	return id, err
+	return id, scope, err
+}
+
+// APIToken is an API token as an administrator lists it: never its hash.
+type APIToken struct {
+	ID        int64      `json:"id"`
+	Username  string     `json:"username"`
+	Name      string     `json:"name"`
+	Scope     string     `json:"scope"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Tokens lists the API tokens of a scope, newest first.
+func (s *Store) Tokens(ctx context.Context, scope string) ([]APIToken, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT t.id, a.username, t.name, t.scope, t.created_at, t.revoked_at FROM api_tokens t
+		JOIN accounts a ON a.id = t.account_id WHERE t.scope = $1 ORDER BY t.id DESC`, scope)
+	if err != nil {
+		return nil, fmt.Errorf("store: tokens: %w", err)
+	}
+	defer rows.Close()
+	out := []APIToken{}
+	for rows.Next() {
+		var t APIToken
+		var created int64
+		var revoked sql.NullInt64
+		if err := rows.Scan(&t.ID, &t.Username, &t.Name, &t.Scope, &created, &revoked); err != nil {
+			return nil, err
+		}
+		t.CreatedAt = time.UnixMilli(created)
+		if revoked.Valid {
+			r := time.UnixMilli(revoked.Int64)
+			t.RevokedAt = &r
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 // RevokeToken revokes an API token by id.

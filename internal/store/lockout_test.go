@@ -125,7 +125,7 @@ func TestUpdateAccountRevokes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.CreateToken(ctx, a.ID, "t", "xh_token", now); err != nil {
+		if _, err := s.CreateToken(ctx, a.ID, "t", "", "xh_token", now); err != nil {
 			t.Fatal(err)
 		}
 		a.Name = "renamed"
@@ -145,7 +145,7 @@ func TestUpdateAccountRevokes(t *testing.T) {
 		if _, _, err := s.Session(ctx, "other", now); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("the other session: %v", err)
 		}
-		if _, err := s.TokenAccount(ctx, "xh_token"); !errors.Is(err, store.ErrNotFound) {
+		if _, _, err := s.TokenAccount(ctx, "xh_token"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("the token: %v", err)
 		}
 	})

@@ -17,3 +17,14 @@ func SetExportLimit(n int64) (restore func()) {
 	old := exportLimit.Swap(n)
 	return func() { exportLimit.Store(old) }
 }
+
+// ScreenRoutes are the routes a screen token may read.
+func ScreenRoutes() map[string]bool {
+	out := map[string]bool{}
+	for _, r := range (&Server{}).routeTable() {
+		if r.screen {
+			out[r.pattern] = true
+		}
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"strings"
@@ -29,6 +30,7 @@ type route struct {
 	h       http.HandlerFunc
 	signed  func(http.ResponseWriter, *http.Request, access.Principal) // instead of h, for writes
 	cache   bool                                                       // a hot read: answers kept in the read cache
+	screen  bool                                                       // a screen token (access.ScopeScreen) may read it
 }
 
 func (s *Server) routeTable() []route {
@@ -87,6 +89,10 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/dispatch-rules", access: wide, summary: "the dispatch table", h: s.dispatchRules},
 		{pattern: "GET /api/v1/hotspots", access: wide, summary: "recurring problems (长效)",
 			query: []string{"street: street code", "category: id or class", "bbox: min_lon,min_lat,max_lon,max_lat", "days: 1–366", "radius: metres", "min: cases"}, h: s.hotspots},
+		{pattern: "GET /api/v1/dashboard", access: wide, screen: true, summary: "the dashboard's figures in one answer, as the command display (/screen) shows them: cases reaching each stage (reported, registered, lead tasks dispatched, closed) today and in the period so far, with 同比/环比 when asked; the top streets, units (cases with a task of theirs) and categories of the period's reports; the open cases past their deadline, longest first; the supervision orders waiting; open cases per grid for the heat map; and the street × category pair reported most in the last 7 days against the 7 before. No personal data; a screen token may read it",
+			query: []string{"compare: yoy (同比: the same days a year before) or mom (环比: the day before, the month before)", "workdays: true to count working days only (环比 of today: the working day before)",
+				"top: 1–50 rows of each top list and of the overdue and supervision lists (default 5)", "sort: reported (default), open, closed or overdue: the top lists' order",
+				"period: the top lists' and the period's figures: 2026-11, 2026-Q4, 2026, 2026-W47 or 2026-11-01..2026-11-15 (default: this month so far)"}, h: s.dashboard},
 		{pattern: "GET /api/v1/map", access: wide, summary: "cases in a box: points, or, above limit, counts per unit grid (per grid above limit unit grids) of the 0.0025° tiles the box touches",
 			query: []string{"bbox: min_lon,min_lat,max_lon,max_lat", "state: all (default open)", "category: id or class", "limit: 1–10000"}, h: s.mapCases, cache: true},
 		{pattern: "GET /api/v1/ledger", access: staff, summary: "台账: totals and rows (format=csv|xlsx for the whole file)",
@@ -151,6 +157,10 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/admin/users/{username}/contacts", access: admin, summary: "an account's phone, e-mail, language, chosen channels and liaison flag", signed: s.adminContacts},
 		{pattern: "PUT /api/v1/admin/users/{username}/contacts", access: admin, summary: "set an account's contacts and whether it is its unit's liaison (联络员, called by SMS on the escalation ladder)",
 			body: "phone, email, lang, channels, liaison", signed: s.adminSetContacts},
+		{pattern: "GET /api/v1/admin/tokens", access: admin, summary: "the screen tokens (大屏): name, account, when made and revoked; never the tokens", signed: s.adminTokens},
+		{pattern: "POST /api/v1/admin/tokens", access: admin, summary: "make a screen token (scope screen): it reads GET /api/v1/dashboard and nothing else; the token, and the /screen address that signs a wall in with it, are in this answer only",
+			body: "scope (screen), name, username (default: the administrator; a leader's or the centre's account)", signed: s.adminCreateToken},
+		{pattern: "DELETE /api/v1/admin/tokens/{id}", access: admin, summary: "revoke a screen token", signed: s.adminRevokeToken},
 		{pattern: "GET /api/v1/admin/robots", access: admin, summary: "the units' group robots (DingTalk, WeCom, Feishu): whether each token and secret is set, never what they are", signed: s.adminRobots},
 		{pattern: "POST /api/v1/admin/robots", access: admin, summary: "add a unit's group robot; the token and secret are written, never shown again",
 			body: "unit, kind, name, lang, active, token, secret", signed: s.adminSaveRobot},
@@ -224,6 +234,12 @@ func (s *Server) register() {
 		case centre:
 			h = s.centre(h)
 		}
+		if r.screen {
+			sh := h
+			h = func(w http.ResponseWriter, req *http.Request) {
+				sh(w, req.WithContext(context.WithValue(req.Context(), screenRoute{}, true)))
+			}
+		}
 		s.mux.HandleFunc(r.pattern, h)
 	}
 }
@@ -242,6 +258,9 @@ func (s *Server) openapi(w http.ResponseWriter, _ *http.Request) {
 		if r.access != public {
 			op["security"] = []any{map[string]any{"session": []any{}}, map[string]any{"token": []any{}}}
 			op["x-access"] = r.access
+		}
+		if r.screen {
+			op["x-screen"] = true
 		}
 		var params []any
 		for _, seg := range strings.Split(path, "/") {

@@ -549,6 +549,7 @@ func TestEveryRouteEveryRole(t *testing.T) {
 	var doc struct {
 		Paths map[string]map[string]struct {
 			Access string `json:"x-access"`
+			Screen bool   `json:"x-screen"`
 		} `json:"paths"`
 	}
 	if err := json.Unmarshal([]byte(body), &doc); err != nil {
@@ -562,6 +563,12 @@ func TestEveryRouteEveryRole(t *testing.T) {
 	for role, user := range roles {
 		tokens[role] = tokenOf(t, a, user)
 	}
+	// A wall's screen token (a leader's): the dashboard's figures only.
+	screen, _, err := a.CreateScopedToken(context.Background(), "leader", "wall", "screen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens["screen"] = screen
 	call := func(method, url, token string) int {
 		req, _ := http.NewRequest(strings.ToUpper(method), url, strings.NewReader("{}"))
 		req.Header.Set("Content-Type", "application/json")
@@ -595,14 +602,21 @@ func TestEveryRouteEveryRole(t *testing.T) {
 			for role, token := range tokens {
 				code := call(method, url, token)
 				var refused bool
-				switch op.Access {
-				case "wide":
+				switch {
+				case role == "screen":
+					refused = !op.Screen
+				case op.Access == "wide":
 					refused = role == "handler" || role == "grid_worker"
-				case "centre":
+				case op.Access == "centre":
 					refused = role != "admin" && role != "operator" && role != "dispatcher"
-				case "admin":
+				case op.Access == "admin":
 					refused = role != "admin"
+				}
+				switch op.Access {
 				case "staff":
+					if role == "screen" {
+						break
+					}
 					if method != "get" {
 						continue // writes refuse by the case loop's roles: TestWritePermissions
 					}

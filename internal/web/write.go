@@ -45,6 +45,9 @@ func client(r *http.Request) string {
 
 type principalKey struct{}
 
+// screenRoute marks a request to a route a screen token may read.
+type screenRoute struct{}
+
 // authed resolves the principal from a bearer token or the session cookie
 // (checking CSRF on writes), answering 401 or 403 itself.
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, access.Principal)) http.HandlerFunc {
@@ -68,6 +71,11 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, access.Princi
 			if !ok || err != nil {
 				_ = s.app.Store.Audit(ctx, s.app.Now(), "", 0, "token_refused", client(r), r.Method+" "+r.URL.Path)
 				problem(w, http.StatusUnauthorized, "unauthenticated", "Authorization", "the API token is unknown or revoked")
+				return
+			}
+			if p.Scope != "" && !(p.Scope == access.ScopeScreen && r.Context().Value(screenRoute{}) != nil) {
+				_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "forbidden", client(r), r.Method+" "+r.URL.Path+": a "+p.Scope+" token")
+				problem(w, http.StatusForbidden, "token_scope", "Authorization", "a screen token reads the command display's figures (GET /api/v1/dashboard) and nothing else")
 				return
 			}
 			h(w, r, p)
