@@ -19,7 +19,7 @@ import (
 // dashboardAnswer is GET /api/v1/dashboard as a client reads it.
 type dashboardAnswer struct {
 	Today, Period struct {
-		Span     struct{ From, To time.Time } `json:"span"`
+		Span     struct{ From, To time.Time }  `json:"span"`
 		Previous *struct{ From, To time.Time } `json:"previous"`
 		Stages   map[string]struct {
 			Value     int64    `json:"value"`
