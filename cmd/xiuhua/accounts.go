@@ -143,15 +143,16 @@ func runSetPassword(ctx context.Context, args []string) error {
 // runToken issues and revokes API tokens, and lists the audit log.
 func runToken(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: xiuhua token create -user NAME -name LABEL [-scope screen] | xiuhua token revoke ID")
+		return fmt.Errorf("usage: xiuhua token create -user NAME -name LABEL [-scope screen|alarms [-hmac-secret S]] | xiuhua token revoke ID")
 	}
 	sub := args[0]
 	pos, rest := positional(args[1:])
-	var user, label, scope string
+	var user, label, scope, secret string
 	c, st, err := parseOpen(ctx, "token "+sub, rest, func(fs *flag.FlagSet) {
 		fs.StringVar(&user, "user", "", "the account the token acts as")
 		fs.StringVar(&label, "name", "", "what the token is for, e.g. 12345 平台")
-		fs.StringVar(&scope, "scope", "", "screen: the token reads only the command display (/screen?token=…)")
+		fs.StringVar(&scope, "scope", "", "screen: the token reads only the command display (/screen?token=…); alarms: it only pushes alarms (POST /api/v1/alarms)")
+		fs.StringVar(&secret, "hmac-secret", "", "with -scope alarms: a secret each push must be signed with (HMAC-SHA256, X-Xiuhua-Signature)")
 	})
 	if err != nil {
 		return err
@@ -167,6 +168,11 @@ func runToken(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		if secret != "" {
+			if err := st.SetTokenSecret(ctx, id, secret); err != nil {
+				return err
+			}
+		}
 		fmt.Printf("token %d for %s (shown once; only its hash is kept):\n%s\n", id, user, token)
 	case sub == "revoke" && len(pos) == 1:
 		id, err := strconv.ParseInt(pos[0], 10, 64)
@@ -175,7 +181,7 @@ func runToken(ctx context.Context, args []string) error {
 		}
 		return st.RevokeToken(ctx, id, time.Now())
 	default:
-		return fmt.Errorf("usage: xiuhua token create -user NAME -name LABEL [-scope screen] | xiuhua token revoke ID")
+		return fmt.Errorf("usage: xiuhua token create -user NAME -name LABEL [-scope screen|alarms [-hmac-secret S]] | xiuhua token revoke ID")
 	}
 	return nil
 }

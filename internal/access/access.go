@@ -30,8 +30,12 @@ type Principal struct {
 // command display's figures, which carry no personal data, and nothing else.
 const ScopeScreen = "screen"
 
+// ScopeAlarms is the scope of a camera platform's or AI box's token: it
+// only pushes alarms (POST /api/v1/alarms), and reads nothing.
+const ScopeAlarms = "alarms"
+
 // Scopes are the scopes a token may be narrowed to.
-var Scopes = []string{ScopeScreen}
+var Scopes = []string{ScopeScreen, ScopeAlarms}
 
 // Actor is the principal as the case loop sees it.
 func (p Principal) Actor() caseflow.Actor {

@@ -135,7 +135,7 @@ func snapshot(data, ref string) (Snapshot, error) {
 		return Snapshot{Ref: strings.TrimSpace(ref)}, nil
 	}
 	if base64.StdEncoding.DecodedLen(len(data)) > MaxSnapshotBytes+3 {
-		return Snapshot{}, &Problem{"snapshots", "too_long", "a snapshot is at most 4 MB"}
+		return Snapshot{}, &Problem{"snapshots", "invalid", "a snapshot is at most 4 MB"}
 	}
 	b, err := base64.StdEncoding.DecodeString(data)
 	if err != nil {

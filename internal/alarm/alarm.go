@@ -310,7 +310,7 @@ func Check(a *Alarm) *Problem {
 	}
 	for _, f := range []struct{ name, v string }{{"source", a.Source}, {"device", a.Device}, {"event_id", a.EventID}, {"event_type", a.EventType}, {"model", a.Model}, {"plate", a.Plate}} {
 		if len([]rune(f.v)) > MaxText {
-			return &Problem{f.name, "too_long", f.name + " is longer than 200 characters"}
+			return &Problem{f.name, "invalid", f.name + " is longer than 200 characters"}
 		}
 	}
 	switch {
@@ -334,7 +334,7 @@ func Check(a *Alarm) *Problem {
 			return &Problem{"snapshots", "invalid", "a snapshot is base64 data or a reference"}
 		}
 		if len([]rune(s.Ref)) > MaxRef {
-			return &Problem{"snapshots", "too_long", "a snapshot reference is longer than 500 characters"}
+			return &Problem{"snapshots", "invalid", "a snapshot reference is longer than 500 characters"}
 		}
 	}
 	return nil
@@ -351,7 +351,7 @@ func CheckDevice(d *Device, known func(category string) bool) *Problem {
 	case strings.TrimSpace(d.Name) == "":
 		return &Problem{"name", "required", "name is required"}
 	case len([]rune(d.Source)) > MaxText || len([]rune(d.Code)) > MaxText || len([]rune(d.Name)) > MaxText:
-		return &Problem{"name", "too_long", "source, code and name are at most 200 characters"}
+		return &Problem{"name", "invalid", "source, code and name are at most 200 characters"}
 	case !slices.Contains(Kinds, d.Kind):
 		return &Problem{"kind", "invalid", "kind is video or iot"}
 	case d.Threshold < 0 || d.Threshold > 1:

@@ -80,10 +80,17 @@ const (
 	ChannelWeb     Channel = "web"     // a resident on the public site
 	ChannelOpen311 Channel = "open311" // an Open311 client
 	ChannelImport  Channel = "import"  // an imported spreadsheet ledger
+	ChannelVideo   Channel = "video"   // a camera's alarm (视频智能识别), through the alarm intake
+	ChannelIoT     Channel = "iot"     // a sensor's alarm (物联感知), through the alarm intake
 )
 
 // Channels lists every channel.
-var Channels = []Channel{ChannelPatrol, ChannelHotline, ChannelWeb, ChannelOpen311, ChannelImport}
+var Channels = []Channel{ChannelPatrol, ChannelHotline, ChannelWeb, ChannelOpen311, ChannelImport, ChannelVideo, ChannelIoT}
+
+// Machine reports whether only a machine intake files cases of this
+// channel (the ledger import, the alarm intake): a person's report may
+// not name it.
+func (c Channel) Machine() bool { return c == ChannelImport || c == ChannelVideo || c == ChannelIoT }
 
 // Urgency is 一般, 紧急 or 特急.
 type Urgency string

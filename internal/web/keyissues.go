@@ -35,7 +35,7 @@ func (s *Server) keyIssues(w http.ResponseWriter, r *http.Request) {
 	}
 	channel := q.Get("channel")
 	if channel != "" && !validChannel(channel) {
-		problem(w, http.StatusBadRequest, "invalid", "channel", "channel must be one of patrol, hotline, web, open311, import")
+		problem(w, http.StatusBadRequest, "invalid", "channel", "channel must be one of patrol, hotline, web, open311, import, video, iot")
 		return
 	}
 	ctx := r.Context()

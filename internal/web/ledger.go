@@ -168,12 +168,13 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 
 // channelNames are the channels as the centre calls them.
 var channelNames = map[string]string{string(caseflow.ChannelPatrol): "网格巡查", string(caseflow.ChannelHotline): "12345热线",
-	string(caseflow.ChannelWeb): "群众网上反映", string(caseflow.ChannelOpen311): "Open311", string(caseflow.ChannelImport): "台账导入"}
+	string(caseflow.ChannelWeb): "群众网上反映", string(caseflow.ChannelOpen311): "Open311", string(caseflow.ChannelImport): "台账导入",
+	string(caseflow.ChannelVideo): "视频智能识别", string(caseflow.ChannelIoT): "物联感知"}
 
 // queueNames are the waiting lists as the centre's tabs call them.
 var queueNames = map[string]string{"reported": "待立案", "registered": "待派遣", "requests": "待审批", "supervised": "督办中",
 	"dispatched": "待签收", "in_progress": "处置中", "pending_check": "待核查", "pending_close": "待结案", "suspended": "挂账",
-	"overdue": "超期", "callback": "待回访", "review": "待复核"}
+	"overdue": "超期", "callback": "待回访", "review": "待复核", "suspected": "疑似告警"}
 
 // exportNamer names codes for a file: categories, streets and
 // communities, grids, units and accounts.

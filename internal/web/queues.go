@@ -61,6 +61,9 @@ func queueByID(id string) (queue, bool) {
 type QueueCount struct {
 	ID    string `json:"id"`
 	Count int64  `json:"count"`
+	// List is where a queue of other things than cases is listed (the
+	// alarms waiting for review); empty: GET /api/v1/cases?queue=ID.
+	List string `json:"list,omitempty"`
 }
 
 // listQueues counts every queue in the reader's scope.
@@ -90,6 +93,14 @@ func (s *Server) queueCounts(ctx context.Context, p access.Principal, now time.T
 			return nil, err
 		}
 		out = append(out, QueueCount{ID: q.id, Count: n})
+	}
+	// The alarms waiting for review (疑似) are the centre's work.
+	if slices.Contains([]caseflow.Role{caseflow.Dispatcher, caseflow.Operator, caseflow.Admin}, p.Role) && (!mine || p.Role == caseflow.Dispatcher) {
+		n, err := s.app.Store.SuspectedCount(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, QueueCount{ID: "suspected", Count: int64(n), List: "/api/v1/alarms"})
 	}
 	return out, nil
 }

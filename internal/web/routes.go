@@ -19,6 +19,9 @@ const (
 	wide   = "wide"   // signed in as the centre or a leader
 	centre = "centre" // signed in as the hotline centre (operator, dispatcher) or an administrator: keeps its knowledge base
 	admin  = "admin"  // signed in as an administrator
+	// machine: an API token holding the route's scope (the alarm intake's
+	// alarms), checked by the handler itself; no session.
+	machine = "machine"
 )
 
 type route struct {
@@ -36,7 +39,7 @@ type route struct {
 func (s *Server) routeTable() []route {
 	caseFilters := []string{"state: a case state", "street: street code", "community: community code", "grid: grid code",
 		"unit: department code (cases with its task)", "category: id (M06011) or class (M06)", "overdue: true for open cases past their deadline",
-		"channel: patrol, hotline, web, open311 or import", "from: first report day, YYYY-MM-DD", "to: last report day, YYYY-MM-DD", "q: text in the description or address", "mine: true for the cases the reader reported", "queue: a waiting list (GET /api/v1/queues), instead of state and overdue"}
+		"channel: patrol, hotline, web, open311, import, video or iot", "from: first report day, YYYY-MM-DD", "to: last report day, YYYY-MM-DD", "q: text in the description or address", "mine: true for the cases the reader reported", "queue: a waiting list (GET /api/v1/queues), instead of state and overdue"}
 	return []route{
 		{pattern: "GET /healthz", access: public, summary: "alive", h: s.healthz},
 		{pattern: "GET /readyz", access: public, summary: "database reachable and migrations current", h: s.readyz},
@@ -60,6 +63,13 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/cases/{number}/duplicates", access: wide, summary: "open cases of the same category nearby", h: s.caseDuplicates},
 		{pattern: "GET /api/v1/duplicates", access: staff, summary: "duplicate candidates for a report being written",
 			query: []string{"lon: longitude", "lat: latitude", "category: category id"}, h: s.duplicates},
+		{pattern: "POST /api/v1/alarms", access: machine, summary: "the alarm intake (视频智能识别 / 物联感知): a camera platform's or AI box's push with an API token of the alarms scope (and, when the token has a secret, X-Xiuhua-Timestamp and X-Xiuhua-Signature: sha256 HMAC of timestamp.body, 5 minutes either way); each alarm is kept once by source, device and event id and answered registered, suspected, repeat or dropped with the rule's reason",
+			query: []string{"format: generic (default) or hikvision (OnEventNotify)", "source: the platform's name, for hikvision"}, body: "the push (see the alarm package)", h: s.alarmIntake},
+		{pattern: "GET /api/v1/alarms", access: centre, summary: "the review queue (疑似) newest first, each with its snapshots and the repeats counted on it, and how many wait; status=all for every kept alarm",
+			query: []string{"status: suspected (default), registered, repeat, dropped, accepted, false, merged or all", "device: a device id", "before: an alarm id (the cursor)", "limit: 1–500"}, h: s.listAlarms},
+		{pattern: "POST /api/v1/alarms/{id}/review", access: centre, summary: "decide a suspected alarm: accept (a case with its snapshots), false (误报, with a reason) or merge (counted on the open case of its camera and category, or the case named)",
+			body: "verdict (accept, false or merge), reason, case", signed: s.reviewAlarm},
+		{pattern: "GET /api/v1/alarm-rates", access: wide, summary: "the false-alarm rate (误报率) per camera and per model: of the alarms people reviewed, how many were false", h: s.alarmRates},
 		{pattern: "GET /api/v1/queues", access: staff, summary: "the waiting lists (queue=ID on GET /api/v1/cases) with their counts, in the reader's scope", h: s.listQueues},
 		{pattern: "GET /api/v1/notification-rules", access: staff, summary: "who is told what: every notification rule (trigger, condition, audience, kind, level, escalation ladder) worded in the reader's language with an example message, and the ladder's steps and waits",
 			query: []string{"lang: zh-CN or en (default: Accept-Language)"}, h: s.notificationRules},
@@ -168,6 +178,10 @@ func (s *Server) routeTable() []route {
 		{pattern: "DELETE /api/v1/admin/robots/{id}", access: admin, summary: "delete a robot", signed: s.adminDeleteRobot},
 		{pattern: "GET /api/v1/admin/sends", access: admin, summary: "the newest sends through SMS, e-mail and robots with their state, attempts and last error (addresses masked), and every send counted by state",
 			query: []string{"state: queued, sent, failed or skipped", "limit: 1–500 (default 100)"}, signed: s.adminSends},
+		{pattern: "GET /api/v1/admin/devices", access: admin, summary: "the registered cameras and sensors with their place, categories, threshold, dwell, hours and whether each category registers by itself", signed: s.adminDevices},
+		{pattern: "POST /api/v1/admin/devices", access: admin, summary: "register a camera or sensor (its grid found from its point)",
+			body: "source, code, name, kind (video or iot), lon, lat, threshold, dwell (seconds), hours {from, to} (minutes after midnight, Beijing time), raises [{category, events, auto, evidence}], active", signed: s.adminSaveDevice},
+		{pattern: "PUT /api/v1/admin/devices/{id}", access: admin, summary: "change or turn off (active=false) a camera or sensor", body: "as POST", signed: s.adminSaveDevice},
 		{pattern: "POST /api/v1/admin/units", access: admin, summary: "add a unit (department, street office, community, property company, leadership)",
 			body: "code, name, kind, street, parent", signed: s.adminCreateUnit},
 		{pattern: "PUT /api/v1/admin/categories/{id}", access: admin, summary: "add a local category (code 9xxxx) or change a category's public flag and department hint (a national category keeps its GB/T name and class)",
@@ -215,7 +229,9 @@ func (s *Server) register() {
 			sh := r.signed
 			h = func(w http.ResponseWriter, req *http.Request) { sh(w, req, principal(req)) }
 		}
-		if r.access != public {
+		// A camera platform's flood is the intake's to absorb, not a
+		// person's writes to limit.
+		if r.access != public && r.access != machine {
 			h = s.staffLimited(r.pattern, h)
 		}
 		if r.access == admin {

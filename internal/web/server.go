@@ -415,7 +415,7 @@ func (s *Server) caseFilter(w http.ResponseWriter, r *http.Request) (store.CaseF
 	}
 	if ch := caseflow.Channel(q.Get("channel")); ch != "" {
 		if !slices.Contains(caseflow.Channels, ch) {
-			problem(w, http.StatusBadRequest, "invalid", "channel", "unknown channel "+strconv.Quote(string(ch))+": patrol, hotline, web, open311 or import")
+			problem(w, http.StatusBadRequest, "invalid", "channel", "unknown channel "+strconv.Quote(string(ch))+": patrol, hotline, web, open311, import, video or iot")
 			return f, false
 		}
 		f.Channel = ch

@@ -304,8 +304,8 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p access.Princip
 		problem(w, http.StatusBadRequest, "invalid", "urgency", "urgency must be normal, urgent or immediate")
 		return
 	}
-	if in.Channel != "" && (!slices.Contains(caseflow.Channels, in.Channel) || in.Channel == caseflow.ChannelImport) {
-		problem(w, http.StatusBadRequest, "invalid", "channel", "channel is one of patrol, hotline, web, open311 (import is the ledger import's)")
+	if in.Channel != "" && (!slices.Contains(caseflow.Channels, in.Channel) || in.Channel.Machine()) {
+		problem(w, http.StatusBadRequest, "invalid", "channel", "channel is one of patrol, hotline, web, open311 (import is the ledger import's, video and iot the alarm intake's)")
 		return
 	}
 	if in.Channel == "" {

@@ -6,7 +6,7 @@ import { api, h, t } from './lib.js';
 import { loadLayer } from './map.js';
 
 const states = ['reported', 'registered', 'dispatched', 'in_progress', 'suspended', 'pending_check', 'pending_close', 'closed', 'voided'];
-const channels = ['hotline', 'patrol', 'web', 'open311', 'import'];
+const channels = ['hotline', 'patrol', 'web', 'open311', 'import', 'video', 'iot'];
 const unitKinds = new Set(['department', 'street', 'property']);
 
 // searchForm builds the text box and the filters; onSearch runs when
