@@ -5,12 +5,15 @@ import { api, catalog, catName, errText, fmtTime, h, stateTag, t, workLeft } fro
 import { VectorMap } from './map.js';
 import { renderCase } from './casepanel.js';
 import { searchForm, showResult } from './search.js';
+import { renderAlarms } from './alarms.js';
 
 // The tabs are the server's waiting lists (GET /api/v1/queues), each
 // with its count, then every case: the count on a tab and its rows come
 // from one definition.
 const queueIds = ['reported', 'registered', 'requests', 'disputes', 'supervised', 'dispatched', 'in_progress', 'pending_check', 'pending_close', 'suspended', 'overdue', 'callback', 'review'];
-const tabs = [...queueIds.map(id => ({ id, q: `queue=${id}` })), { id: 'all', q: '' }];
+// 疑似: the alarms waiting for review, a list of alarms rather than cases,
+// shown to the centre (the server counts it for them only).
+const tabs = [...queueIds.map(id => ({ id, q: `queue=${id}` })), { id: 'suspected', alarms: true }, { id: 'all', q: '' }];
 
 export async function render(main, me) {
   const cat = await catalog();
@@ -59,6 +62,7 @@ export async function render(main, me) {
   }
   async function loadQueue() {
     loadCounts();
+    if (current.alarms) { form.result.replaceChildren(); rows = []; return renderAlarms(queue, cat, () => loadQueue()); }
     // On "all" the whole search; on a waiting list its text only.
     const p = current.id === 'all' ? form.params() : new URLSearchParams(search.value.trim() ? { q: search.value.trim() } : {});
     const all = current.id === 'all' && [...p.keys()].length;
@@ -92,6 +96,7 @@ export async function render(main, me) {
   // The day starts on the list the link names (#/centre/callback), or on
   // the first list with something waiting.
   const counts = await loadCounts();
+  if (!counts.some(q => q.id === 'suspected')) tabBar.querySelector('[data-tab="suspected"]').remove();
   const named = location.hash.replace(/^#\/?/, '').split('/')[1];
   current = tabs.find(tb => tb.id === named) || tabs.find(tb => counts.some(q => q.id === tb.id && q.count > 0)) || tabs[0];
   tabBar.querySelector(`[data-tab="${current.id}"]`).classList.add('on');
