@@ -222,6 +222,7 @@ func (a *App) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, erro
 		for i := range l.Cases {
 			c := &l.Cases[i]
 			c.UnitName = names[store.TopUnit][strconv.FormatInt(c.Unit, 10)]
+			c.StreetName, c.CategoryName = names[store.TopStreet][c.Street], names[store.TopCategory][c.Category]
 			c.Deadline = c.Deadline.In(loc)
 		}
 	}

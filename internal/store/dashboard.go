@@ -178,14 +178,16 @@ func scanTop(rows interface {
 // ScreenCase is a case as the wall shows it: where and what, never who or
 // the reporter's words.
 type ScreenCase struct {
-	Number    string         `json:"number"`
-	Category  string         `json:"category"`
-	Street    string         `json:"street"`
-	Community string         `json:"community"`
-	State     caseflow.State `json:"state"`
-	Unit      int64          `json:"-"` // the lead department
-	UnitName  string         `json:"unit,omitempty"`
-	Deadline  time.Time      `json:"deadline"` // the case's deadline, or the supervision order's reply deadline
+	Number       string         `json:"number"`
+	Category     string         `json:"category"`
+	CategoryName string         `json:"category_name"`
+	Street       string         `json:"street"`
+	StreetName   string         `json:"street_name"`
+	Community    string         `json:"community"`
+	State        caseflow.State `json:"state"`
+	Unit         int64          `json:"-"` // the lead department
+	UnitName     string         `json:"unit,omitempty"`
+	Deadline     time.Time      `json:"deadline"` // the case's deadline, or the supervision order's reply deadline
 }
 
 // OverdueCases lists the open cases past their deadline at now, the

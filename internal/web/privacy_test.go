@@ -147,6 +147,20 @@ func TestPublicPagesKeepPersonalDataPrivate(t *testing.T) {
 	}
 	seen("POST /api/v1/public/alerts", body)
 
+	// The wall: visitors read the command display, so its figures, read
+	// with a screen token, are under the same rule.
+	wall, _, err := a.CreateScopedToken(ctx, "admin", "wall", "screen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"", "?compare=mom&top=50", "?compare=yoy&workdays=true&top=50&sort=overdue"} {
+		code, body, _ := getAs(t, s.URL+"/api/v1/dashboard"+q, wall)
+		if code != 200 {
+			t.Fatalf("the wall's figures: %d %.200s", code, body)
+		}
+		seen("GET /api/v1/dashboard"+q+" (a screen token)", body)
+	}
+
 	// The crawl. Every public GET route of the route table must be reached.
 	mux := http.NewServeMux()
 	var publicGets []string
@@ -158,7 +172,7 @@ func TestPublicPagesKeepPersonalDataPrivate(t *testing.T) {
 	}
 	sort.Strings(publicGets)
 	reached := map[string]bool{}
-	queue := []string{"/", "/board", "/login", "/app", "/healthz", "/readyz", "/api/v1/openapi.json", "/api/v1/stats",
+	queue := []string{"/", "/board", "/login", "/app", "/screen", "/healthz", "/readyz", "/api/v1/openapi.json", "/api/v1/stats",
 		"/api/v1/evaluations/definitions", "/api/v1/catalog?public=true", "/api/v1/places/map",
 		"/api/v1/public/board", "/api/v1/public/board?status=closed", "/api/v1/public/board?street=" + cs[0].Place.Street,
 		"/open311/v2/discovery.json", "/open311/v2/discovery.xml", "/open311/v2/services.json", "/open311/v2/services.xml",

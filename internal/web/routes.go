@@ -214,6 +214,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /api/v1/admin/webhooks/{id}/replay", access: admin, summary: "send every parked delivery of a webhook again from now; answers how many", signed: s.adminReplayAll},
 		{pattern: "GET /{$}", access: public, summary: "home page (120 a minute per client network: it counts and pages cases)", h: limited(s.readLimit, s.index)},
 		{pattern: "GET /app", access: public, summary: "the staff web app (command centre, phone, desk, dashboard, admin)", h: page("app.html")},
+		{pattern: "GET /screen", access: public, summary: "大屏: the command display for the centre's wall (1920×1080, scaling to 2K and 4K); signs in with a screen token (?token=, kept in the browser)", h: page("screen.html")},
 		{pattern: "GET /board", access: public, summary: "问题挂牌: the public board, case follow-up and resident reporting", h: page("board.html")},
 		{pattern: "GET /ui/{file...}", access: public, summary: "the web app's scripts, styles and message catalogs", h: s.uiFile},
 		{pattern: "GET /login", access: public, summary: "sign-in page", h: s.loginPage},

@@ -50,6 +50,7 @@ type dashboardAnswer struct {
 	} `json:"heat"`
 	Focus *struct {
 		Street, Category string
+		CategoryName     string `json:"category_name"`
 		Count, Previous  int64
 		ChangePct        *float64 `json:"change_pct"`
 	} `json:"focus"`

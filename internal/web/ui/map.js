@@ -21,8 +21,12 @@ const streetColors = ['#f3d9c9', '#d9e7f3', '#dcefd9', '#efe3f5', '#f7efcc', '#d
 export const stateColors = { reported: '#e08a00', registered: '#d1a000', dispatched: '#1f6fbf', in_progress: '#2a8fd4', suspended: '#888',
   pending_check: '#7a4fbf', pending_close: '#5c8a2a', closed: '#23824a', voided: '#aaa' };
 
+// The wall's dark theme: streets in blues on night ground.
+const darkStreets = ['#16304f', '#1b3a5e', '#14375a', '#1d3456', '#183a63', '#1a3150', '#15345a', '#1c3b5f', '#173252', '#1b365c', '#163a58', '#1a3355'];
+
 export class VectorMap {
-  // opts: onPick(case), onCluster(cluster) (default: zoom in), onPoint(lon, lat), onView(bbox)
+  // opts: onPick(case), onCluster(cluster) (default: zoom in), onPoint(lon, lat), onView(bbox),
+  // dark (the wall's colours), heat (clusters drawn as a heat map), fitAlways (the whole district at every size)
   constructor(box, opts = {}) {
     this.box = box; this.opts = opts; this.points = []; this.clusters = []; this.marker = null; this.sel = null;
     this.canvas = h('canvas', { tabindex: 0, role: 'img', 'aria-label': t('map.label') });
@@ -71,7 +75,7 @@ export class VectorMap {
     this.w = r.width; this.hgt = r.height;
     this.canvas.width = Math.max(1, r.width * dpr); this.canvas.height = Math.max(1, r.height * dpr);
     this.dpr = dpr;
-    if (this.layer && !this.view) this.fit(this.layer.bbox); else this.draw();
+    if (this.layer && (!this.view || this.opts.fitAlways)) this.fit(this.layer.bbox); else this.draw();
   }
 
   // fit shows a lon/lat box.
@@ -175,19 +179,22 @@ export class VectorMap {
   paint() {
     const ctx = this.canvas.getContext('2d'), v = this.view, dpr = this.dpr;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = '#eef1f3'; ctx.fillRect(0, 0, this.w, this.hgt);
+    const dark = this.opts.dark;
+    ctx.fillStyle = dark ? '#07101f' : '#eef1f3'; ctx.fillRect(0, 0, this.w, this.hgt);
     if (this.layer.tiles) this.paintTiles(ctx);
     ctx.setTransform(dpr * v.s, 0, 0, dpr * v.s, dpr * (this.w / 2 - v.cx * v.s), dpr * (this.hgt / 2 - v.cy * v.s));
     const alpha = this.layer.tiles ? 0.45 : 1;
     ctx.globalAlpha = alpha;
-    this.streetPaths.forEach((p, i) => { ctx.fillStyle = streetColors[i % streetColors.length]; ctx.fill(p); });
+    const fills = dark ? darkStreets : streetColors;
+    this.streetPaths.forEach((p, i) => { ctx.fillStyle = fills[i % fills.length]; ctx.fill(p); });
     ctx.globalAlpha = 1;
     if (v.s > 2.5) { // unit grid edges: every cell is a subpath of its street
       ctx.strokeStyle = 'rgba(80,90,100,.25)'; ctx.lineWidth = 1 / v.s;
       for (const p of this.streetPaths) ctx.stroke(p);
     }
-    ctx.strokeStyle = '#7d1a1f'; ctx.lineWidth = 2 / v.s; ctx.stroke(this.outline);
+    ctx.strokeStyle = dark ? '#4fd1ff' : '#7d1a1f'; ctx.lineWidth = 2 / v.s; ctx.stroke(this.outline);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    if (this.opts.heat) { this.paintHeat(ctx); return; }
     for (const cl of this.clusters) {
       const [x, y] = this.toPx(cl.lon, cl.lat);
       const r = 6 + Math.min(14, Math.log2(cl.count + 1) * 2);
@@ -210,6 +217,29 @@ export class VectorMap {
       const [x, y] = this.toPx(this.marker[0], this.marker[1]);
       ctx.fillStyle = '#b4232a'; ctx.beginPath(); ctx.moveTo(x, y); ctx.arc(x, y - 14, 7, Math.PI * 0.8, Math.PI * 2.2); ctx.closePath(); ctx.fill();
       ctx.fillStyle = '#fff'; ctx.beginPath(); ctx.arc(x, y - 14, 3, 0, 7); ctx.fill();
+    }
+  }
+
+  // paintHeat draws each cluster as a glow whose size and warmth grow
+  // with its share of the largest; the largest few carry their count.
+  paintHeat(ctx) {
+    const max = Math.max(1, ...this.clusters.map(c => c.count));
+    const unit = Math.min(this.w, this.hgt) / 22;
+    ctx.globalCompositeOperation = 'lighter';
+    for (const cl of this.clusters) {
+      const [x, y] = this.toPx(cl.lon, cl.lat), f = Math.sqrt(cl.count / max), r = unit * (0.6 + 1.6 * f);
+      const g = ctx.createRadialGradient(x, y, 0, x, y, r);
+      const hot = f > 0.66 ? '255,70,60' : f > 0.33 ? '255,160,40' : '80,200,255';
+      g.addColorStop(0, `rgba(${hot},${0.35 + 0.5 * f})`); g.addColorStop(1, `rgba(${hot},0)`);
+      ctx.fillStyle = g; ctx.beginPath(); ctx.arc(x, y, r, 0, 7); ctx.fill();
+    }
+    ctx.globalCompositeOperation = 'source-over';
+    const top = [...this.clusters].sort((a, b) => b.count - a.count).slice(0, 8);
+    ctx.font = `600 ${Math.round(unit * 0.45)}px sans-serif`; ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
+    for (const cl of top) {
+      const [x, y] = this.toPx(cl.lon, cl.lat);
+      ctx.lineWidth = 3; ctx.strokeStyle = 'rgba(0,0,0,.7)'; ctx.strokeText(String(cl.count), x, y);
+      ctx.fillStyle = '#fff'; ctx.fillText(String(cl.count), x, y);
     }
   }
 
