@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -368,7 +369,7 @@ func (a *App) CreateToken(ctx context.Context, username, name string) (string, i
 }
 
 // ErrScope is a token scope that does not exist.
-var ErrScope = errors.New("scope must be screen (or none)")
+var ErrScope = errors.New("scope must be one of " + strings.Join(access.Scopes, ", ") + " (or none)")
 
 // CreateScopedToken issues an API token narrowed to scope
 // (access.ScopeScreen, or "" for the account's own reach). A screen token

@@ -75,7 +75,7 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, access.Princi
 			}
 			if p.Scope != "" && !(p.Scope == access.ScopeScreen && r.Context().Value(screenRoute{}) != nil) {
 				_ = s.app.Store.Audit(ctx, s.app.Now(), p.Username, p.AccountID, "forbidden", client(r), r.Method+" "+r.URL.Path+": a "+p.Scope+" token")
-				problem(w, http.StatusForbidden, "token_scope", "Authorization", "a screen token reads the command display's figures (GET /api/v1/dashboard) and nothing else")
+				problem(w, http.StatusForbidden, "token_scope", "Authorization", "this token is narrowed to the "+p.Scope+" scope and reaches only its routes (a screen token: GET /api/v1/dashboard)")
 				return
 			}
 			h(w, r, p)
