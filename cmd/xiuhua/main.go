@@ -249,6 +249,17 @@ func runDemo(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("Built in %s: %d streets, %d communities, %d grids, %d unit grids, %d categories, %d cases.\n",
 			time.Since(start).Round(100*time.Millisecond), res.Streets, res.Coms, res.Grids, res.UnitGrids, res.Categories, res.Cases)
+		a, err := newApp(ctx, c, st)
+		if err != nil {
+			return err
+		}
+		a.Photos = photos.Dir(filepath.Join(c.DataDir, "photos"))
+		cams, err := demo.Cameras(ctx, a, demo.CameraOptions{Seed: seed})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("Camera network over the old town: %d cameras, %d alarms in 30 days, %d reviewed at %.0f %% precision.\n",
+			cams.Cameras, cams.Alarms, cams.Reviewed, 100*cams.Precision)
 		logins = res.Logins
 	} else {
 		fmt.Printf("Using the existing demo in %s (run with -fresh to rebuild).\n", c.Target())

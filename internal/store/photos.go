@@ -59,11 +59,13 @@ func (s *Store) PhotoCases(ctx context.Context, photoID string) ([]*caseflow.Cas
 	return out, nil
 }
 
-// PhotoInUse reports whether any case names the photo (orphan uploads are
-// deleted after a while; these never are).
+// PhotoInUse reports whether any case names the photo, or an alarm waiting
+// for review has it as its snapshot (orphan uploads are deleted after a
+// while; these never are: an accepted alarm's snapshots are its case's).
 func (s *Store) PhotoInUse(ctx context.Context, photoID string) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM photo_refs WHERE photo_id = $1 LIMIT 1) t`, photoID).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM photo_refs WHERE photo_id = $1
+		UNION ALL SELECT 1 FROM alarms WHERE status = 'suspected' AND snapshots LIKE '%' || $1 || '%' LIMIT 1) t`, photoID).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: is photo %s in use: %w", photoID, err)
 	}

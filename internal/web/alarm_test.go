@@ -250,7 +250,7 @@ func alarmIntake(t *testing.T, d store.Dialect) {
 
 // alarmServer serves the demo city on an engine: the tests' SQLite copy,
 // or a small demo built in a PostgreSQL schema of its own.
-func alarmServer(t *testing.T, d store.Dialect) (*httptest.Server, *app.App) {
+func alarmServer(t testing.TB, d store.Dialect) (*httptest.Server, *app.App) {
 	t.Helper()
 	if d == store.SQLite {
 		return server(t)
