@@ -59,10 +59,10 @@ var cameraKinds = []struct {
 	auto            bool
 	weight          int
 }{
-	{"illegal_parking", "M09009", true, 3}, // 机动车乱停放: the plate is evidence enough
-	{"street_vending", "M09006", false, 4}, // 占道经营
+	{"illegal_parking", "M09009", true, 3},  // 机动车乱停放: the plate is evidence enough
+	{"street_vending", "M09006", false, 4},  // 占道经营
 	{"exposed_garbage", "M06010", false, 2}, // 暴露垃圾
-	{"piled_debris", "M06036", false, 1},   // 乱堆杂物
+	{"piled_debris", "M06036", false, 1},    // 乱堆杂物
 }
 
 // Cameras registers the camera network and plays a month of alarms
