@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/access"
@@ -381,11 +382,23 @@ func (a *App) dashboardNames(ctx context.Context) (map[string]map[string]string,
 	return out, nil
 }
 
+// bounds remembers the box of the unit grids of the index in use.
+var bounds struct {
+	sync.Mutex
+	ix *places.Index
+	b  store.Bound
+}
+
 // districtBound is the box around every unit grid.
 func (a *App) districtBound() (store.Bound, bool) {
 	ix := a.Index()
 	if ix == nil || ix.Len() == 0 {
 		return store.Bound{}, false
+	}
+	bounds.Lock()
+	defer bounds.Unlock()
+	if bounds.ix == ix {
+		return bounds.b, true
 	}
 	var b store.Bound
 	for i, u := range ix.Units() {
@@ -397,6 +410,7 @@ func (a *App) districtBound() (store.Bound, bool) {
 		b.MinLon, b.MinLat = min(b.MinLon, g.Min[0]), min(b.MinLat, g.Min[1])
 		b.MaxLon, b.MaxLat = max(b.MaxLon, g.Max[0]), max(b.MaxLat, g.Max[1])
 	}
+	bounds.ix, bounds.b = ix, b
 	return b, true
 }
 

@@ -199,6 +199,7 @@ func contribute(m map[aggKey]int64, c *caseflow.Case, callbacks []callback, sign
 		}
 	}
 	contributeLedger(add, c)
+	contributeStages(add, c)
 	contributeMap(func(tile int64, unitGrid, measure string, open, v int64) {
 		k := aggKey{mapGroup, unitGrid, measure, tile, open}
 		m[k] += sign * v
@@ -342,6 +343,28 @@ func contributeLedger(add func(g ledger.Group, key, measure string, day, cut int
 		if c.DuplicateOf != 0 {
 			add(g, mb[1], "duplicates", d, 0)
 		}
+	}
+}
+
+// stageGroup holds the district's cases reaching each stage by the day
+// they reach it (the command display's 今日 and 本月): reported, registered,
+// each lead task dispatched (returned or not: the dispatch happened) and
+// closed. StageDays reads it; stageSQL is the recount it must agree with.
+const stageGroup ledger.Group = "stage"
+
+// contributeStages adds sign × the case's share of the stage counts.
+func contributeStages(add func(g ledger.Group, key, measure string, day, cut int64), c *caseflow.Case) {
+	add(stageGroup, "", StageReported, DayOf(c.ReportedAt), 0)
+	if !c.RegisteredAt.IsZero() {
+		add(stageGroup, "", StageRegistered, DayOf(c.RegisteredAt), 0)
+	}
+	for _, t := range c.Tasks {
+		if t.Lead && !t.DispatchedAt.IsZero() {
+			add(stageGroup, "", StageDispatched, DayOf(t.DispatchedAt), 0)
+		}
+	}
+	if c.State == caseflow.Closed && !c.ClosedAt.IsZero() {
+		add(stageGroup, "", StageClosed, DayOf(c.ClosedAt), 0)
 	}
 }
 
@@ -598,7 +621,7 @@ func cloneCase(c *caseflow.Case) *caseflow.Case {
 
 // aggVersion is the version of contribute's definition: a table built by
 // another version is rebuilt at start-up.
-const aggVersion = 8
+const aggVersion = 9 // 9: the stage counts (stageGroup)
 
 // aggregatesBuilt reports whether eval_agg is complete and current; until
 // RebuildAggregates has run, evaluations and ledgers count the cases.

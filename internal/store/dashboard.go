@@ -36,30 +36,75 @@ var stageSQL = map[string]string{
 	StageClosed:     `SELECT (closed_at + 28800000) / 86400000, count(*) FROM cases WHERE state = 'closed' AND closed_at >= $1 AND closed_at < $2 GROUP BY 1`,
 }
 
-// StageDays counts what reached each stage in [from, to), by day (DayOf).
+// StageDays counts what reached each stage in [from, to), by day (DayOf):
+// the whole days from the maintained counts (stageGroup), the part-days at
+// either end (today so far) from the cases through each stage's time
+// index, so a month answers as fast at 10,000,000 cases as at 60,000.
 func (s *Store) StageDays(ctx context.Context, from, to time.Time) (map[string]map[int64]int64, error) {
 	out := map[string]map[int64]int64{}
 	for _, st := range Stages {
+		out[st] = map[int64]int64{}
+	}
+	if !to.After(from) {
+		return out, nil
+	}
+	first, last := DayOf(from), DayOf(to) // whole days: [first, last), from and to rounded inwards
+	if !dayAligned(from) {
+		first++
+	}
+	if !s.aggregatesBuilt(ctx) || first >= last {
+		return out, s.stageCounts(ctx, from, to, out)
+	}
+	dayStart := func(d int64) time.Time { return time.UnixMilli(d*86400000 - shanghaiOffsetMS) }
+	if err := s.stageCounts(ctx, from, dayStart(first), out); err != nil {
+		return nil, err
+	}
+	if err := s.stageCounts(ctx, dayStart(last), to, out); err != nil {
+		return nil, err
+	}
+	rows, err := rdb{s}.QueryContext(ctx, `SELECT measure, day, sum(n) FROM eval_agg
+		WHERE grp = $1 AND cut = 0 AND day >= $2 AND day < $3 AND key = '' GROUP BY measure, day`, stageGroup, first, last)
+	if err != nil {
+		return nil, fmt.Errorf("store: stage counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var d, n int64
+		if err := rows.Scan(&st, &d, &n); err != nil {
+			return nil, err
+		}
+		if out[st] != nil && n != 0 {
+			out[st][d] += n
+		}
+	}
+	return out, rows.Err()
+}
+
+// stageCounts adds the stages of [from, to) counted from the cases.
+func (s *Store) stageCounts(ctx context.Context, from, to time.Time, out map[string]map[int64]int64) error {
+	if !to.After(from) {
+		return nil
+	}
+	for _, st := range Stages {
 		rows, err := rdb{s}.QueryContext(ctx, stageSQL[st], from.UnixMilli(), to.UnixMilli())
 		if err != nil {
-			return nil, fmt.Errorf("store: stage %s: %w", st, err)
+			return fmt.Errorf("store: stage %s: %w", st, err)
 		}
-		days := map[int64]int64{}
 		for rows.Next() {
 			var d, n int64
 			if err := rows.Scan(&d, &n); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
-			days[d] += n
+			out[st][d] += n
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return err
 		}
-		out[st] = days
 	}
-	return out, nil
+	return nil
 }
 
 // Top lists: what a street, a unit (cases with an active task of it) or a
@@ -119,9 +164,9 @@ func (s *Store) TopCounts(ctx context.Context, by string, from, to, now time.Tim
 		}
 	} else {
 		key, join := topKeySQL(by)
-		rows, err := rdb{s}.QueryContext(ctx, `SELECT `+key+`, 'total', count(*) FROM cases c `+join+`
+		rows, err := rdb{s}.QueryContext(ctx, `SELECT `+key+`, 'total', count(DISTINCT c.id) FROM cases c `+join+`
 			WHERE c.reported_at >= $1 AND c.reported_at < $2 GROUP BY 1
-			UNION ALL SELECT `+key+`, c.state, count(*) FROM cases c `+join+`
+			UNION ALL SELECT `+key+`, c.state, count(DISTINCT c.id) FROM cases c `+join+`
 			WHERE c.reported_at >= $1 AND c.reported_at < $2 AND c.state IN ('closed', 'voided') GROUP BY 1, 2`, from.UnixMilli(), to.UnixMilli())
 		if err != nil {
 			return nil, fmt.Errorf("store: top %s: %w", by, err)
@@ -135,7 +180,7 @@ func (s *Store) TopCounts(ctx context.Context, by string, from, to, now time.Tim
 	key, join := topKeySQL(by)
 	rows, err := rdb{s}.QueryContext(ctx, `WITH o AS MATERIALIZED (SELECT id, street, category_id FROM cases
 		WHERE state IN (`+openUnsuspended+`) AND deadline < $1)
-		SELECT `+key+`, 'overdue', count(*) FROM o c `+join+` GROUP BY 1`, now.UnixMilli())
+		SELECT `+key+`, 'overdue', count(DISTINCT c.id) FROM o c `+join+` GROUP BY 1`, now.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("store: top %s overdue: %w", by, err)
 	}
@@ -150,7 +195,7 @@ func (s *Store) TopCounts(ctx context.Context, by string, from, to, now time.Tim
 func topKeySQL(by string) (key, join string) {
 	switch by {
 	case TopUnit:
-		return "CAST(t.unit_id AS TEXT)", "JOIN (SELECT DISTINCT case_id, unit_id FROM tasks WHERE state <> 'returned') t ON t.case_id = c.id"
+		return "CAST(t.unit_id AS TEXT)", "JOIN tasks t ON t.case_id = c.id AND t.state <> 'returned'"
 	case TopCategory:
 		return "c.category_id", ""
 	}
