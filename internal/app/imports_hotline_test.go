@@ -76,7 +76,7 @@ func importHotlineOrders(t *testing.T, a *app.App, st *store.Store) {
 		c.Reporter.Name != "张女士" || c.Reporter.Phone != "13912345678" || c.Rating != caseflow.RatingSatisfied || !c.CallbackDue.IsZero() {
 		t.Errorf("answered at the desk: %+v", c)
 	}
-	if in := evs[0].Data.Intake; in == nil || in.Type != caseflow.Consult || in.NoCallback || in.Elements == nil || in.Elements.Matter != "清运时间" {
+	if in := evs[0].Data.Intake; in == nil || in.Type != caseflow.Enquiry || in.NoCallback || in.Elements == nil || in.Elements.Matter != "清运时间" {
 		t.Errorf("the intake: %+v", evs[0].Data.Intake)
 	}
 	if len(evs) != 3 || evs[1].Action != caseflow.ActAnswer || evs[1].Data.Note != "每天早七点和晚六点清运" ||

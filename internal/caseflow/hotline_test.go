@@ -1,8 +1,10 @@
 package caseflow
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -181,5 +183,23 @@ func TestNoCallbackWhenDeclined(t *testing.T) {
 	}
 	if d.State != Closed || !d.CallbackDue.IsZero() {
 		t.Fatalf("answered by the department: %s, callback due %s", d.State, d.CallbackDue)
+	}
+}
+
+// Orders kept before the glossary's names read as the glossary's: an
+// event written with "consult" or "tip" is an enquiry or a tip-off.
+func TestRequestTypesReadTheirOldNames(t *testing.T) {
+	var in struct{ Intake Intake }
+	if err := json.Unmarshal([]byte(`{"Intake":{"type":"consult"}}`), &in); err != nil || in.Intake.Type != Enquiry {
+		t.Errorf("consult: %v %v", in.Intake.Type, err)
+	}
+	if err := json.Unmarshal([]byte(`{"Intake":{"type":"tip"}}`), &in); err != nil || in.Intake.Type != TipOff {
+		t.Errorf("tip: %v %v", in.Intake.Type, err)
+	}
+	if err := json.Unmarshal([]byte(`{"Intake":{"type":"complaint"}}`), &in); err != nil || in.Intake.Type != Complaint {
+		t.Errorf("complaint: %v %v", in.Intake.Type, err)
+	}
+	if b, _ := json.Marshal(Intake{Type: Enquiry}); !strings.Contains(string(b), `"type":"enquiry"`) {
+		t.Errorf("written as %s", b)
 	}
 }

@@ -396,16 +396,30 @@ type RequestType string
 
 // The request types of the 12345 hotlines.
 const (
-	Consult    RequestType = "consult"    // 咨询
+	Enquiry    RequestType = "enquiry"    // 咨询
 	Help       RequestType = "help"       // 求助
 	Complaint  RequestType = "complaint"  // 投诉
-	Tip        RequestType = "tip"        // 举报
+	TipOff     RequestType = "tip_off"    // 举报
 	Suggestion RequestType = "suggestion" // 建议
 	Praise     RequestType = "praise"     // 表扬
 )
 
 // RequestTypes in the order the desk offers them.
-var RequestTypes = []RequestType{Complaint, Help, Consult, Tip, Suggestion, Praise}
+var RequestTypes = []RequestType{Complaint, Help, Enquiry, TipOff, Suggestion, Praise}
+
+// UnmarshalText reads a request type, taking the names orders were kept
+// under before the glossary's (consult, tip) as the glossary's.
+func (t *RequestType) UnmarshalText(b []byte) error {
+	switch v := RequestType(b); v {
+	case "consult":
+		*t = Enquiry
+	case "tip":
+		*t = TipOff
+	default:
+		*t = v
+	}
+	return nil
+}
 
 // Intake is what the hotline operator recorded with the call, beyond the
 // caller's name and phone (Reporter): the request type, whether the

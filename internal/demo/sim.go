@@ -566,13 +566,13 @@ func (s *sim) callback(h *history, disp caseflow.Actor, reviewed bool) bool {
 func (s *sim) requestType() caseflow.RequestType {
 	switch x := s.rng.Float64(); {
 	case x < 0.45:
-		return caseflow.Consult
+		return caseflow.Enquiry
 	case x < 0.75:
 		return caseflow.Complaint
 	case x < 0.90:
 		return caseflow.Help
 	case x < 0.95:
-		return caseflow.Tip
+		return caseflow.TipOff
 	case x < 0.99:
 		return caseflow.Suggestion
 	}
@@ -598,11 +598,11 @@ func (s *sim) deskOutcome(h *history, rt caseflow.RequestType, t time.Time) bool
 		h.do(at, caseflow.Command{Action: caseflow.ActWithdraw, Actor: op, Reason: "来电人表示问题已自行解决"})
 		return true
 	}
-	answered := map[caseflow.RequestType]float64{caseflow.Consult: 0.95, caseflow.Suggestion: 0.7, caseflow.Praise: 1, caseflow.Help: 0.15, caseflow.Complaint: 0.1}[rt]
+	answered := map[caseflow.RequestType]float64{caseflow.Enquiry: 0.95, caseflow.Suggestion: 0.7, caseflow.Praise: 1, caseflow.Help: 0.15, caseflow.Complaint: 0.1}[rt]
 	if s.rng.Float64() >= answered {
 		return false
 	}
-	note := map[caseflow.RequestType]string{caseflow.Consult: "已按知识库答复来电人办理时间和办理地点", caseflow.Suggestion: "已记录来电人的建议，转相关部门参考",
+	note := map[caseflow.RequestType]string{caseflow.Enquiry: "已按知识库答复来电人办理时间和办理地点", caseflow.Suggestion: "已记录来电人的建议，转相关部门参考",
 		caseflow.Praise: "已记录来电人的表扬，转达相关单位", caseflow.Help: "已告知来电人求助渠道和联系电话", caseflow.Complaint: "已向来电人解释相关规定，来电人表示理解"}[rt]
 	// Four in ten callers answered at the desk decline a callback; the
 	// others are called back within a working day or two, nearly all

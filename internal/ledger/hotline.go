@@ -100,8 +100,8 @@ var (
 		"市民热线": caseflow.ChannelHotline, "电话": caseflow.ChannelHotline, "网格员上报": caseflow.ChannelPatrol, "网格巡查": caseflow.ChannelPatrol,
 		"巡查": caseflow.ChannelPatrol, "网格员": caseflow.ChannelPatrol, "监督员上报": caseflow.ChannelPatrol, "网站": caseflow.ChannelWeb,
 		"网上": caseflow.ChannelWeb, "公众上报": caseflow.ChannelWeb, "市民上报": caseflow.ChannelWeb, "导入": caseflow.ChannelImport, "历史台账": caseflow.ChannelImport}
-	requestWords = map[string]caseflow.RequestType{"咨询": caseflow.Consult, "求助": caseflow.Help, "投诉": caseflow.Complaint, "举报": caseflow.Tip,
-		"建议": caseflow.Suggestion, "表扬": caseflow.Praise, "enquiry": caseflow.Consult, "tip_off": caseflow.Tip}
+	requestWords = map[string]caseflow.RequestType{"咨询": caseflow.Enquiry, "求助": caseflow.Help, "投诉": caseflow.Complaint, "举报": caseflow.TipOff,
+		"建议": caseflow.Suggestion, "表扬": caseflow.Praise, "consult": caseflow.Enquiry, "tip": caseflow.TipOff}
 	urgencyWords = map[string]caseflow.Urgency{"一般": caseflow.Normal, "普通": caseflow.Normal, "紧急": caseflow.Urgent, "特急": caseflow.Immediate,
 		"特别紧急": caseflow.Immediate}
 	outcomeWords = map[string]Outcome{"派遣": OutcomeDispatched, "派单": OutcomeDispatched, "交办": OutcomeDispatched, "转派": OutcomeDispatched,
@@ -179,7 +179,7 @@ func parseOrder(rr rowReader, r ImportRow, seen map[string]int, c Checks) Order 
 		case typeText == "":
 			need(FRequestType, "a 12345 order (with a caller or the five elements) needs its request type: 咨询, 求助, 投诉, 举报, 建议 or 表扬")
 		case !ok:
-			bad(FRequestType, "unknown request type %q (咨询, 求助, 投诉, 举报, 建议, 表扬 or consult, help, complaint, tip, suggestion, praise)", typeText)
+			bad(FRequestType, "unknown request type %q (咨询, 求助, 投诉, 举报, 建议, 表扬 or enquiry, help, complaint, tip_off, suggestion, praise)", typeText)
 		default:
 			in.Type = t
 		}

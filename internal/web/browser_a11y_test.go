@@ -41,7 +41,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	// An enquiry answered at the desk, its callback due.
 	op := tokenOf(t, a, "operator1")
 	j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "想问垃圾清运是几点", "lon": some[0].Point.Lon, "lat": some[0].Point.Lat,
-		"request_type": "consult", "caller": map[string]any{"phone": "13600004321", "callback": true}})
+		"request_type": "enquiry", "caller": map[string]any{"phone": "13600004321", "callback": true}})
 	code, out, _ := send(t, "POST", s.URL+"/api/v1/cases", op, bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
 	var due struct{ Number string }
 	if code != 201 || json.Unmarshal([]byte(out), &due) != nil {

@@ -696,7 +696,7 @@ func TestBrowserStartPages(t *testing.T) {
 	report(t, s.URL, tokenOf(t, a, "operator1"), here.Point, "居民来电：巷口垃圾堆积")
 	// An enquiry answered at the desk: its caller waits to be called back.
 	j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "咨询垃圾清运时间", "lon": lon, "lat": lat,
-		"request_type": "consult", "caller": map[string]any{"phone": "13600001234", "callback": true}})
+		"request_type": "enquiry", "caller": map[string]any{"phone": "13600001234", "callback": true}})
 	code, body, _ := send(t, "POST", s.URL+"/api/v1/cases", tokenOf(t, a, "operator1"), bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
 	var enquiry struct{ Number string }
 	if code != 201 || json.Unmarshal([]byte(body), &enquiry) != nil {

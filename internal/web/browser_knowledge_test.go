@@ -58,7 +58,7 @@ func TestBrowserDeskAnswersFromTheKnowledgeBase(t *testing.T) {
 	p.do("desk size", chromedp.EmulateViewport(1400, 900))
 
 	// The order: an enquiry, placed by the map of the first case's point.
-	p.do("the enquiry", chromedp.SetValue(chromedp.CSS(`#in-type`), "consult"), chromedp.SendKeys(chromedp.CSS(`#in-matter`), "咨询早市收摊时间"),
+	p.do("the enquiry", chromedp.SetValue(chromedp.CSS(`#in-type`), "enquiry"), chromedp.SendKeys(chromedp.CSS(`#in-matter`), "咨询早市收摊时间"),
 		chromedp.SendKeys(chromedp.CSS(`#in-when`), "每天早上"), chromedp.SendKeys(chromedp.CSS(`#in-description`), "问早市几点收摊"))
 	short := placeName(t, a, all[0].Place.Community)
 	p.do("the place", chromedp.SendKeys(chromedp.CSS(`#in-place`), short))

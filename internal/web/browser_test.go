@@ -837,7 +837,7 @@ func TestBrowserOperatorTakesACall(t *testing.T) {
 	// An enquiry answered at the desk: filed with Ctrl+Enter, then answered
 	// from its file; closed as answered, never registered.
 	p.do("desk size", chromedp.EmulateViewport(1400, 900))
-	p.do("an enquiry", chromedp.SetValue(chromedp.CSS(`#in-type`), "consult"), chromedp.SendKeys(chromedp.CSS(`#in-description`), "想问垃圾清运是几点"),
+	p.do("an enquiry", chromedp.SetValue(chromedp.CSS(`#in-type`), "enquiry"), chromedp.SendKeys(chromedp.CSS(`#in-description`), "想问垃圾清运是几点"),
 		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	p.wait("filed", `document.querySelector('#in-done') && document.querySelector('#in-done').dataset.number !== '`+first+`'`)
 	second := p.eval(`document.querySelector('#in-done').dataset.number`)
@@ -847,7 +847,7 @@ func TestBrowserOperatorTakesACall(t *testing.T) {
 	if c2.State != caseflow.Closed || c2.CloseType != caseflow.CloseAnswered || !c2.RegisteredAt.IsZero() {
 		t.Fatalf("the enquiry answered at the desk: %s %s registered %v", c2.State, c2.CloseType, c2.RegisteredAt)
 	}
-	if evs, _ := a.Store.Events(ctx, c2.ID); evs[0].Data.Intake == nil || evs[0].Data.Intake.Type != caseflow.Consult {
+	if evs, _ := a.Store.Events(ctx, c2.ID); evs[0].Data.Intake == nil || evs[0].Data.Intake.Type != caseflow.Enquiry {
 		t.Fatalf("the enquiry's intake: %+v", evs[0].Data.Intake)
 	}
 }

@@ -189,7 +189,7 @@ func TestHotlineNoCallbackWhenDeclined(t *testing.T) {
 	var numbers []string
 	for _, accepts := range []bool{false, true} {
 		j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "想问垃圾清运是几点", "lon": all[0].Point.Lon, "lat": all[0].Point.Lat,
-			"request_type": "consult", "caller": map[string]any{"phone": "13912340001", "callback": accepts}})
+			"request_type": "enquiry", "caller": map[string]any{"phone": "13912340001", "callback": accepts}})
 		code, out, _ := send(t, "POST", s.URL+"/api/v1/cases", op, bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
 		var made struct{ Number string }
 		if code != 201 || json.Unmarshal([]byte(out), &made) != nil {

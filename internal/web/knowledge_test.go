@@ -205,7 +205,7 @@ func TestAnswerCitesKnowledge(t *testing.T) {
 	op := tokenOf(t, a, "operator1")
 	all, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1})
 	j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "问早市几点收摊", "lon": all[0].Point.Lon, "lat": all[0].Point.Lat,
-		"request_type": "consult", "caller": map[string]any{"phone": "13912345678"}})
+		"request_type": "enquiry", "caller": map[string]any{"phone": "13912345678"}})
 	code, out, _ := send(t, "POST", s.URL+"/api/v1/cases", op, bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
 	var c struct{ Number string }
 	if code != 201 || json.Unmarshal([]byte(out), &c) != nil {

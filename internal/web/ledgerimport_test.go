@@ -158,7 +158,7 @@ func TestLedgerImportOverHTTP(t *testing.T) {
 		t.Fatalf("imported: %+v %v", c, err)
 	}
 	evs, _ := a.Store.Events(ctx, c.ID)
-	if evs[0].Data.Attributes["stalls"] != "5" || evs[0].Data.Intake == nil || evs[0].Data.Intake.Type != caseflow.Consult {
+	if evs[0].Data.Attributes["stalls"] != "5" || evs[0].Data.Intake == nil || evs[0].Data.Intake.Type != caseflow.Enquiry {
 		t.Errorf("the first event: %+v", evs[0].Data)
 	}
 	if c, _ := a.Store.CaseByNumber(ctx, "T-2"); c.Urgency != caseflow.Urgent || c.State != caseflow.Registered {

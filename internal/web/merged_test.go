@@ -22,7 +22,7 @@ func TestMergedOrdersFollowTheirParent(t *testing.T) {
 	seed, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1})
 	call := func(phone string) string {
 		j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "垃圾清运点几点收垃圾", "lon": seed[0].Point.Lon, "lat": seed[0].Point.Lat,
-			"request_type": "consult", "caller": map[string]any{"phone": phone, "callback": true}})
+			"request_type": "enquiry", "caller": map[string]any{"phone": phone, "callback": true}})
 		code, out, _ := send(t, "POST", s.URL+"/api/v1/cases", op, bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
 		var c struct{ Number string }
 		if code != 201 || json.Unmarshal([]byte(out), &c) != nil {

@@ -68,7 +68,7 @@ func TestQueueCountsAgreeWithListsAndRawCases(t *testing.T) {
 	}
 	// An enquiry answered at the desk waits for its callback.
 	j, _ := json.Marshal(map[string]any{"category": "M06011", "description": "咨询垃圾清运时间", "lon": all[0].Point.Lon, "lat": all[0].Point.Lat,
-		"request_type": "consult", "caller": map[string]any{"phone": "13600001234", "callback": true}})
+		"request_type": "enquiry", "caller": map[string]any{"phone": "13600001234", "callback": true}})
 	code, body, _ := send(t, "POST", s.URL+"/api/v1/cases", tokenOf(t, a, "operator1"), bytes.NewReader(j), map[string]string{"Content-Type": "application/json"})
 	var enquiry struct{ Number string }
 	if code != 201 || json.Unmarshal([]byte(body), &enquiry) != nil {

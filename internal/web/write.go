@@ -379,7 +379,7 @@ func (d deskCall) intake(p access.Principal, reporter *caseflow.Reporter) (*case
 		return nil, &refusal{Code: "invalid", Field: "caller", Detail: "only the hotline desk (operators, dispatchers) records a caller and a request type"}
 	}
 	if !slices.Contains(caseflow.RequestTypes, d.RequestType) {
-		return nil, &refusal{Code: "invalid", Field: "request_type", Detail: "request_type is one of complaint, help, consult, tip, suggestion, praise"}
+		return nil, &refusal{Code: "invalid", Field: "request_type", Detail: "request_type is one of complaint, help, enquiry, tip_off, suggestion, praise"}
 	}
 	intake := &caseflow.Intake{Type: d.RequestType}
 	if e := d.Elements; e != nil {

@@ -9,7 +9,7 @@ import { renderCase } from './casepanel.js';
 import { placeIndex, searchPlaces } from './places.js';
 import { deskPanel } from './knowledge.js';
 
-const types = ['complaint', 'help', 'consult', 'tip', 'suggestion', 'praise'];
+const types = ['complaint', 'help', 'enquiry', 'tip_off', 'suggestion', 'praise'];
 
 export async function render(main, me) {
   const cat = await catalog();
