@@ -12,7 +12,6 @@ import (
 
 	"github.com/xiuhua/xiuhua/internal/access"
 	"github.com/xiuhua/xiuhua/internal/calendar"
-	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/places"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
@@ -227,14 +226,8 @@ func (a *App) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, erro
 			c.Deadline = c.Deadline.In(loc)
 		}
 	}
-	n, err := a.Store.CountCases(ctx)
-	if err != nil {
+	if out.Open, err = a.Store.OpenCount(ctx); err != nil {
 		return nil, err
-	}
-	for st, v := range n {
-		if caseflow.State(st).Open() {
-			out.Open += v
-		}
 	}
 
 	// The heat map: open cases counted per grid (the map's clusters).

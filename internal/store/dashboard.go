@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/caseflow"
@@ -314,4 +315,21 @@ func (s *Store) StreetCategoryCounts(ctx context.Context, from, to time.Time) ([
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// OpenCount counts the open cases (every state but closed and voided)
+// through the (state, deadline) index: few, however many are closed.
+func (s *Store) OpenCount(ctx context.Context) (int64, error) {
+	var open []string
+	for _, st := range caseflow.States {
+		if st.Open() {
+			open = append(open, "'"+string(st)+"'")
+		}
+	}
+	var n int64
+	err := (rdb{s}).QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE state IN (`+strings.Join(open, ", ")+`)`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: open cases: %w", err)
+	}
+	return n, nil
 }
