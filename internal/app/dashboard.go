@@ -92,8 +92,8 @@ type CaseList struct {
 	Cases []store.ScreenCase `json:"cases"`
 }
 
-// Focus is the street × category pair reported most in the last Days days,
-// with the Days before: the sentence "近7天 鼓楼街道 积存垃圾渣土 问题较突出，
+// Focus is the street × category pair reported most in the last Days days
+// (today and the days before it, whole days), with the Days before: the sentence "近7天 鼓楼街道 积存垃圾渣土 问题较突出，
 // 较前7天上升 35%" is written from it at the edge.
 type Focus struct {
 	Days         int      `json:"days"`
@@ -241,7 +241,8 @@ func (a *App) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, erro
 
 	// The sentence: the pair reported most in the last 7 days.
 	f := &Focus{Days: FocusDays}
-	last, err := a.Store.StreetCategoryCounts(ctx, now.AddDate(0, 0, -FocusDays), now)
+	day := store.DayOf(now) // 近7天: today and the six days before
+	last, err := a.Store.StreetCategoryCounts(ctx, day-FocusDays+1, day+1)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +252,7 @@ func (a *App) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, erro
 		}
 	}
 	if f.Count > 0 {
-		before, err := a.Store.StreetCategoryCounts(ctx, now.AddDate(0, 0, -2*FocusDays), now.AddDate(0, 0, -FocusDays))
+		before, err := a.Store.StreetCategoryCounts(ctx, day-2*FocusDays+1, day-FocusDays+1)
 		if err != nil {
 			return nil, err
 		}

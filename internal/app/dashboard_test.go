@@ -62,6 +62,17 @@ func TestDashboardAgreesOnBothEngines(t *testing.T) {
 		if len(d.Top["street"]) < 3 {
 			t.Errorf("only %d streets ranked", len(d.Top["street"]))
 		}
+		// The week's focus: the pair reported most today and the six days before.
+		today := time.Date(2026, 11, 20, 0, 0, 0, 0, calendar.Shanghai)
+		var street, cat string
+		var n int64
+		if err := st.DB().QueryRowContext(ctx, `SELECT street, category_id, count(*) FROM cases WHERE reported_at >= $1 AND reported_at < $2 AND street <> ''
+			GROUP BY street, category_id ORDER BY count(*) DESC, street || category_id LIMIT 1`, today.AddDate(0, 0, -6).UnixMilli(), today.AddDate(0, 0, 1).UnixMilli()).Scan(&street, &cat, &n); err != nil {
+			t.Fatal(err)
+		}
+		if d.Focus == nil || d.Focus.Street != street || d.Focus.Category != cat || d.Focus.Count != n {
+			t.Errorf("focus: %+v, recounted %s %s %d", d.Focus, street, cat, n)
+		}
 		if want := count(`SELECT count(*) FROM cases WHERE state NOT IN ('closed', 'voided', 'suspended') AND deadline < $1`, end.UnixMilli()); d.Overdue.Total != want {
 			t.Errorf("overdue: %d, recounted %d", d.Overdue.Total, want)
 		}

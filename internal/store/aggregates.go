@@ -352,9 +352,14 @@ func contributeLedger(add func(g ledger.Group, key, measure string, day, cut int
 // closed. StageDays reads it; stageSQL is the recount it must agree with.
 const stageGroup ledger.Group = "stage"
 
+// pairGroup holds the cases reported by street × category ("street/category")
+// and report day: the week's focus sentence (StreetCategoryCounts).
+const pairGroup ledger.Group = "stage.pair"
+
 // contributeStages adds sign × the case's share of the stage counts.
 func contributeStages(add func(g ledger.Group, key, measure string, day, cut int64), c *caseflow.Case) {
 	add(stageGroup, "", StageReported, DayOf(c.ReportedAt), 0)
+	add(pairGroup, c.Place.Street+"/"+c.CategoryID, StageReported, DayOf(c.ReportedAt), 0)
 	if !c.RegisteredAt.IsZero() {
 		add(stageGroup, "", StageRegistered, DayOf(c.RegisteredAt), 0)
 	}
@@ -621,7 +626,7 @@ func cloneCase(c *caseflow.Case) *caseflow.Case {
 
 // aggVersion is the version of contribute's definition: a table built by
 // another version is rebuilt at start-up.
-const aggVersion = 9 // 9: the stage counts (stageGroup)
+const aggVersion = 10 // 9: the stage counts (stageGroup); 10: street × category (pairGroup)
 
 // aggregatesBuilt reports whether eval_agg is complete and current; until
 // RebuildAggregates has run, evaluations and ledgers count the cases.

@@ -296,23 +296,31 @@ type PairCount struct {
 	Count    int64  `json:"count"`
 }
 
-// StreetCategoryCounts counts the cases reported in [from, to) by street
-// and category (duplicates too: a repeat report is a sign the problem
-// stands out).
-func (s *Store) StreetCategoryCounts(ctx context.Context, from, to time.Time) ([]PairCount, error) {
-	rows, err := rdb{s}.QueryContext(ctx, `SELECT street, category_id, count(*) FROM cases
-		WHERE reported_at >= $1 AND reported_at < $2 GROUP BY street, category_id`, from.UnixMilli(), to.UnixMilli())
+// StreetCategoryCounts counts the cases reported on the days [from, to)
+// (DayOf) by street and category (duplicates too: a repeat report is a
+// sign the problem stands out), from the maintained counts once built.
+func (s *Store) StreetCategoryCounts(ctx context.Context, from, to int64) ([]PairCount, error) {
+	q, args := `SELECT street || '/' || category_id, count(*) FROM cases WHERE reported_at >= $1 AND reported_at < $2 GROUP BY street, category_id`,
+		[]any{from*86400000 - shanghaiOffsetMS, to*86400000 - shanghaiOffsetMS}
+	if s.aggregatesBuilt(ctx) {
+		q, args = `SELECT key, sum(n) FROM eval_agg WHERE grp = $1 AND cut = 0 AND day >= $2 AND day < $3 GROUP BY key`, []any{pairGroup, from, to}
+	}
+	rows, err := rdb{s}.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: street × category: %w", err)
 	}
 	defer rows.Close()
 	var out []PairCount
 	for rows.Next() {
+		var key string
 		var p PairCount
-		if err := rows.Scan(&p.Street, &p.Category, &p.Count); err != nil {
+		if err := rows.Scan(&key, &p.Count); err != nil {
 			return nil, err
 		}
-		out = append(out, p)
+		p.Street, p.Category, _ = strings.Cut(key, "/")
+		if p.Count != 0 {
+			out = append(out, p)
+		}
 	}
 	return out, rows.Err()
 }

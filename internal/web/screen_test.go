@@ -345,7 +345,7 @@ func TestScreenFiguresRecounted(t *testing.T) {
 		}
 		return out
 	}
-	last, before := pairs(now.AddDate(0, 0, -7), now), pairs(now.AddDate(0, 0, -14), now.AddDate(0, 0, -7))
+	last, before := pairs(today.AddDate(0, 0, -6), today.AddDate(0, 0, 1)), pairs(today.AddDate(0, 0, -13), today.AddDate(0, 0, -6))
 	var best [2]string
 	for k, n := range last {
 		if k[0] != "" && (n > last[best] || n == last[best] && k[0]+k[1] < best[0]+best[1]) {
