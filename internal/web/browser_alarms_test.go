@@ -116,3 +116,57 @@ func TestBrowserSuspectedAlarms(t *testing.T) {
 		t.Fatalf("the accepted case lacks the alarm's snapshot: %+v", evs)
 	}
 }
+
+// TestBrowserDeviceRegistry: the administrator registers a camera by
+// clicking its place on the map (a bad threshold is refused in Chinese,
+// naming the field, and writes nothing), sees it with its grid, and turns
+// it off; at 1366×768 and 390×844.
+func TestBrowserDeviceRegistry(t *testing.T) {
+	bctx := browser(t)
+	s, a := server(t)
+	ctx := context.Background()
+	p := &page{t: t, ctx: bctx, base: s.URL, dir: shots(t)}
+	p.do("desk size", chromedp.EmulateViewport(1366, 768))
+	p.login("admin")
+	p.do("open devices", chromedp.Navigate(s.URL+"/app#/admin"), chromedp.WaitVisible(chromedp.CSS(`[data-section="devices"]`)),
+		chromedp.Click(chromedp.CSS(`[data-section="devices"]`)), chromedp.WaitVisible(chromedp.CSS(`#device-form canvas`)))
+	p.wait("map drawn", `document.querySelector('#device-form canvas').width > 10`)
+	p.do("place on the map", chromedp.SendKeys(chromedp.CSS(`#device-form [name=code]`), "GL-101"),
+		chromedp.SendKeys(chromedp.CSS(`#device-form [name=name]`), "鼓楼西街口"))
+	p.eval(`(document.querySelector('#device-form canvas').scrollIntoView({block: 'center'}), 'ok')`)
+	x := atoi(p.eval(`String(Math.round(document.querySelector('#device-form canvas').getBoundingClientRect().left + document.querySelector('#device-form canvas').getBoundingClientRect().width / 2))`))
+	y := atoi(p.eval(`String(Math.round(document.querySelector('#device-form canvas').getBoundingClientRect().top + document.querySelector('#device-form canvas').getBoundingClientRect().height / 2))`))
+	// The map takes its point once its layer is drawn: tap until it does.
+	for range 40 {
+		p.do("tap the map", chromedp.MouseClickXY(float64(x), float64(y)))
+		if p.eval(`document.querySelector('#device-form [name=lon]').value`) != "" {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	p.wait("point taken", `document.querySelector('#device-form [name=lon]').value !== ''`)
+	p.eval(`(() => { const x = document.querySelector('#device-form [name=threshold]'); x.value = '3'; return 'ok' })()`)
+	p.do("bad threshold", chromedp.Click(chromedp.CSS(`[data-device-save="new"]`)))
+	p.wait("refused in Chinese", `document.querySelector('#device-form [role=alert]').textContent.includes('置信度阈值')`)
+	if ds, _ := a.Store.Devices(ctx); len(ds) != 0 {
+		t.Fatalf("a refused camera was written: %+v", ds)
+	}
+	p.eval(`(() => { const x = document.querySelector('#device-form [name=threshold]'); x.value = '0.6'; return 'ok' })()`)
+	p.do("register", chromedp.Click(chromedp.CSS(`[data-device-save="new"]`)))
+	p.wait("listed", `!!document.querySelector('tr[data-device="GL-101"]')`)
+	p.shot("devices-1366")
+	ds, _ := a.Store.Devices(ctx)
+	if len(ds) != 1 || ds[0].Grid == "" || ds[0].Name != "鼓楼西街口" || len(ds[0].Raises) != 1 || !ds[0].Raises[0].Auto {
+		t.Fatalf("registered: %+v", ds)
+	}
+	p.do("turn off", chromedp.Click(chromedp.CSS(`[data-toggle-device="GL-101"]`)), chromedp.WaitVisible(chromedp.CSS(`#confirm-ok`)),
+		chromedp.Click(chromedp.CSS(`#confirm-ok`)))
+	p.wait("off", `document.querySelector('tr[data-device="GL-101"]') && document.querySelector('tr[data-device="GL-101"]').textContent.includes('已停用')`)
+	if ds, _ := a.Store.Devices(ctx); ds[0].Active {
+		t.Fatal("the camera is still active")
+	}
+	p.do("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	p.do("reload on the phone", chromedp.Navigate(s.URL+"/app#/admin"), chromedp.WaitVisible(chromedp.CSS(`[data-section="devices"]`)),
+		chromedp.Click(chromedp.CSS(`[data-section="devices"]`)), chromedp.WaitVisible(chromedp.CSS(`tr[data-device="GL-101"]`)))
+	p.shot("devices-390")
+}

@@ -9,8 +9,9 @@
 import { api, catalog, confirmDialog, contactsForm, errText, fieldName, fill, fmtTime, h, lang, problemText, sendsTable, t, toast } from './lib.js';
 import { units } from './casepanel.js';
 import { rulesView } from './rules.js';
+import { devicesView } from './devices.js';
 
-const sections = ['dispatch', 'users', 'grids', 'ledger', 'catalog', 'calendar', 'webhooks', 'notify', 'robots', 'sends'];
+const sections = ['dispatch', 'users', 'grids', 'ledger', 'catalog', 'calendar', 'webhooks', 'notify', 'robots', 'sends', 'devices'];
 const roles = ['grid_worker', 'operator', 'dispatcher', 'handler', 'leader', 'admin'];
 const steps = ['register', 'dispatch', 'contact', 'handle', 'arbitrate', 'rework', 'check', 'close', 'callback', 'review', 'reply'];
 const limitUnits = ['working_days', 'working_hours', 'hours', 'minutes'];
@@ -147,6 +148,8 @@ function holidayRows(hol, imported) {
 const pageSize = 50;
 
 const views = {
+  // 摄像头与传感器: the camera and sensor registry with each one's false-alarm rate.
+  devices: devicesView,
   async dispatch(me) {
     const [r, cat, us] = await Promise.all([api('GET', '/api/v1/dispatch-rules'), catalog(), units()]);
     const byCode = new Map(us.list.map(u => [u.code, u.name]));
