@@ -366,3 +366,46 @@ func alarmFlood(t *testing.T, d store.Dialect) {
 		t.Fatalf("replayed flood: %v and %d cases, first %v", again, cases, first)
 	}
 }
+
+// TestHikvisionPush: an iSecure Center OnEventNotify push through the
+// real handler: a camera registered by its srcIndex with its numeric
+// event type mapped to 占道经营 queues as 疑似, the stop of the same event
+// counts as its repeat, the picture update adds nothing, and a push
+// without the platform's name is refused naming source.
+func TestHikvisionPush(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	cs, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1})
+	pt := cs[0].Point
+	d := &alarm.Device{Source: "hik-isc", Code: "dce03e98c2aa44169a8c9694d40139b6", Name: "华严寺街", Kind: alarm.Video,
+		Point: alarm.Point{Lon: pt.Lon, Lat: pt.Lat}, Threshold: 0.6, Active: true,
+		Raises: []alarm.Raise{{Category: "M09006", Events: []string{"131588"}}}}
+	if err := a.SaveDevice(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := a.CreateScopedToken(ctx, "admin", "iSC", "alarms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := a.Now().In(alarm.Beijing).Format("2006-01-02T15:04:05.000-07:00")
+	body := `{"method": "OnEventNotify", "params": {"ability": "event_vss", "sendTime": "` + at + `", "events": [
+		{"eventId": "e-1", "eventLvl": 2, "status": 1, "srcIndex": "dce03e98c2aa44169a8c9694d40139b6", "srcType": "camera", "eventType": 131588, "happenTime": "` + at + `", "data": {"confidence": 91}},
+		{"eventId": "e-1", "status": 2, "srcIndex": "dce03e98c2aa44169a8c9694d40139b6", "srcType": "camera", "eventType": 131588, "happenTime": "` + at + `"},
+		{"eventId": "e-1", "status": 5, "srcIndex": "dce03e98c2aa44169a8c9694d40139b6", "srcType": "camera", "eventType": 131588, "happenTime": "` + at + `"}]}}`
+	h := map[string]string{"Content-Type": "application/json"}
+	if code, out, _ := send(t, "POST", s.URL+"/api/v1/alarms?format=hikvision", token, strings.NewReader(body), h); code != 400 || !strings.Contains(out, `"field":"source"`) {
+		t.Fatalf("without source: %d %s", code, out)
+	}
+	code, out, _ := send(t, "POST", s.URL+"/api/v1/alarms?format=hikvision&source=hik-isc", token, strings.NewReader(body), h)
+	var got struct {
+		Alarms []struct{ Status, Reason string } `json:"alarms"`
+	}
+	json.Unmarshal([]byte(out), &got)
+	if code != 200 || len(got.Alarms) != 2 || got.Alarms[0].Status != "suspected" || got.Alarms[1].Status != "repeat" || got.Alarms[1].Reason != "open_review" {
+		t.Fatalf("OnEventNotify: %d %s", code, out)
+	}
+	if n, _ := a.Store.SuspectedCount(ctx); n != 1 {
+		t.Fatalf("%d suspected, want 1", n)
+	}
+}
+
