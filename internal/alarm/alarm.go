@@ -18,11 +18,17 @@
 //	| 5  | outside the device's active hours (Beijing time)        | drop     | outside_hours        |
 //	| 6  | confidence below the device's threshold                 | drop     | below_threshold      |
 //	| 7  | seen for less than the device's dwell time              | drop     | dwell                |
-//	| 8  | a case from the same device and category is open        | repeat   | open_case            |
-//	| 9  | an alarm of the same device and category awaits review  | repeat   | open_review          |
-//	| 10 | a stop event with nothing open                          | drop     | stop                 |
-//	| 11 | the device registers this category by itself            | register | auto                 |
-//	| 12 | otherwise                                               | review   | review (疑似)        |
+//	| 8  | that case waits for its check (核查), the category       | repeat   | check_evidence       |
+//	|    | supplies check evidence and the alarm is a stop or       |          |                      |
+//	|    | carries a fresh snapshot                                 |          |                      |
+//	| 9  | a case from the same device and category is open        | repeat   | open_case            |
+//	| 10 | an alarm of the same device and category awaits review  | repeat   | open_review          |
+//	| 11 | a stop event with nothing open                          | drop     | stop                 |
+//	| 12 | the device registers this category by itself            | register | auto                 |
+//	| 13 | otherwise                                               | review   | review (疑似)        |
+//
+// Row 8 is the camera's check evidence: the alarm is kept on the case for
+// the person who checks it, who still decides (the check stays theirs).
 //
 // A dropped alarm is still kept (with its reason), so the false-alarm
 // and drop rates can be recounted from the raw alarms.
@@ -201,8 +207,9 @@ var Outcomes = []Outcome{Register, Review, Repeat, Drop}
 // Open is what is open for an alarm's device and category: a case it (or
 // an earlier alarm) filed, or an alarm waiting in the review queue.
 type Open struct {
-	Case   int64
-	Review int64
+	Case     int64
+	Checking bool // the case waits for its check (pending_check)
+	Review   int64
 }
 
 // Decision is Decide's answer: the outcome, the reason (a rules-table
@@ -240,6 +247,10 @@ var Rules = []Rule{
 	{"seen for less than the device's dwell time", Drop, "dwell", func(a *Alarm, d *Device, _ Raise, _ bool, _ Open) bool {
 		return a.Phase != Stop && a.Seen < d.Dwell
 	}},
+	{"a case from the same device and category waits for its check, and the alarm is check evidence", Repeat, "check_evidence",
+		func(a *Alarm, _ *Device, r Raise, _ bool, o Open) bool {
+			return o.Case != 0 && o.Checking && r.Evidence && (a.Phase == Stop || len(a.Snapshots) > 0)
+		}},
 	{"a case from the same device and category is open", Repeat, "open_case", func(_ *Alarm, _ *Device, _ Raise, _ bool, o Open) bool { return o.Case != 0 }},
 	{"an alarm of the same device and category awaits review", Repeat, "open_review", func(_ *Alarm, _ *Device, _ Raise, _ bool, o Open) bool { return o.Review != 0 }},
 	{"a stop event with nothing open", Drop, "stop", func(a *Alarm, _ *Device, _ Raise, _ bool, _ Open) bool { return a.Phase == Stop }},

@@ -11,7 +11,7 @@ import (
 func camera() *Device {
 	return &Device{ID: 1, Source: "aibox", Code: "GL-001", Name: "鼓楼东街口", Kind: Video, Active: true,
 		Threshold: 0.6, Dwell: 2 * time.Minute, Hours: Hours{From: 7 * 60, To: 22 * 60},
-		Raises: []Raise{{Category: "M09009", Events: []string{"illegal_parking", "131588"}, Auto: true},
+		Raises: []Raise{{Category: "M09009", Events: []string{"illegal_parking", "131588"}, Auto: true, Evidence: true},
 			{Category: "M09006", Events: []string{"street_vending"}}}}
 }
 
@@ -48,6 +48,8 @@ func TestDecide(t *testing.T) {
 		{"too short", camera(), func(a *Alarm) { a.Seen = time.Minute }, Open{}, Drop, "dwell"},
 		{"a start not yet seen long enough", camera(), func(a *Alarm) { a.Phase, a.Seen = Start, 0 }, Open{}, Drop, "dwell"},
 		{"open case", camera(), nil, Open{Case: 7}, Repeat, "open_case"},
+		{"a stop while its case waits for the check", camera(), func(a *Alarm) { a.EventType, a.Phase = "illegal_parking", Stop }, Open{Case: 7, Checking: true}, Repeat, "check_evidence"},
+		{"a stop while the check waits, the category gives no evidence", camera(), func(a *Alarm) { a.Phase = Stop }, Open{Case: 7, Checking: true}, Repeat, "open_case"},
 		{"open review", camera(), nil, Open{Review: 9}, Repeat, "open_review"},
 		{"a stop with its case open", camera(), func(a *Alarm) { a.Phase, a.Seen = Stop, 0 }, Open{Case: 7}, Repeat, "open_case"},
 		{"a stop with nothing open", camera(), func(a *Alarm) { a.Phase = Stop }, Open{}, Drop, "stop"},

@@ -143,6 +143,7 @@ func (s *Store) AlarmSlotOf(ctx context.Context, deviceID int64, category string
 	sl.Exists = true
 	if sl.CaseID != 0 && state.Valid && caseflow.State(state.String).Open() {
 		sl.Open.Case, sl.CaseOpen = sl.CaseID, true
+		sl.Open.Checking = caseflow.State(state.String) == caseflow.PendingCheck
 	}
 	if sl.AlarmID != 0 && status.String == string(alarm.StatusSuspected) {
 		sl.Open.Review = sl.AlarmID
@@ -293,6 +294,7 @@ func (s *Store) AlarmByID(ctx context.Context, id int64) (*AlarmRecord, error) {
 type AlarmFilter struct {
 	Status   alarm.Status // empty: any
 	DeviceID int64
+	CaseID   int64 // the alarms that filed or count on a case (its check evidence among them)
 	Before   int64 // an alarm id: older ones (the cursor)
 	Limit    int
 }
@@ -311,6 +313,9 @@ func (s *Store) Alarms(ctx context.Context, f AlarmFilter) ([]AlarmRecord, error
 	}
 	if f.DeviceID != 0 {
 		add("a.device_id = $%d", f.DeviceID)
+	}
+	if f.CaseID != 0 {
+		add("a.case_id = $%d", f.CaseID)
 	}
 	if f.Before != 0 {
 		add("a.id < $%d", f.Before)

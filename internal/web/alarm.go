@@ -138,6 +138,17 @@ func (s *Server) listAlarms(w http.ResponseWriter, r *http.Request) {
 			*dst = n
 		}
 	}
+	if v := q.Get("case"); v != "" {
+		c, err := s.app.Store.CaseByNumber(r.Context(), v)
+		if err != nil {
+			problem(w, http.StatusNotFound, "not_found", "case", "no such case")
+			return
+		}
+		f.CaseID = c.ID
+		if q.Get("status") == "" {
+			f.Status = ""
+		}
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {

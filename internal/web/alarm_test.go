@@ -13,6 +13,7 @@ import (
 
 	"github.com/xiuhua/xiuhua/internal/alarm"
 	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/caseflow"
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/photos"
 	"github.com/xiuhua/xiuhua/internal/store"
@@ -409,3 +410,83 @@ func TestHikvisionPush(t *testing.T) {
 	}
 }
 
+// TestCameraCheckEvidence: while a camera's case waits for its check, the
+// camera's stop event of a category that supplies evidence is kept on
+// the case as check evidence (listed with the case's alarms), and the
+// case still waits for a person's check.
+func TestCameraCheckEvidence(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	cs, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1})
+	pt := cs[0].Point
+	d := &alarm.Device{Source: "aibox", Code: "GL-201", Name: "鼓楼北街", Kind: alarm.Video, Point: alarm.Point{Lon: pt.Lon, Lat: pt.Lat},
+		Threshold: 0.6, Active: true, Raises: []alarm.Raise{{Category: "M09009", Events: []string{"illegal_parking"}, Auto: true, Evidence: true}}}
+	if err := a.SaveDevice(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	token, _, _ := a.CreateScopedToken(ctx, "admin", "aibox", "alarms")
+	push := func(id string, phase alarm.Phase) (string, string) {
+		b, _ := json.Marshal(map[string]any{"source": "aibox", "device": "GL-201", "event_id": id, "event_type": "illegal_parking", "phase": phase,
+			"confidence": 0.9, "seen": 300, "at": a.Now().Format(time.RFC3339)})
+		_, out, _ := send(t, "POST", s.URL+"/api/v1/alarms", token, strings.NewReader(string(b)), map[string]string{"Content-Type": "application/json"})
+		var got struct {
+			Alarms []struct{ Status, Reason, Case string } `json:"alarms"`
+		}
+		json.Unmarshal([]byte(out), &got)
+		if len(got.Alarms) != 1 {
+			t.Fatalf("push %s: %s", id, out)
+		}
+		return got.Alarms[0].Reason, got.Alarms[0].Case
+	}
+	_, number := push("p1", alarm.Start)
+	c, err := a.Store.CaseByNumber(ctx, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts, _ := a.Store.Accounts(ctx)
+	var disp caseflow.Actor
+	for _, ac := range accts {
+		if ac.Username == "dispatcher1" {
+			disp = caseflow.Actor{AccountID: ac.ID, Role: ac.Role, UnitID: ac.UnitID}
+		}
+	}
+	if c, _, err = a.Act(ctx, c.ID, caseflow.Command{Action: caseflow.ActRegister, Actor: disp, ExpectedVersion: c.Version}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _, err = a.AutoDispatch(ctx, c.ID, disp, ""); err != nil {
+		t.Fatal(err)
+	}
+	if reason, _ := push("p2", alarm.Stop); reason != "open_case" {
+		t.Fatalf("a stop while the case is handled: %s, want open_case", reason)
+	}
+	lead := c.Tasks[0]
+	var h caseflow.Actor
+	for _, ac := range accts {
+		if ac.Role == caseflow.Handler && ac.UnitID == lead.UnitID {
+			h = caseflow.Actor{AccountID: ac.ID, Role: ac.Role, UnitID: ac.UnitID}
+		}
+	}
+	if c, _, err = a.Act(ctx, c.ID, caseflow.Command{Action: caseflow.ActSign, Actor: h, TaskID: lead.ID, ExpectedVersion: c.Version}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _, err = a.Act(ctx, c.ID, caseflow.Command{Action: caseflow.ActReportBack, Actor: h, TaskID: lead.ID, ExpectedVersion: c.Version, Note: "已劝离", Photos: []string{"demo/after.jpg"}}); err != nil {
+		t.Fatal(err)
+	}
+	if c.State != caseflow.PendingCheck {
+		t.Fatalf("case is %s", c.State)
+	}
+	if reason, _ := push("p3", alarm.Stop); reason != "check_evidence" {
+		t.Fatalf("the camera's stop while the check waits: %s, want check_evidence", reason)
+	}
+	_, out, _ := getAs(t, s.URL+"/api/v1/alarms?case="+number, tokenOf(t, a, "dispatcher1"))
+	var l struct {
+		Alarms []struct{ Reason string } `json:"alarms"`
+	}
+	json.Unmarshal([]byte(out), &l)
+	if len(l.Alarms) != 3 || l.Alarms[0].Reason != "check_evidence" {
+		t.Fatalf("the case's alarms: %s", out)
+	}
+	if c, _ = a.Store.Case(ctx, c.ID); c.State != caseflow.PendingCheck {
+		t.Fatalf("the evidence decided the check: the case is %s", c.State)
+	}
+}
