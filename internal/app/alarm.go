@@ -34,9 +34,20 @@ const alarmRetries = 8
 // Snapshots given as bytes are stored through the photos package (bounded
 // in bytes and pixels; the public copy is re-encoded without EXIF).
 func (a *App) IntakeAlarms(ctx context.Context, p access.Principal, list []alarm.Alarm) ([]AlarmResult, error) {
+	// Every snapshot is taken first, so a push with one unusable picture
+	// keeps none of its alarms (the pictures already taken are orphans
+	// the photo expiry removes).
+	snaps := make([][]string, len(list))
+	ids := make([][]string, len(list))
+	for i := range list {
+		var err error
+		if snaps[i], ids[i], err = a.alarmSnapshots(ctx, &list[i]); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]AlarmResult, 0, len(list))
 	for i := range list {
-		r, err := a.intakeAlarm(ctx, p, &list[i])
+		r, err := a.intakeAlarm(ctx, p, &list[i], snaps[i], ids[i])
 		if err != nil {
 			return out, err
 		}
@@ -45,7 +56,31 @@ func (a *App) IntakeAlarms(ctx context.Context, p access.Principal, list []alarm
 	return out, nil
 }
 
-func (a *App) intakeAlarm(ctx context.Context, p access.Principal, al *alarm.Alarm) (AlarmResult, error) {
+// alarmSnapshots stores an alarm's pictures through the photos package
+// and answers what the alarm keeps (photo ids and "ref:" references) and
+// the photo ids alone.
+func (a *App) alarmSnapshots(ctx context.Context, al *alarm.Alarm) (snaps, photoIDs []string, err error) {
+	for _, s := range al.Snapshots {
+		if len(s.Data) == 0 {
+			snaps = append(snaps, "ref:"+s.Ref)
+			continue
+		}
+		if a.Photos == nil {
+			return nil, nil, &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "snapshots", Msg: "photo storage is not configured: send snapshots as references"}
+		}
+		ph, err := photos.Store(ctx, a.Photos, bytes.NewReader(s.Data), int64(len(s.Data)))
+		if err != nil {
+			if errors.Is(err, photos.ErrBusy) {
+				return nil, nil, err
+			}
+			return nil, nil, &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "snapshots", Msg: "a snapshot is not a usable picture: " + err.Error()}
+		}
+		snaps, photoIDs = append(snaps, ph.ID), append(photoIDs, ph.ID)
+	}
+	return snaps, photoIDs, nil
+}
+
+func (a *App) intakeAlarm(ctx context.Context, p access.Principal, al *alarm.Alarm, snaps, photoIDs []string) (AlarmResult, error) {
 	res := AlarmResult{EventID: al.EventID}
 	d, err := a.Store.DeviceByCode(ctx, al.Source, al.Device)
 	if errors.Is(err, store.ErrNotFound) {
@@ -53,25 +88,6 @@ func (a *App) intakeAlarm(ctx context.Context, p access.Principal, al *alarm.Ala
 	}
 	if err != nil {
 		return res, err
-	}
-	var snaps []string
-	var photoIDs []string
-	for _, s := range al.Snapshots {
-		if len(s.Data) == 0 {
-			snaps = append(snaps, "ref:"+s.Ref)
-			continue
-		}
-		if a.Photos == nil {
-			return res, &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "snapshots", Msg: "photo storage is not configured: send snapshots as references"}
-		}
-		ph, err := photos.Store(ctx, a.Photos, bytes.NewReader(s.Data), int64(len(s.Data)))
-		if err != nil {
-			if errors.Is(err, photos.ErrBusy) {
-				return res, err
-			}
-			return res, &caseflow.Error{Code: caseflow.CodeInvalid, Action: caseflow.ActReport, Field: "snapshots", Msg: "a snapshot is not a usable picture: " + err.Error()}
-		}
-		snaps, photoIDs = append(snaps, ph.ID), append(photoIDs, ph.ID)
 	}
 	for try := 0; ; try++ {
 		var slot store.AlarmSlot

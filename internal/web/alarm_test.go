@@ -116,6 +116,15 @@ func alarmIntake(t *testing.T, d store.Dialect) {
 	if code, body := push(false, al("illegal_parking", 0.9)); code != 401 || !strings.Contains(body, "X-Xiuhua-Signature") {
 		t.Fatalf("an unsigned push with a secret: %d %s", code, body)
 	}
+	// A push whose second alarm's snapshot is no picture keeps neither.
+	bad := al("street_vending", 0.9)
+	bad["snapshots"] = []map[string]string{{"data": "bm90IGEgcGljdHVyZQ=="}}
+	if code, body := push(true, al("illegal_parking", 0.9), bad); code/100 != 4 || !strings.Contains(body, `"field":"snapshots"`) {
+		t.Fatalf("a push with a bad snapshot: %d %s", code, body)
+	}
+	if kept, _ := a.Store.Alarms(ctx, store.AlarmFilter{Limit: 10}); len(kept) != 0 {
+		t.Fatalf("a refused push kept %d alarms", len(kept))
+	}
 	n = 0
 	first := []map[string]any{al("illegal_parking", 0.9), al("illegal_parking", 0.95), al("street_vending", 0.8), al("street_vending", 0.7),
 		al("street_vending", 0.3), al("exposed_garbage", 0.9), al("ufo", 0.9)}
