@@ -50,7 +50,7 @@ func TestBrowserScreen(t *testing.T) {
 		p.do("blank", chromedp.Navigate(s.URL+"/screen"))
 		p.eval(localStorageClear)
 		p.do("the wall's address", chromedp.Navigate(s.URL+"/screen?token="+token))
-		p.wait("the panels", `document.body.dataset.loaded >= 1 && document.querySelectorAll('#slides [data-slide]').length === 5 && document.querySelector('#heat canvas')`)
+		p.wait("the panels", `document.body.dataset.loaded >= 1 && document.querySelectorAll('#slides [data-slide]').length === 5 && document.querySelector('#heat canvas') && document.body.dataset.map`)
 		if got := p.eval(`location.search`); got != "" {
 			t.Errorf("%s: the token stays in the address: %q", size.name, got)
 		}
@@ -115,6 +115,9 @@ func TestBrowserScreen(t *testing.T) {
 		}
 		if bad := p.eval(`[...document.querySelectorAll('.slide table')].filter(e => e.getBoundingClientRect().height > e.closest('.slides').getBoundingClientRect().height + 1).map(e => e.dataset.top || e.dataset.list).join(' ')`); bad != "" {
 			t.Errorf("%s: a panel taller than its place: %s", size.name, bad)
+		}
+		if got := p.eval(`document.body.dataset.map`); got != strconv.Itoa(len(mom.Heat)) || len(mom.Heat) == 0 {
+			t.Errorf("%s: %s grids on the heat map, the API has %d", size.name, got, len(mom.Heat))
 		}
 		if size.w == 1920 {
 			p.shot("screen")

@@ -124,7 +124,7 @@ async function refresh(token) {
   document.getElementById('slides').replaceChildren(...panels.map(([k, el]) => h('div.slide', { 'data-slide': k }, el)));
   document.getElementById('dots').replaceChildren(...panels.map(() => h('span')));
   show(turn);
-  map.ready.then(() => map.setCases([], mom.heat));
+  map.ready.then(() => { map.setCases([], mom.heat); requestAnimationFrame(() => requestAnimationFrame(() => { document.body.dataset.map = String(mom.heat.length); })); });
   document.getElementById('updated').textContent = t('screen.updated', { at: new Date(Date.now()).toLocaleTimeString(lang, { timeZone: tz, hour12: false }) });
   document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
 }
