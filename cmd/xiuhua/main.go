@@ -205,7 +205,7 @@ func runMigrate(ctx context.Context, args []string) error {
 }
 
 func runDemo(ctx context.Context, args []string) error {
-	var cases int
+	var cases, cameras int
 	var seed uint64
 	var fresh, noServe bool
 	c, _, err := parse("demo", args, func(fs *flag.FlagSet) {
@@ -213,6 +213,7 @@ func runDemo(ctx context.Context, args []string) error {
 		fs.Uint64Var(&seed, "seed", 1, "random seed: the same seed builds the same city")
 		fs.BoolVar(&fresh, "fresh", false, "delete the demo database in the data directory first (SQLite only)")
 		fs.BoolVar(&noServe, "no-serve", false, "build the demo and exit")
+		fs.IntVar(&cameras, "cameras", -1, "cameras over the old town with a month of alarms (default: 40 from 10,000 cases, none for a smaller city)")
 	})
 	if err != nil {
 		return err
@@ -249,17 +250,24 @@ func runDemo(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("Built in %s: %d streets, %d communities, %d grids, %d unit grids, %d categories, %d cases.\n",
 			time.Since(start).Round(100*time.Millisecond), res.Streets, res.Coms, res.Grids, res.UnitGrids, res.Categories, res.Cases)
-		a, err := newApp(ctx, c, st)
-		if err != nil {
-			return err
+		if cameras < 0 && cases >= 10_000 {
+			cameras = 40
 		}
-		a.Photos = photos.Dir(filepath.Join(c.DataDir, "photos"))
-		cams, err := demo.Cameras(ctx, a, demo.CameraOptions{Seed: seed})
-		if err != nil {
-			return err
+		if cameras > 0 {
+			a, err := newApp(ctx, c, st)
+			if err != nil {
+				return err
+			}
+			a.Photos = photos.Dir(filepath.Join(c.DataDir, "photos"))
+			// The month's alarms scale with the demo: 150 a day at the
+			// default 60,000 cases, at most 300.
+			cams, err := demo.Cameras(ctx, a, demo.CameraOptions{Cameras: cameras, Seed: seed, PerDay: min(300, max(20, 150*cases/60_000))})
+			if err != nil {
+				return err
+			}
+			fmt.Printf("Camera network over the old town: %d cameras, %d alarms in 30 days, %d reviewed at %.0f%% precision.\n",
+				cams.Cameras, cams.Alarms, cams.Reviewed, 100*cams.Precision)
 		}
-		fmt.Printf("Camera network over the old town: %d cameras, %d alarms in 30 days, %d reviewed at %.0f %% precision.\n",
-			cams.Cameras, cams.Alarms, cams.Reviewed, 100*cams.Precision)
 		logins = res.Logins
 	} else {
 		fmt.Printf("Using the existing demo in %s (run with -fresh to rebuild).\n", c.Target())
