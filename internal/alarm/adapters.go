@@ -152,7 +152,7 @@ func strictJSON(b []byte, v any) error {
 		var te *json.UnmarshalTypeError
 		if ok := asType(err, &te); ok && te.Field != "" {
 			field = te.Field
-		} else if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		} else if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok && strings.Trim(f, `"`) != "" {
 			field = strings.Trim(f, `"`)
 		}
 		return &Problem{field, "invalid", "the push is not the expected JSON: " + err.Error()}
