@@ -499,3 +499,32 @@ func TestCameraCheckEvidence(t *testing.T) {
 		t.Fatalf("the evidence decided the check: the case is %s", c.State)
 	}
 }
+
+// TestSensorAlarm: a sensor's alarm (a manhole cover's tilt) files its
+// case on the iot channel, at the sensor's registered place when the
+// alarm names none.
+func TestSensorAlarm(t *testing.T) {
+	s, a := server(t)
+	ctx := context.Background()
+	cs, _ := a.Store.Cases(ctx, store.CaseFilter{Limit: 1})
+	pt := cs[0].Point
+	d := &alarm.Device{Source: "iot-pingcheng", Code: "JG-0001", Name: "大十字街井盖", Kind: alarm.IoT, Point: alarm.Point{Lon: pt.Lon, Lat: pt.Lat},
+		Active: true, Raises: []alarm.Raise{{Category: "M01001", Events: []string{"manhole_tilt"}, Auto: true}}}
+	if err := a.SaveDevice(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	token, _, _ := a.CreateScopedToken(ctx, "admin", "物联平台", "alarms")
+	b := `{"source": "iot-pingcheng", "device": "JG-0001", "event_id": "t-1", "event_type": "manhole_tilt", "at": "` + a.Now().Format(time.RFC3339) + `"}`
+	code, out, _ := send(t, "POST", s.URL+"/api/v1/alarms", token, strings.NewReader(b), map[string]string{"Content-Type": "application/json"})
+	var got struct {
+		Alarms []struct{ Status, Case string } `json:"alarms"`
+	}
+	json.Unmarshal([]byte(out), &got)
+	if code != 200 || len(got.Alarms) != 1 || got.Alarms[0].Status != "registered" {
+		t.Fatalf("sensor alarm: %d %s", code, out)
+	}
+	c, err := a.Store.CaseByNumber(ctx, got.Alarms[0].Case)
+	if err != nil || c.Channel != caseflow.ChannelIoT || c.Point.Lon != pt.Lon || c.Place.Grid == "" || !strings.Contains(c.Description, "传感器") {
+		t.Fatalf("the sensor's case: %+v %v", c, err)
+	}
+}
