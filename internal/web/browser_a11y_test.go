@@ -147,7 +147,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		app(size.name, "leader", "dashboard")
 		app(size.name, "leader", "keyissues")
 		app(size.name, "admin", "admin")
-		for _, sec := range []string{"users", "grids", "catalog", "calendar", "webhooks"} {
+		for _, sec := range []string{"users", "grids", "catalog", "calendar", "webhooks", "screens"} {
 			p.do("admin "+sec, chromedp.Click(chromedp.CSS(`[data-section="`+sec+`"]`)))
 			p.wait("admin "+sec+" rendered", `!!document.querySelector('#admin-body > *') && !document.querySelector('#admin-body > p.muted, #admin-body > p.err')`)
 			check(size.name, "admin "+sec)

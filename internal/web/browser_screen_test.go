@@ -149,6 +149,26 @@ func TestBrowserScreen(t *testing.T) {
 		}
 		rows.Close()
 	}
+	// An administrator makes a token on the admin pages and opens the
+	// address it gives on the wall.
+	p.do("1400×900", chromedp.EmulateViewport(1400, 900))
+	p.login("admin")
+	p.eval(`location.hash = '#/admin'; 'ok'`)
+	p.do("the screen tokens", chromedp.WaitVisible(chromedp.CSS(`[data-section="screens"]`)), chromedp.Click(chromedp.CSS(`[data-section="screens"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#screen-add`)), chromedp.Click(chromedp.CSS(`#screen-add`)), chromedp.WaitVisible(chromedp.CSS(`#screen-url`)))
+	if n := p.eval(`String(document.querySelectorAll('#screens tr[data-token]').length)`); n != "2" {
+		t.Errorf("the admin page lists %s screen tokens, want 2 (the test's and the new one)", n)
+	}
+	p.shot("admin-screens")
+	wall := p.eval(`document.getElementById('screen-url').href`)
+	if !strings.HasPrefix(wall, s.URL+"/screen?token=xh_") {
+		t.Fatalf("the wall's address: %q", wall)
+	}
+	p.do("the new wall", chromedp.Navigate(s.URL+"/screen"))
+	p.eval(`(localStorage.removeItem('screen-token'), 'ok')`)
+	p.do("its address", chromedp.Navigate(wall))
+	p.wait("its panels", `document.body.dataset.loaded >= 1 && document.querySelector('[data-n="today.reported"]')`)
+
 	// Without a token, the kiosk's sign-in; a wrong one is refused there.
 	p.do("no token", chromedp.Navigate(s.URL+"/screen"))
 	p.eval(`(localStorage.removeItem('screen-token'), 'ok')`)

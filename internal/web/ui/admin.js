@@ -10,8 +10,9 @@ import { api, catalog, confirmDialog, contactsForm, errText, fieldName, fill, fm
 import { units } from './casepanel.js';
 import { rulesView } from './rules.js';
 import { devicesView } from './devices.js';
+import { screensView } from './screens.js';
 
-const sections = ['dispatch', 'users', 'grids', 'ledger', 'catalog', 'calendar', 'webhooks', 'notify', 'robots', 'sends', 'devices'];
+const sections = ['dispatch', 'users', 'grids', 'ledger', 'catalog', 'calendar', 'webhooks', 'notify', 'robots', 'sends', 'devices', 'screens'];
 const roles = ['grid_worker', 'operator', 'dispatcher', 'handler', 'leader', 'admin'];
 const steps = ['register', 'dispatch', 'contact', 'handle', 'arbitrate', 'rework', 'check', 'close', 'callback', 'review', 'reply'];
 const limitUnits = ['working_days', 'working_hours', 'hours', 'minutes'];
@@ -150,6 +151,8 @@ const pageSize = 50;
 const views = {
   // 摄像头与传感器: the camera and sensor registry with each one's false-alarm rate.
   devices: devicesView,
+  // 大屏令牌: the command display's screen tokens.
+  screens: screensView,
   async dispatch(me) {
     const [r, cat, us] = await Promise.all([api('GET', '/api/v1/dispatch-rules'), catalog(), units()]);
     const byCode = new Map(us.list.map(u => [u.code, u.name]));
