@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -158,10 +159,11 @@ func (a *App) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, erro
 	}
 	out.Name = name
 	var err error
-	if out.Today, err = a.stageFigures(ctx, today, now, q.Compare, "day", working, cal); err != nil {
+	dayBefore := func(t time.Time) time.Time { return t.AddDate(0, 0, -1) }
+	if out.Today, err = a.stageFigures(ctx, today, now, today.AddDate(0, 0, 1), q.Compare, dayBefore, working); err != nil {
 		return nil, err
 	}
-	if out.Period, err = a.stageFigures(ctx, pFrom, pTo, q.Compare, "month", working, cal); err != nil {
+	if out.Period, err = a.stageFigures(ctx, pFrom, pTo, q.periodEnd(month), q.Compare, q.before(), working); err != nil {
 		return nil, err
 	}
 
@@ -268,6 +270,30 @@ func (a *App) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, erro
 	return out, nil
 }
 
+// periodEnd is where the period ends: its own end, or this month's.
+func (q DashboardQuery) periodEnd(month time.Time) time.Time {
+	if q.Period == nil {
+		return month.AddDate(0, 1, 0)
+	}
+	return q.Period.To
+}
+
+// before steps back one period for 环比: a month, a quarter, a year, a
+// week or a range of as many days.
+func (q DashboardQuery) before() func(time.Time) time.Time {
+	p := q.Period
+	switch {
+	case p == nil || len(p.Name) == 7:
+		return func(t time.Time) time.Time { return t.AddDate(0, -1, 0) }
+	case strings.Contains(p.Name, "-Q"):
+		return func(t time.Time) time.Time { return t.AddDate(0, -3, 0) }
+	case len(p.Name) == 4:
+		return func(t time.Time) time.Time { return t.AddDate(-1, 0, 0) }
+	}
+	days := int(p.To.Sub(p.From).Hours()/24 + 0.5) // a week, or a range of days
+	return func(t time.Time) time.Time { return t.AddDate(0, 0, -days) }
+}
+
 func (q DashboardQuery) periodTo() time.Time {
 	if q.Period == nil {
 		return time.Time{}
@@ -276,9 +302,11 @@ func (q DashboardQuery) periodTo() time.Time {
 }
 
 // stageFigures counts the stages over [from, to) and, when asked, over the
-// earlier span: the day before (the working day before, with workdays) or
-// the month before for 环比, the same days a year before for 同比.
-func (a *App) stageFigures(ctx context.Context, from, to time.Time, compareTo, unit string, working func(time.Time) bool, cal *calendar.Calendar) (StageFigures, error) {
+// earlier span of the same length: for 环比 one step back (the day before —
+// the working day before, with workdays — or the period before), for 同比
+// the same days a year before. The earlier span ends where its own day or
+// period does (end, stepped back).
+func (a *App) stageFigures(ctx context.Context, from, to, end time.Time, compareTo string, back func(time.Time) time.Time, working func(time.Time) bool) (StageFigures, error) {
 	days, err := a.Store.StageDays(ctx, from, to)
 	if err != nil {
 		return StageFigures{}, err
@@ -308,31 +336,24 @@ func (a *App) stageFigures(ctx context.Context, from, to time.Time, compareTo, u
 		}
 		return out, nil
 	}
-	var pf time.Time
-	switch {
-	case compareTo == CompareYoY:
-		pf = from.AddDate(-1, 0, 0)
-	case unit == "day":
-		pf = from.AddDate(0, 0, -1)
+	year := func(t time.Time) time.Time { return t.AddDate(-1, 0, 0) }
+	step := back
+	if compareTo == CompareYoY {
+		step = year
+	}
+	pf, pend := step(from), step(end)
+	if compareTo == CompareMoM && end.Sub(from) <= 24*time.Hour { // a day: the working day before, with workdays
 		for i := 0; i < 60 && !working(pf); i++ {
-			pf = pf.AddDate(0, 0, -1)
+			pf = back(pf)
 		}
-	default:
-		pf = from.AddDate(0, -1, 0)
+		pend = pf.AddDate(0, 0, 1)
+	}
+	if compareTo == CompareMoM && pend.After(from) {
+		pend = from
 	}
 	pt := pf.Add(to.Sub(from))
-	// The earlier span ends where its own day, month or period would.
-	var end time.Time
-	switch {
-	case unit == "day":
-		end = pf.AddDate(0, 0, 1)
-	case compareTo == CompareYoY:
-		end = from.AddDate(-1, 0, 0).AddDate(0, 1, 0)
-	default:
-		end = from
-	}
-	if pt.After(end) {
-		pt = end
+	if pt.After(pend) {
+		pt = pend
 	}
 	prev, err := a.Store.StageDays(ctx, pf, pt)
 	if err != nil {

@@ -62,6 +62,18 @@ func TestDashboardAgreesOnBothEngines(t *testing.T) {
 		if len(d.Top["street"]) < 3 {
 			t.Errorf("only %d streets ranked", len(d.Top["street"]))
 		}
+		// A past period against the one before it: October against September, whole.
+		oct, _ := app.ParsePeriod("2026-10")
+		d2, err := a.Dashboard(ctx, app.DashboardQuery{Compare: app.CompareMoM, Period: &oct})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sep := time.Date(2026, 9, 1, 0, 0, 0, 0, calendar.Shanghai)
+		want := count(`SELECT count(*) FROM cases WHERE reported_at >= $1 AND reported_at < $2`, oct.From.UnixMilli(), oct.To.UnixMilli())
+		prev := count(`SELECT count(*) FROM cases WHERE reported_at >= $1 AND reported_at < $2`, sep.UnixMilli(), oct.From.UnixMilli())
+		if f := d2.Period.Stages["reported"]; f.Value != want || f.Previous == nil || *f.Previous != prev || prev == 0 {
+			t.Errorf("October reported: %d (September %v), recounted %d (%d)", f.Value, f.Previous, want, prev)
+		}
 		// The week's focus: the pair reported most today and the six days before.
 		today := time.Date(2026, 11, 20, 0, 0, 0, 0, calendar.Shanghai)
 		var street, cat string
