@@ -149,6 +149,19 @@ func TestBrowserScreen(t *testing.T) {
 		}
 		rows.Close()
 	}
+	// In English at 1920×1080: the same wall, nothing cut off.
+	p.do("1920×1080 in English", chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(s.URL+"/screen?lang=en"))
+	p.wait("the English wall", `document.documentElement.lang === 'en' && document.body.dataset.loaded >= 1 && document.body.dataset.map`)
+	if got := p.text("h1"); !strings.Contains(got, "command display") {
+		t.Errorf("the English wall's title: %q", got)
+	}
+	if bad := p.eval(`[...document.querySelectorAll('h1, h2, .card b, .card .k, .cmp, #focus, #clock')].filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > innerWidth + 1).map(e => e.textContent.slice(0, 30)).join(' | ')`); bad != "" {
+		t.Errorf("in English, cut off or off the screen: %s", bad)
+	}
+	p.shot("screen-en")
+	p.do("back to Chinese", chromedp.Navigate(s.URL+"/screen?lang=zh-CN"))
+	p.wait("the Chinese wall", `document.documentElement.lang === 'zh-CN' && document.body.dataset.loaded >= 1`)
+
 	// An administrator makes a token on the admin pages and opens the
 	// address it gives on the wall.
 	p.do("1400×900", chromedp.EmulateViewport(1400, 900))
