@@ -41,6 +41,9 @@ type DashboardQuery struct {
 	Top      int    // rows of each top list, 1–MaxTop
 	Sort     string // a TopSorts entry
 	Period   *Period
+	// StagesOnly answers the stages alone: a second comparison for the
+	// same refresh needs nothing else.
+	StagesOnly bool
 }
 
 // Figure is a count and, when compared, the earlier span's count and the
@@ -117,7 +120,7 @@ type Dashboard struct {
 	Period   StageFigures        `json:"period"`
 	Name     string              `json:"period_name"`
 	Open     int64               `json:"open"` // open now, every case
-	Top      map[string][]TopRow `json:"top"`  // street, unit, category
+	Top      map[string][]TopRow `json:"top,omitempty"` // street, unit, category
 	Overdue  CaseList            `json:"overdue"`
 	Orders   CaseList            `json:"supervision"`
 	Heat     []store.MapCluster  `json:"heat"`
@@ -165,6 +168,10 @@ func (a *App) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, erro
 	}
 	if out.Period, err = a.stageFigures(ctx, pFrom, pTo, q.periodEnd(month), q.Compare, q.before(), working); err != nil {
 		return nil, err
+	}
+
+	if q.StagesOnly {
+		return out, nil
 	}
 
 	// Top lists of the period: whole days of reports (the maintained

@@ -34,8 +34,8 @@ func TestBrowserScreen(t *testing.T) {
 		return chromedp.Void{}, err
 	})
 	var mom, yoy dashboardAnswer
-	for q, v := range map[string]*dashboardAnswer{"mom": &mom, "yoy": &yoy} {
-		code, body, _ := getAs(t, s.URL+"/api/v1/dashboard?top=10&compare="+q, token)
+	for q, v := range map[string]*dashboardAnswer{"compare=mom&top=10": &mom, "compare=yoy&only=stages": &yoy} {
+		code, body, _ := getAs(t, s.URL+"/api/v1/dashboard?"+q, token)
 		if code != 200 || json.Unmarshal([]byte(body), v) != nil {
 			t.Fatalf("dashboard %s: %d %.200s", q, code, body)
 		}

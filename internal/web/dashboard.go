@@ -50,6 +50,14 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		dq.Sort = v
 	}
+	switch v := q.Get("only"); v {
+	case "":
+	case "stages":
+		dq.StagesOnly = true
+	default:
+		problem(w, http.StatusBadRequest, "invalid", "only", "only must be stages (the stages alone, for a second comparison)")
+		return
+	}
 	if v := q.Get("period"); v != "" {
 		p, err := app.ParsePeriod(v)
 		if err != nil {

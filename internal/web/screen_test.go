@@ -151,8 +151,14 @@ func TestScreenFiguresRecounted(t *testing.T) {
 	for _, compare := range []string{"", "mom", "yoy"} {
 		for _, workdays := range []bool{false, true} {
 			q := fmt.Sprintf("?compare=%s&workdays=%v", compare, workdays)
+			if workdays {
+				q += "&only=stages" // the same stages, alone
+			}
 			var d dashboardAnswer
 			getJSON(t, s.URL+"/api/v1/dashboard"+q, &d)
+			if workdays && (len(d.Top) != 0 || d.Overdue.Total != 0 || d.Focus != nil) {
+				t.Errorf("%s: more than the stages", q)
+			}
 			for _, st := range []string{"reported", "registered", "dispatched", "closed"} {
 				for _, c := range []struct {
 					what     string
@@ -381,7 +387,7 @@ func getJSON(t *testing.T, url string, v any) {
 func TestScreenTokenReadsOnlyTheDashboard(t *testing.T) {
 	s, a := server(t)
 	for q, field := range map[string]string{"compare=week": "compare", "workdays=yes": "workdays", "top=0": "top", "top=51": "top",
-		"sort=name": "sort", "period=2026-13": "period", "period=2027-01": "period"} {
+		"sort=name": "sort", "only=top": "only", "period=2026-13": "period", "period=2027-01": "period"} {
 		code, body, _ := get(t, s.URL+"/api/v1/dashboard?"+q)
 		if code != 400 || !strings.Contains(body, `"field":"`+field+`"`) {
 			t.Errorf("dashboard?%s: %d %.200s, want 400 naming %s", q, code, body, field)

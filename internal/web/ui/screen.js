@@ -112,7 +112,7 @@ async function refresh(token) {
   const auth = { Authorization: `Bearer ${token}` };
   const [mom, yoy] = await Promise.all([
     api('GET', `/api/v1/dashboard?compare=mom&top=${TOP}`, undefined, auth),
-    api('GET', `/api/v1/dashboard?compare=yoy&top=${TOP}`, undefined, auth)]);
+    api('GET', '/api/v1/dashboard?compare=yoy&only=stages', undefined, auth)]);
   const now = new Date(mom.as_of);
   const monthNote = t('screen.month.note', { from: new Date(mom.period.span.from).toLocaleDateString(lang, { timeZone: tz, month: 'long', day: 'numeric' }) });
   document.getElementById('today').replaceWith(stageBlock('today', t('screen.today'), t('screen.today.note'), mom.today, yoy.today));
