@@ -119,7 +119,7 @@ type Dashboard struct {
 	Today    StageFigures        `json:"today"`
 	Period   StageFigures        `json:"period"`
 	Name     string              `json:"period_name"`
-	Open     int64               `json:"open"` // open now, every case
+	Open     int64               `json:"open"`          // open now, every case
 	Top      map[string][]TopRow `json:"top,omitempty"` // street, unit, category
 	Overdue  CaseList            `json:"overdue"`
 	Orders   CaseList            `json:"supervision"`
