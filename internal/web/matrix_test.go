@@ -586,6 +586,25 @@ func TestScopeMatrix(t *testing.T) {
 			}
 		}
 	}
+	// A wall's screen token (a leader's): the dashboard's figures and no
+	// other signed-in route, whatever its account may read.
+	wall, _, err := a.CreateScopedToken(ctx, "leader", "wall", "screen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	screens := web.ScreenRoutes()
+	for _, pattern := range patterns {
+		if table[pattern] == "public" {
+			continue
+		}
+		method, path, _ := strings.Cut(pattern, " ")
+		code := call(t, method, s.URL+fill.Replace(path), wall)
+		cells++
+		if screens[pattern] != (code == 200) || !screens[pattern] && code != 403 {
+			t.Errorf("%s with a screen token: %d", pattern, code)
+		}
+	}
+
 	// An Open311 client acts with an account's API key: an update to a
 	// case outside that account's scope answers as one to an absent case.
 	update := func(token, number string) (int, string) {
