@@ -303,24 +303,8 @@ func (s *Store) ClaimAlertMails(ctx context.Context, now time.Time, hold time.Du
 	var out []AlertMail
 	until := atMS(now.Add(hold))
 	err := s.tx(ctx, func(tx *wtx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE alert_mails SET claimed_until = $1 WHERE id IN (
-			SELECT id FROM alert_mails WHERE state = 'pending' AND next_at <= $2
-			AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_at, id LIMIT $4`+s.skipLocked()+`) RETURNING id`,
-			until.UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
+		ids, err := s.claimIDs(ctx, tx, "alert_mails", now, until, limit)
 		if err != nil {
-			return fmt.Errorf("store: claim alert mails: %w", err)
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range ids {

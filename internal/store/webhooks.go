@@ -277,30 +277,28 @@ func scanDelivery(r scanner, d *Delivery) error {
 	return nil
 }
 
+// claimIDs claims up to limit pending rows of table (state, next_at,
+// claimed_until) due at now, until until, oldest first, skipping rows
+// another instance is claiming, and returns their ids.
+func (s *Store) claimIDs(ctx context.Context, tx *wtx, table string, now, until time.Time, limit int) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `UPDATE `+table+` SET claimed_until = $1 WHERE id IN (
+		SELECT id FROM `+table+` WHERE state = 'pending' AND next_at <= $2
+		AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_at, id LIMIT $4`+s.skipLocked()+`) RETURNING id`,
+		until.UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim %s: %w", table, err)
+	}
+	return scanAll(rows, func(r scanner, id *int64) error { return r.Scan(id) })
+}
+
 // ClaimDeliveries takes up to limit pending deliveries that are due, for
 // hold: until then no other instance takes them. On PostgreSQL the claim
 // skips rows another instance is claiming (FOR UPDATE SKIP LOCKED).
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, hold time.Duration, limit int) ([]Delivery, error) {
 	var ds []Delivery
 	err := s.tx(ctx, func(tx *wtx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET claimed_until = $1 WHERE id IN (
-			SELECT id FROM deliveries WHERE state = 'pending' AND next_at <= $2
-			AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_at LIMIT $4`+s.skipLocked()+`) RETURNING id`,
-			now.Add(hold).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
+		ids, err := s.claimIDs(ctx, tx, "deliveries", now, now.Add(hold), limit)
 		if err != nil {
-			return fmt.Errorf("store: claim deliveries: %w", err)
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range ids {
