@@ -100,11 +100,22 @@ func TestBrowserQuestionsAnsweredAndShown(t *testing.T) {
 		if !strings.Contains(refusal, "「摊位数」要在 1–200 之间") || strings.Contains(refusal, "stalls") {
 			t.Errorf("%s: the server's refusal reads %q", size.name, refusal)
 		}
-		p.do(size.name+" board right", chromedp.SetValue(chromedp.CSS("#q-stalls"), ""), chromedp.SendKeys(chromedp.CSS("#q-stalls"), "6"),
-			chromedp.Click(chromedp.CSS("#r-submit")), chromedp.WaitVisible(chromedp.CSS("#new-number")))
+		// The resident asks to hear how it goes, by e-mail.
+		mail := fmt.Sprintf("wang%d@example.cn", i)
+		p.do(size.name+" board updates", chromedp.SetValue(chromedp.CSS("#q-stalls"), ""), chromedp.SendKeys(chromedp.CSS("#q-stalls"), "6"),
+			chromedp.SendKeys(chromedp.CSS("#r-email"), mail), chromedp.Click(chromedp.CSS("#r-updates")), chromedp.ScrollIntoView(chromedp.CSS("#r-updates")))
+		if lbl := p.eval(`document.querySelector('#r-updates').closest('label').textContent + '|' + document.querySelector('#r-email').closest('label').textContent`); lbl !=
+			"通过短信或邮件告诉我办理进展（受理、答复、办结）|电子邮箱（仅工作人员可见）" {
+			t.Errorf("%s: the progress labels read %q", size.name, lbl)
+		}
+		p.shot("questions-board-updates-" + size.name)
+		p.do(size.name+" board right", chromedp.Click(chromedp.CSS("#r-submit")), chromedp.WaitVisible(chromedp.CSS("#new-number")))
 		boardCase := p.text("#new-number")
 		if got := answers(boardCase); got["stalls"] != "6" || got["goods"] != "produce" {
 			t.Errorf("%s: the board's report keeps %v", size.name, got)
+		}
+		if c, err := a.Store.CaseByNumber(ctx, boardCase); err != nil || c.Reporter.Email != mail || !c.Reporter.Updates {
+			t.Errorf("%s: the resident's wish to hear of progress: %+v %v", size.name, c.Reporter, err)
 		}
 		p.shot("questions-board-sent-" + size.name)
 

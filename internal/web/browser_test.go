@@ -837,7 +837,12 @@ func TestBrowserOperatorTakesACall(t *testing.T) {
 	// An enquiry answered at the desk: filed with Ctrl+Enter, then answered
 	// from its file; closed as answered, never registered.
 	p.do("desk size", chromedp.EmulateViewport(1400, 900))
-	p.do("an enquiry", chromedp.SetValue(chromedp.CSS(`#in-type`), "enquiry"), chromedp.SendKeys(chromedp.CSS(`#in-description`), "想问垃圾清运是几点"),
+	// The caller wants an SMS when it is answered: the desk's box, by its Chinese label.
+	if lbl := p.eval(`document.querySelector('#in-updates').closest('label').textContent.trim()`); lbl != "短信告知进展" {
+		t.Errorf("the desk's progress box reads %q", lbl)
+	}
+	p.do("an enquiry", chromedp.SetValue(chromedp.CSS(`#in-type`), "enquiry"), chromedp.Click(chromedp.CSS(`#in-updates`)),
+		chromedp.SendKeys(chromedp.CSS(`#in-description`), "想问垃圾清运是几点"),
 		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	p.wait("filed", `document.querySelector('#in-done') && document.querySelector('#in-done').dataset.number !== '`+first+`'`)
 	second := p.eval(`document.querySelector('#in-done').dataset.number`)
@@ -846,6 +851,9 @@ func TestBrowserOperatorTakesACall(t *testing.T) {
 	c2, _ := a.Store.CaseByNumber(ctx, second)
 	if c2.State != caseflow.Closed || c2.CloseType != caseflow.CloseAnswered || !c2.RegisteredAt.IsZero() {
 		t.Fatalf("the enquiry answered at the desk: %s %s registered %v", c2.State, c2.CloseType, c2.RegisteredAt)
+	}
+	if !c2.Reporter.Updates || c2.Reporter.Phone != "13700001111" {
+		t.Errorf("the caller's wish for an SMS of progress was not kept: %+v", c2.Reporter)
 	}
 	if evs, _ := a.Store.Events(ctx, c2.ID); evs[0].Data.Intake == nil || evs[0].Data.Intake.Type != caseflow.Enquiry {
 		t.Fatalf("the enquiry's intake: %+v", evs[0].Data.Intake)
